@@ -1,0 +1,178 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checksum } from '../../lib/config-files.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { createDisruptionBudget } from '../../lib/disruption.js';
+import { containerImage } from '../../lib/images.js';
+import { objectLabels, selectorLabels, type ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
+import { execAction, httpAction, probes } from '../../lib/probes.js';
+import { resourceRequirements } from '../../lib/resources.js';
+import { restrictedContainerSecurityContext } from '../../lib/security.js';
+import { createService } from '../../lib/service.js';
+import { emptyDirVolume, volumeClaimTemplate } from '../../lib/storage.js';
+import type { Values } from '../../values/schema/index.js';
+import { CredentialSecret } from '../shared/credential-secret.js';
+import { postgresInitScript, postgresqlConf } from './postgresql-config.js';
+
+/** Props of {@link PostgreSql}. */
+export interface PostgreSqlProps {
+  readonly ctx: PlatformContext;
+  /** The `postgresql.*` values slice. */
+  readonly values: Values['postgresql'];
+}
+
+/** How other components reach the database. */
+export interface PostgreSqlConnection {
+  /** Fully qualified Service host. */
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly username: string;
+  /** Secret holding the application user's password under {@link passwordKey}. */
+  readonly secretName: string;
+  readonly passwordKey: string;
+  /** Key of the `postgres` superuser's password in the same Secret. */
+  readonly superuserPasswordKey: string;
+}
+
+const ID: ComponentIdentity = { name: 'postgresql', component: 'database' };
+const PORT = 5432;
+const EXPORTER_PORT = 9187;
+/** uid/gid of the `postgres` user in the official image. */
+const POSTGRES_UID = 999;
+const DATA_DIR = '/var/lib/postgresql/data';
+
+/**
+ * PostgreSQL on the official `postgres` image: StatefulSet `<release>-postgresql` (pod
+ * `<release>-postgresql-0`), headless and client Services on 5432, credentials in a Secret, the
+ * application user and database created on first start, postgres-exporter sidecar on 9187.
+ */
+export class PostgreSql extends Construct {
+  readonly connection: PostgreSqlConnection;
+
+  constructor(scope: Construct, id: string, props: PostgreSqlProps) {
+    super(scope, id);
+    const { ctx, values } = props;
+    const name = objectName(ctx, 'postgresql', undefined, STATEFULSET_NAME_MAX);
+    const headless = objectName(ctx, 'postgresql', 'headless');
+    const version = values.image.tag;
+
+    const credentials = new CredentialSecret(this, 'credentials', {
+      ctx,
+      name,
+      id: ID,
+      existingSecret: values.auth.existingSecret,
+      existingSecretPath: 'postgresql.auth.existingSecret',
+      entries: [
+        { key: 'password', value: values.auth.password, valuesPath: 'postgresql.auth.password' },
+        { key: 'postgres-password', value: values.auth.postgresPassword || values.auth.password, valuesPath: 'postgresql.auth.postgresPassword' },
+      ],
+    });
+    const secretName = credentials.secretName;
+
+    const config = { 'postgresql.conf': postgresqlConf(values), 'init-app-user.sh': postgresInitScript() };
+    new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
+
+    const postgres: k8s.Container = {
+      name: 'postgresql',
+      ...containerImage(ctx, values.image),
+      args: ['-c', 'config_file=/etc/postgresql/postgresql.conf'],
+      ports: [{ name: 'postgresql', containerPort: PORT, protocol: 'TCP' }],
+      env: [
+        { name: 'POSTGRES_USER', value: 'postgres' },
+        secretEnv('POSTGRES_PASSWORD', secretName, 'postgres-password'),
+        { name: 'POSTGRES_DB', value: 'postgres' },
+        { name: 'APP_USER', value: values.auth.username },
+        secretEnv('APP_PASSWORD', secretName, 'password'),
+        { name: 'APP_DATABASE', value: values.auth.database },
+        { name: 'PGDATA', value: `${DATA_DIR}/pgdata` },
+        { name: 'POSTGRES_INITDB_ARGS', value: '--auth-host=scram-sha-256 --auth-local=trust' },
+      ],
+      ...probes(execAction(['pg_isready', '-U', 'postgres', '-h', '127.0.0.1', '-p', String(PORT)]), { startupSeconds: 300 }),
+      resources: resourceRequirements(values.resources),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'config', mountPath: '/etc/postgresql', readOnly: true },
+        { name: 'config', mountPath: '/docker-entrypoint-initdb.d/init-app-user.sh', subPath: 'init-app-user.sh', readOnly: true },
+        { name: 'run', mountPath: '/var/run/postgresql' },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'shm', mountPath: '/dev/shm' },
+      ],
+    };
+
+    const containers = [postgres];
+    if (values.exporter.enabled) {
+      containers.push({
+        name: 'metrics',
+        ...containerImage(ctx, values.exporter.image),
+        ports: [{ name: 'metrics', containerPort: EXPORTER_PORT, protocol: 'TCP' }],
+        env: [
+          { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${PORT}/postgres?sslmode=disable` },
+          { name: 'DATA_SOURCE_USER', value: 'postgres' },
+          secretEnv('DATA_SOURCE_PASS', secretName, 'postgres-password'),
+        ],
+        ...probes(httpAction('/', 'metrics')),
+        resources: resourceRequirements(values.exporter.resources),
+        securityContext: restrictedContainerSecurityContext(),
+      });
+    }
+
+    const template = podTemplate(ctx, {
+      id: ID,
+      version,
+      scheduling: values,
+      runAs: { user: POSTGRES_UID },
+      containers,
+      volumes: [
+        { name: 'config', configMap: { name, defaultMode: 0o555 } },
+        emptyDirVolume('run', { memory: true, sizeLimit: '16Mi' }),
+        emptyDirVolume('tmp', { sizeLimit: '256Mi' }),
+        emptyDirVolume('shm', { memory: true, sizeLimit: '256Mi' }),
+        ...(values.persistence.enabled ? [] : [emptyDirVolume('data')]),
+      ],
+      annotations: {
+        'checksum/config': checksum(config),
+        ...(values.exporter.enabled ? scrapeAnnotations(EXPORTER_PORT) : {}),
+      },
+      terminationGracePeriodSeconds: 60,
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(ctx, name, ID, { version }),
+      spec: {
+        serviceName: headless,
+        replicas: 1,
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selectorLabels(ctx, ID) },
+        template,
+        ...(values.persistence.enabled
+          ? { volumeClaimTemplates: [volumeClaimTemplate(ctx, values.persistence, objectLabels(ctx, ID))] }
+          : {}),
+      },
+    });
+
+    const ports = [{ name: 'postgresql', port: PORT }];
+    createService(this, 'headless', ctx, { name: headless, id: ID, ports, headless: true, publishNotReadyAddresses: true });
+    createService(this, 'service', ctx, {
+      name,
+      id: ID,
+      ports: values.exporter.enabled ? [...ports, { name: 'metrics', port: EXPORTER_PORT }] : ports,
+    });
+    if (!ctx.development) createDisruptionBudget(this, ctx, name, ID);
+
+    this.connection = {
+      host: serviceHost(ctx, name),
+      port: PORT,
+      database: values.auth.database,
+      username: values.auth.username,
+      secretName,
+      passwordKey: 'password',
+      superuserPasswordKey: 'postgres-password',
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+
+/** Serializes a typed config object as a YAML file (deterministic: key order as built, no line folding). */
+export function yamlFile(config: unknown): string {
+  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A value of a `key value` config file (redis.conf, postgresql.conf style). */
+export type ConfValue = string | number | boolean | readonly (string | number)[];
+
+/**
+ * Renders `key value` lines (redis.conf style). Strings that need it are double-quoted with
+ * backslash escapes; booleans become yes/no; arrays become several arguments.
+ */
+export function keyValueConfFile(entries: readonly (readonly [string, ConfValue])[]): string {
+  return entries.map(([key, value]) => `${key} ${confArgs(value)}`).join('\n') + '\n';
+}
+
+function confArgs(value: ConfValue): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.map((v) => confArgs(v)).join(' ');
+  const text = String(value);
+  return /^[^\s"'\\]+$/.test(text) ? text : `"${text.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n')}"`;
+}
+
+/** Renders `key = value` lines (postgresql.conf style): strings single-quoted with '' escapes. */
+export function assignmentConfFile(entries: readonly (readonly [string, string | number | boolean])[]): string {
+  const render = (v: string | number | boolean) =>
+    typeof v === 'number' ? String(v) : typeof v === 'boolean' ? (v ? 'on' : 'off') : `'${v.replace(/'/g, "''")}'`;
+  return entries.map(([key, value]) => `${key} = ${render(value)}`).join('\n') + '\n';
+}
+
+/** Renders a shell script from its lines, with a shebang and strict mode. */
+export function shellScript(description: string, lines: readonly string[]): string {
+  return ['#!/bin/sh', `# ${description}`, 'set -eu', ...lines].join('\n') + '\n';
+}
+
+/** SHA-256 of config contents, for `checksum/*` pod annotations that roll pods when config changes. */
+export function checksum(...contents: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(contents)).digest('hex');
+}

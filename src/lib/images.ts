@@ -1,0 +1,14 @@
+import type { ImageValues } from '../values/schema/common.js';
+import type { PlatformContext } from './context.js';
+
+/** Full image reference; `global.imageRegistry` replaces the image's own registry. */
+export function imageRef(ctx: PlatformContext, image: ImageValues): string {
+  const registry = ctx.global.imageRegistry || image.registry;
+  const base = `${registry ? `${registry.replace(/\/+$/, '')}/` : ''}${image.repository}:${image.tag}`;
+  return image.digest ? `${base}@${image.digest}` : base;
+}
+
+/** Image fields of a container: reference and pull policy. */
+export function containerImage(ctx: PlatformContext, image: ImageValues): { image: string; imagePullPolicy: string } {
+  return { image: imageRef(ctx, image), imagePullPolicy: image.pullPolicy };
+}

@@ -1,0 +1,34 @@
+import type { PlatformContext } from './context.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * The explicit name of an object: `<release>-<component>[-<role>]`, a DNS-1123 label of at most
+ * `max` characters (63; StatefulSets leave room for their pods' `-N` and revision-hash labels).
+ * Never shortened or hashed: a name that does not fit is an error that says which one.
+ */
+export function objectName(ctx: PlatformContext, component: string, role?: string, max = 63): string {
+  const name = [ctx.release, component, role].filter(Boolean).join('-');
+  if (!DNS_LABEL.test(name)) {
+    throw new Error(`object name "${name}" is not a DNS-1123 label: use a release name of lower-case letters, digits and '-'`);
+  }
+  if (name.length > max) {
+    throw new Error(
+      `object name "${name}" has ${name.length} characters, more than ${max}: choose a release name at least ${name.length - max} characters shorter`,
+    );
+  }
+  return name;
+}
+
+/** Longest StatefulSet name that keeps `controller-revision-hash` label values within 63 characters. */
+export const STATEFULSET_NAME_MAX = 52;
+
+/** Fully qualified in-cluster DNS name of a Service. */
+export function serviceHost(ctx: PlatformContext, service: string): string {
+  return `${service}.${ctx.namespace}.svc.${ctx.global.clusterDomain}`;
+}
+
+/** DNS name of one StatefulSet pod behind its headless Service. */
+export function podHost(ctx: PlatformContext, statefulSet: string, ordinal: number, headlessService: string): string {
+  return `${statefulSet}-${ordinal}.${serviceHost(ctx, headlessService)}`;
+}

@@ -1,0 +1,96 @@
+import type { k8s } from 'cdk8s-plus-27';
+import type { PlatformContext } from './context.js';
+import { objectLabels, selectorLabels, type ComponentIdentity } from './labels.js';
+import { restrictedPodSecurityContext, type RunAs } from './security.js';
+
+/** The placement and metadata keys every component's values carry. */
+export interface SchedulingValues {
+  nodeSelector: Record<string, string>;
+  tolerations: k8s.Toleration[];
+  affinity?: Record<string, unknown> | undefined;
+  podAnnotations: Record<string, string>;
+  podLabels: Record<string, string>;
+}
+
+/** Everything needed to build a pod template. */
+export interface PodTemplateOptions {
+  readonly id: ComponentIdentity;
+  /** Version label of the pods (the main image tag). */
+  readonly version: string;
+  readonly scheduling: SchedulingValues;
+  readonly containers: k8s.Container[];
+  readonly initContainers?: k8s.Container[];
+  readonly volumes?: k8s.Volume[];
+  /** User the pod runs as; the pod gets the restricted security context. */
+  readonly runAs: RunAs;
+  /** Service account; none means the token is not mounted (default: no account, no token). */
+  readonly serviceAccountName?: string;
+  /** Annotations of the chart (scrape, checksums); `podAnnotations` from values win. */
+  readonly annotations?: Record<string, string>;
+  /** Spread pods over nodes: `preferred` (default in production), `required`, or `none` (default in development). */
+  readonly antiAffinity?: 'preferred' | 'required' | 'none';
+  /** Grace period on shutdown, seconds (default 30). */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Restart policy (default Always; Jobs use OnFailure or Never). */
+  readonly restartPolicy?: string;
+}
+
+/** Builds a pod template: labels, restricted security context, placement, pull secrets. */
+export function podTemplate(ctx: PlatformContext, o: PodTemplateOptions): k8s.PodTemplateSpec {
+  const annotations = { ...o.annotations, ...o.scheduling.podAnnotations };
+  const spec: k8s.PodSpec = {
+    ...(o.serviceAccountName
+      ? { serviceAccountName: o.serviceAccountName, automountServiceAccountToken: true }
+      : { automountServiceAccountToken: false }),
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext(o.runAs),
+    ...(o.initContainers && o.initContainers.length > 0 ? { initContainers: o.initContainers } : {}),
+    containers: o.containers,
+    ...(o.volumes && o.volumes.length > 0 ? { volumes: o.volumes } : {}),
+    ...(ctx.global.imagePullSecrets.length > 0 ? { imagePullSecrets: ctx.global.imagePullSecrets.map((name) => ({ name })) } : {}),
+    ...(Object.keys(o.scheduling.nodeSelector).length > 0 ? { nodeSelector: o.scheduling.nodeSelector } : {}),
+    ...(o.scheduling.tolerations.length > 0 ? { tolerations: o.scheduling.tolerations } : {}),
+    ...affinityOf(ctx, o),
+    ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
+    terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
+  };
+  return {
+    metadata: {
+      labels: { ...o.scheduling.podLabels, ...objectLabels(ctx, o.id, o.version) },
+      ...(Object.keys(annotations).length > 0 ? { annotations: sortKeys(annotations) } : {}),
+    },
+    spec,
+  };
+}
+
+function affinityOf(ctx: PlatformContext, o: PodTemplateOptions): { affinity?: k8s.Affinity } {
+  if (o.scheduling.affinity) return { affinity: o.scheduling.affinity as k8s.Affinity };
+  const mode = o.antiAffinity ?? (ctx.development ? 'none' : 'preferred');
+  if (mode === 'none') return {};
+  const term: k8s.PodAffinityTerm = {
+    topologyKey: 'kubernetes.io/hostname',
+    labelSelector: { matchLabels: selectorLabels(ctx, o.id) },
+  };
+  return {
+    affinity: {
+      podAntiAffinity:
+        mode === 'required'
+          ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+          : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+    },
+  };
+}
+
+/** Prometheus annotation-based discovery of a pod's metrics endpoint. */
+export function scrapeAnnotations(port: number, path = '/metrics'): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': path };
+}
+
+function sortKeys(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** An environment variable read from a Secret key. */
+export function secretEnv(name: string, secretName: string, key: string): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
+}

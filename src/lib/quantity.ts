@@ -1,0 +1,32 @@
+/** Kubernetes resource quantities: parsing, comparison and spelling suggestions. */
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+/** Parses a Kubernetes quantity (`50Gi`, `500m`, `1e3`) into a number of base units; undefined when malformed. */
+export function parseQuantity(value: string): number | undefined {
+  const match = QUANTITY.exec(value);
+  if (!match) return undefined;
+  const number = Number(match[1]);
+  const suffix = match[2] ?? '';
+  if (suffix in BINARY) return number * BINARY[suffix]!;
+  if (suffix in DECIMAL) return number * DECIMAL[suffix]!;
+  return number * 10 ** Number(suffix.slice(1));
+}
+
+/** Suggests the Kubernetes spelling of a common mistake: `50GB` → `50Gi`, `2g` → `2Gi`, `512 MiB` → `512Mi`. */
+export function suggestQuantity(value: string): string | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtTpPeE])(?:i?[bB]|i)?\s*$/.exec(value);
+  if (!match) return undefined;
+  const unit = match[2]!.toUpperCase() === 'K' ? 'Ki' : `${match[2]!.toUpperCase()}i`;
+  const suggestion = `${match[1]}${unit}`;
+  return suggestion === value ? undefined : suggestion;
+}
+
+/** Converts a memory quantity to whole mebibytes, rounded down (for JVM heaps and similar). */
+export function toMebibytes(value: string): number {
+  const bytes = parseQuantity(value);
+  if (bytes === undefined) throw new Error(`"${value}" is not a Kubernetes quantity`);
+  return Math.floor(bytes / 2 ** 20);
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { existingSecret, image, persistenceFields, resolvePersistence, resources } from './common.js';
+import { IMAGES } from './images.js';
+import type { Profile } from './profile.js';
+import { sized, workloadFields } from './workload.js';
+
+/** Prometheus exporter sidecar of a data store. */
+const exporter = (p: Profile, img: (typeof IMAGES)[keyof typeof IMAGES]) =>
+  z
+    .strictObject({
+      /** Run the exporter sidecar (default true). */
+      enabled: z.boolean().default(true),
+      image: image(img),
+      resources: resources(p.pick(sized('10m', '32Mi', '64Mi'), sized('50m', '64Mi', '128Mi'))),
+    })
+    .prefault({});
+
+/** `postgresql.*` */
+export const postgresqlSchema = (p: Profile) =>
+  z
+    .strictObject({
+      ...workloadFields(p, {
+        image: IMAGES.postgresql,
+        resources: { development: sized('100m', '256Mi', '512Mi'), production: sized('1', '2Gi', '4Gi') },
+      }),
+      auth: z
+        .strictObject({
+          /** Application user (default aiops). */
+          username: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'expected a PostgreSQL role name of lower-case letters, digits and _' }).default('aiops'),
+          /** Application user's password (default: development password in development; in production the Secret must exist). */
+          password: z.string().default(''),
+          /** Application database (default aiops). */
+          database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a database name of letters, digits and _' }).default('aiops'),
+          /** Password of the `postgres` superuser (default: as password). */
+          postgresPassword: z.string().default(''),
+          /** Existing Secret with keys `password` and `postgres-password`. */
+          existingSecret,
+        })
+        .prefault({}),
+      /** `max_connections` of the server (default 100 in development, 200 in production). */
+      maxConnections: z.number().int().min(10).default(p.pick(100, 200)),
+      exporter: exporter(p, IMAGES.postgresExporter),
+      maintenance: z
+        .strictObject({
+          /** Run the scheduled VACUUM (ANALYZE) CronJob (default true). */
+          enabled: z.boolean().default(true),
+          /** Cron schedule (default 03:30 every day). */
+          schedule: z.string().default('30 3 * * *'),
+        })
+        .prefault({}),
+      ...persistenceFields,
+    })
+    .prefault({})
+    .transform((v, ctx) => resolvePersistence(v, p.pick('8Gi', '20Gi'), ctx));
+
+/** `redis.*` */
+export const redisSchema = (p: Profile) =>
+  z
+    .strictObject({
+      ...workloadFields(p, {
+        image: IMAGES.redis,
+        resources: { development: sized('50m', '64Mi', '256Mi'), production: sized('250m', '1Gi', '2Gi') },
+      }),
+      auth: z
+        .strictObject({
+          /** Require a password (default true). */
+          enabled: z.boolean().default(true),
+          /** Password (default: development password in development; in production the Secret must exist). */
+          password: z.string().default(''),
+          /** Existing Secret with key `redis-password`. */
+          existingSecret,
+        })
+        .prefault({}),
+      cluster: z
+        .strictObject({
+          /** Redis Cluster mode (default false: one standalone node). */
+          enabled: z.boolean().default(false),
+          /** Cluster nodes: masters and one replica each, so at least 6 and even (default 6). */
+          nodes: z.number().int().default(6),
+        })
+        .prefault({})
+        .superRefine((c, ctx) => {
+          if (!c.enabled) return;
+          if (c.nodes < 6 || c.nodes % 2 !== 0) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['nodes'],
+              input: c.nodes,
+              message: `Redis Cluster with one replica per master needs an even number of at least 6 nodes (3 masters + 3 replicas), found ${c.nodes}`,
+            });
+          }
+        }),
+      exporter: exporter(p, IMAGES.redisExporter),
+      ...persistenceFields,
+    })
+    .prefault({})
+    .transform((v, ctx) => resolvePersistence(v, p.pick('2Gi', '8Gi'), ctx));

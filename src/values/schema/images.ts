@@ -1,0 +1,29 @@
+import type { ImageDefaults } from './common.js';
+
+/** The chart's application version: the tag of the platform's own images. */
+export const APP_VERSION = '0.1.0';
+
+/**
+ * Pinned upstream images, one place for all of them. Official images only (no Bitnami: its
+ * versioned tags moved to a legacy catalog in 2025). Every entry is overridable through values.
+ */
+export const IMAGES = {
+  traefik: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.5.3' },
+  prometheus: { registry: 'quay.io', repository: 'prometheus/prometheus', tag: 'v3.5.0' },
+  alertmanager: { registry: 'quay.io', repository: 'prometheus/alertmanager', tag: 'v0.28.1' },
+  grafana: { registry: 'docker.io', repository: 'grafana/grafana', tag: '12.1.1' },
+  nodeExporter: { registry: 'quay.io', repository: 'prometheus/node-exporter', tag: 'v1.9.1' },
+  kubeStateMetrics: { registry: 'registry.k8s.io', repository: 'kube-state-metrics/kube-state-metrics', tag: 'v2.16.0' },
+  elasticsearch: { registry: 'docker.elastic.co', repository: 'elasticsearch/elasticsearch', tag: '8.19.3' },
+  elasticsearchExporter: { registry: 'quay.io', repository: 'prometheuscommunity/elasticsearch-exporter', tag: 'v1.9.0' },
+  logstash: { registry: 'docker.elastic.co', repository: 'logstash/logstash', tag: '8.19.3' },
+  filebeat: { registry: 'docker.elastic.co', repository: 'beats/filebeat', tag: '8.19.3' },
+  kibana: { registry: 'docker.elastic.co', repository: 'kibana/kibana', tag: '8.19.3' },
+  redis: { registry: 'docker.io', repository: 'library/redis', tag: '7.4.5-bookworm' },
+  redisExporter: { registry: 'docker.io', repository: 'oliver006/redis_exporter', tag: 'v1.74.0' },
+  postgresql: { registry: 'docker.io', repository: 'library/postgres', tag: '17.6-bookworm' },
+  postgresExporter: { registry: 'quay.io', repository: 'prometheuscommunity/postgres-exporter', tag: 'v0.17.1' },
+  aiEngine: { registry: 'ghcr.io', repository: 'aiops-platform/ai-engine', tag: APP_VERSION },
+  apiGateway: { registry: 'ghcr.io', repository: 'aiops-platform/api-gateway', tag: APP_VERSION },
+  selfHealing: { registry: 'ghcr.io', repository: 'aiops-platform/self-healing', tag: APP_VERSION },
+} satisfies Record<string, ImageDefaults>;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { aiEngineSchema, apiGatewaySchema, selfHealingSchema } from './aiops.js';
+import { postgresqlSchema, redisSchema } from './data.js';
+import { traefikSchema } from './edge.js';
+import { globalSchema } from './global.js';
+import { ingressSchema } from './ingress.js';
+import { elasticsearchSchema, filebeatSchema, kibanaSchema, logstashSchema } from './logging.js';
+import {
+  alertingSchema,
+  alertmanagerSchema,
+  grafanaSchema,
+  kubeStateMetricsSchema,
+  nodeExporterSchema,
+  prometheusSchema,
+} from './monitoring.js';
+import { profileFor, type Profile } from './profile.js';
+import { networkPolicySchema, podSecurityPolicySchema, secretsSchema } from './security.js';
+
+/**
+ * The whole values schema for one profile. Keys and defaults follow the seed; every component has
+ * its slice, so every key is validated whether or not its component is rendered yet.
+ */
+export function buildValuesSchema(p: Profile) {
+  return z
+    .strictObject({
+      global: globalSchema(p),
+      ingress: ingressSchema(),
+      traefik: traefikSchema(p),
+      prometheus: prometheusSchema(p),
+      alertmanager: alertmanagerSchema(p),
+      grafana: grafanaSchema(p),
+      nodeExporter: nodeExporterSchema(p),
+      kubeStateMetrics: kubeStateMetricsSchema(p),
+      alerting: alertingSchema(),
+      elasticsearch: elasticsearchSchema(p),
+      logstash: logstashSchema(p),
+      filebeat: filebeatSchema(p),
+      kibana: kibanaSchema(p),
+      redis: redisSchema(p),
+      postgresql: postgresqlSchema(p),
+      aiEngine: aiEngineSchema(p),
+      apiGateway: apiGatewaySchema(p),
+      selfHealing: selfHealingSchema(p),
+      networkPolicy: networkPolicySchema(p),
+      podSecurityPolicy: podSecurityPolicySchema(),
+      secrets: secretsSchema(),
+    })
+    .prefault({});
+}
+
+/** The schema type (the same for both profiles; only defaults differ). */
+export type ValuesSchema = ReturnType<typeof buildValuesSchema>;
+
+/** Fully defaulted, validated values as the chart consumes them. */
+export type Values = z.output<ValuesSchema>;
+
+/** Values as a user may write them. */
+export type ValuesInput = z.input<ValuesSchema>;
+
+/** Picks the profile from raw (not yet validated) values: `global.development`, default true. */
+export function profileOfRaw(raw: unknown): Profile {
+  const development = (raw as { global?: { development?: unknown } } | undefined)?.global?.development;
+  return profileFor(typeof development === 'boolean' ? development : true);
+}
+
+export { profileFor, type Profile };

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { image, resources, schedulingFields, type ImageDefaults, type ResourceDefaults } from './common.js';
+import type { Profile } from './profile.js';
+import { percent, replicas } from './primitives.js';
+
+/** Defaults of one workload in both profiles. */
+export interface WorkloadDefaults {
+  image: ImageDefaults;
+  resources: { development: ResourceDefaults; production: ResourceDefaults };
+}
+
+/** `enabled`, `image`, `resources` and the scheduling keys every component has. */
+export const workloadFields = (p: Profile, d: WorkloadDefaults) => ({
+  /** Render this component (default true). */
+  enabled: z.boolean().default(true),
+  image: image(d.image),
+  resources: resources(p.pick(d.resources.development, d.resources.production)),
+  ...schedulingFields,
+});
+
+/** `replicas` with a development and a production default. */
+export const replicaField = (p: Profile, development: number, production: number) => ({
+  replicas: replicas(p.pick(development, production)),
+});
+
+/** `autoscaling.*` for a HorizontalPodAutoscaler (default on in production). */
+export const autoscaling = (p: Profile, maxReplicas: { development: number; production: number }) =>
+  z
+    .strictObject({
+      /** Create an HPA (default false in development, true in production). */
+      enabled: z.boolean().default(p.pick(false, true)),
+      /** Lower bound (default: the component's replicas). */
+      minReplicas: z.number().int().min(1).optional(),
+      /** Upper bound. */
+      maxReplicas: z.number().int().min(1).default(p.pick(maxReplicas.development, maxReplicas.production)),
+      /** Average CPU utilisation target in percent of requests (default 70). */
+      targetCPUUtilizationPercentage: percent.default(70),
+      /** Average memory utilisation target in percent of requests (default 80). */
+      targetMemoryUtilizationPercentage: percent.default(80),
+    })
+    .prefault({})
+    .superRefine((a, ctx) => {
+      if (a.minReplicas !== undefined && a.minReplicas > a.maxReplicas) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minReplicas'],
+          input: a.minReplicas,
+          message: `minReplicas (${a.minReplicas}) is above maxReplicas (${a.maxReplicas})`,
+        });
+      }
+    });
+
+/** Small helper for resource defaults: requests cpu/memory and a memory limit. */
+export const sized = (cpu: string, memory: string, memoryLimit: string, cpuLimit?: string): ResourceDefaults => ({
+  requests: { cpu, memory },
+  limits: cpuLimit ? { cpu: cpuLimit, memory: memoryLimit } : { memory: memoryLimit },
+});
