@@ -94,3 +94,8 @@ function sortKeys(map: Record<string, string>): Record<string, string> {
 export function secretEnv(name: string, secretName: string, key: string): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
 }
+
+/** An environment variable from the downward API, e.g. `fieldEnv('POD_IP', 'status.podIP')`. */
+export function fieldEnv(name: string, fieldPath: string): k8s.EnvVar {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}

@@ -4,7 +4,7 @@ import { checksum } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { containerImage } from '../../lib/images.js';
-import { objectLabels, selectorLabels, type ComponentIdentity } from '../../lib/labels.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
@@ -12,7 +12,8 @@ import { execAction, httpAction, probes } from '../../lib/probes.js';
 import { resourceRequirements } from '../../lib/resources.js';
 import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
-import { emptyDirVolume, volumeClaimTemplate } from '../../lib/storage.js';
+import { createStatefulSet } from '../../lib/statefulset.js';
+import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { postgresInitScript, postgresqlConf } from './postgresql-config.js';
@@ -141,20 +142,7 @@ export class PostgreSql extends Construct {
       terminationGracePeriodSeconds: 60,
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, name, ID, { version }),
-      spec: {
-        serviceName: headless,
-        replicas: 1,
-        podManagementPolicy: 'OrderedReady',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selectorLabels(ctx, ID) },
-        template,
-        ...(values.persistence.enabled
-          ? { volumeClaimTemplates: [volumeClaimTemplate(ctx, values.persistence, objectLabels(ctx, ID))] }
-          : {}),
-      },
-    });
+    createStatefulSet(this, ctx, { name, id: ID, version, serviceName: headless, replicas: 1, template, persistence: values.persistence });
 
     const ports = [{ name: 'postgresql', port: PORT }];
     createService(this, 'headless', ctx, { name: headless, id: ID, ports, headless: true, publishNotReadyAddresses: true });

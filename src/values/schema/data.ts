@@ -1,19 +1,8 @@
 import { z } from 'zod';
-import { existingSecret, image, persistenceFields, resolvePersistence, resources } from './common.js';
+import { existingSecret, persistenceFields, resolvePersistence } from './common.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
-import { sized, workloadFields } from './workload.js';
-
-/** Prometheus exporter sidecar of a data store. */
-const exporter = (p: Profile, img: (typeof IMAGES)[keyof typeof IMAGES]) =>
-  z
-    .strictObject({
-      /** Run the exporter sidecar (default true). */
-      enabled: z.boolean().default(true),
-      image: image(img),
-      resources: resources(p.pick(sized('10m', '32Mi', '64Mi'), sized('50m', '64Mi', '128Mi'))),
-    })
-    .prefault({});
+import { passwordAuth, sidecarExporter, sized, workloadFields } from './workload.js';
 
 /** `postgresql.*` */
 export const postgresqlSchema = (p: Profile) =>
@@ -39,7 +28,7 @@ export const postgresqlSchema = (p: Profile) =>
         .prefault({}),
       /** `max_connections` of the server (default 100 in development, 200 in production). */
       maxConnections: z.number().int().min(10).default(p.pick(100, 200)),
-      exporter: exporter(p, IMAGES.postgresExporter),
+      exporter: sidecarExporter(p, IMAGES.postgresExporter),
       maintenance: z
         .strictObject({
           /** Run the scheduled VACUUM (ANALYZE) CronJob (default true). */
@@ -61,16 +50,7 @@ export const redisSchema = (p: Profile) =>
         image: IMAGES.redis,
         resources: { development: sized('50m', '64Mi', '256Mi'), production: sized('250m', '1Gi', '2Gi') },
       }),
-      auth: z
-        .strictObject({
-          /** Require a password (default true). */
-          enabled: z.boolean().default(true),
-          /** Password (default: development password in development; in production the Secret must exist). */
-          password: z.string().default(''),
-          /** Existing Secret with key `redis-password`. */
-          existingSecret,
-        })
-        .prefault({}),
+      auth: passwordAuth('require a password', 'redis-password'),
       cluster: z
         .strictObject({
           /** Redis Cluster mode (default false: one standalone node). */
@@ -90,7 +70,7 @@ export const redisSchema = (p: Profile) =>
             });
           }
         }),
-      exporter: exporter(p, IMAGES.redisExporter),
+      exporter: sidecarExporter(p, IMAGES.redisExporter),
       ...persistenceFields,
     })
     .prefault({})

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { existingSecret, image, persistenceFields, resolvePersistence, resources } from './common.js';
+import { persistenceFields, resolvePersistence } from './common.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
-import { autoscaling, replicaField, sized, workloadFields } from './workload.js';
+import { autoscaling, passwordAuth, replicaField, sidecarExporter, sized, workloadFields } from './workload.js';
 
 /** `elasticsearch.*` */
 export const elasticsearchSchema = (p: Profile) =>
@@ -16,16 +16,8 @@ export const elasticsearchSchema = (p: Profile) =>
       ...replicaField(p, 1, 3),
       /** JVM heap; default: half the memory limit, capped at 31g. */
       heapSize: quantityOrNumber.optional(),
-      auth: z
-        .strictObject({
-          /** X-Pack security with the `elastic` user (default true). */
-          enabled: z.boolean().default(true),
-          /** Password of the `elastic` user (default: development password in development; in production the Secret must exist). */
-          password: z.string().default(''),
-          /** Existing Secret with key `elastic-password`. */
-          existingSecret,
-        })
-        .prefault({}),
+      /** X-Pack security with the `elastic` user. */
+      auth: passwordAuth('X-Pack security with the elastic user', 'elastic-password'),
       /** Delete log indices older than this many days (default 7 in development, 30 in production). */
       retentionDays: z.number().int().min(1).default(p.pick(7, 30)),
       sysctlInitContainer: z
@@ -34,13 +26,7 @@ export const elasticsearchSchema = (p: Profile) =>
           enabled: z.boolean().default(false),
         })
         .prefault({}),
-      exporter: z
-        .strictObject({
-          enabled: z.boolean().default(true),
-          image: image(IMAGES.elasticsearchExporter),
-          resources: resources(sized('20m', '32Mi', '64Mi')),
-        })
-        .prefault({}),
+      exporter: sidecarExporter(p, IMAGES.elasticsearchExporter),
       ...persistenceFields,
     })
     .prefault({})

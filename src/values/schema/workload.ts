@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { image, resources, schedulingFields, type ImageDefaults, type ResourceDefaults } from './common.js';
+import { existingSecret, image, resources, schedulingFields, type ImageDefaults, type ResourceDefaults } from './common.js';
 import type { Profile } from './profile.js';
 import { percent, replicas } from './primitives.js';
 
@@ -55,3 +55,27 @@ export const sized = (cpu: string, memory: string, memoryLimit: string, cpuLimit
   requests: { cpu, memory },
   limits: cpuLimit ? { cpu: cpuLimit, memory: memoryLimit } : { memory: memoryLimit },
 });
+
+/** `auth.{enabled,password,existingSecret}` of a service protected by one password. */
+export const passwordAuth = (what: string, secretKey: string) =>
+  z
+    .strictObject({
+      /** Require authentication (default true). */
+      enabled: z.boolean().default(true).describe(`${what} (default true)`),
+      /** Password (default: a development password in development; in production the Secret must exist). */
+      password: z.string().default(''),
+      /** Existing Secret holding the password. */
+      existingSecret: existingSecret.describe(`existing Secret with key ${secretKey}`),
+    })
+    .prefault({});
+
+/** `exporter.*`: a Prometheus exporter sidecar next to a data store (on by default). */
+export const sidecarExporter = (p: Profile, img: ImageDefaults) =>
+  z
+    .strictObject({
+      /** Run the exporter sidecar (default true). */
+      enabled: z.boolean().default(true),
+      image: image(img),
+      resources: resources(p.pick(sized('10m', '32Mi', '64Mi'), sized('50m', '64Mi', '128Mi'))),
+    })
+    .prefault({});

@@ -1,0 +1,70 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../../lib/context.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName, podHost } from '../../lib/names.js';
+import { podTemplate, secretEnv } from '../../lib/pod.js';
+import type { Values } from '../../values/schema/index.js';
+import { REDIS_UID, redisClusterInitScript, redisImageContainer } from './redis-config.js';
+
+/** Props of {@link RedisClusterJob}. */
+export interface RedisClusterJobProps {
+  readonly ctx: PlatformContext;
+  /** The `redis.*` values slice (cluster mode on). */
+  readonly values: Values['redis'];
+  /** Name of the Redis StatefulSet, the prefix of its pods' names. */
+  readonly statefulSetName: string;
+  /** Headless Service that gives every pod its DNS name. */
+  readonly headlessServiceName: string;
+  /** Secret with the password under `passwordKey` (default none: auth disabled). */
+  readonly secretName?: string | undefined;
+  /** Key of the password in the Secret. */
+  readonly passwordKey: string;
+}
+
+/** Distinct from the server's identity, so the Redis Services never select the Job's pod. */
+const ID: ComponentIdentity = { name: 'redis', component: 'cluster-init' };
+/** Bound of each wait inside one attempt; the Job retries failed attempts. */
+const WAIT_SECONDS = 600;
+
+/**
+ * The Job `<release>-redis-cluster-init` that forms the Redis Cluster once all nodes are up
+ * (see {@link redisClusterInitScript}). The script is idempotent, so running it again is safe.
+ */
+export class RedisClusterJob extends Construct {
+  constructor(scope: Construct, id: string, props: RedisClusterJobProps) {
+    super(scope, id);
+    const { ctx, values } = props;
+    const name = objectName(ctx, 'redis', 'cluster-init');
+    const hosts = Array.from({ length: values.cluster.nodes }, (_, i) =>
+      podHost(ctx, props.statefulSetName, i, props.headlessServiceName),
+    );
+
+    const container: k8s.Container = {
+      ...redisImageContainer(ctx, values, 'cluster-init'),
+      command: ['sh', '-c', redisClusterInitScript(hosts, WAIT_SECONDS)],
+      env: props.secretName ? [secretEnv('REDISCLI_AUTH', props.secretName, props.passwordKey)] : [],
+    };
+
+    new k8s.KubeJob(this, 'job', {
+      metadata: metadata(ctx, name, ID, { version: values.image.tag }),
+      spec: {
+        backoffLimit: 20,
+        activeDeadlineSeconds: 1800,
+        // Finished Jobs are removed after 5 minutes: a later `kubectl apply` recreates the Job
+        // (a Job's pod template is immutable) and the idempotent script then does nothing.
+        ttlSecondsAfterFinished: 300,
+        template: podTemplate(ctx, {
+          id: ID,
+          version: values.image.tag,
+          scheduling: values,
+          runAs: { user: REDIS_UID },
+          containers: [container],
+          restartPolicy: 'OnFailure',
+          antiAffinity: 'none',
+        }),
+      },
+    });
+  }
+}

@@ -1,0 +1,160 @@
+import type { k8s } from 'cdk8s-plus-27';
+import { keyValueConfFile, shellScript, type ConfValue } from '../../lib/config-files.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { containerImage } from '../../lib/images.js';
+import { parseQuantity } from '../../lib/quantity.js';
+import { resourceRequirements } from '../../lib/resources.js';
+import { restrictedContainerSecurityContext } from '../../lib/security.js';
+import type { Values } from '../../values/schema/index.js';
+
+/** uid/gid of the `redis` user in the official image. */
+export const REDIS_UID = 999;
+/** Client port of every Redis node. */
+export const REDIS_PORT = 6379;
+/** Cluster bus port (client port + 10000, Redis' fixed offset). */
+export const REDIS_BUS_PORT = 16379;
+/** Data directory: AOF files and, in cluster mode, nodes.conf. */
+export const REDIS_DATA_DIR = '/data';
+/** Directory of the in-memory volume that holds the generated auth.conf. */
+export const REDIS_RUN_DIR = '/run/redis';
+/** The file with requirepass/masterauth, written at pod start from the Secret, never in a ConfigMap. */
+export const REDIS_AUTH_FILE = `${REDIS_RUN_DIR}/auth.conf`;
+
+const LOG_LEVELS: Record<Values['global']['logLevel'], string> = { debug: 'debug', info: 'notice', warn: 'warning', error: 'warning' };
+
+/** Share of the memory limit given to the dataset; the rest covers fork copy-on-write, buffers and fragmentation. */
+const MAXMEMORY_SHARE = 0.8;
+
+/** `maxmemory` in bytes: 80 % of the memory limit (of the memory request when no limit is set). */
+export function redisMaxMemoryBytes(resources: Values['redis']['resources']): number {
+  const memory = resources.limits.memory ?? resources.requests.memory!;
+  const bytes = parseQuantity(memory);
+  if (bytes === undefined) throw new Error(`redis.resources memory "${memory}" is not a Kubernetes quantity: use e.g. 512Mi`);
+  return Math.floor(bytes * MAXMEMORY_SHARE);
+}
+
+/**
+ * redis.conf from values. Holds no secret: with auth on it ends with `include` of the auth.conf
+ * that {@link redisAuthScript} writes at pod start. Cluster mode adds the cluster settings; the
+ * announced IP is passed on the command line (it changes with every pod).
+ */
+export function redisConf(values: Values['redis'], logLevel: Values['global']['logLevel']): string {
+  const auth = values.auth.enabled;
+  const entries: [string, ConfValue][] = [
+    ['port', REDIS_PORT],
+    ['bind', ['*', '-::*']],
+    // Without a password Redis refuses remote clients unless protected mode is off.
+    ['protected-mode', auth],
+    ['dir', REDIS_DATA_DIR],
+    ['appendonly', true],
+    ['appendfsync', 'everysec'],
+    // RDB snapshots off: the AOF (with its RDB preamble on rewrite) is the persistence; snapshots
+    // would fork and write the whole dataset a second time, against the same memory budget.
+    ['save', ''],
+    ['maxmemory', redisMaxMemoryBytes(values.resources)],
+    // Cache semantics in both modes: evict the least recently used key rather than refuse writes.
+    ['maxmemory-policy', 'allkeys-lru'],
+    ['tcp-keepalive', 60],
+    ['loglevel', LOG_LEVELS[logLevel]],
+  ];
+  if (values.cluster.enabled) {
+    entries.push(
+      ['cluster-enabled', true],
+      ['cluster-config-file', `${REDIS_DATA_DIR}/nodes.conf`],
+      ['cluster-node-timeout', 5000],
+      ['cluster-require-full-coverage', false],
+      ['cluster-allow-reads-when-down', false],
+    );
+  }
+  if (auth) entries.push(['include', REDIS_AUTH_FILE]);
+  return keyValueConfFile(entries);
+}
+
+/**
+ * Init-container script: writes {@link REDIS_AUTH_FILE} (mode 0600, in-memory volume) with
+ * `requirepass` and `masterauth` from `$REDIS_PASSWORD` (a Secret key), quoted as a redis.conf
+ * string (double quotes; backslash and double quote escaped). Refuses an empty password and one
+ * with a line break, which redis.conf cannot hold.
+ */
+export function redisAuthScript(): string {
+  return shellScript('Writes the Redis password into auth.conf, which redis.conf includes.', [
+    'if [ -z "${REDIS_PASSWORD:-}" ]; then',
+    '  echo "the Redis password (Secret key redis-password) is empty: set it in the credentials Secret" >&2',
+    '  exit 1',
+    'fi',
+    "nl=$(printf '\\nx'); nl=${nl%x}",
+    'case "$REDIS_PASSWORD" in',
+    '  *"$nl"*) echo "the Redis password contains a line break, which redis.conf cannot hold: choose another" >&2; exit 1 ;;',
+    'esac',
+    "quoted=$(printf '%s' \"$REDIS_PASSWORD\" | sed 's/[\\\\\"]/\\\\&/g')",
+    'umask 077',
+    `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$quoted" "$quoted" > ${REDIS_AUTH_FILE}.tmp`,
+    `chmod 0600 ${REDIS_AUTH_FILE}.tmp`,
+    `mv -f ${REDIS_AUTH_FILE}.tmp ${REDIS_AUTH_FILE}`,
+  ]);
+}
+
+/**
+ * Cluster-forming script of the init Job. Waits until every node answers PING (each wait bounded
+ * by `waitSeconds`, so a failed attempt says why and the Job retries), then:
+ * - node 0 reports `cluster_state:ok`: nothing to do (idempotent);
+ * - node 0 already knows other nodes: the cluster exists, only wait for `cluster_state:ok`;
+ * - else resolves every host to its IP and runs `redis-cli --cluster create` with one replica per
+ *   master, then waits for `cluster_state:ok`.
+ * Credentials come from `$REDISCLI_AUTH`, which redis-cli reads (never on a command line).
+ * Adding nodes to a formed cluster (scaling) is not done here: use `redis-cli --cluster add-node`.
+ */
+export function redisClusterInitScript(hosts: readonly string[], waitSeconds: number): string {
+  const info = `redis-cli -h "$first" -p ${REDIS_PORT} cluster info`;
+  return shellScript('Forms the Redis Cluster once every node answers; does nothing when it is already formed.', [
+    `hosts="${hosts.join(' ')}"`,
+    `first="${hosts[0]}"`,
+    `deadline=$(( $(date +%s) + ${waitSeconds} ))`,
+    'wait_or_fail() {',
+    '  if [ "$(date +%s)" -ge "$deadline" ]; then echo "gave up after ' + waitSeconds + ' s: $1" >&2; exit 1; fi',
+    '  sleep 5',
+    '}',
+    'for host in $hosts; do',
+    `  until redis-cli -h "$host" -p ${REDIS_PORT} ping 2>/dev/null | grep -q PONG; do`,
+    '    echo "waiting for $host to answer PING"',
+    '    wait_or_fail "$host does not answer PING"',
+    '  done',
+    'done',
+    `state=$(${info})`,
+    "known=$(printf '%s\\n' \"$state\" | sed -n 's/^cluster_known_nodes:\\([0-9]*\\).*/\\1/p')",
+    "if printf '%s\\n' \"$state\" | grep -q '^cluster_state:ok'; then",
+    '  echo "the Redis Cluster is already formed and ok"',
+    '  exit 0',
+    'fi',
+    'if [ "${known:-0}" -gt 1 ]; then',
+    '  echo "the Redis Cluster is already formed ($known known nodes): waiting for cluster_state:ok"',
+    'else',
+    '  addresses=""',
+    '  for host in $hosts; do',
+    '    ip=$(getent hosts "$host" | head -n 1 | cut -d " " -f 1)',
+    '    if [ -z "$ip" ]; then echo "cannot resolve $host" >&2; exit 1; fi',
+    `    addresses="$addresses $ip:${REDIS_PORT}"`,
+    '  done',
+    '  echo "creating the Redis Cluster from$addresses"',
+    '  # $addresses is split on purpose: one argument per node.',
+    '  redis-cli --cluster create $addresses --cluster-replicas 1 --cluster-yes',
+    'fi',
+    `until ${info} | grep -q '^cluster_state:ok'; do`,
+    '  wait_or_fail "cluster_state is not ok"',
+    'done',
+    'echo "the Redis Cluster is formed: cluster_state:ok"',
+  ]);
+}
+
+/**
+ * What every container on the redis image shares (server, auth init container, cluster Job):
+ * name, image, resources from values and the restricted security context (read-only root).
+ */
+export function redisImageContainer(ctx: PlatformContext, values: Values['redis'], name: string): k8s.Container {
+  return {
+    name,
+    ...containerImage(ctx, values.image),
+    resources: resourceRequirements(values.resources),
+    securityContext: restrictedContainerSecurityContext(),
+  };
+}

@@ -1,0 +1,193 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checksum } from '../../lib/config-files.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { createDisruptionBudget } from '../../lib/disruption.js';
+import { containerImage } from '../../lib/images.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
+import { execAction, httpAction, probes } from '../../lib/probes.js';
+import { resourceRequirements } from '../../lib/resources.js';
+import { restrictedContainerSecurityContext } from '../../lib/security.js';
+import { createService } from '../../lib/service.js';
+import { createStatefulSet } from '../../lib/statefulset.js';
+import { emptyDirVolume } from '../../lib/storage.js';
+import type { Values } from '../../values/schema/index.js';
+import { CredentialSecret } from '../shared/credential-secret.js';
+import { RedisClusterJob } from './redis-cluster-job.js';
+import { REDIS_BUS_PORT, REDIS_DATA_DIR, REDIS_PORT, REDIS_RUN_DIR, REDIS_UID, redisAuthScript, redisConf, redisImageContainer } from './redis-config.js';
+
+/** Props of {@link Redis}. */
+export interface RedisProps {
+  readonly ctx: PlatformContext;
+  /** The `redis.*` values slice. */
+  readonly values: Values['redis'];
+}
+
+/** How other components reach Redis. */
+export interface RedisConnection {
+  /** Fully qualified host of the client Service. */
+  readonly host: string;
+  /** Client port (6379). */
+  readonly port: number;
+  /** Secret holding the password under {@link passwordKey}; undefined when auth is disabled. */
+  readonly secretName?: string | undefined;
+  /** Key of the password in the Secret (`redis-password`). */
+  readonly passwordKey: string;
+  /** Whether clients must authenticate (`redis.auth.enabled`, default true). */
+  readonly authEnabled: boolean;
+  /** Whether Redis runs as a Redis Cluster (`redis.cluster.enabled`, default false): clients must follow MOVED redirects. */
+  readonly clusterMode: boolean;
+}
+
+const ID: ComponentIdentity = { name: 'redis', component: 'cache' };
+const PASSWORD_KEY = 'redis-password';
+const EXPORTER_PORT = 9121;
+
+/**
+ * Redis on the official `redis` image: StatefulSet `<release>-redis` (standalone: one pod; cluster
+ * mode: `cluster.nodes` pods formed into a Redis Cluster by {@link RedisClusterJob}), headless and
+ * client Services, password from a Secret written into an in-memory auth.conf at pod start,
+ * redis_exporter sidecar on 9121.
+ */
+export class Redis extends Construct {
+  readonly connection: RedisConnection;
+
+  constructor(scope: Construct, id: string, props: RedisProps) {
+    super(scope, id);
+    const { ctx, values } = props;
+    const name = objectName(ctx, 'redis', undefined, STATEFULSET_NAME_MAX);
+    const headless = objectName(ctx, 'redis', 'headless');
+    const version = values.image.tag;
+    const cluster = values.cluster.enabled;
+
+    const secretName = values.auth.enabled
+      ? new CredentialSecret(this, 'credentials', {
+          ctx,
+          name,
+          id: ID,
+          existingSecret: values.auth.existingSecret,
+          existingSecretPath: 'redis.auth.existingSecret',
+          entries: [{ key: PASSWORD_KEY, value: values.auth.password, valuesPath: 'redis.auth.password' }],
+        }).secretName
+      : undefined;
+    const passwordEnv = (envName: string) => (secretName ? [secretEnv(envName, secretName, PASSWORD_KEY)] : []);
+
+    const config = { 'redis.conf': redisConf(values, ctx.global.logLevel) };
+    new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
+
+    const ports = [{ name: 'redis', port: REDIS_PORT }, ...(cluster ? [{ name: 'bus', port: REDIS_BUS_PORT }] : [])];
+    const redis: k8s.Container = {
+      ...redisImageContainer(ctx, values, 'redis'),
+      command: ['redis-server', '/etc/redis/redis.conf'],
+      // Kubernetes expands $(POD_IP): a restarted pod announces its new IP to the cluster.
+      ...(cluster ? { args: ['--cluster-announce-ip', '$(POD_IP)'] } : {}),
+      ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+      // redis-cli reads REDISCLI_AUTH, so the probes never put the password on a command line.
+      env: [...(cluster ? [fieldEnv('POD_IP', 'status.podIP')] : []), ...passwordEnv('REDISCLI_AUTH')],
+      ...probes(execAction(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`]), { startupSeconds: 120 }),
+      volumeMounts: [
+        { name: 'data', mountPath: REDIS_DATA_DIR },
+        { name: 'config', mountPath: '/etc/redis', readOnly: true },
+        { name: 'run', mountPath: REDIS_RUN_DIR },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    };
+
+    const containers = [redis];
+    if (values.exporter.enabled) {
+      containers.push({
+        name: 'metrics',
+        ...containerImage(ctx, values.exporter.image),
+        ports: [{ name: 'metrics', containerPort: EXPORTER_PORT, protocol: 'TCP' }],
+        env: [
+          { name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` },
+          ...passwordEnv('REDIS_PASSWORD'),
+          ...(cluster ? [{ name: 'REDIS_EXPORTER_IS_CLUSTER', value: 'true' }] : []),
+        ],
+        // redis_exporter answers `ok` on /health without touching Redis.
+        ...probes(httpAction('/health', 'metrics')),
+        resources: resourceRequirements(values.exporter.resources),
+        securityContext: restrictedContainerSecurityContext(),
+      });
+    }
+
+    const initContainers: k8s.Container[] = secretName
+      ? [
+          {
+            ...redisImageContainer(ctx, values, 'auth-config'),
+            command: ['sh', '-c', redisAuthScript()],
+            env: passwordEnv('REDIS_PASSWORD'),
+            volumeMounts: [{ name: 'run', mountPath: REDIS_RUN_DIR }],
+          },
+        ]
+      : [];
+
+    const template = podTemplate(ctx, {
+      id: ID,
+      version,
+      scheduling: values,
+      runAs: { user: REDIS_UID },
+      initContainers,
+      containers,
+      volumes: [
+        { name: 'config', configMap: { name, defaultMode: 0o444 } },
+        emptyDirVolume('run', { memory: true, sizeLimit: '1Mi' }),
+        emptyDirVolume('tmp', { sizeLimit: '64Mi' }),
+        ...(values.persistence.enabled ? [] : [emptyDirVolume('data')]),
+      ],
+      annotations: {
+        'checksum/config': checksum(config),
+        ...(values.exporter.enabled ? scrapeAnnotations(EXPORTER_PORT) : {}),
+      },
+      terminationGracePeriodSeconds: 30,
+    });
+
+    createStatefulSet(this, ctx, {
+      name,
+      id: ID,
+      version,
+      serviceName: headless,
+      replicas: cluster ? values.cluster.nodes : 1,
+      // Cluster nodes must all start before the Job can form the cluster.
+      podManagementPolicy: cluster ? 'Parallel' : 'OrderedReady',
+      template,
+      persistence: values.persistence,
+    });
+
+    createService(this, 'headless', ctx, { name: headless, id: ID, ports, headless: true, publishNotReadyAddresses: true });
+    createService(this, 'service', ctx, {
+      name,
+      id: ID,
+      ports: [{ name: 'redis', port: REDIS_PORT }, ...(values.exporter.enabled ? [{ name: 'metrics', port: EXPORTER_PORT }] : [])],
+    });
+    if (!ctx.development || cluster) createDisruptionBudget(this, ctx, name, ID);
+
+    if (cluster) {
+      if (!values.persistence.enabled) {
+        ctx.warn(
+          'redis.cluster.enabled with redis.persistence.enabled false: a restarted node loses its nodes.conf and data and must be re-added to the cluster by hand; enable persistence',
+        );
+      }
+      new RedisClusterJob(this, 'cluster-init', {
+        ctx,
+        values,
+        statefulSetName: name,
+        headlessServiceName: headless,
+        secretName,
+        passwordKey: PASSWORD_KEY,
+      });
+    }
+
+    this.connection = {
+      host: serviceHost(ctx, name),
+      port: REDIS_PORT,
+      secretName,
+      passwordKey: PASSWORD_KEY,
+      authEnabled: values.auth.enabled,
+      clusterMode: cluster,
+    };
+  }
+}

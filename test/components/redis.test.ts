@@ -1,0 +1,199 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { PlatformChart } from '../../src/chart.js';
+import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js';
+import { assertValidK8sObjects } from '../support/k8s-validate.js';
+
+type Obj = any;
+
+/** Renders the chart with `redis` values (and optionally the production profile). */
+function render(redis: Record<string, unknown> = {}, development = true): { objects: Obj[]; warnings: string[] } {
+  const values = buildValuesSchema(profileFor(development)).parse({ global: { development }, redis });
+  const chart = new PlatformChart(Testing.app(), 'test', { values, release: 'aiops-platform', namespace: 'aiops-platform' });
+  return { objects: Testing.synth(chart), warnings: chart.warnings };
+}
+
+function find(objects: Obj[], kind: string, name: string): Obj {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found;
+}
+
+const redisObjects = (objects: Obj[]) => objects.filter((o) => o.metadata?.labels?.['app.kubernetes.io/name'] === 'redis');
+const sts = (objects: Obj[]) => find(objects, 'StatefulSet', 'aiops-platform-redis');
+const container = (pod: Obj, name: string) => [...(pod.initContainers ?? []), ...pod.containers].find((c: Obj) => c.name === name);
+const env = (c: Obj, name: string) => c.env?.find((e: Obj) => e.name === name);
+const job = (objects: Obj[]) => find(objects, 'Job', 'aiops-platform-redis-cluster-init');
+const jobScript = (objects: Obj[]): string => job(objects).spec.template.spec.containers[0].command[2];
+const initScript = (objects: Obj[]): string => container(sts(objects).spec.template.spec, 'auth-config').command[2];
+const redisConf = (objects: Obj[]): string => find(objects, 'ConfigMap', 'aiops-platform-redis').data['redis.conf'];
+
+/** `sh -n`: parses the script without running it. */
+function shellSyntaxErrors(script: string): string {
+  const result = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
+  return result.status === 0 ? '' : result.stderr || `exit ${result.status}`;
+}
+
+describe('Redis', () => {
+  it('renders a standalone StatefulSet with one replica, a client and a headless Service by default', () => {
+    const { objects } = render();
+    const statefulSet = sts(objects);
+    expect(statefulSet.spec.replicas).toBe(1);
+    expect(statefulSet.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(statefulSet.spec.serviceName).toBe('aiops-platform-redis-headless');
+    const client = find(objects, 'Service', 'aiops-platform-redis');
+    expect(client.spec.ports.map((p: Obj) => p.port)).toEqual([6379, 9121]);
+    const headless = find(objects, 'Service', 'aiops-platform-redis-headless');
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.publishNotReadyAddresses).toBe(true);
+    expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual([6379]);
+    expect(objects.some((o) => o.kind === 'Job')).toBe(false);
+    expect(redisObjects(objects).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
+  it('renders only valid Kubernetes objects in standalone and cluster mode', () => {
+    assertValidK8sObjects(render().objects);
+    assertValidK8sObjects(render({ cluster: { enabled: true } }).objects);
+  });
+
+  it('runs as the redis user with a restricted, read-only container and probes that ping through redis-cli', () => {
+    const pod = sts(render().objects).spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, runAsNonRoot: true });
+    const redis = container(pod, 'redis');
+    expect(redis.command).toEqual(['redis-server', '/etc/redis/redis.conf']);
+    expect(redis.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(redis.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
+    expect(redis.startupProbe.failureThreshold * redis.startupProbe.periodSeconds).toBe(120);
+    expect(redis.volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/data', '/etc/redis', '/run/redis', '/tmp']);
+    const metrics = container(pod, 'metrics');
+    expect(metrics.readinessProbe.httpGet.path).toBe('/health');
+    expect(env(metrics, 'REDIS_ADDR').value).toBe('redis://127.0.0.1:6379');
+    const annotations = sts(render().objects).spec.template.metadata.annotations;
+    expect(annotations['prometheus.io/port']).toBe('9121');
+    expect(annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
+  });
+
+  it('keeps the password out of ConfigMaps and plain env values: only the Secret holds it', () => {
+    const password = 'Zq7Kv9"w\\x';
+    const { objects } = render({ auth: { password } });
+    const secret = find(objects, 'Secret', 'aiops-platform-redis');
+    expect(secret.stringData['redis-password']).toBe(password);
+    for (const o of objects.filter((x) => x.kind !== 'Secret')) expect(JSON.stringify(o)).not.toContain('Zq7Kv9');
+    for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) expect(JSON.stringify(cm.data)).not.toContain('requirepass');
+    expect(redisConf(objects)).toMatch(/include \/run\/redis\/auth\.conf\n$/);
+    expect(redisConf(objects)).toContain('protected-mode yes\n');
+  });
+
+  it('reads REDIS_PASSWORD and REDISCLI_AUTH from the Secret', () => {
+    const pod = sts(render().objects).spec.template.spec;
+    const ref = { secretKeyRef: { name: 'aiops-platform-redis', key: 'redis-password' } };
+    expect(env(container(pod, 'redis'), 'REDISCLI_AUTH').valueFrom).toEqual(ref);
+    expect(env(container(pod, 'metrics'), 'REDIS_PASSWORD').valueFrom).toEqual(ref);
+    expect(env(container(pod, 'auth-config'), 'REDIS_PASSWORD').valueFrom).toEqual(ref);
+    expect(container(pod, 'auth-config').volumeMounts).toEqual([{ name: 'run', mountPath: '/run/redis' }]);
+    expect(pod.volumes.find((v: Obj) => v.name === 'run').emptyDir.medium).toBe('Memory');
+  });
+
+  it('uses an existingSecret without rendering a Secret', () => {
+    const { objects } = render({ auth: { existingSecret: 'my-redis' } });
+    expect(redisObjects(objects).some((o) => o.kind === 'Secret')).toBe(false);
+    const pod = sts(objects).spec.template.spec;
+    expect(env(container(pod, 'redis'), 'REDISCLI_AUTH').valueFrom.secretKeyRef.name).toBe('my-redis');
+    expect(env(container(pod, 'metrics'), 'REDIS_PASSWORD').valueFrom.secretKeyRef.name).toBe('my-redis');
+  });
+
+  it('renders no Secret, no init container and no include with auth disabled, and turns protected mode off', () => {
+    const { objects } = render({ auth: { enabled: false } });
+    expect(redisObjects(objects).some((o) => o.kind === 'Secret')).toBe(false);
+    const pod = sts(objects).spec.template.spec;
+    expect(pod.initContainers).toBeUndefined();
+    expect(env(container(pod, 'redis'), 'REDISCLI_AUTH')).toBeUndefined();
+    expect(env(container(pod, 'metrics'), 'REDIS_PASSWORD')).toBeUndefined();
+    expect(redisConf(objects)).toContain('protected-mode no\n');
+    expect(redisConf(objects)).not.toContain('include');
+  });
+
+  it('sets maxmemory to 80 % of the memory limit with LRU eviction and maps the log level', () => {
+    const conf = redisConf(render({ resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } } }).objects);
+    expect(conf).toContain(`maxmemory ${Math.floor(2 ** 30 * 0.8)}\n`);
+    expect(conf).toContain('maxmemory-policy allkeys-lru\n');
+    expect(conf).toContain('loglevel debug\n');
+    expect(conf).toContain('save ""\n');
+    expect(redisConf(render({}, false).objects)).toContain('loglevel notice\n');
+  });
+
+  it('forms a 6-node cluster: replicas, bus port, cluster config, parallel start and the init Job', () => {
+    const { objects } = render({ cluster: { enabled: true, nodes: 6 } });
+    const statefulSet = sts(objects);
+    expect(statefulSet.spec.replicas).toBe(6);
+    expect(statefulSet.spec.podManagementPolicy).toBe('Parallel');
+    const redis = container(statefulSet.spec.template.spec, 'redis');
+    expect(redis.args).toEqual(['--cluster-announce-ip', '$(POD_IP)']);
+    expect(env(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(env(container(statefulSet.spec.template.spec, 'metrics'), 'REDIS_EXPORTER_IS_CLUSTER').value).toBe('true');
+    const headless = find(objects, 'Service', 'aiops-platform-redis-headless');
+    expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual([6379, 16379]);
+    expect(redisConf(objects)).toContain('cluster-enabled yes\n');
+    expect(redisConf(objects)).toContain('cluster-config-file /data/nodes.conf\n');
+    const script = jobScript(objects);
+    expect(script).toContain('--cluster-replicas 1');
+    for (let i = 0; i < 6; i++) {
+      expect(script).toContain(`aiops-platform-redis-${i}.aiops-platform-redis-headless.aiops-platform.svc.cluster.local`);
+    }
+    expect(script).not.toContain('aiops-platform-redis-6.');
+    expect(redisObjects(objects).filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(1);
+  });
+
+  it('runs the cluster Job as a restricted, bounded, retrying pod that the Services never select', () => {
+    const { objects } = render({ cluster: { enabled: true } });
+    const j = job(objects);
+    expect(j.spec).toMatchObject({ backoffLimit: 20, ttlSecondsAfterFinished: 300, activeDeadlineSeconds: 1800 });
+    const pod = j.spec.template.spec;
+    expect(pod.restartPolicy).toBe('OnFailure');
+    expect(pod.securityContext.runAsUser).toBe(999);
+    expect(pod.containers[0].resources.requests).toBeDefined();
+    expect(pod.containers[0].securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(env(pod.containers[0], 'REDISCLI_AUTH').valueFrom.secretKeyRef.key).toBe('redis-password');
+    expect(j.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('cluster-init');
+    expect(find(objects, 'Service', 'aiops-platform-redis').spec.selector['app.kubernetes.io/component']).toBe('cache');
+  });
+
+  it('lists every node of an 8-node cluster in the Job script', () => {
+    const script = jobScript(render({ cluster: { enabled: true, nodes: 8 } }).objects);
+    for (let i = 0; i < 8; i++) expect(script).toContain(`aiops-platform-redis-${i}.aiops-platform-redis-headless`);
+  });
+
+  it('uses an emptyDir named data when persistence is disabled', () => {
+    const statefulSet = sts(render({ persistence: { enabled: false } }).objects);
+    expect(statefulSet.spec.volumeClaimTemplates).toBeUndefined();
+    expect(statefulSet.spec.template.spec.volumes.find((v: Obj) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+    expect(sts(render().objects).spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+  });
+
+  it('renders a PodDisruptionBudget in the production profile', () => {
+    const { objects } = render({ auth: { existingSecret: 'redis-credentials' } }, false);
+    const pdb = find(objects, 'PodDisruptionBudget', 'aiops-platform-redis');
+    expect(pdb.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('cache');
+  });
+
+  it('generates shell scripts that parse', () => {
+    const { objects } = render({ cluster: { enabled: true } });
+    expect(shellSyntaxErrors(initScript(objects))).toBe('');
+    expect(shellSyntaxErrors(jobScript(objects))).toBe('');
+  });
+
+  it('writes auth.conf with the password quoted for redis.conf and mode 0600', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-auth-'));
+    const script = initScript(render().objects).replaceAll('/run/redis/', `${dir}/`);
+    const run = (password: string) => spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH, REDIS_PASSWORD: password }, encoding: 'utf8' });
+    expect(run('a"b\\c $d').status).toBe(0);
+    expect(readFileSync(join(dir, 'auth.conf'), 'utf8')).toBe('requirepass "a\\"b\\\\c $d"\nmasterauth "a\\"b\\\\c $d"\n');
+    expect(statSync(join(dir, 'auth.conf')).mode & 0o777).toBe(0o600);
+    expect(run('').stderr).toContain('is empty');
+    expect(run('a\nb').stderr).toContain('line break');
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { registerCrdValidators } from '../support/crd-validate.js';
+import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { parseManifests, podSpecOf, renderValues } from '../support/render.js';
+import { renderCases } from '../support/renders.js';
+
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass'];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+registerCrdValidators();
+
+const renders = renderCases().map((c) => {
+  const rendered = renderValues(c.files, c.sets);
+  return { name: c.name, objects: parseManifests(rendered.yaml) };
+});
+
+const each = renders.map((r) => [r.name, r.objects] as const);
+const isLongRunning = (o: any) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind);
+const containersOf = (o: any) => {
+  const spec = podSpecOf(o);
+  return [...(spec.initContainers ?? []).map((c: any) => ({ c, init: true })), ...spec.containers.map((c: any) => ({ c, init: false }))];
+};
+const includes = (labels: Record<string, string> = {}, selector: Record<string, string> = {}) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe.each(each)('render %s', (_name, objects) => {
+  it('validates every object against the Kubernetes OpenAPI schema, unknown fields included', () => {
+    expect(objects.length).toBeGreaterThan(0);
+    assertValidK8sObjects(objects);
+  });
+
+  it('names every object explicitly: DNS-1123, at most 63 characters, no hash suffix', () => {
+    for (const o of objects as any[]) {
+      expect(o.metadata.name, `${o.kind} ${o.metadata.name}`).toMatch(DNS_LABEL);
+      expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+      expect(o.metadata.name).not.toMatch(/-c8[0-9a-f]{6}$/);
+    }
+  });
+
+  it('has no two objects with the same kind, namespace and name', () => {
+    const keys = (objects as any[]).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('puts every namespaced object in the platform namespace', () => {
+    for (const o of objects as any[]) {
+      if (CLUSTER_SCOPED.includes(o.kind)) expect(o.metadata.namespace, o.kind).toBeUndefined();
+      else expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe('aiops-platform');
+    }
+  });
+
+  it('gives every container resources, a restricted security context and a pinned image', () => {
+    for (const o of (objects as any[]).filter((x) => WORKLOADS.includes(x.kind))) {
+      const pod = podSpecOf(o);
+      expect(pod.securityContext?.runAsNonRoot, o.metadata.name).toBe(true);
+      expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+      for (const { c } of containersOf(o)) {
+        const where = `${o.kind} ${o.metadata.name} container ${c.name}`;
+        expect(c.resources?.requests?.cpu, where).toBeDefined();
+        expect(c.resources?.requests?.memory, where).toBeDefined();
+        expect(c.resources?.limits?.memory, where).toBeDefined();
+        expect(c.securityContext?.allowPrivilegeEscalation, where).toBe(false);
+        expect(c.securityContext?.capabilities?.drop, where).toEqual(['ALL']);
+        expect(c.image, where).toMatch(/^[^\s]+:[^\s:]+$/);
+        expect(c.image, where).not.toMatch(/:latest(@|$)/);
+      }
+    }
+  });
+
+  it('gives every long-running container readiness and liveness probes', () => {
+    for (const o of (objects as any[]).filter(isLongRunning)) {
+      for (const { c, init } of containersOf(o)) {
+        if (init) continue;
+        expect(c.readinessProbe, `${o.metadata.name}/${c.name}`).toBeDefined();
+        expect(c.livenessProbe, `${o.metadata.name}/${c.name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('selects pods whose template labels match every selector', () => {
+    const workloads = (objects as any[]).filter((o) => WORKLOADS.includes(o.kind) && o.kind !== 'CronJob' && o.kind !== 'Job');
+    for (const w of workloads) {
+      expect(includes(w.spec.template.metadata.labels, w.spec.selector.matchLabels), w.metadata.name).toBe(true);
+      expect(w.spec.selector.matchLabels['app.kubernetes.io/version']).toBeUndefined();
+    }
+    const selecting = (objects as any[]).filter((o) => o.kind === 'Service' || o.kind === 'PodDisruptionBudget');
+    for (const s of selecting) {
+      const selector = s.kind === 'Service' ? s.spec.selector : s.spec.selector.matchLabels;
+      const matches = workloads.filter((w) => includes(w.spec.template.metadata.labels, selector));
+      expect(matches.length, `${s.kind} ${s.metadata.name} selects no workload`).toBeGreaterThan(0);
+    }
+  });
+
+  it('points every Service port at a named port of the selected pods', () => {
+    const workloads = (objects as any[]).filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+    for (const s of (objects as any[]).filter((o) => o.kind === 'Service')) {
+      const pods = workloads.filter((w) => includes(w.spec.template.metadata.labels, s.spec.selector));
+      for (const port of s.spec.ports) {
+        const named = pods.some((w) => podSpecOf(w).containers.some((c: any) => (c.ports ?? []).some((p: any) => p.name === port.targetPort || p.containerPort === port.targetPort)));
+        expect(named, `${s.metadata.name}:${port.name}`).toBe(true);
+      }
+    }
+  });
+
+  it('keeps credentials out of ConfigMaps', () => {
+    const secretValues = (objects as any[])
+      .filter((o) => o.kind === 'Secret')
+      .flatMap((s) => Object.values({ ...(s.stringData ?? {}) }) as string[])
+      .filter((v) => v.length >= 4);
+    for (const cm of (objects as any[]).filter((o) => o.kind === 'ConfigMap')) {
+      const data = JSON.stringify(cm.data ?? {});
+      expect(data, cm.metadata.name).not.toMatch(/requirepass|masterauth/);
+      for (const value of secretValues) expect(data.includes(value), `${cm.metadata.name} holds a Secret value`).toBe(false);
+    }
+  });
+
+  it('mounts every referenced ConfigMap and Secret volume from an object in the render or a named existing Secret', () => {
+    const names = new Set((objects as any[]).filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name));
+    for (const w of (objects as any[]).filter((o) => WORKLOADS.includes(o.kind))) {
+      for (const v of podSpecOf(w).volumes ?? []) {
+        if (v.configMap) expect(names.has(v.configMap.name), `${w.metadata.name} volume ${v.name}`).toBe(true);
+      }
+    }
+  });
+});

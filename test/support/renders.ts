@@ -1,0 +1,23 @@
+import { FIXTURES_DIR, fixtures, SEED_DIR, type Fixture } from './fixtures.js';
+
+/** A named set of values files and flags to render. */
+export interface RenderCase {
+  readonly name: string;
+  readonly files: readonly Fixture[];
+  readonly sets: readonly string[];
+}
+
+const inline = (name: string, text: string): RenderCase => ({ name, files: [{ name: `${name}.yaml`, text }], sets: [] });
+
+/** The renders every golden file and invariant covers: defaults, each seed block, production, and edge cases. */
+export function renderCases(): RenderCase[] {
+  return [
+    { name: 'defaults', files: [], sets: [] },
+    ...fixtures(SEED_DIR).map((f) => ({ name: `seed-${f.name.replace(/\.yaml$/, '')}`, files: [f], sets: [] })),
+    ...fixtures(FIXTURES_DIR).map((f) => ({ name: f.name.replace(/\.yaml$/, ''), files: [f], sets: [] })),
+    inline('redis-cluster-production', 'global: {development: false}\nredis:\n  cluster: {enabled: true, nodes: 8}\n  auth: {password: p}\n'),
+    inline('no-persistence', 'postgresql: {persistence: {enabled: false}}\nredis: {persistence: {enabled: false}, auth: {enabled: false}}\n'),
+    inline('external-secrets', 'secrets: {external: true, provider: vault, vaultPath: secret/aiops}\n'),
+    inline('exporters-off', 'postgresql: {exporter: {enabled: false}}\nredis: {exporter: {enabled: false}}\n'),
+  ];
+}
