@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, UsageError, USAGE } from './cli/args.js';
 import { render } from './cli/render.js';
+import { ConfigError } from './lib/errors.js';
 import { summary } from './cli/summary.js';
 import { ValuesError } from './values/issues.js';
 import { valuesJsonSchema } from './values/json-schema.js';
@@ -23,7 +24,7 @@ export function run(argv: readonly string[], env: Readonly<Record<string, string
   try {
     return synth(argv, env, out);
   } catch (error) {
-    if (error instanceof ValuesError || error instanceof UsageError) {
+    if (error instanceof ValuesError || error instanceof UsageError || error instanceof ConfigError) {
       out.stderr(`error: ${error.message}\n`);
       return error.exitCode;
     }

@@ -92,6 +92,7 @@ describe('bad input leaves the output folder untouched', () => {
     { name: 'latest tag', argv: () => ['--set', 'postgresql.image.tag=latest'], message: /postgresql\.image\.tag: the "latest" tag is not allowed/ },
     { name: 'unknown flag', argv: () => ['--valuez', 'x.yaml'], message: /Unknown option '--valuez'/ },
     { name: 'bad release name', argv: () => ['--release', 'AIOps'], message: /--release "AIOps": expected a DNS-1123 label/ },
+    { name: 'release name too long for the object names', argv: () => ['--release', 'a'.repeat(45)], message: /object name "a{45}-postgresql" has 56 characters, more than 52: choose a release name at least 4 characters shorter/ },
     { name: 'several problems at once', argv: () => ['-f', values('v.yaml', 'elasticseach: {}\nprometheus:\n  retention: soon\n')], message: /2 problems\n.*elasticseach.*\n.*prometheus\.retention: expected a Prometheus duration/ },
     { name: 'error in the second of two files', argv: () => ['-f', values('a.yaml', 'redis: {}\n'), '-f', values('b.yaml', '\nredis:\n  auth:\n    enabled: 1\n')], message: /b\.yaml:4:14 {2}redis\.auth\.enabled: expected boolean, found number 1/ },
   ];

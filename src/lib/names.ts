@@ -1,4 +1,5 @@
 import type { PlatformContext } from './context.js';
+import { ConfigError } from './errors.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -10,10 +11,10 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function objectName(ctx: PlatformContext, component: string, role?: string, max = 63): string {
   const name = [ctx.release, component, role].filter(Boolean).join('-');
   if (!DNS_LABEL.test(name)) {
-    throw new Error(`object name "${name}" is not a DNS-1123 label: use a release name of lower-case letters, digits and '-'`);
+    throw new ConfigError(`object name "${name}" is not a DNS-1123 label: use a release name of lower-case letters, digits and '-'`);
   }
   if (name.length > max) {
-    throw new Error(
+    throw new ConfigError(
       `object name "${name}" has ${name.length} characters, more than ${max}: choose a release name at least ${name.length - max} characters shorter`,
     );
   }

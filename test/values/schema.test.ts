@@ -20,7 +20,7 @@ describe('values schema defaults', () => {
     expect(v.elasticsearch.replicas).toBe(1);
     expect(v.aiEngine.enabled).toBe(true);
     expect(v.selfHealing.enabled).toBe(true);
-    expect(v.redis.cluster).toEqual({ enabled: false, nodes: 6 });
+    expect(v.redis.cluster).toMatchObject({ enabled: false, nodes: 6 });
     expect(v.networkPolicy).toEqual({ enabled: false, defaultDeny: false });
     expect(v.podSecurityPolicy.enabled).toBe(false);
     expect(v.secrets).toMatchObject({ external: false, provider: 'vault' });
@@ -116,7 +116,7 @@ describe('values semantics', () => {
       'ingress.hosts[0].host=x.example.com',
     ]);
     expect(v.elasticsearch.replicas).toBe(5);
-    expect(v.redis.cluster).toEqual({ enabled: true, nodes: 8 });
+    expect(v.redis.cluster).toMatchObject({ enabled: true, nodes: 8 });
     expect(v.alertmanager.route.groupBy).toEqual(['alertname', 'severity']);
     expect(v.ingress.hosts[0]!.host).toBe('x.example.com');
   });

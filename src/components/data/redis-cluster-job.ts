@@ -42,7 +42,7 @@ export class RedisClusterJob extends Construct {
     );
 
     const container: k8s.Container = {
-      ...redisImageContainer(ctx, values, 'cluster-init'),
+      ...redisImageContainer(ctx, values, 'cluster-init', values.cluster.initJob.resources),
       command: ['sh', '-c', redisClusterInitScript(hosts, WAIT_SECONDS)],
       env: props.secretName ? [secretEnv('REDISCLI_AUTH', props.secretName, props.passwordKey)] : [],
     };

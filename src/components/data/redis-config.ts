@@ -148,13 +148,18 @@ export function redisClusterInitScript(hosts: readonly string[], waitSeconds: nu
 
 /**
  * What every container on the redis image shares (server, auth init container, cluster Job):
- * name, image, resources from values and the restricted security context (read-only root).
+ * name, image, resources (default: the server's, from values) and the restricted security context (read-only root).
  */
-export function redisImageContainer(ctx: PlatformContext, values: Values['redis'], name: string): k8s.Container {
+export function redisImageContainer(
+  ctx: PlatformContext,
+  values: Values['redis'],
+  name: string,
+  resources: Values['redis']['resources'] = values.resources,
+): k8s.Container {
   return {
     name,
     ...containerImage(ctx, values.image),
-    resources: resourceRequirements(values.resources),
+    resources: resourceRequirements(resources),
     securityContext: restrictedContainerSecurityContext(),
   };
 }

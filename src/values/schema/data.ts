@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { existingSecret, persistenceFields, resolvePersistence } from './common.js';
+import { existingSecret, persistenceFields, resolvePersistence, resources } from './common.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { passwordAuth, sidecarExporter, sized, workloadFields } from './workload.js';
@@ -57,6 +57,8 @@ export const redisSchema = (p: Profile) =>
           enabled: z.boolean().default(false),
           /** Cluster nodes: masters and one replica each, so at least 6 and even (default 6). */
           nodes: z.number().int().default(6),
+          /** The Job that forms the cluster (a short redis-cli run, so small requests). */
+          initJob: z.strictObject({ resources: resources(sized('10m', '32Mi', '64Mi')) }).prefault({}),
         })
         .prefault({})
         .superRefine((c, ctx) => {
