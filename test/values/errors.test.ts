@@ -141,3 +141,13 @@ describe('values errors', () => {
     }
   });
 });
+
+describe('PostgreSQL names the server would refuse', () => {
+  it('rejects a pg_ role and a template database', () => {
+    const issues = issuesOf('postgresql:\n  auth:\n    username: pg_app\n    database: template1\n');
+    expect(issues.map((i) => [i.path, i.message])).toEqual([
+      ['postgresql.auth.username', 'role names starting with pg_ are reserved by PostgreSQL'],
+      ['postgresql.auth.database', 'template0 and template1 are PostgreSQL templates, not application databases'],
+    ]);
+  });
+});

@@ -15,11 +15,19 @@ export const postgresqlSchema = (p: Profile) =>
       auth: z
         .strictObject({
           /** Application user (default aiops). */
-          username: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'expected a PostgreSQL role name of lower-case letters, digits and _' }).default('aiops'),
+          username: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'expected a PostgreSQL role name of lower-case letters, digits and _' })
+            .refine((u) => !u.startsWith('pg_'), { error: 'role names starting with pg_ are reserved by PostgreSQL' })
+            .default('aiops'),
           /** Application user's password (default: development password in development; in production the Secret must exist). */
           password: z.string().default(''),
           /** Application database (default aiops). */
-          database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a database name of letters, digits and _' }).default('aiops'),
+          database: z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'expected a database name of letters, digits and _' })
+            .refine((d) => d !== 'template0' && d !== 'template1', { error: 'template0 and template1 are PostgreSQL templates, not application databases' })
+            .default('aiops'),
           /** Password of the `postgres` superuser (default: as password). */
           postgresPassword: z.string().default(''),
           /** Existing Secret with keys `password` and `postgres-password`. */

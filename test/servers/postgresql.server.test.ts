@@ -1,0 +1,311 @@
+/**
+ * Runs the rendered PostgreSQL config and first-start script against a real server on loopback:
+ * the rendered postgresql.conf must be accepted as a whole (every setting applied, none in error)
+ * and init-app-user.sh must create a role that logs in over TCP with SCRAM and a database it owns,
+ * with pg_stat_statements working. Only absolute paths are rewritten (to temp dirs); the listen
+ * address and port are overridden on the command line.
+ *
+ * Needs the PostgreSQL server binaries (Debian: `apt-get install postgresql`; found through
+ * $PG_BINDIR, `pg_config --bindir` or /usr/lib/postgresql/<version>/bin). As root the server and
+ * the script run as the `postgres` OS user, as in the image. Skipped with a warning when the
+ * binaries are missing locally; fails when they are missing in CI (`CI=true`).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { find, renderYaml } from '../support/render.js';
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites
+
+const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'psql'];
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string, extraDirs: readonly string[] = []): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extraDirs].filter(Boolean);
+  return dirs.map((d) => join(d, name)).find(isExecutable);
+}
+
+/** The directory with initdb, pg_ctl, postgres and psql: $PG_BINDIR, pg_config, Debian's layout, PATH. */
+function findBinDir(): string | undefined {
+  const candidates: string[] = [];
+  if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
+  const pgConfig = onPath('pg_config');
+  if (pgConfig) {
+    try {
+      candidates.push(execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8', timeout: 5_000 }).trim());
+    } catch {
+      // no server dev files
+    }
+  }
+  if (existsSync('/usr/lib/postgresql')) {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v));
+    versions.sort((a, b) => Number(b) - Number(a));
+    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
+  }
+  const initdb = onPath('initdb');
+  if (initdb) candidates.push(initdb.slice(0, -'/initdb'.length));
+  return candidates.find((dir) => SERVER_BINARIES.every((b) => isExecutable(join(dir, b))));
+}
+
+const isRoot = process.getuid?.() === 0;
+const binDir = findBinDir();
+const runuser = isRoot ? onPath('runuser', ['/usr/sbin', '/sbin']) : undefined;
+let postgresUser: { uid: number; gid: number } | undefined;
+if (isRoot) {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', timeout: 5_000 }).trim());
+    postgresUser = { uid: id('-u'), gid: id('-g') };
+  } catch {
+    // no postgres user
+  }
+}
+
+const problems = [
+  ...(binDir ? [] : [`PostgreSQL server binaries (${SERVER_BINARIES.join(', ')})`]),
+  ...(isRoot && !runuser ? ['runuser (to run as the postgres user)'] : []),
+  ...(isRoot && !postgresUser ? ['the postgres OS user (PostgreSQL refuses to run as root)'] : []),
+];
+if (problems.length > 0) {
+  const message = `PostgreSQL server tests need ${problems.join(', ')} (Debian: apt-get install postgresql)`;
+  if (process.env.CI === 'true') throw new Error(`${message}: they are required in CI (CI=true)`);
+  console.warn(`\n!!! SKIPPING the PostgreSQL server tests: ${message}.\n`);
+}
+const havePostgres = problems.length === 0;
+
+// ---------------------------------------------------------------------------------------------
+// Process helpers
+
+interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** A clean environment (no PG* variables leaking from the caller), server binaries first on PATH. */
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: `${binDir}${delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`, LANG: 'C.UTF-8', PGPASSFILE: '/dev/null', ...extra };
+}
+
+/**
+ * Runs a command with exactly `env`, as the postgres OS user when root (through `runuser … env`,
+ * so nothing of the caller's environment is kept), as the current user otherwise.
+ */
+function run(cmd: string, args: readonly string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunResult> {
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const [file, argv] = isRoot ? [runuser!, ['-u', 'postgres', '--', 'env', '-i', ...assignments, cmd, ...args]] : ['env', ['-i', ...assignments, cmd, ...args]];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+const output = (r: RunResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+
+/** A free TCP port on 127.0.0.1 (released before use; the server binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The value a postgresql.conf line sets, without quotes (`shared_buffers = '128MB'` → `128MB`). */
+function confValue(conf: string, key: string): string {
+  const line = conf.split('\n').find((l) => l.startsWith(`${key} = `));
+  if (!line) throw new Error(`no ${key} in the rendered postgresql.conf:\n${conf}`);
+  return line.slice(key.length + 3).replace(/^'(.*)'$/, '$1');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered postgresql.conf and init-app-user.sh', () => {
+  const { objects } = renderYaml('{}');
+  const configMap = find(objects, 'ConfigMap', 'aiops-platform-postgresql');
+  const conf: string = configMap.data['postgresql.conf'];
+  const initScript: string = configMap.data['init-app-user.sh'];
+  const container = find(objects, 'StatefulSet', 'aiops-platform-postgresql').spec.template.spec.containers.find(
+    (c: { name: string }) => c.name === 'postgresql',
+  );
+  const envValue = (name: string): string | undefined => container.env.find((e: { name: string }) => e.name === name)?.value;
+  // The settings overridden on the command line here (the rest must come from the file).
+  const OVERRIDDEN = ['listen_addresses', 'port'];
+
+  let base = '';
+  let dataDir = '';
+  let socketDir = '';
+  let confFile = '';
+  let scriptFile = '';
+  let logFile = '';
+  let port = 0;
+  let started = false;
+
+  /** psql as the superuser over the unix socket (trust, as in the image). */
+  const superPsql = (db: string, sql: string) =>
+    run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', db, '-c', sql], cleanEnv());
+  /** psql over TCP to 127.0.0.1 with a password (host lines of pg_hba.conf: scram-sha-256). */
+  const tcpPsql = (user: string, password: string, db: string, sql: string) =>
+    run('psql', ['-X', '-A', '-t', '-w', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-c', sql], cleanEnv({ PGPASSWORD: password }));
+  /** The rendered script as the image runs it: executable, with the container's env, via the socket. */
+  const runInitScript = (env: Record<string, string>) =>
+    run('sh', [scriptFile], cleanEnv({ PGHOST: socketDir, PGPORT: String(port), ...env }), 30_000);
+
+  beforeAll(async () => {
+    // What the container passes: the env the script reads and the initdb arguments.
+    expect(container.args).toEqual(['-c', 'config_file=/etc/postgresql/postgresql.conf']);
+    expect(envValue('POSTGRES_USER')).toBe('postgres');
+    expect(envValue('APP_USER')).toBe('aiops');
+    expect(envValue('APP_DATABASE')).toBe('aiops');
+    const initdbArgs = envValue('POSTGRES_INITDB_ARGS')!.split(' ');
+    expect(initdbArgs).toEqual(['--auth-host=scram-sha-256', '--auth-local=trust']);
+
+    base = mkdtempSync(join(tmpdir(), 'pg-server-test-'));
+    if (postgresUser) chownSync(base, postgresUser.uid, postgresUser.gid);
+    dataDir = join(base, 'pgdata');
+    socketDir = join(base, 'run');
+    confFile = join(base, 'postgresql.conf');
+    scriptFile = join(base, 'init-app-user.sh');
+    logFile = join(base, 'server.log');
+
+    const mkdir = await run('mkdir', ['-m', '0700', socketDir], cleanEnv());
+    expect(mkdir.code, output(mkdir)).toBe(0);
+    const rewritten = conf.replaceAll('/var/run/postgresql', socketDir).replaceAll('/var/lib/postgresql/data', dataDir);
+    writeFileSync(confFile, rewritten, { mode: 0o644 });
+    writeFileSync(scriptFile, initScript, { mode: 0o755 });
+    if (postgresUser) for (const f of [confFile, scriptFile]) chownSync(f, postgresUser.uid, postgresUser.gid);
+
+    const initdb = await run('initdb', ['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-instructions', ...initdbArgs], cleanEnv(), 40_000);
+    expect(initdb.code, output(initdb)).toBe(0);
+
+    port = await freePort();
+    // As the container starts it (`postgres -c config_file=…`), listening on loopback only.
+    const options = `-c config_file=${confFile} -c listen_addresses=127.0.0.1 -c port=${port}`;
+    const start = await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', options, 'start'], cleanEnv(), 40_000);
+    started = true;
+    if (start.code !== 0) throw new Error(`pg_ctl start failed: ${output(start)}\n${readFileSync(logFile, 'utf8')}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    try {
+      if (started) {
+        const stop = await run('pg_ctl', ['-D', dataDir, '-w', '-t', '20', '-m', 'fast', 'stop'], cleanEnv(), 30_000);
+        if (stop.code !== 0) {
+          // Last resort: the postmaster's pid is the first line of postmaster.pid.
+          const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+          if (pid > 0) process.kill(pid, 'SIGQUIT');
+        }
+      }
+    } finally {
+      if (base) rmSync(base, { recursive: true, force: true });
+    }
+  }, 40_000);
+
+  it('accepts every line of the rendered postgresql.conf', async () => {
+    // The settings overridden on the command line show as "could not be applied"; any other error
+    // (a parse error has no name) or unapplied line fails.
+    const overridden = OVERRIDDEN.map((k) => `'${k}'`).join(', ');
+    const errors = await superPsql(
+      'postgres',
+      `SELECT coalesce(name, '?') || ' (line ' || sourceline || '): ' || coalesce(error, 'not applied') FROM pg_file_settings ` +
+        `WHERE coalesce(name, '') NOT IN (${overridden}) AND (error IS NOT NULL OR NOT applied)`,
+    );
+    expect(errors.code, output(errors)).toBe(0);
+    expect(errors.stdout.trim()).toBe('');
+    const keys = conf
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' = ')[0]!);
+    // Every other setting of the file is in effect, with the file as its source (names are case-insensitive: TimeZone).
+    const fromFile = await superPsql('postgres', `SELECT lower(name) FROM pg_settings WHERE sourcefile = '${confFile}'`);
+    expect(fromFile.code, output(fromFile)).toBe(0);
+    expect(fromFile.stdout.trim().split('\n').sort()).toEqual(keys.filter((k) => !OVERRIDDEN.includes(k)).sort());
+  });
+
+  it('init-app-user.sh creates the role and its database; the role logs in over TCP with SCRAM', async () => {
+    const password = "pa'ss wörd";
+    const script = await runInitScript({ POSTGRES_USER: 'postgres', APP_USER: 'aiops', APP_PASSWORD: password, APP_DATABASE: 'aiops' });
+    expect(script.code, output(script)).toBe(0);
+
+    const login = await tcpPsql('aiops', password, 'aiops', `SELECT current_user || ' ' || current_database()`);
+    expect(login.code, output(login)).toBe(0);
+    expect(login.stdout.trim()).toBe('aiops aiops');
+    const wrong = await tcpPsql('aiops', 'pa ss wörd', 'aiops', 'SELECT 1');
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/password authentication failed/);
+
+    const stored = await superPsql('postgres', `SELECT left(rolpassword, 14), rolsuper, rolcanlogin FROM pg_authid WHERE rolname = 'aiops'`);
+    expect(stored.stdout.trim()).toBe('SCRAM-SHA-256$|f|t');
+    const owner = await superPsql('postgres', `SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'aiops'`);
+    expect(owner.stdout.trim()).toBe('aiops');
+
+    // The owner can work in its database (public schema is owned by pg_database_owner since PG 15).
+    const ddl = await tcpPsql('aiops', password, 'aiops', 'CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT count(*) FROM t');
+    expect(ddl.code, output(ddl)).toBe(0);
+    expect(ddl.stdout.trim().split('\n').at(-1)).toBe('1');
+  });
+
+  it('pg_stat_statements is preloaded and created in the application database', async () => {
+    const stats = await tcpPsql('aiops', "pa'ss wörd", 'aiops', 'SELECT count(*) >= 0 FROM pg_stat_statements');
+    expect(stats.code, output(stats)).toBe(0);
+    expect(stats.stdout.trim()).toBe('t');
+    const preload = await superPsql('aiops', 'SHOW shared_preload_libraries');
+    expect(preload.stdout.trim()).toBe('pg_stat_statements');
+    const track = await superPsql('aiops', 'SHOW pg_stat_statements.track');
+    expect(track.stdout.trim()).toBe('all');
+  });
+
+  it('runs with the rendered connection and memory settings', async () => {
+    const show = async (name: string) => (await superPsql('postgres', `SHOW ${name}`)).stdout.trim();
+    expect(await show('max_connections')).toBe(confValue(conf, 'max_connections'));
+    expect(await show('shared_buffers')).toBe(confValue(conf, 'shared_buffers'));
+    expect(await show('effective_cache_size')).toBe(confValue(conf, 'effective_cache_size'));
+    expect(await show('password_encryption')).toBe('scram-sha-256');
+    expect(await show('unix_socket_directories')).toBe(socketDir);
+    expect(await show('port')).toBe(String(port));
+  });
+
+  it('init-app-user.sh also succeeds when the application user and database are postgres', async () => {
+    const script = await runInitScript({ POSTGRES_USER: 'postgres', APP_USER: 'postgres', APP_PASSWORD: 'unused', APP_DATABASE: 'postgres' });
+    expect(script.code, output(script)).toBe(0);
+    const ext = await superPsql('postgres', `SELECT extname FROM pg_extension WHERE extname = 'pg_stat_statements'`);
+    expect(ext.stdout.trim()).toBe('pg_stat_statements');
+    const stats = await superPsql('postgres', 'SELECT count(*) >= 0 FROM pg_stat_statements');
+    expect(stats.stdout.trim()).toBe('t');
+  });
+
+  it('init-app-user.sh lets an application user work in the postgres database', async () => {
+    const script = await runInitScript({ POSTGRES_USER: 'postgres', APP_USER: 'app2', APP_PASSWORD: 'pw2', APP_DATABASE: 'postgres' });
+    expect(script.code, output(script)).toBe(0);
+    const ddl = await tcpPsql('app2', 'pw2', 'postgres', 'CREATE TABLE app2_t (id int); SELECT count(*) FROM app2_t');
+    expect(ddl.code, output(ddl)).toBe(0);
+  });
+});

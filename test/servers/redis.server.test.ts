@@ -1,0 +1,392 @@
+/**
+ * Runs the rendered Redis config and scripts against real redis-server processes on loopback
+ * (127.0.0.11 standalone, 127.0.0.21-26 cluster): the rendered files must be accepted by Redis and
+ * do what they claim, not merely render. Only absolute paths are rewritten (to temp dirs) and the
+ * listen address is overridden on the command line; every other line runs as rendered.
+ *
+ * Needs redis-server and redis-cli (Debian: `apt-get install redis-server`). Skipped with a warning
+ * when they are missing locally; fails when they are missing in CI (`CI=true`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { find, renderYaml } from '../support/render.js';
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites
+
+/** Absolute path of an executable found on PATH, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const REQUIRED = ['redis-server', 'redis-cli', 'sh', 'sed', 'getent'];
+const missing = REQUIRED.filter((b) => !onPath(b));
+if (missing.length > 0) {
+  const message = `Redis server tests need ${missing.join(', ')} on PATH (Debian: apt-get install redis-server)`;
+  if (process.env.CI === 'true') throw new Error(`${message}: they are required in CI (CI=true)`);
+  console.warn(`\n!!! SKIPPING the Redis server tests: ${message}.\n`);
+}
+const haveRedis = missing.length === 0;
+
+// ---------------------------------------------------------------------------------------------
+// Process helpers
+
+interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** A clean environment: PATH only (no REDISCLI_AUTH or other variables leaking from the caller). */
+function cleanEnv(extra: Record<string, string> = {}, pathPrefix?: string): NodeJS.ProcessEnv {
+  const path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  return { PATH: pathPrefix ? `${pathPrefix}${delimiter}${path}` : path, LANG: 'C.UTF-8', ...extra };
+}
+
+/** Runs a command to completion (killed after `timeoutMs`); never throws on a non-zero exit. */
+function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** `redis-cli` with the password (if any) in REDISCLI_AUTH, as the probes and the Job pass it. */
+function cli(host: string, args: readonly string[], password?: string): Promise<RunResult> {
+  return run('redis-cli', ['-h', host, '-p', '6379', ...args], cleanEnv(password === undefined ? {} : { REDISCLI_AUTH: password }), 10_000);
+}
+
+/** A redis-server child process with its output kept for failure messages. */
+interface Server {
+  readonly host: string;
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+const servers: Server[] = [];
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function startServer(host: string, args: readonly string[]): Server {
+  const child = spawn('redis-server', args, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.on('error', (e) => keep(Buffer.from(`spawn error: ${e.message}\n`)));
+  const server = { host, child, output: () => log };
+  servers.push(server);
+  return server;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (bounded) until the server answers PING with PONG; fails with its log when it exits or never answers. */
+async function waitForPong(server: Server, password: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RunResult | undefined;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`redis-server on ${server.host} exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output()}`);
+    }
+    last = await cli(server.host, ['ping'], password);
+    if (last.stdout.trim() === 'PONG') return;
+    await sleep(100);
+  }
+  throw new Error(`redis-server on ${server.host} did not answer PONG within ${timeoutMs} ms (last: ${last?.stdout}${last?.stderr}):\n${server.output()}`);
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    servers.splice(0).map(async (s) => {
+      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => s.child.once('exit', () => r()));
+      // A Redis 7 master waits up to shutdown-timeout (10 s) on SIGTERM for replicas that are
+      // stopping too: the data is thrown away, so do not wait long.
+      s.child.kill('SIGTERM');
+      const timer = setTimeout(() => s.child.kill('SIGKILL'), 1_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+// Last resort if the worker goes away without running afterAll: never leave servers behind.
+process.once('exit', () => {
+  for (const s of servers) s.child.kill('SIGKILL');
+});
+
+/**
+ * Rewrites the absolute paths of the rendered files to per-node temp dirs, in one pass (so a
+ * replacement is never rewritten again). Nothing else changes.
+ */
+function rewritePaths(text: string, dirs: { data: string; run: string }): string {
+  return text.replace(/\/run\/redis|\/data\b/g, (m) => (m === '/data' ? dirs.data : dirs.run));
+}
+
+/** The value a redis.conf line sets (`maxmemory 214748364` → `214748364`). */
+function confValue(conf: string, key: string): string {
+  const line = conf.split('\n').find((l) => l.startsWith(`${key} `));
+  if (!line) throw new Error(`no ${key} in the rendered redis.conf:\n${conf}`);
+  return line.slice(key.length + 1);
+}
+
+/** `CONFIG GET key` → value (redis-cli prints the key and the value on two lines). */
+async function configGet(host: string, key: string, password: string): Promise<string> {
+  const r = await cli(host, ['config', 'get', key], password);
+  const lines = r.stdout.split('\n');
+  expect(lines[0], `CONFIG GET ${key}: ${r.stdout}${r.stderr}`).toBe(key);
+  return lines[1] ?? '';
+}
+
+const statefulSet = (objects: readonly Record<string, unknown>[]) => find(objects, 'StatefulSet', 'aiops-platform-redis');
+const redisConfOf = (objects: readonly Record<string, unknown>[]): string => find(objects, 'ConfigMap', 'aiops-platform-redis').data['redis.conf'];
+const authScriptOf = (objects: readonly Record<string, unknown>[]): string => {
+  const init = statefulSet(objects).spec.template.spec.initContainers[0];
+  expect(init.name).toBe('auth-config');
+  expect(init.command.slice(0, 2)).toEqual(['sh', '-c']);
+  return init.command[2];
+};
+
+afterAll(stopAll, 30_000);
+
+// ---------------------------------------------------------------------------------------------
+// Standalone
+
+describe.runIf(haveRedis)('Redis standalone with auth on a real redis-server', () => {
+  const password = 'p"a\\ss $w0rd';
+  const host = '127.0.0.11';
+  // JSON is YAML: the password reaches the values exactly (one backslash).
+  const { objects } = renderYaml(`redis: {auth: {password: ${JSON.stringify(password)}}}`);
+  const conf = redisConfOf(objects);
+  const authScript = authScriptOf(objects);
+  let dirs: { data: string; run: string };
+  let server: Server;
+  let authScriptRun: RunResult;
+
+  beforeAll(async () => {
+    // The password is taken from the rendered Secret: the test checks the values round-trip too.
+    const secret = find(objects, 'Secret', 'aiops-platform-redis');
+    const fromSecret = secret.stringData?.['redis-password'] ?? Buffer.from(secret.data['redis-password'], 'base64').toString('utf8');
+    expect(fromSecret).toBe(password);
+
+    dirs = { data: tempDir('redis-data-'), run: tempDir('redis-run-') };
+    authScriptRun = await run('sh', ['-c', rewritePaths(authScript, dirs)], cleanEnv({ REDIS_PASSWORD: password }));
+    expect(authScriptRun.code, authScriptRun.stderr).toBe(0);
+
+    const confFile = join(dirs.run, 'redis.conf');
+    writeFileSync(confFile, rewritePaths(conf, dirs));
+    // As the container runs it (`redis-server /etc/redis/redis.conf`), with the listen address
+    // overridden after the file so the rendered `bind * -::*` line is still parsed.
+    server = startServer(host, [confFile, '--bind', host]);
+    await waitForPong(server, password);
+  }, 30_000);
+
+  it('the init script writes a 0600 auth.conf that quotes the password for redis.conf', () => {
+    const file = join(dirs.run, 'auth.conf');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('requirepass "p\\"a\\\\ss $w0rd"\nmasterauth "p\\"a\\\\ss $w0rd"\n');
+  });
+
+  it('refuses clients without the password and accepts the exact password', async () => {
+    const anonymous = await cli(host, ['ping']);
+    expect(anonymous.stdout + anonymous.stderr).toMatch(/NOAUTH/);
+    const wrong = await cli(host, ['ping'], 'p"a\\ss $w0rd2');
+    expect(wrong.stdout + wrong.stderr).toMatch(/WRONGPASS|invalid password/);
+    const right = await cli(host, ['ping'], password);
+    expect(right.stdout.trim()).toBe('PONG');
+    // Byte for byte what the Secret holds: the quote, backslash, space and dollar survived.
+    expect(await configGet(host, 'requirepass', password)).toBe(password);
+    expect(await configGet(host, 'masterauth', password)).toBe(password);
+  });
+
+  it('applies the rendered memory, eviction and persistence settings', async () => {
+    expect(await configGet(host, 'maxmemory', password)).toBe(confValue(conf, 'maxmemory'));
+    expect(Number(confValue(conf, 'maxmemory'))).toBeGreaterThan(0);
+    expect(await configGet(host, 'maxmemory-policy', password)).toBe('allkeys-lru');
+    expect(await configGet(host, 'appendonly', password)).toBe('yes');
+    expect(await configGet(host, 'appendfsync', password)).toBe('everysec');
+    expect(await configGet(host, 'save', password)).toBe('');
+    expect(await configGet(host, 'dir', password)).toBe(dirs.data);
+    expect(await configGet(host, 'cluster-enabled', password)).toBe('no');
+    // The AOF is written into the data dir.
+    const set = await cli(host, ['set', 'k', 'v'], password);
+    expect(set.stdout.trim()).toBe('OK');
+    expect(statSync(join(dirs.data, 'appendonlydir')).isDirectory()).toBe(true);
+  });
+
+  it('the init script refuses an empty password and one with a line break', async () => {
+    const scratch = { data: dirs.data, run: tempDir('redis-run-bad-') };
+    const script = rewritePaths(authScript, scratch);
+    const empty = await run('sh', ['-c', script], cleanEnv({ REDIS_PASSWORD: '' }));
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/empty/);
+    const unset = await run('sh', ['-c', script], cleanEnv());
+    expect(unset.code).toBe(1);
+    const newline = await run('sh', ['-c', script], cleanEnv({ REDIS_PASSWORD: 'a\nb' }));
+    expect(newline.code).toBe(1);
+    expect(newline.stderr).toMatch(/line break/);
+    expect(() => statSync(join(scratch.run, 'auth.conf'))).toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cluster
+
+describe.runIf(haveRedis)('Redis Cluster on six real redis-server processes', () => {
+  const password = 'clusterpw';
+  const ips = [21, 22, 23, 24, 25, 26].map((n) => `127.0.0.${n}`);
+  const { objects } = renderYaml(`redis: {cluster: {enabled: true, nodes: 6}, auth: {password: '${password}'}}`);
+  const conf = redisConfOf(objects);
+  const authScript = authScriptOf(objects);
+  const serverContainer = statefulSet(objects).spec.template.spec.containers.find((c: { name: string }) => c.name === 'redis');
+  const job = find(objects, 'Job', 'aiops-platform-redis-cluster-init');
+  const jobContainer = job.spec.template.spec.containers[0];
+  let jobScript: string;
+  let shimDir: string;
+
+  beforeAll(async () => {
+    expect(serverContainer.command).toEqual(['redis-server', '/etc/redis/redis.conf']);
+    expect(jobContainer.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(jobContainer.env.map((e: { name: string }) => e.name)).toEqual(['REDISCLI_AUTH']);
+
+    // The Job's host list: the six pods' DNS names become the six loopback IPs.
+    const rendered: string = jobContainer.command[2];
+    const lines = rendered.split('\n');
+    const hostsLine = lines.findIndex((l) => /^hosts=".*"$/.test(l));
+    const firstLine = lines.findIndex((l) => /^first=".*"$/.test(l));
+    expect(hostsLine, rendered).toBeGreaterThan(0);
+    expect(firstLine, rendered).toBe(hostsLine + 1);
+    expect(lines[hostsLine]!.split(' ')).toHaveLength(6);
+    lines[hostsLine] = `hosts="${ips.join(' ')}"`;
+    lines[firstLine] = `first="${ips[0]}"`;
+    jobScript = lines.join('\n');
+
+    // In the cluster the hosts are DNS names, which `getent hosts` resolves. glibc's `getent hosts`
+    // answers an IP literal only when it has a reverse entry, which 127.0.0.2x has not: this shim
+    // answers the six IPs as DNS would answer their names and defers to the real getent otherwise.
+    shimDir = tempDir('redis-shim-');
+    writeFileSync(
+      join(shimDir, 'getent'),
+      ['#!/bin/sh', `if [ "$1" = hosts ]; then case "$2" in ${ips.join('|')}) echo "$2      $2"; exit 0 ;; esac; fi`, `exec ${onPath('getent')} "$@"`, ''].join('\n'),
+      { mode: 0o755 },
+    );
+
+    const started = ips.map((ip, i) => {
+      const dirs = { data: tempDir(`redis-node${i}-data-`), run: tempDir(`redis-node${i}-run-`) };
+      return { ip, dirs };
+    });
+    for (const { dirs } of started) {
+      const r = await run('sh', ['-c', rewritePaths(authScript, dirs)], cleanEnv({ REDIS_PASSWORD: password }));
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const nodes = started.map(({ ip, dirs }) => {
+      const confFile = join(dirs.run, 'redis.conf');
+      writeFileSync(confFile, rewritePaths(conf, dirs));
+      // Exactly the StatefulSet's args with $(POD_IP) expanded as Kubernetes does, then the bind override.
+      const args = (serverContainer.args as string[]).map((a) => a.replace('$(POD_IP)', ip));
+      expect(args).toEqual(['--cluster-announce-ip', ip]);
+      return startServer(ip, [confFile, ...args, '--bind', ip]);
+    });
+    await Promise.all(nodes.map((n) => waitForPong(n, password)));
+  }, 30_000);
+
+  const runJob = () => run('sh', ['-c', jobScript], cleanEnv({ REDISCLI_AUTH: password }, shimDir), 45_000);
+
+  it('the Job script forms the cluster: 3 masters with one replica each, state ok, writes follow redirects', async () => {
+    const first = await runJob();
+    expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
+    expect(first.stdout).toContain(`creating the Redis Cluster from ${ips.map((ip) => `${ip}:6379`).join(' ')}`);
+    expect(first.stdout).toContain('[OK] All 16384 slots covered');
+    expect(first.stdout).toContain('the Redis Cluster is formed: cluster_state:ok');
+
+    const info = await cli(ips[0]!, ['-c', 'cluster', 'info'], password);
+    expect(info.stdout).toMatch(/^cluster_state:ok\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_size:3\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_known_nodes:6\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_slots_assigned:16384\r?$/m);
+
+    // Every node announces its own IP (the --cluster-announce-ip arg of the StatefulSet), and node 0
+    // learns the replica roles by gossip (bounded wait).
+    const deadline = Date.now() + 15_000;
+    let view: { ip: string; role: string }[] = [];
+    while (Date.now() < deadline) {
+      const nodes = await cli(ips[0]!, ['cluster', 'nodes'], password);
+      view = nodes.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map((f) => ({ ip: f[1]!.split(':')[0]!, role: f[2]!.split(',').includes('slave') ? 'replica' : f[2]!.split(',').includes('master') ? 'master' : f[2]! }));
+      if (view.filter((n) => n.role === 'replica').length === 3) break;
+      await sleep(200);
+    }
+    expect(view.map((n) => n.ip).sort()).toEqual(ips);
+    expect(view.map((n) => n.role).sort()).toEqual(['master', 'master', 'master', 'replica', 'replica', 'replica']);
+
+    // Keys in different slots, so some writes land on other masters through MOVED redirects.
+    for (const key of ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot']) {
+      const set = await cli(ips[0]!, ['-c', 'set', key, `value-${key}`], password);
+      expect(set.stdout.trim(), set.stderr).toBe('OK');
+    }
+    for (const ip of ips) {
+      const get = await cli(ip, ['-c', 'get', 'charlie'], password);
+      expect(get.stdout.trim(), get.stderr).toBe('value-charlie');
+    }
+  });
+
+  it('replicas sync from their masters with the masterauth of auth.conf', async () => {
+    const deadline = Date.now() + 15_000;
+    let links: string[] = [];
+    while (Date.now() < deadline) {
+      const infos = await Promise.all(ips.map((ip) => cli(ip, ['info', 'replication'], password)));
+      links = infos.filter((r) => /^role:slave\r?$/m.test(r.stdout)).map((r) => r.stdout.match(/^master_link_status:(\w+)/m)?.[1] ?? '?');
+      if (links.length === 3 && links.every((l) => l === 'up')) break;
+      await sleep(200);
+    }
+    expect(links).toEqual(['up', 'up', 'up']);
+  });
+
+  it('running the Job script again exits 0 at once: the cluster is already formed', async () => {
+    const again = await runJob();
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toContain('the Redis Cluster is already formed and ok');
+    expect(again.stdout).not.toContain('creating');
+    expect(again.ms).toBeLessThan(3_000);
+  });
+});
