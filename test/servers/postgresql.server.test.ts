@@ -10,32 +10,19 @@
  * the script run as the `postgres` OS user, as in the image. Skipped with a warning when the
  * binaries are missing locally; fails when they are missing in CI (`CI=true`).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isExecutable, onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
 import { find, renderYaml } from '../support/render.js';
 
 // ---------------------------------------------------------------------------------------------
 // Prerequisites
 
 const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'psql'];
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string, extraDirs: readonly string[] = []): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extraDirs].filter(Boolean);
-  return dirs.map((d) => join(d, name)).find(isExecutable);
-}
 
 /** The directory with initdb, pg_ctl, postgres and psql: $PG_BINDIR, pg_config, Debian's layout, PATH. */
 function findBinDir(): string | undefined {
@@ -77,22 +64,10 @@ const problems = [
   ...(isRoot && !runuser ? ['runuser (to run as the postgres user)'] : []),
   ...(isRoot && !postgresUser ? ['the postgres OS user (PostgreSQL refuses to run as root)'] : []),
 ];
-if (problems.length > 0) {
-  const message = `PostgreSQL server tests need ${problems.join(', ')} (Debian: apt-get install postgresql)`;
-  if (process.env.CI === 'true') throw new Error(`${message}: they are required in CI (CI=true)`);
-  console.warn(`\n!!! SKIPPING the PostgreSQL server tests: ${message}.\n`);
-}
-const havePostgres = problems.length === 0;
+const havePostgres = toolsPresent('the PostgreSQL server tests', problems, 'Debian: apt-get install postgresql');
 
 // ---------------------------------------------------------------------------------------------
 // Process helpers
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
 
 /** A clean environment (no PG* variables leaking from the caller), server binaries first on PATH. */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -106,26 +81,9 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
 function run(cmd: string, args: readonly string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunResult> {
   const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const [file, argv] = isRoot ? [runuser!, ['-u', 'postgres', '--', 'env', '-i', ...assignments, cmd, ...args]] : ['env', ['-i', ...assignments, cmd, ...args]];
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  return runProcess(file, argv, { cwd: '/', timeoutMs });
 }
 
-const output = (r: RunResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 
 /** A free TCP port on 127.0.0.1 (released before use; the server binds it right after). */
 function freePort(): Promise<number> {

@@ -8,49 +8,21 @@
  * when they are missing locally; fails when they are missing in CI (`CI=true`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onPath, runProcess, toolsPresent, type RunResult } from '../support/process.js';
 import { find, renderYaml } from '../support/render.js';
 
 // ---------------------------------------------------------------------------------------------
 // Prerequisites
 
-/** Absolute path of an executable found on PATH, or undefined. */
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 const REQUIRED = ['redis-server', 'redis-cli', 'sh', 'sed', 'getent'];
-const missing = REQUIRED.filter((b) => !onPath(b));
-if (missing.length > 0) {
-  const message = `Redis server tests need ${missing.join(', ')} on PATH (Debian: apt-get install redis-server)`;
-  if (process.env.CI === 'true') throw new Error(`${message}: they are required in CI (CI=true)`);
-  console.warn(`\n!!! SKIPPING the Redis server tests: ${message}.\n`);
-}
-const haveRedis = missing.length === 0;
+const haveRedis = toolsPresent('the Redis server tests', REQUIRED.filter((b) => !onPath(b)), 'Debian: apt-get install redis-server');
 
 // ---------------------------------------------------------------------------------------------
 // Process helpers
-
-interface RunResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
 
 /** A clean environment: PATH only (no REDISCLI_AUTH or other variables leaking from the caller). */
 function cleanEnv(extra: Record<string, string> = {}, pathPrefix?: string): NodeJS.ProcessEnv {
@@ -58,26 +30,9 @@ function cleanEnv(extra: Record<string, string> = {}, pathPrefix?: string): Node
   return { PATH: pathPrefix ? `${pathPrefix}${delimiter}${path}` : path, LANG: 'C.UTF-8', ...extra };
 }
 
-/** Runs a command to completion (killed after `timeoutMs`); never throws on a non-zero exit. */
-function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+/** Runs a command with exactly `env`. */
+const run = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<RunResult> =>
+  runProcess(cmd, args, { env, timeoutMs });
 
 /** `redis-cli` with the password (if any) in REDISCLI_AUTH, as the probes and the Job pass it. */
 function cli(host: string, args: readonly string[], password?: string): Promise<RunResult> {

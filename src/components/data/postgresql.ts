@@ -8,7 +8,7 @@ import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
-import { execAction, httpAction, probes } from '../../lib/probes.js';
+import { execAction, probes } from '../../lib/probes.js';
 import { resourceRequirements } from '../../lib/resources.js';
 import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
@@ -16,6 +16,7 @@ import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
+import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { postgresInitScript, postgresqlConf } from './postgresql-config.js';
 
 /** Props of {@link PostgreSql}. */
@@ -107,19 +108,17 @@ export class PostgreSql extends Construct {
 
     const containers = [postgres];
     if (values.exporter.enabled) {
-      containers.push({
-        name: 'metrics',
-        ...containerImage(ctx, values.exporter.image),
-        ports: [{ name: 'metrics', containerPort: EXPORTER_PORT, protocol: 'TCP' }],
-        env: [
-          { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${PORT}/postgres?sslmode=disable` },
-          { name: 'DATA_SOURCE_USER', value: 'postgres' },
-          secretEnv('DATA_SOURCE_PASS', secretName, 'postgres-password'),
-        ],
-        ...probes(httpAction('/', 'metrics')),
-        resources: resourceRequirements(values.exporter.resources),
-        securityContext: restrictedContainerSecurityContext(),
-      });
+      containers.push(
+        exporterSidecar(ctx, {
+          values: values.exporter,
+          port: EXPORTER_PORT,
+          env: [
+            { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${PORT}/postgres?sslmode=disable` },
+            { name: 'DATA_SOURCE_USER', value: 'postgres' },
+            secretEnv('DATA_SOURCE_PASS', secretName, 'postgres-password'),
+          ],
+        }),
+      );
     }
 
     const template = podTemplate(ctx, {

@@ -3,19 +3,17 @@ import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
-import { execAction, httpAction, probes } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
+import { execAction, probes } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
+import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { RedisClusterJob } from './redis-cluster-job.js';
 import { REDIS_BUS_PORT, REDIS_DATA_DIR, REDIS_PORT, REDIS_RUN_DIR, REDIS_UID, redisAuthScript, redisConf, redisImageContainer } from './redis-config.js';
 
@@ -98,20 +96,19 @@ export class Redis extends Construct {
 
     const containers = [redis];
     if (values.exporter.enabled) {
-      containers.push({
-        name: 'metrics',
-        ...containerImage(ctx, values.exporter.image),
-        ports: [{ name: 'metrics', containerPort: EXPORTER_PORT, protocol: 'TCP' }],
-        env: [
-          { name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` },
-          ...passwordEnv('REDIS_PASSWORD'),
-          ...(cluster ? [{ name: 'REDIS_EXPORTER_IS_CLUSTER', value: 'true' }] : []),
-        ],
-        // redis_exporter answers `ok` on /health without touching Redis.
-        ...probes(httpAction('/health', 'metrics')),
-        resources: resourceRequirements(values.exporter.resources),
-        securityContext: restrictedContainerSecurityContext(),
-      });
+      containers.push(
+        exporterSidecar(ctx, {
+          values: values.exporter,
+          port: EXPORTER_PORT,
+          env: [
+            { name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` },
+            ...passwordEnv('REDIS_PASSWORD'),
+            ...(cluster ? [{ name: 'REDIS_EXPORTER_IS_CLUSTER', value: 'true' }] : []),
+          ],
+          // redis_exporter answers `ok` on /health without touching Redis.
+          healthPath: '/health',
+        }),
+      );
     }
 
     const initContainers: k8s.Container[] = secretName
