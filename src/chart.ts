@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { PostgreSql } from './components/data/postgresql.js';
 import { Redis } from './components/data/redis.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
-import type { PlatformContext } from './lib/context.js';
+import { createPlatformContext } from './lib/context.js';
 import type { Values } from './values/schema/index.js';
 
 /** Props of {@link PlatformChart}. */
@@ -28,17 +28,11 @@ export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { values } = props;
-    const ctx: PlatformContext = {
-      release: props.release,
-      namespace: props.namespace,
-      development: values.global.development,
-      global: values.global,
-      secrets: values.secrets,
-      warn: (message) => this.warnings.push(message),
-    };
+    const ctx = createPlatformContext(values, props.release, props.namespace, (message) => this.warnings.push(message));
 
-    new PlatformNamespace(this, 'namespace', { ctx, enforceRestricted: values.podSecurityPolicy.enabled });
+    new PlatformNamespace(this, 'namespace', { ctx, enforce: values.podSecurityPolicy.enabled });
     if (values.postgresql.enabled) new PostgreSql(this, 'postgresql', { ctx, values: values.postgresql });
     if (values.redis.enabled) new Redis(this, 'redis', { ctx, values: values.redis });
   }
 }
+

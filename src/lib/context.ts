@@ -1,4 +1,5 @@
 import type { Values } from '../values/schema/index.js';
+import { ConfigError } from './errors.js';
 
 /** What every component receives besides its own values slice. Built once by the chart. */
 export interface PlatformContext {
@@ -10,8 +11,46 @@ export interface PlatformContext {
   readonly development: boolean;
   /** `global.*` values. */
   readonly global: Values['global'];
+  /**
+   * Namespace of the node agents that need host access (node-exporter, the log shipper):
+   * `<namespace>-node-agents`, the one namespace allowed the privileged Pod Security level.
+   */
+  readonly agentsNamespace: string;
+  /** Public base URL (`https://aiops.example.com`) of the first Ingress host; undefined without Ingress. */
+  readonly publicBaseUrl: string | undefined;
   /** `secrets.*` values (external secret management). */
   readonly secrets: Values['secrets'];
   /** Records a warning for the user; `--strict` turns warnings into errors. */
   warn(message: string): void;
+}
+
+/** Builds the context the chart hands to every component. */
+export function createPlatformContext(values: Values, release: string, namespace: string, warn: (message: string) => void): PlatformContext {
+  return {
+    release,
+    namespace,
+    agentsNamespace: agentsNamespaceOf(namespace),
+    publicBaseUrl: publicBaseUrlOf(values),
+    development: values.global.development,
+    global: values.global,
+    secrets: values.secrets,
+    warn,
+  };
+}
+
+/** `<namespace>-node-agents`, checked against the 63-character limit of namespace names. */
+function agentsNamespaceOf(namespace: string): string {
+  const name = `${namespace}-node-agents`;
+  if (name.length > 63) {
+    throw new ConfigError(`namespace "${namespace}" is too long: the node agents' namespace "${name}" would exceed 63 characters; use at most 51`);
+  }
+  return name;
+}
+
+/** `https://host` of the first Ingress host (http when no TLS entry names it); undefined without Ingress. */
+function publicBaseUrlOf(values: Values): string | undefined {
+  if (!values.ingress.enabled) return undefined;
+  const host = values.ingress.hosts[0]!.host;
+  const tls = values.ingress.tls.some((t) => t.hosts.includes(host));
+  return `${tls ? 'https' : 'http'}://${host}`;
 }

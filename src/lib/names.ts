@@ -33,3 +33,13 @@ export function serviceHost(ctx: PlatformContext, service: string): string {
 export function podHost(ctx: PlatformContext, statefulSet: string, ordinal: number, headlessService: string): string {
   return `${statefulSet}-${ordinal}.${serviceHost(ctx, headlessService)}`;
 }
+
+/** In-cluster URL of a Service port, e.g. `http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus`. */
+export function serviceUrl(ctx: PlatformContext, service: string, port: number, path = ''): string {
+  return `http://${serviceHost(ctx, service)}:${port}${path}`;
+}
+
+/** The URL users reach a sub-path at: through the Ingress when there is one, else in-cluster. */
+export function externalUrl(ctx: PlatformContext, path: string, inCluster: { service: string; port: number }): string {
+  return ctx.publicBaseUrl ? `${ctx.publicBaseUrl}${path}` : serviceUrl(ctx, inCluster.service, inCluster.port, path);
+}

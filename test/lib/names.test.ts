@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { PlatformContext } from '../../src/lib/context.js';
+import { createPlatformContext, type PlatformContext } from '../../src/lib/context.js';
 import { ConfigError } from '../../src/lib/errors.js';
 import { objectLabels, selectorLabels } from '../../src/lib/labels.js';
 import { objectName, podHost, serviceHost } from '../../src/lib/names.js';
 import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js';
 
 const values = buildValuesSchema(profileFor(true)).parse({});
-const ctx = (release = 'aiops-platform'): PlatformContext => ({
-  release,
-  namespace: 'aiops-platform',
-  development: true,
-  global: { ...values.global, commonLabels: { team: 'sre' } },
-  secrets: values.secrets,
-  warn: () => undefined,
-});
+const ctx = (release = 'aiops-platform'): PlatformContext =>
+  createPlatformContext({ ...values, global: { ...values.global, commonLabels: { team: 'sre' } } }, release, 'aiops-platform', () => undefined);
 
 describe('names', () => {
   it('builds <release>-<component>[-<role>]', () => {

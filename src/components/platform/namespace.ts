@@ -6,40 +6,54 @@ import { objectLabels } from '../../lib/labels.js';
 /** Props of {@link PlatformNamespace}. */
 export interface PlatformNamespaceProps {
   readonly ctx: PlatformContext;
-  /** Enforce the restricted Pod Security Standard (`podSecurityPolicy.enabled`, default false). */
-  readonly enforceRestricted: boolean;
+  /** Name of the namespace (default: the platform namespace). */
+  readonly name?: string;
+  /**
+   * Pod Security Standard: `restricted` (the platform namespace: warn and audit always, enforce
+   * when `enforce` is set) or `privileged` (the node agents' namespace: host access, enforced as
+   * such so the exception is explicit) (default restricted).
+   */
+  readonly level?: 'restricted' | 'privileged';
+  /** Enforce the level (`podSecurityPolicy.enabled` for the platform namespace, default false). */
+  readonly enforce?: boolean;
+  /** Why the namespace exists, as an annotation (default none). */
+  readonly description?: string;
 }
 
 /** Kubernetes version whose Pod Security Standards the labels pin. */
 const PSS_VERSION = 'v1.27';
 
 /**
- * The platform's Namespace. Pod Security Admission labels always warn and audit against the
- * restricted standard; `enforce` is added when `podSecurityPolicy.enabled` is set (PodSecurityPolicy
- * itself was removed in Kubernetes 1.25).
+ * A Namespace with Pod Security Admission labels. The platform namespace warns and audits
+ * against the restricted standard and enforces it when `podSecurityPolicy.enabled` is set
+ * (PodSecurityPolicy itself was removed in Kubernetes 1.25); the node agents' namespace is the one
+ * documented privileged exception.
  */
 export class PlatformNamespace extends Construct {
+  /** The namespace name. */
+  readonly name: string;
+
   constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, id);
     const { ctx } = props;
-    const pss: Record<string, string> = {
-      'pod-security.kubernetes.io/audit': 'restricted',
-      'pod-security.kubernetes.io/audit-version': PSS_VERSION,
-      'pod-security.kubernetes.io/warn': 'restricted',
-      'pod-security.kubernetes.io/warn-version': PSS_VERSION,
-      ...(props.enforceRestricted
-        ? { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': PSS_VERSION }
-        : {}),
-    };
-    if (props.enforceRestricted) {
+    this.name = props.name ?? ctx.namespace;
+    const level = props.level ?? 'restricted';
+    const modes = props.enforce || level === 'privileged' ? ['audit', 'enforce', 'warn'] : ['audit', 'warn'];
+    const pss: Record<string, string> = {};
+    for (const mode of modes) {
+      pss[`pod-security.kubernetes.io/${mode}`] = level;
+      pss[`pod-security.kubernetes.io/${mode}-version`] = PSS_VERSION;
+    }
+    if (props.enforce && level === 'restricted') {
       ctx.warn(
-        `podSecurityPolicy.enabled: PodSecurityPolicy was removed in Kubernetes 1.25; the namespace ${ctx.namespace} enforces the restricted Pod Security Standard through Pod Security Admission labels instead`,
+        `podSecurityPolicy.enabled: PodSecurityPolicy was removed in Kubernetes 1.25; the namespace ${this.name} enforces the restricted Pod Security Standard through Pod Security Admission labels instead`,
       );
     }
     new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
-        name: ctx.namespace,
+        name: this.name,
         labels: { ...objectLabels(ctx, { name: 'aiops-platform', component: 'namespace' }), ...pss },
+        ...(props.description ? { annotations: { 'aiops-platform/description': props.description } } : {}),
       },
     });
   }

@@ -1,0 +1,62 @@
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { PlatformContext } from './context.js';
+import type { ComponentIdentity } from './labels.js';
+import { clusterMetadata, metadata } from './metadata.js';
+
+/** One RBAC rule. */
+export interface Rule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+/** Options of a ServiceAccount and its rights. */
+export interface AccessOptions {
+  /** Name of the ServiceAccount and of its (Cluster)Role and binding. */
+  readonly name: string;
+  readonly id: ComponentIdentity;
+  /** Namespace of the ServiceAccount (default: the platform namespace). */
+  readonly namespace?: string;
+  /** Rights across the cluster: a ClusterRole + ClusterRoleBinding (default none). */
+  readonly clusterRules?: readonly Rule[];
+  /** Rights in the account's namespace: a Role + RoleBinding (default none). */
+  readonly namespaceRules?: readonly Rule[];
+}
+
+const toK8s = (rules: readonly Rule[]): k8s.PolicyRule[] =>
+  rules.map((r) => ({
+    apiGroups: [...r.apiGroups],
+    resources: [...r.resources],
+    verbs: [...r.verbs],
+    ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
+  }));
+
+/**
+ * A ServiceAccount with exactly the given rights (least privilege: name every verb), as a
+ * ClusterRole/ClusterRoleBinding and/or a Role/RoleBinding of the same name. Returns the account name.
+ */
+export function createServiceAccount(scope: Construct, ctx: PlatformContext, o: AccessOptions): string {
+  const namespace = o.namespace ?? ctx.namespace;
+  const meta = { ...metadata(ctx, o.name, o.id), namespace };
+  new k8s.KubeServiceAccount(scope, 'service-account', { metadata: meta, automountServiceAccountToken: false });
+  const subject = { kind: 'ServiceAccount', name: o.name, namespace };
+  if (o.clusterRules && o.clusterRules.length > 0) {
+    new k8s.KubeClusterRole(scope, 'cluster-role', { metadata: clusterMetadata(ctx, o.name, o.id), rules: toK8s(o.clusterRules) });
+    new k8s.KubeClusterRoleBinding(scope, 'cluster-role-binding', {
+      metadata: clusterMetadata(ctx, o.name, o.id),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: o.name },
+      subjects: [subject],
+    });
+  }
+  if (o.namespaceRules && o.namespaceRules.length > 0) {
+    new k8s.KubeRole(scope, 'role', { metadata: meta, rules: toK8s(o.namespaceRules) });
+    new k8s.KubeRoleBinding(scope, 'role-binding', {
+      metadata: meta,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: o.name },
+      subjects: [subject],
+    });
+  }
+  return o.name;
+}
