@@ -2,6 +2,12 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { PostgreSql } from './components/data/postgresql.js';
 import { Redis } from './components/data/redis.js';
+import { alertRulesYaml } from './components/monitoring/alert-rules.js';
+import { Alertmanager } from './components/monitoring/alertmanager.js';
+import { Grafana } from './components/monitoring/grafana.js';
+import { KubeStateMetrics } from './components/monitoring/kube-state-metrics.js';
+import { NodeExporter } from './components/monitoring/node-exporter.js';
+import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
 import { createPlatformContext } from './lib/context.js';
 import type { Values } from './values/schema/index.js';
@@ -19,7 +25,7 @@ export interface PlatformChartProps {
 /**
  * The one chart of the platform: builds the shared context and composes the components. A
  * component plugs in with one folder under src/components and one line here; the chart, not the
- * component, decides whether it is enabled.
+ * component, decides whether it is enabled, and wires components through their connections.
  */
 export class PlatformChart extends Chart {
   /** Warnings collected while building, in order. */
@@ -27,12 +33,50 @@ export class PlatformChart extends Chart {
 
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { values } = props;
-    const ctx = createPlatformContext(values, props.release, props.namespace, (message) => this.warnings.push(message));
+    const { values: v } = props;
+    const ctx = createPlatformContext(v, props.release, props.namespace, (message) => this.warnings.push(message));
+    const nodeAgents = v.nodeExporter.enabled;
 
-    new PlatformNamespace(this, 'namespace', { ctx, enforce: values.podSecurityPolicy.enabled });
-    if (values.postgresql.enabled) new PostgreSql(this, 'postgresql', { ctx, values: values.postgresql });
-    if (values.redis.enabled) new Redis(this, 'redis', { ctx, values: values.redis });
+    new PlatformNamespace(this, 'namespace', { ctx, enforce: v.podSecurityPolicy.enabled });
+    if (nodeAgents) {
+      new PlatformNamespace(this, 'agents-namespace', {
+        ctx,
+        name: ctx.agentsNamespace,
+        level: 'privileged',
+        description: 'Node agents that need host access (node-exporter): the documented exception to the restricted Pod Security Standard.',
+      });
+    }
+
+    if (v.postgresql.enabled) new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql });
+    if (v.redis.enabled) new Redis(this, 'redis', { ctx, values: v.redis });
+
+    if (v.nodeExporter.enabled) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
+    if (v.kubeStateMetrics.enabled) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
+    const alertmanager = v.alertmanager.enabled ? new Alertmanager(this, 'alertmanager', { ctx, values: v.alertmanager }) : undefined;
+    const prometheus = v.prometheus.enabled
+      ? new Prometheus(this, 'prometheus', {
+          ctx,
+          values: v.prometheus,
+          ruleFiles: { 'aiops-platform.rules.yml': alertRulesYaml(v, ctx) },
+          alertmanager: alertmanager?.connection,
+          nodeExporter: v.nodeExporter.enabled,
+          kubeStateMetrics: v.kubeStateMetrics.enabled,
+        })
+      : undefined;
+    if (v.grafana.enabled) {
+      new Grafana(this, 'grafana', {
+        ctx,
+        values: v.grafana,
+        prometheus: prometheus && { url: prometheus.connection.url, scrapeInterval: v.prometheus.scrapeInterval },
+        components: {
+          nodeExporter: v.nodeExporter.enabled,
+          traefik: v.traefik.enabled,
+          postgresql: v.postgresql.enabled && v.postgresql.exporter.enabled,
+          redis: v.redis.enabled && v.redis.exporter.enabled,
+          aiEngine: v.aiEngine.enabled,
+        },
+        thresholds: v.alerting.thresholds,
+      });
+    }
   }
 }
-

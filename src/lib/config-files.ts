@@ -31,6 +31,32 @@ export function assignmentConfFile(entries: readonly (readonly [string, string |
   return entries.map(([key, value]) => `${key} = ${render(value)}`).join('\n') + '\n';
 }
 
+/** A value of an INI file; undefined keys are left out. */
+export type IniValue = string | number | boolean | undefined;
+
+/** The sections of an INI file, each a map of keys to values, rendered in the order given. */
+export type IniSections = Readonly<Record<string, Readonly<Record<string, IniValue>>>>;
+
+/**
+ * Renders an INI file (grafana.ini style): `[section]` headers followed by `key = value` lines,
+ * sections and keys in insertion order, a blank line between sections. Values are written as they
+ * are (booleans as true/false); a line break in a value, which INI cannot hold, is an error.
+ */
+export function iniFile(sections: IniSections): string {
+  return Object.entries(sections)
+    .map(([section, keys]) => {
+      const lines = Object.entries(keys)
+        .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+        .map(([key, value]) => {
+          const text = String(value);
+          if (/[\r\n]/.test(text)) throw new Error(`INI value of [${section}] ${key} has a line break: ${JSON.stringify(text)}`);
+          return `${key} = ${text}`;
+        });
+      return [`[${section}]`, ...lines].join('\n');
+    })
+    .join('\n\n') + '\n';
+}
+
 /** Renders a shell script from its lines, with a shebang and strict mode. */
 export function shellScript(description: string, lines: readonly string[]): string {
   return ['#!/bin/sh', `# ${description}`, 'set -eu', ...lines].join('\n') + '\n';

@@ -12,6 +12,15 @@ export interface SchedulingValues {
   podLabels: Record<string, string>;
 }
 
+/**
+ * Host namespaces a pod shares with its node. Breaks the restricted Pod Security Standard: only for
+ * node agents in the privileged node agents' namespace, with the reason on their construct.
+ */
+export interface HostAccess {
+  /** Share the node's network namespace (default false); DNS then uses `ClusterFirstWithHostNet`. */
+  readonly network?: boolean;
+}
+
 /** Everything needed to build a pod template. */
 export interface PodTemplateOptions {
   readonly id: ComponentIdentity;
@@ -33,6 +42,8 @@ export interface PodTemplateOptions {
   readonly terminationGracePeriodSeconds?: number;
   /** Restart policy (default Always; Jobs use OnFailure or Never). */
   readonly restartPolicy?: string;
+  /** Host namespaces shared with the node (default none); see {@link HostAccess}. */
+  readonly host?: HostAccess;
 }
 
 /** Builds a pod template: labels, restricted security context, placement, pull secrets. */
@@ -43,6 +54,7 @@ export function podTemplate(ctx: PlatformContext, o: PodTemplateOptions): k8s.Po
       ? { serviceAccountName: o.serviceAccountName, automountServiceAccountToken: true }
       : { automountServiceAccountToken: false }),
     enableServiceLinks: false,
+    ...(o.host?.network ? ({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } satisfies Partial<k8s.PodSpec>) : {}),
     securityContext: restrictedPodSecurityContext(o.runAs),
     ...(o.initContainers && o.initContainers.length > 0 ? { initContainers: o.initContainers } : {}),
     containers: o.containers,

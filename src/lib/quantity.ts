@@ -30,3 +30,20 @@ export function toMebibytes(value: string): number {
   if (bytes === undefined) throw new Error(`"${value}" is not a Kubernetes quantity`);
   return Math.floor(bytes / 2 ** 20);
 }
+
+/**
+ * Writes a quantity as whole bytes (rounded down) in the largest power-of-1024 unit that is exact,
+ * with the tool's unit names from bytes upwards, e.g. with Prometheus' `B KB MB GB …`:
+ * 43520Mi → `43520MB`, 85Gi → `85GB`, 40G (decimal) → `39062500KB`.
+ */
+export function toBinaryUnits(value: string, units: readonly string[]): string {
+  const bytes = parseQuantity(value);
+  if (bytes === undefined) throw new Error(`"${value}" is not a Kubernetes quantity`);
+  let amount = Math.floor(bytes);
+  let unit = 0;
+  while (amount > 0 && amount % 1024 === 0 && unit < units.length - 1) {
+    amount /= 1024;
+    unit += 1;
+  }
+  return `${amount}${units[unit]}`;
+}

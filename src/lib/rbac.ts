@@ -23,6 +23,12 @@ export interface AccessOptions {
   readonly clusterRules?: readonly Rule[];
   /** Rights in the account's namespace: a Role + RoleBinding (default none). */
   readonly namespaceRules?: readonly Rule[];
+  /**
+   * Rights in further namespaces, by namespace: a Role + RoleBinding of the same name in each,
+   * binding this account (default none). For a component that reads a few known namespaces, this
+   * replaces a ClusterRole (least privilege).
+   */
+  readonly otherNamespaceRules?: Readonly<Record<string, readonly Rule[]>>;
 }
 
 const toK8s = (rules: readonly Rule[]): k8s.PolicyRule[] =>
@@ -35,7 +41,8 @@ const toK8s = (rules: readonly Rule[]): k8s.PolicyRule[] =>
 
 /**
  * A ServiceAccount with exactly the given rights (least privilege: name every verb), as a
- * ClusterRole/ClusterRoleBinding and/or a Role/RoleBinding of the same name. Returns the account name.
+ * ClusterRole/ClusterRoleBinding and/or Roles/RoleBindings of the same name (in the account's
+ * namespace and in each namespace of `otherNamespaceRules`). Returns the account name.
  */
 export function createServiceAccount(scope: Construct, ctx: PlatformContext, o: AccessOptions): string {
   const namespace = o.namespace ?? ctx.namespace;
@@ -50,13 +57,17 @@ export function createServiceAccount(scope: Construct, ctx: PlatformContext, o: 
       subjects: [subject],
     });
   }
-  if (o.namespaceRules && o.namespaceRules.length > 0) {
-    new k8s.KubeRole(scope, 'role', { metadata: meta, rules: toK8s(o.namespaceRules) });
-    new k8s.KubeRoleBinding(scope, 'role-binding', {
-      metadata: meta,
+  const role = (suffix: string, roleNamespace: string, rules: readonly Rule[] | undefined) => {
+    if (!rules || rules.length === 0) return;
+    const roleMeta = { ...meta, namespace: roleNamespace };
+    new k8s.KubeRole(scope, `role${suffix}`, { metadata: roleMeta, rules: toK8s(rules) });
+    new k8s.KubeRoleBinding(scope, `role-binding${suffix}`, {
+      metadata: roleMeta,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: o.name },
       subjects: [subject],
     });
-  }
+  };
+  role('', namespace, o.namespaceRules);
+  for (const [other, rules] of Object.entries(o.otherNamespaceRules ?? {})) role(`-${other}`, other, rules);
   return o.name;
 }

@@ -9,6 +9,8 @@ export interface ServicePort {
   readonly name: string;
   readonly port: number;
   readonly targetPort?: string | number;
+  /** Transport protocol (default TCP); a port serving both needs two entries with different names. */
+  readonly protocol?: 'TCP' | 'UDP';
 }
 
 /** Options of a Service in front of one component's pods. */
@@ -37,7 +39,7 @@ export function createService(scope: Construct, id: string, ctx: PlatformContext
       ports: o.ports.map((p) => ({
         name: p.name,
         port: p.port,
-        protocol: 'TCP',
+        protocol: p.protocol ?? 'TCP',
         targetPort: typeof p.targetPort === 'number' ? k8s.IntOrString.fromNumber(p.targetPort) : k8s.IntOrString.fromString(p.targetPort ?? p.name),
       })),
     },

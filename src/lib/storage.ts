@@ -12,6 +12,16 @@ export function storageClassName(ctx: PlatformContext, persistence: PersistenceV
   return name === '-' ? '' : name;
 }
 
+/** The spec of a ReadWriteOnce claim of a component's persistence (size and storage class). */
+export function claimSpec(ctx: PlatformContext, persistence: PersistenceValues): k8s.PersistentVolumeClaimSpec {
+  const storageClass = storageClassName(ctx, persistence);
+  return {
+    accessModes: ['ReadWriteOnce'],
+    ...(storageClass !== undefined ? { storageClassName: storageClass } : {}),
+    resources: { requests: { storage: k8s.Quantity.fromString(persistence.size) } },
+  };
+}
+
 /** A StatefulSet volume claim template named `name` (default data) from a component's persistence. */
 export function volumeClaimTemplate(
   ctx: PlatformContext,
@@ -19,15 +29,7 @@ export function volumeClaimTemplate(
   labels: Record<string, string>,
   name = 'data',
 ): k8s.KubePersistentVolumeClaimProps {
-  const storageClass = storageClassName(ctx, persistence);
-  return {
-    metadata: { name, labels },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      ...(storageClass !== undefined ? { storageClassName: storageClass } : {}),
-      resources: { requests: { storage: k8s.Quantity.fromString(persistence.size) } },
-    },
-  };
+  return { metadata: { name, labels }, spec: claimSpec(ctx, persistence) };
 }
 
 /** An emptyDir volume; `memory` keeps it in RAM (for secrets and sockets). */

@@ -22,8 +22,8 @@ describe('PlatformNamespace', () => {
   it('is named by --namespace and every namespaced object lives in it', () => {
     const r = renderValues([], [], 'ops', 'observability');
     expect(find(r.objects, 'Namespace', 'observability')).toBeDefined();
-    const namespaced = r.objects.filter((o: any) => o.kind !== 'Namespace');
-    expect(namespaced.every((o: any) => o.metadata.namespace === 'observability')).toBe(true);
+    const namespaced = r.objects.filter((o: any) => o.kind !== 'Namespace' && o.metadata.namespace !== undefined);
+    expect(new Set(namespaced.map((o: any) => o.metadata.namespace))).toEqual(new Set(['observability', 'observability-node-agents']));
     expect(namespaced.every((o: any) => o.metadata.name.startsWith('ops-'))).toBe(true);
   });
 });

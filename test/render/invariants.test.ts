@@ -43,10 +43,22 @@ describe.each(each)('render %s', (_name, objects) => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('puts every namespaced object in the platform namespace', () => {
+  it('puts every namespaced object in the platform namespace, host agents in the agents namespace', () => {
     for (const o of objects as any[]) {
       if (CLUSTER_SCOPED.includes(o.kind)) expect(o.metadata.namespace, o.kind).toBeUndefined();
-      else expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe('aiops-platform');
+      else expect(['aiops-platform', 'aiops-platform-node-agents'], `${o.kind} ${o.metadata.name}`).toContain(o.metadata.namespace);
+    }
+    const namespaces = (objects as any[]).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+    for (const o of objects as any[]) if (o.metadata.namespace) expect(namespaces, `${o.kind} ${o.metadata.name}`).toContain(o.metadata.namespace);
+  });
+
+  it('gives host access only to pods in the privileged agents namespace', () => {
+    const agents = (objects as any[]).find((o) => o.kind === 'Namespace' && o.metadata.name === 'aiops-platform-node-agents');
+    if (agents) expect(agents.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    for (const w of (objects as any[]).filter((o) => WORKLOADS.includes(o.kind))) {
+      const pod = podSpecOf(w);
+      const host = pod.hostNetwork || pod.hostPID || pod.hostIPC || (pod.volumes ?? []).some((v: any) => v.hostPath);
+      if (host) expect(w.metadata.namespace, w.metadata.name).toBe('aiops-platform-node-agents');
     }
   });
 
@@ -106,7 +118,9 @@ describe.each(each)('render %s', (_name, objects) => {
   it('keeps credentials out of ConfigMaps', () => {
     const secretValues = (objects as any[])
       .filter((o) => o.kind === 'Secret')
-      .flatMap((s) => Object.values({ ...(s.stringData ?? {}) }) as string[])
+      .flatMap((s) => Object.entries({ ...(s.stringData ?? {}) }) as [string, string][])
+      .filter(([key]) => !/user/.test(key))
+      .map(([, value]) => value)
       .filter((v) => v.length >= 4);
     for (const cm of (objects as any[]).filter((o) => o.kind === 'ConfigMap')) {
       const data = JSON.stringify(cm.data ?? {});

@@ -70,7 +70,11 @@ export class PostgreSql extends Construct {
       existingSecretPath: 'postgresql.auth.existingSecret',
       entries: [
         { key: 'password', value: values.auth.password, valuesPath: 'postgresql.auth.password' },
-        { key: 'postgres-password', value: values.auth.postgresPassword || values.auth.password, valuesPath: 'postgresql.auth.postgresPassword' },
+        {
+          key: 'postgres-password',
+          value: values.auth.postgresPassword || values.auth.password,
+          valuesPath: values.auth.postgresPassword ? 'postgresql.auth.postgresPassword' : 'postgresql.auth.password',
+        },
       ],
     });
     const secretName = credentials.secretName;

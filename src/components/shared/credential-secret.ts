@@ -13,6 +13,8 @@ export interface CredentialEntry {
   readonly value: string;
   /** Values path that sets it, for messages, e.g. `redis.auth.password`. */
   readonly valuesPath: string;
+  /** A secret value (default true); a user name is not, so it neither warns nor counts as missing. */
+  readonly sensitive?: boolean;
 }
 
 /** Props of {@link CredentialSecret}. */
@@ -52,11 +54,13 @@ export class CredentialSecret extends Construct {
       this.renderExternalSecret(props);
       return;
     }
-    const missing = props.entries.filter((e) => !e.value);
+    const secrets = props.entries.filter((e) => e.sensitive !== false);
+    const missing = secrets.filter((e) => !e.value);
     if (!ctx.development) {
-      for (const e of props.entries.filter((entry) => entry.value)) {
+      const given = [...new Set(secrets.filter((entry) => entry.value).map((entry) => entry.valuesPath))];
+      for (const valuesPath of given) {
         ctx.warn(
-          `${e.valuesPath} is a plaintext credential while global.development is false: it is written into the Secret ${props.name} in the manifests (and so into Git); use ${props.existingSecretPath} or secrets.external instead`,
+          `${valuesPath} is a plaintext credential while global.development is false: it is written into the Secret ${props.name} in the manifests (and so into Git); use ${props.existingSecretPath} or secrets.external instead`,
         );
       }
       if (missing.length > 0) {

@@ -12,6 +12,7 @@ import {
   kubeStateMetricsSchema,
   nodeExporterSchema,
   prometheusSchema,
+  refineResponseTimeBuckets,
 } from './monitoring.js';
 import { profileFor, type Profile } from './profile.js';
 import { networkPolicySchema, podSecurityPolicySchema, secretsSchema } from './security.js';
@@ -45,7 +46,8 @@ export function buildValuesSchema(p: Profile) {
       podSecurityPolicy: podSecurityPolicySchema(),
       secrets: secretsSchema(),
     })
-    .prefault({});
+    .prefault({})
+    .superRefine(refineResponseTimeBuckets);
 }
 
 /** The schema type (the same for both profiles; only defaults differ). */

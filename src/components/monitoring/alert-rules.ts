@@ -1,0 +1,198 @@
+import type { PlatformContext } from '../../lib/context.js';
+import type { Values } from '../../values/schema/index.js';
+import { ruleFileYaml, type AlertAnnotations, type AlertingRule, type AlertLabels, type RuleFile, type RuleGroup } from './rule-files.js';
+
+/** The namespaces of the platform's pods; every rule only looks at series from them. */
+export type AlertScope = Pick<PlatformContext, 'namespace' | 'agentsNamespace'>;
+
+/** Window of the rate()-based rules: ten scrapes at the default 30 s interval. */
+const RATE_WINDOW = '5m';
+/** Window in which `alerting.thresholds.crashLoopRestarts` restarts mean crash looping. */
+const RESTART_WINDOW = '15m';
+/** Pseudo and image filesystems that are full by design (container layers, snaps, RAM disks). */
+const IGNORED_FS_TYPES = 'tmpfs|overlay|squashfs';
+
+/** What every group builder receives. */
+interface RuleContext {
+  readonly values: Values;
+  readonly t: Values['alerting']['thresholds'];
+  /** `namespace=~"…"` matcher of the platform's namespaces. */
+  readonly ns: string;
+  readonly rule: (alert: string, expr: string, labels: AlertLabels, annotations: AlertAnnotations) => AlertingRule;
+}
+
+/**
+ * The platform's alerting rules (Prometheus rule file), thresholds from `alerting.*`, only for
+ * enabled components. Rules select by the `namespace`/`app` labels Prometheus' relabeling gives
+ * every target, never by `job`. Each rule carries `severity`, `component` and the `action` the
+ * self-healing executor routes on.
+ */
+export function alertRules(values: Values, scope: AlertScope): RuleFile {
+  const ctx: RuleContext = {
+    values,
+    t: values.alerting.thresholds,
+    ns: `namespace=~"${scope.namespace}|${scope.agentsNamespace}"`,
+    rule: (alert, expr, labels, annotations) => ({ alert, expr, for: values.alerting.for, labels, annotations }),
+  };
+  const groups: RuleGroup[] = [];
+  const add = (enabled: boolean, name: string, build: (c: RuleContext) => AlertingRule[]) => {
+    if (enabled) groups.push({ name: `aiops-${name}`, rules: build(ctx) });
+  };
+  add(values.nodeExporter.enabled, 'node', nodeRules);
+  add(values.traefik.enabled, 'http', httpRules);
+  add(values.postgresql.enabled && values.postgresql.exporter.enabled, 'postgresql', postgresqlRules);
+  add(values.redis.enabled && values.redis.exporter.enabled, 'redis', redisRules);
+  add(values.kubeStateMetrics.enabled, 'kubernetes', kubernetesRules);
+  add(true, 'monitoring', monitoringRules);
+  return { groups };
+}
+
+/** {@link alertRules} as the YAML rule file Prometheus loads. */
+export function alertRulesYaml(values: Values, scope: AlertScope): string {
+  return ruleFileYaml(alertRules(values, scope));
+}
+
+/** Node-exporter: CPU, memory and filesystem usage per node. */
+function nodeRules({ t, ns, rule }: RuleContext): AlertingRule[] {
+  const by = 'by (node, instance)';
+  const fsBy = 'by (node, instance, device, mountpoint)';
+  const fs = `fstype!~"${IGNORED_FS_TYPES}", ${ns}`;
+  return [
+    rule(
+      'NodeHighCPU',
+      `100 * (1 - avg ${by} (rate(node_cpu_seconds_total{mode="idle", ${ns}}[${RATE_WINDOW}]))) > ${t.cpuPercent}`,
+      { severity: 'warning', component: 'node', action: 'scale-out' },
+      {
+        summary: 'High CPU usage on node {{ $labels.node }}',
+        description: `CPU usage of node {{ $labels.node }} ({{ $labels.instance }}) is {{ $value | humanize }}%, above ${t.cpuPercent}%.`,
+        runbook: 'The self-healing executor scales out the busiest platform workloads within their HorizontalPodAutoscaler bounds (with a cooldown). If it persists, add nodes or move workloads: kubectl top pods -A --sort-by=cpu.',
+      },
+    ),
+    rule(
+      'NodeHighMemory',
+      `100 * (1 - sum ${by} (node_memory_MemAvailable_bytes{${ns}}) / sum ${by} (node_memory_MemTotal_bytes{${ns}})) > ${t.memoryPercent}`,
+      { severity: 'warning', component: 'node', action: 'none' },
+      {
+        summary: 'High memory usage on node {{ $labels.node }}',
+        description: `Memory usage of node {{ $labels.node }} ({{ $labels.instance }}) is {{ $value | humanize }}%, above ${t.memoryPercent}%.`,
+        runbook: 'No automatic action: containers above their memory limit are OOM-killed and restarted by Kubernetes. Find the consumers with kubectl top pods -A --sort-by=memory and lower requests or add nodes.',
+      },
+    ),
+    rule(
+      'NodeDiskAlmostFull',
+      `100 * (1 - max ${fsBy} (node_filesystem_avail_bytes{${fs}}) / max ${fsBy} (node_filesystem_size_bytes{${fs}})) > ${t.diskPercent}` +
+        ` unless on (node, instance, device, mountpoint) max ${fsBy} (node_filesystem_readonly{${fs}}) == 1`,
+      { severity: 'critical', component: 'node', action: 'clean-disk' },
+      {
+        summary: 'Filesystem {{ $labels.mountpoint }} on node {{ $labels.node }} is almost full',
+        description: `Filesystem {{ $labels.mountpoint }} ({{ $labels.device }}) of node {{ $labels.node }} is {{ $value | humanize }}% full, above ${t.diskPercent}%.`,
+        runbook: 'The self-healing executor cleans disk space: Elasticsearch index retention and Prometheus size-based retention. If the mount point fills with something else, find it with du on the node.',
+      },
+    ),
+  ];
+}
+
+/** Traefik: response time and 5xx share per service, for services with real traffic only. */
+function httpRules({ t, ns, values, rule }: RuleContext): AlertingRule[] {
+  const minRate = values.alerting.minimumTraffic.httpRequestsPerSecond;
+  const requests = (selector: string) => `sum by (service) (rate(traefik_service_requests_total{${selector}}[${RATE_WINDOW}]))`;
+  // The 95th percentile rather than "share of requests slower than the threshold": it works for
+  // any threshold below the highest bucket (a root schema refinement rejects the others), is exact
+  // when the threshold is a bucket boundary (the default 5 s is one; histogram_quantile then answers
+  // "is the 95th percentile above the boundary" from counts alone) and interpolates otherwise,
+  // whereas the share needs the threshold to be a boundary.
+  const p95 = `histogram_quantile(0.95, sum by (service, le) (rate(traefik_service_request_duration_seconds_bucket{${ns}}[${RATE_WINDOW}])))`;
+  return [
+    rule(
+      'HighResponseTime',
+      `${p95} > ${t.responseTimeSeconds}` +
+        ` and on (service) sum by (service) (rate(traefik_service_request_duration_seconds_count{${ns}}[${RATE_WINDOW}])) >= ${minRate}`,
+      { severity: 'warning', component: 'http', action: 'scale-out' },
+      {
+        summary: 'Slow responses from service {{ $labels.service }}',
+        description: `95th percentile response time of service {{ $labels.service }} is {{ $value | humanizeDuration }}, above ${t.responseTimeSeconds}s.`,
+        runbook: "The self-healing executor scales out the service within its HorizontalPodAutoscaler bounds (with a cooldown). Check the service's CPU and the database and cache dashboards.",
+      },
+    ),
+    rule(
+      'HighErrorRate',
+      `100 * ${requests(`code=~"5..", ${ns}`)} / ${requests(ns)} > ${t.errorRatePercent} and on (service) ${requests(ns)} >= ${minRate}`,
+      { severity: 'critical', component: 'http', action: 'none' },
+      {
+        summary: 'High 5xx error rate of service {{ $labels.service }}',
+        description: `{{ $value | humanize }}% of the requests to service {{ $labels.service }} fail with 5xx, above ${t.errorRatePercent}%.`,
+        runbook: 'No automatic action (crash-looping pods are restarted through PodCrashLooping). Check the service logs in Kibana and recent deployments.',
+      },
+    ),
+  ];
+}
+
+/** postgres_exporter (default collectors): connections in percent of max_connections. */
+function postgresqlRules({ t, ns, rule }: RuleContext): AlertingRule[] {
+  const by = 'by (namespace, pod, instance)';
+  return [
+    rule(
+      'PostgreSQLTooManyConnections',
+      `100 * sum ${by} (pg_stat_database_numbackends{${ns}}) / max ${by} (pg_settings_max_connections{${ns}}) > ${t.postgresqlConnectionsPercent}`,
+      { severity: 'warning', component: 'postgresql', action: 'optimize-db' },
+      {
+        summary: 'PostgreSQL {{ $labels.pod }} is running out of connections',
+        description: `PostgreSQL {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanize }}% of max_connections, above ${t.postgresqlConnectionsPercent}%.`,
+        runbook: 'The self-healing executor runs the database maintenance (VACUUM ANALYZE, statistics). Look for connection leaks and idle-in-transaction sessions in pg_stat_activity; raise postgresql.maxConnections if the load is real.',
+      },
+    ),
+  ];
+}
+
+/** redis_exporter: keyspace hit rate, for instances with real lookup traffic only. */
+function redisRules({ t, ns, values, rule }: RuleContext): AlertingRule[] {
+  const rate = (metric: string) => `sum by (namespace, pod, instance) (rate(${metric}{${ns}}[${RATE_WINDOW}]))`;
+  const lookups = `(${rate('redis_keyspace_hits_total')} + ${rate('redis_keyspace_misses_total')})`;
+  return [
+    rule(
+      'RedisLowHitRate',
+      `100 * ${rate('redis_keyspace_hits_total')} / ${lookups} < ${t.redisHitRatePercent}` +
+        ` and on (namespace, pod, instance) ${lookups} >= ${values.alerting.minimumTraffic.redisLookupsPerSecond}`,
+      { severity: 'warning', component: 'redis', action: 'none' },
+      {
+        summary: 'Low cache hit rate of Redis {{ $labels.pod }}',
+        description: `Only {{ $value | humanize }}% of the key lookups of Redis {{ $labels.namespace }}/{{ $labels.pod }} hit, below ${t.redisHitRatePercent}%.`,
+        runbook: 'No automatic action. Check key expiry (TTLs) and evictions (redis_evicted_keys_total): maxmemory may be too small for the working set.',
+      },
+    ),
+  ];
+}
+
+/** kube-state-metrics: crash-looping containers of the platform. */
+function kubernetesRules({ t, ns, rule }: RuleContext): AlertingRule[] {
+  const by = 'by (namespace, pod, container)';
+  return [
+    rule(
+      'PodCrashLooping',
+      `max ${by} (max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", ${ns}}[${RATE_WINDOW}])) == 1` +
+        ` or sum ${by} (increase(kube_pod_container_status_restarts_total{${ns}}[${RESTART_WINDOW}])) >= ${t.crashLoopRestarts}`,
+      { severity: 'critical', component: 'kubernetes', action: 'restart-pod' },
+      {
+        summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} is crash looping',
+        description: `Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} is in CrashLoopBackOff or restarted at least ${t.crashLoopRestarts} times within ${RESTART_WINDOW}.`,
+        runbook: 'The self-healing executor deletes the pod so that its controller recreates it (rate-limited, with a cooldown). If it keeps crashing: kubectl logs --previous -n {{ $labels.namespace }} {{ $labels.pod }} -c {{ $labels.container }}.',
+      },
+    ),
+  ];
+}
+
+/** Prometheus itself: scrape targets of the platform that do not answer. */
+function monitoringRules({ ns, rule }: RuleContext): AlertingRule[] {
+  return [
+    rule(
+      'TargetDown',
+      `min by (namespace, app, pod, instance) (up{${ns}}) == 0`,
+      { severity: 'critical', component: 'monitoring', action: 'none' },
+      {
+        summary: 'Metrics target {{ $labels.app }} {{ $labels.instance }} is down',
+        description: 'Prometheus cannot scrape {{ $labels.app }} at {{ $labels.instance }} (pod {{ $labels.namespace }}/{{ $labels.pod }}).',
+        runbook: 'No automatic action: Prometheus retries every scrape interval. Check the pod (kubectl describe pod -n {{ $labels.namespace }} {{ $labels.pod }}) and that its metrics port answers.',
+      },
+    ),
+  ];
+}

@@ -1,0 +1,182 @@
+import type { Values } from '../../values/schema/index.js';
+
+/** Grafana's data directory (SQLite database, sessions, plugins): a volume, never the image. */
+export const GRAFANA_DATA_DIR = '/var/lib/grafana';
+/** Provisioning root: `datasources/` and `dashboards/` below it come from the chart's ConfigMap. */
+export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
+/** Folder the dashboard JSON files are mounted in (the `<release>-grafana-dashboards` ConfigMap). */
+export const GRAFANA_DASHBOARDS_DIR = '/etc/grafana/dashboards';
+/** Environment variable holding the Elasticsearch password; Grafana expands it in datasources.yaml. */
+export const ES_PASSWORD_ENV = 'ES_PASSWORD';
+/** Uid of the provisioned Prometheus datasource; dashboards default to it. */
+export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
+/** Uid of the provisioned Elasticsearch datasource. */
+export const ELASTICSEARCH_DATASOURCE_UID = 'elasticsearch';
+
+/**
+ * The grafana.ini sections the chart sets (everything else keeps Grafana's defaults). The image
+ * sets GF_PATHS_* environment variables, which win over `[paths]`: the values here equal them.
+ */
+export type GrafanaIni = {
+  server: { http_port: number; protocol: 'http'; root_url: string; serve_from_sub_path: boolean; enable_gzip: boolean };
+  paths: { data: string; logs: string; plugins: string; provisioning: string };
+  security: { admin_user: string; cookie_secure: boolean; cookie_samesite: 'lax' | 'strict'; disable_gravatar: boolean };
+  users: { allow_sign_up: boolean; allow_org_create: boolean };
+  'auth.anonymous': { enabled: boolean };
+  analytics: { reporting_enabled: boolean; check_for_updates: boolean; check_for_plugin_updates: boolean; feedback_links_enabled: boolean };
+  news: { news_feed_enabled: boolean };
+  plugins: { preinstall_disabled: boolean };
+  snapshots: { external_enabled: boolean };
+  log: { mode: 'console'; level: Values['global']['logLevel'] };
+};
+
+/** Inputs of {@link grafanaIni}. */
+export interface GrafanaIniOptions {
+  /** Port Grafana listens on. */
+  readonly port: number;
+  /** Public URL of Grafana, ending in `/grafana/`. */
+  readonly rootUrl: string;
+  readonly adminUser: string;
+  readonly logLevel: Values['global']['logLevel'];
+}
+
+/**
+ * grafana.ini: served under the sub-path of `rootUrl`, secure cookies behind HTTPS, no sign-up or
+ * anonymous access, nothing that calls the internet (update checks, news, gravatar, plugin
+ * preinstall, external snapshots), console logging only. The admin password is never here: it
+ * comes from a Secret through GF_SECURITY_ADMIN_PASSWORD.
+ */
+export function grafanaIni(o: GrafanaIniOptions): GrafanaIni {
+  return {
+    server: { http_port: o.port, protocol: 'http', root_url: o.rootUrl, serve_from_sub_path: true, enable_gzip: true },
+    paths: {
+      data: GRAFANA_DATA_DIR,
+      logs: '/var/log/grafana',
+      plugins: `${GRAFANA_DATA_DIR}/plugins`,
+      provisioning: GRAFANA_PROVISIONING_DIR,
+    },
+    security: { admin_user: o.adminUser, cookie_secure: o.rootUrl.startsWith('https://'), cookie_samesite: 'lax', disable_gravatar: true },
+    users: { allow_sign_up: false, allow_org_create: false },
+    'auth.anonymous': { enabled: false },
+    analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false, feedback_links_enabled: false },
+    news: { news_feed_enabled: false },
+    plugins: { preinstall_disabled: true },
+    snapshots: { external_enabled: false },
+    log: { mode: 'console', level: o.logLevel },
+  };
+}
+
+/** One provisioned datasource (Grafana provisioning format, apiVersion 1). */
+export interface ProvisionedDatasource {
+  name: string;
+  type: 'prometheus' | 'elasticsearch';
+  uid: string;
+  access: 'proxy';
+  url: string;
+  isDefault: boolean;
+  editable: boolean;
+  basicAuth?: boolean;
+  basicAuthUser?: string;
+  jsonData: Record<string, string | number | boolean>;
+  /** Secret fields; only `$ENV_VAR` references, expanded by Grafana at start. */
+  secureJsonData?: Record<string, string>;
+}
+
+/** provisioning/datasources/datasources.yaml. */
+export interface DatasourcesFile {
+  apiVersion: 1;
+  datasources: ProvisionedDatasource[];
+}
+
+/** Where Prometheus is, for {@link datasourcesFile}. */
+export interface PrometheusSource {
+  /** In-cluster URL including the route prefix, e.g. `http://…:9090/prometheus`. */
+  readonly url: string;
+  /** Prometheus' scrape interval: Grafana's minimum step and the base of `$__rate_interval`. */
+  readonly scrapeInterval: string;
+}
+
+/** Where Elasticsearch is and how to log in, for {@link datasourcesFile}. */
+export interface ElasticsearchSource {
+  /** In-cluster URL, e.g. `http://aiops-platform-elasticsearch.aiops-platform.svc.cluster.local:9200`. */
+  readonly url: string;
+  readonly username: string;
+  /** Secret holding the password under {@link passwordKey}. */
+  readonly secretName: string;
+  readonly passwordKey: string;
+  /** Index pattern of the logs, e.g. `logs-*`. */
+  readonly indexPattern: string;
+}
+
+/**
+ * datasources.yaml: Prometheus (uid `prometheus`, the default, POST queries, its scrape interval as
+ * the minimum step) and, when given, Elasticsearch (uid `elasticsearch`, basic auth whose password
+ * is `$ES_PASSWORD`, an environment variable from the Secret).
+ */
+export function datasourcesFile(prometheus: PrometheusSource | undefined, elasticsearch: ElasticsearchSource | undefined): DatasourcesFile {
+  const datasources: ProvisionedDatasource[] = [];
+  if (prometheus) {
+    datasources.push({
+      name: 'Prometheus',
+      type: 'prometheus',
+      uid: PROMETHEUS_DATASOURCE_UID,
+      access: 'proxy',
+      url: prometheus.url,
+      isDefault: true,
+      editable: false,
+      jsonData: { httpMethod: 'POST', timeInterval: prometheus.scrapeInterval, prometheusType: 'Prometheus' },
+    });
+  }
+  if (elasticsearch) {
+    datasources.push({
+      name: 'Elasticsearch',
+      type: 'elasticsearch',
+      uid: ELASTICSEARCH_DATASOURCE_UID,
+      access: 'proxy',
+      url: elasticsearch.url,
+      isDefault: !prometheus,
+      editable: false,
+      basicAuth: true,
+      basicAuthUser: elasticsearch.username,
+      jsonData: { index: elasticsearch.indexPattern, timeField: '@timestamp', logMessageField: 'message', maxConcurrentShardRequests: 5 },
+      secureJsonData: { basicAuthPassword: `$${ES_PASSWORD_ENV}` },
+    });
+  }
+  return { apiVersion: 1, datasources };
+}
+
+/** provisioning/dashboards/dashboards.yaml (apiVersion 1). */
+export interface DashboardProvidersFile {
+  apiVersion: 1;
+  providers: {
+    name: string;
+    orgId: number;
+    folder: string;
+    folderUid: string;
+    type: 'file';
+    disableDeletion: boolean;
+    allowUiUpdates: boolean;
+    updateIntervalSeconds: number;
+    options: { path: string; foldersFromFilesStructure: boolean };
+  }[];
+}
+
+/** One file provider: the mounted dashboards, read-only, in the folder "AIOps Platform". */
+export function dashboardProvidersFile(): DashboardProvidersFile {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: 'aiops-platform',
+        orgId: 1,
+        folder: 'AIOps Platform',
+        folderUid: 'aiops-platform',
+        type: 'file',
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 60,
+        options: { path: GRAFANA_DASHBOARDS_DIR, foldersFromFilesStructure: false },
+      },
+    ],
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Synthetic input of the promtool unit tests, one case per alert rule: series that must fire
+ * (plus series the rule must ignore) and series just on the silent side of the threshold. The
+ * series carry the labels Prometheus' relabeling gives real targets (job included, so a rule that
+ * depended on it would still pass only by accident: the alert-rules tests forbid job matchers).
+ */
+
+/** One input series of a promtool test (`values` in promtool's expanding notation, one per minute). */
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+
+/** An alert a case expects: its series labels (rule labels are added by the test) and shown value. */
+export interface ExpectedAlert {
+  labels: Record<string, string>;
+  /** What `{{ $value | humanize… }}` renders to; absent for rules whose texts show no value. */
+  value?: string;
+}
+
+/** The promtool test input of one rule at the default thresholds. */
+export interface RuleCase {
+  alert: string;
+  /** Above the threshold from the first minutes on (and series the rule must ignore). */
+  firing: InputSeries[];
+  /** The alerts the firing series produce once the `for` duration has passed. */
+  alerts: ExpectedAlert[];
+  /** Just on the silent side of the threshold. */
+  silent: InputSeries[];
+}
+
+/** A series in promtool's notation: `name{label="value",…}`. */
+function series(name: string, labels: Record<string, string>, values: string): InputSeries {
+  return { series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`, values };
+}
+
+/** Labels of a target discovered in namespace `namespace`, as the chart's relabeling sets them. */
+const target = (namespace: string, app: string, pod: string, instance: string, job = 'kubernetes-pods') => ({
+  namespace,
+  pod,
+  node: 'worker-1',
+  app,
+  component: 'metrics',
+  instance,
+  job,
+});
+
+const NODE = target('aiops-platform-node-agents', 'node-exporter', 'aiops-platform-node-exporter-x7k2p', '10.0.0.11:9100', 'node-exporter');
+export const NODE_ALERT = { node: 'worker-1', instance: '10.0.0.11:9100' };
+const TRAEFIK = target('aiops-platform', 'traefik', 'aiops-platform-traefik-5d9c7-abcde', '10.0.1.7:9100');
+const POSTGRES = target('aiops-platform', 'postgresql', 'aiops-platform-postgresql-0', '10.0.1.8:9187');
+const POSTGRES_ALERT = { namespace: 'aiops-platform', pod: 'aiops-platform-postgresql-0', instance: '10.0.1.8:9187' };
+const REDIS = target('aiops-platform', 'redis', 'aiops-platform-redis-0', '10.0.1.9:9121');
+const REDIS_ALERT = { namespace: 'aiops-platform', pod: 'aiops-platform-redis-0', instance: '10.0.1.9:9121' };
+/** kube-state-metrics (honor_labels): namespace and pod describe the object, the rest the exporter. */
+const KSM = target('aiops-platform', 'kube-state-metrics', 'aiops-platform-kube-state-metrics-0', '10.0.1.10:8080', 'kube-state-metrics');
+
+const cpu = (idlePerMinute: number) =>
+  ['0', '1'].flatMap((n) => [
+    series('node_cpu_seconds_total', { ...NODE, cpu: n, mode: 'idle' }, `0+${idlePerMinute}x20`),
+    series('node_cpu_seconds_total', { ...NODE, cpu: n, mode: 'user' }, `0+${60 - idlePerMinute}x20`),
+  ]);
+const memory = (available: number) => [
+  series('node_memory_MemTotal_bytes', NODE, '1000x20'),
+  series('node_memory_MemAvailable_bytes', NODE, `${available}x20`),
+];
+const filesystem = (device: string, mountpoint: string, fstype: string, avail: number, readonly = 0) => {
+  const labels = { ...NODE, device, mountpoint, fstype };
+  return [
+    series('node_filesystem_size_bytes', labels, '1000x20'),
+    series('node_filesystem_avail_bytes', labels, `${avail}x20`),
+    series('node_filesystem_readonly', labels, `${readonly}x20`),
+  ];
+};
+/** Latency histogram of one service: cumulative requests per minute at or below each bucket. */
+const latency = (service: string, perMinute: Record<string, number>) => [
+  ...Object.entries(perMinute).map(([le, n]) => series('traefik_service_request_duration_seconds_bucket', { ...TRAEFIK, service, le }, `0+${n}x20`)),
+  series('traefik_service_request_duration_seconds_count', { ...TRAEFIK, service }, `0+${perMinute['+Inf']}x20`),
+];
+const requests = (service: string, code: string, perMinute: number) =>
+  series('traefik_service_requests_total', { ...TRAEFIK, service, code, method: 'GET', protocol: 'http' }, `0+${perMinute}x20`);
+const backends = (aiops: number, postgres: number) => [
+  series('pg_stat_database_numbackends', { ...POSTGRES, datid: '16384', datname: 'aiops' }, `${aiops}x20`),
+  series('pg_stat_database_numbackends', { ...POSTGRES, datid: '5', datname: 'postgres' }, `${postgres}x20`),
+  series('pg_settings_max_connections', POSTGRES, '100x20'),
+];
+const lookups = (labels: Record<string, string>, hits: number, misses: number) => [
+  series('redis_keyspace_hits_total', labels, `0+${hits}x20`),
+  series('redis_keyspace_misses_total', labels, `0+${misses}x20`),
+];
+const container = (pod: string, name: string) => ({ ...KSM, pod, container: name, uid: `uid-${pod}` });
+
+const API = 'aiops-platform-api-gateway-http@kubernetes';
+const QUIET = 'aiops-platform-kibana-http@kubernetes';
+
+export const RULE_CASES: RuleCase[] = [
+  {
+    alert: 'NodeHighCPU',
+    firing: cpu(6),
+    alerts: [{ labels: NODE_ALERT, value: '90' }],
+    silent: cpu(12.6),
+  },
+  {
+    alert: 'NodeHighMemory',
+    firing: memory(100),
+    alerts: [{ labels: NODE_ALERT, value: '90' }],
+    silent: memory(151),
+  },
+  {
+    alert: 'NodeDiskAlmostFull',
+    firing: [
+      ...filesystem('/dev/sda1', '/', 'ext4', 50),
+      ...filesystem('tmpfs', '/run', 'tmpfs', 1),
+      ...filesystem('/dev/sr0', '/media/cdrom', 'iso9660', 0, 1),
+    ],
+    alerts: [{ labels: { ...NODE_ALERT, device: '/dev/sda1', mountpoint: '/' }, value: '95' }],
+    silent: filesystem('/dev/sda1', '/', 'ext4', 101),
+  },
+  {
+    alert: 'HighResponseTime',
+    firing: [
+      ...latency(API, { '0.1': 30, '0.3': 40, '1.2': 50, '5': 54, '10': 60, '30': 60, '+Inf': 60 }),
+      ...latency(QUIET, { '0.1': 0, '0.3': 0, '1.2': 0, '5': 0, '10': 3, '30': 3, '+Inf': 3 }),
+    ],
+    alerts: [{ labels: { service: API }, value: '7.5s' }],
+    silent: latency(API, { '0.1': 30, '0.3': 40, '1.2': 50, '5': 58, '10': 60, '30': 60, '+Inf': 60 }),
+  },
+  {
+    alert: 'HighErrorRate',
+    firing: [requests(API, '200', 940), requests(API, '502', 60), requests(QUIET, '200', 2), requests(QUIET, '500', 1)],
+    alerts: [{ labels: { service: API }, value: '6' }],
+    silent: [requests(API, '200', 951), requests(API, '500', 49)],
+  },
+  {
+    alert: 'PostgreSQLTooManyConnections',
+    firing: backends(70, 15),
+    alerts: [{ labels: POSTGRES_ALERT, value: '85' }],
+    silent: backends(65, 14),
+  },
+  {
+    alert: 'RedisLowHitRate',
+    firing: [...lookups(REDIS, 600, 400), ...lookups({ ...REDIS, pod: 'aiops-platform-redis-1', instance: '10.0.1.12:9121' }, 0, 30)],
+    alerts: [{ labels: REDIS_ALERT, value: '60' }],
+    silent: lookups(REDIS, 805, 195),
+  },
+  {
+    alert: 'PodCrashLooping',
+    firing: [
+      series('kube_pod_container_status_waiting_reason', { ...container('aiops-platform-ai-engine-7c9f-q2w3e', 'ai-engine'), reason: 'CrashLoopBackOff' }, '1x20'),
+      series('kube_pod_container_status_restarts_total', container('aiops-platform-ai-engine-7c9f-q2w3e', 'ai-engine'), '0+1x20'),
+      series('kube_pod_container_status_restarts_total', container('aiops-platform-api-gateway-6f7d-x2x4z', 'api-gateway'), '0+1x20'),
+      series('kube_pod_container_status_waiting_reason', { ...container('other-app-0', 'app'), namespace: 'other-team', reason: 'CrashLoopBackOff' }, '1x20'),
+    ],
+    alerts: [
+      { labels: { namespace: 'aiops-platform', pod: 'aiops-platform-ai-engine-7c9f-q2w3e', container: 'ai-engine' } },
+      { labels: { namespace: 'aiops-platform', pod: 'aiops-platform-api-gateway-6f7d-x2x4z', container: 'api-gateway' } },
+    ],
+    silent: [
+      series('kube_pod_container_status_waiting_reason', { ...container('aiops-platform-ai-engine-7c9f-q2w3e', 'ai-engine'), reason: 'ContainerCreating' }, '1x20'),
+      series('kube_pod_container_status_restarts_total', container('aiops-platform-ai-engine-7c9f-q2w3e', 'ai-engine'), '0 0 0 1 1 1 1 1 2 2 2 2 2 2 2 2 2 2 2 2 2'),
+    ],
+  },
+  {
+    alert: 'TargetDown',
+    firing: [
+      series('up', POSTGRES, '0x20'),
+      series('up', REDIS, '1x20'),
+      series('up', target('other-team', 'billing', 'billing-0', '10.0.9.1:8080'), '0x20'),
+    ],
+    alerts: [{ labels: { namespace: 'aiops-platform', app: 'postgresql', pod: 'aiops-platform-postgresql-0', instance: '10.0.1.8:9187' } }],
+    silent: [series('up', POSTGRES, '1x20'), series('up', target('other-team', 'billing', 'billing-0', '10.0.9.1:8080'), '0x20')],
+  },
+];
+
+/** Input for the non-default-threshold run: 60 % CPU, silent at the default 80 %, firing at 50 %. */
+export const CPU_AT_60_PERCENT = cpu(24);

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { fixtures, SEED_DIR } from '../support/fixtures.js';
+import { find, ofKind, renderValues } from '../support/render.js';
+
+/** The "done when" lists of the issues, checked on full renders. */
+const seed = (name: string) => fixtures(SEED_DIR).filter((f) => f.name === name);
+const servicePorts = (objects: any[], name: string) => find(objects, 'Service', name).spec.ports.map((p: any) => p.port);
+const flag = (container: any, name: string) => container.args.find((a: string) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+
+describe('foundation: default render', () => {
+  const { objects } = renderValues();
+
+  it('has the Namespace, the PostgreSQL and Redis StatefulSets and their Services', () => {
+    expect(find(objects, 'Namespace', 'aiops-platform')).toBeDefined();
+    for (const name of ['aiops-platform-postgresql', 'aiops-platform-redis']) {
+      expect(find(objects, 'StatefulSet', name)).toBeDefined();
+      expect(find(objects, 'Service', name)).toBeDefined();
+    }
+    expect(servicePorts(objects, 'aiops-platform-postgresql')).toContain(5432);
+    expect(servicePorts(objects, 'aiops-platform-redis')).toContain(6379);
+  });
+});
+
+describe('monitoring: default render', () => {
+  const { objects } = renderValues();
+
+  it('has Prometheus and Alertmanager StatefulSets, the Grafana Deployment and Services on 9090/9093/3000', () => {
+    expect(find(objects, 'StatefulSet', 'aiops-platform-prometheus')).toBeDefined();
+    expect(find(objects, 'StatefulSet', 'aiops-platform-alertmanager')).toBeDefined();
+    expect(find(objects, 'Deployment', 'aiops-platform-grafana')).toBeDefined();
+    expect(servicePorts(objects, 'aiops-platform-prometheus')).toEqual([9090]);
+    expect(servicePorts(objects, 'aiops-platform-alertmanager')).toEqual([9093]);
+    expect(servicePorts(objects, 'aiops-platform-grafana')).toEqual([3000]);
+  });
+
+  it('has the node-exporter DaemonSet and kube-state-metrics', () => {
+    expect(find(objects, 'DaemonSet', 'aiops-platform-node-exporter').metadata.namespace).toBe('aiops-platform-node-agents');
+    expect(find(objects, 'Deployment', 'aiops-platform-kube-state-metrics')).toBeDefined();
+  });
+
+  it('loads the alert rules into Prometheus', () => {
+    const config = find(objects, 'ConfigMap', 'aiops-platform-prometheus').data;
+    expect(config['prometheus.yml']).toContain('rules/aiops-platform.rules.yml');
+    for (const alert of ['NodeHighCPU', 'NodeHighMemory', 'NodeDiskAlmostFull', 'HighResponseTime', 'HighErrorRate', 'PostgreSQLTooManyConnections']) {
+      expect(config['aiops-platform.rules.yml']).toContain(`alert: ${alert}`);
+    }
+  });
+});
+
+describe('monitoring: the seed values blocks', () => {
+  it('gives retention 30d and a 50Gi volume on fast-ssd with my-values.yaml', () => {
+    const { objects } = renderValues(seed('my-values.yaml'));
+    const sts = find(objects, 'StatefulSet', 'aiops-platform-prometheus');
+    expect(flag(sts.spec.template.spec.containers[0], 'storage.tsdb.retention.time')).toBe('30d');
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '50Gi' } } });
+  });
+
+  it('gives Prometheus the seed resources of the resources block', () => {
+    const { objects } = renderValues(seed('resources.yaml'));
+    const container = find(objects, 'StatefulSet', 'aiops-platform-prometheus').spec.template.spec.containers[0];
+    expect(container.resources).toEqual({ requests: { memory: '2Gi', cpu: '1000m' }, limits: { memory: '4Gi', cpu: '2000m' } });
+  });
+
+  it('uses fast-ssd and 50Gi from the persistence block', () => {
+    const { objects } = renderValues(seed('persistence.yaml'));
+    const claim = find(objects, 'StatefulSet', 'aiops-platform-prometheus').spec.volumeClaimTemplates[0];
+    expect(claim.spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '50Gi' } } });
+  });
+
+  it('keeps 90 days on 500Gi with the performance block', () => {
+    const { objects } = renderValues(seed('performance.yaml'));
+    const sts = find(objects, 'StatefulSet', 'aiops-platform-prometheus');
+    expect(flag(sts.spec.template.spec.containers[0], 'storage.tsdb.retention.time')).toBe('90d');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('500Gi');
+  });
+
+  it('clusters Alertmanager with peers in production', () => {
+    const { objects } = renderValues(seed('my-values.yaml'));
+    const sts = find(objects, 'StatefulSet', 'aiops-platform-alertmanager');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--cluster.peer='))).toHaveLength(3);
+    expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toContain('aiops-platform-alertmanager');
+  });
+});
