@@ -10,6 +10,7 @@ import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
 import { createPlatformContext } from './lib/context.js';
+import { objectName, serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
 
 /** Props of {@link PlatformChart}. */
@@ -52,7 +53,10 @@ export class PlatformChart extends Chart {
 
     if (v.nodeExporter.enabled) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
     if (v.kubeStateMetrics.enabled) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
-    const alertmanager = v.alertmanager.enabled ? new Alertmanager(this, 'alertmanager', { ctx, values: v.alertmanager }) : undefined;
+    const selfHealingWebhook = v.selfHealing.enabled ? { url: serviceUrl(ctx, objectName(ctx, 'self-healing'), 8080, '/api/v1/alerts') } : undefined;
+    const alertmanager = v.alertmanager.enabled
+      ? new Alertmanager(this, 'alertmanager', { ctx, values: v.alertmanager, selfHealing: selfHealingWebhook })
+      : undefined;
     const prometheus = v.prometheus.enabled
       ? new Prometheus(this, 'prometheus', {
           ctx,

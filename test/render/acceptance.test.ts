@@ -82,3 +82,15 @@ describe('monitoring: the seed values blocks', () => {
     expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toContain('aiops-platform-alertmanager');
   });
 });
+
+describe('monitoring: Alertmanager routes to the self-healing executor', () => {
+  const routes = (yaml: string) => find(renderValues([{ name: 'v.yaml', text: yaml }]).objects, 'ConfigMap', 'aiops-platform-alertmanager').data['alertmanager.yml'];
+
+  it('routes actionable alerts to the executor webhook when selfHealing is enabled', () => {
+    expect(routes('')).toContain('url: http://aiops-platform-self-healing.aiops-platform.svc.cluster.local:8080/api/v1/alerts');
+  });
+
+  it('has no executor route when selfHealing is disabled', () => {
+    expect(routes('selfHealing: {enabled: false}')).not.toContain('self-healing');
+  });
+});
