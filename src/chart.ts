@@ -2,6 +2,11 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { PostgreSql } from './components/data/postgresql.js';
 import { Redis } from './components/data/redis.js';
+import { Elasticsearch } from './components/logging/elasticsearch.js';
+import { ElasticsearchSetup } from './components/logging/elasticsearch-setup.js';
+import { Filebeat } from './components/logging/filebeat.js';
+import { Kibana } from './components/logging/kibana.js';
+import { Logstash } from './components/logging/logstash.js';
 import { alertRulesYaml } from './components/monitoring/alert-rules.js';
 import { Alertmanager } from './components/monitoring/alertmanager.js';
 import { Grafana } from './components/monitoring/grafana.js';
@@ -12,6 +17,7 @@ import { PlatformNamespace } from './components/platform/namespace.js';
 import { createPlatformContext } from './lib/context.js';
 import { objectName, serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
+import type { ElasticsearchConnection } from './components/logging/connection.js';
 
 /** Props of {@link PlatformChart}. */
 export interface PlatformChartProps {
@@ -36,7 +42,8 @@ export class PlatformChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const { values: v } = props;
     const ctx = createPlatformContext(v, props.release, props.namespace, (message) => this.warnings.push(message));
-    const nodeAgents = v.nodeExporter.enabled;
+    const logging = loggingPlan(v);
+    const nodeAgents = v.nodeExporter.enabled || logging.filebeat;
 
     new PlatformNamespace(this, 'namespace', { ctx, enforce: v.podSecurityPolicy.enabled });
     if (nodeAgents) {
@@ -44,12 +51,23 @@ export class PlatformChart extends Chart {
         ctx,
         name: ctx.agentsNamespace,
         level: 'privileged',
-        description: 'Node agents that need host access (node-exporter): the documented exception to the restricted Pod Security Standard.',
+        description: 'Node agents that need host access (node-exporter, Filebeat): the documented exception to the restricted Pod Security Standard.',
       });
     }
 
     if (v.postgresql.enabled) new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql });
     if (v.redis.enabled) new Redis(this, 'redis', { ctx, values: v.redis });
+
+    const elasticsearch = v.elasticsearch.enabled ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch }).connection : undefined;
+    if (elasticsearch) {
+      new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, connection: elasticsearch });
+      if (logging.logstash) {
+        const logstash = new Logstash(this, 'logstash', { ctx, values: v.logstash, elasticsearch }).connection;
+        if (logging.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
+      }
+      if (v.kibana.enabled) new Kibana(this, 'kibana', { ctx, values: v.kibana, elasticsearch });
+    }
+    for (const skipped of logging.skipped) ctx.warn(skipped);
 
     if (v.nodeExporter.enabled) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
     if (v.kubeStateMetrics.enabled) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
@@ -72,6 +90,7 @@ export class PlatformChart extends Chart {
         ctx,
         values: v.grafana,
         prometheus: prometheus && { url: prometheus.connection.url, scrapeInterval: v.prometheus.scrapeInterval },
+        elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
         components: {
           nodeExporter: v.nodeExporter.enabled,
           traefik: v.traefik.enabled,
@@ -83,4 +102,22 @@ export class PlatformChart extends Chart {
       });
     }
   }
+}
+
+/** Which logging components run: each needs the one it sends to; the skipped ones are explained. */
+function loggingPlan(v: Values): { logstash: boolean; filebeat: boolean; skipped: string[] } {
+  const skipped: string[] = [];
+  const logstash = v.logstash.enabled && v.elasticsearch.enabled;
+  const filebeat = v.filebeat.enabled && logstash;
+  if (v.logstash.enabled && !logstash) skipped.push('logstash.enabled but elasticsearch.enabled is false: Logstash is not rendered (it has nowhere to send logs)');
+  if (v.filebeat.enabled && v.elasticsearch.enabled && !filebeat) skipped.push('filebeat.enabled but logstash.enabled is false: Filebeat is not rendered (it ships to Logstash)');
+  if (v.kibana.enabled && !v.elasticsearch.enabled) skipped.push('kibana.enabled but elasticsearch.enabled is false: Kibana is not rendered');
+  return { logstash, filebeat, skipped };
+}
+
+/** Grafana's Elasticsearch datasource, as the read-only `logs_reader` user (none without security). */
+function grafanaLogsSource(es: ElasticsearchConnection) {
+  return es.authEnabled && es.secretName
+    ? { url: es.url, username: es.users.logsReader, secretName: es.secretName, passwordKey: es.keys.logsReader, indexPattern: `${es.indexPrefix}-*` }
+    : undefined;
 }

@@ -62,6 +62,11 @@ export function shellScript(description: string, lines: readonly string[]): stri
   return ['#!/bin/sh', `# ${description}`, 'set -eu', ...lines].join('\n') + '\n';
 }
 
+/** Quotes a string as one POSIX shell word: single quotes, each `'` written as `'\''`. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** SHA-256 of config contents, for `checksum/*` pod annotations that roll pods when config changes. */
 export function checksum(...contents: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(contents)).digest('hex');

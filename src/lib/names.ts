@@ -24,6 +24,9 @@ export function objectName(ctx: PlatformContext, component: string, role?: strin
 /** Longest StatefulSet name that keeps `controller-revision-hash` label values within 63 characters. */
 export const STATEFULSET_NAME_MAX = 52;
 
+/** Longest CronJob name Kubernetes accepts: its Jobs append `-` and the scheduled minute (up to 11 characters in all). */
+export const CRONJOB_NAME_MAX = 52;
+
 /** Fully qualified in-cluster DNS name of a Service. */
 export function serviceHost(ctx: PlatformContext, service: string): string {
   return `${service}.${ctx.namespace}.svc.${ctx.global.clusterDomain}`;

@@ -1,7 +1,7 @@
 import type { k8s } from 'cdk8s-plus-27';
 import type { PlatformContext } from './context.js';
 import { objectLabels, selectorLabels, type ComponentIdentity } from './labels.js';
-import { restrictedPodSecurityContext, type RunAs } from './security.js';
+import { restrictedPodSecurityContext, rootAgentPodSecurityContext, type RunAs } from './security.js';
 
 /** The placement and metadata keys every component's values carry. */
 export interface SchedulingValues {
@@ -30,8 +30,12 @@ export interface PodTemplateOptions {
   readonly containers: k8s.Container[];
   readonly initContainers?: k8s.Container[];
   readonly volumes?: k8s.Volume[];
-  /** User the pod runs as; the pod gets the restricted security context. */
-  readonly runAs: RunAs;
+  /**
+   * User the pod runs as; the pod gets the restricted security context. `'root'` (uid 0, see
+   * {@link rootAgentPodSecurityContext}) is only for node agents that read root-owned node files;
+   * the workload helpers refuse such a pod outside the node agents' namespace.
+   */
+  readonly runAs: RunAs | 'root';
   /** Service account; none means the token is not mounted (default: no account, no token). */
   readonly serviceAccountName?: string;
   /** Annotations of the chart (scrape, checksums); `podAnnotations` from values win. */
@@ -55,7 +59,7 @@ export function podTemplate(ctx: PlatformContext, o: PodTemplateOptions): k8s.Po
       : { automountServiceAccountToken: false }),
     enableServiceLinks: false,
     ...(o.host?.network ? ({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } satisfies Partial<k8s.PodSpec>) : {}),
-    securityContext: restrictedPodSecurityContext(o.runAs),
+    securityContext: o.runAs === 'root' ? rootAgentPodSecurityContext() : restrictedPodSecurityContext(o.runAs),
     ...(o.initContainers && o.initContainers.length > 0 ? { initContainers: o.initContainers } : {}),
     containers: o.containers,
     ...(o.volumes && o.volumes.length > 0 ? { volumes: o.volumes } : {}),

@@ -48,17 +48,19 @@ export const tcpAction = (port: string | number): Action => ({
 /**
  * Readiness, liveness and (when `startupSeconds` is given) a startup probe with the same action:
  * the startup probe allows a slow first start, liveness then restarts a hung process.
+ * `livenessAction` and `startupAction` replace the action of those two probes (default: `action`),
+ * e.g. a TCP check for a server whose HTTP health depends on another service.
  */
 export function probes(
   action: Action,
-  opts: { readiness?: ProbeTiming; liveness?: ProbeTiming; startupSeconds?: number; livenessAction?: Action } = {},
+  opts: { readiness?: ProbeTiming; liveness?: ProbeTiming; startupSeconds?: number; livenessAction?: Action; startupAction?: Action } = {},
 ): ContainerProbes {
   const result: ContainerProbes = {
     readinessProbe: probe(action, { periodSeconds: 10, failureThreshold: 3, ...opts.readiness }),
     livenessProbe: probe(opts.livenessAction ?? action, { periodSeconds: 20, failureThreshold: 6, ...opts.liveness }),
   };
   if (opts.startupSeconds) {
-    result.startupProbe = probe(action, { periodSeconds: 5, failureThreshold: Math.ceil(opts.startupSeconds / 5) });
+    result.startupProbe = probe(opts.startupAction ?? action, { periodSeconds: 5, failureThreshold: Math.ceil(opts.startupSeconds / 5) });
   }
   return result;
 }

@@ -10,8 +10,36 @@ export interface WorkloadOptions {
   readonly id: ComponentIdentity;
   readonly version: string;
   readonly template: k8s.PodTemplateSpec;
-  /** Namespace of the workload (default: the platform namespace). */
+  /** Namespace of the workload (default: the platform namespace; host access needs the node agents' namespace). */
   readonly namespace?: string;
+}
+
+/**
+ * What a pod template shares with its node, or `undefined`: host namespaces, hostPath volumes, or
+ * root (pod or container `runAsUser: 0`). All break the restricted Pod Security Standard.
+ */
+function hostAccessOf(template: k8s.PodTemplateSpec): string | undefined {
+  const pod = template.spec;
+  if (!pod) return undefined;
+  if (pod.hostNetwork || pod.hostPid || pod.hostIpc) return 'host namespaces';
+  if ((pod.volumes ?? []).some((v) => v.hostPath)) return 'hostPath volumes';
+  const containers = [...(pod.initContainers ?? []), ...pod.containers];
+  if (pod.securityContext?.runAsUser === 0 || containers.some((c) => c.securityContext?.runAsUser === 0)) return 'root (uid 0)';
+  return undefined;
+}
+
+/**
+ * The namespace of a workload: the platform namespace unless given. A pod with host access is only
+ * allowed in the node agents' namespace (the one namespace at the privileged Pod Security level):
+ * anything else is a programming error, thrown before a manifest is written.
+ */
+function workloadNamespace(ctx: PlatformContext, o: WorkloadOptions): string {
+  const namespace = o.namespace ?? ctx.namespace;
+  const access = hostAccessOf(o.template);
+  if (access && namespace !== ctx.agentsNamespace) {
+    throw new Error(`workload ${o.name} uses ${access}, which only the node agents' namespace ${ctx.agentsNamespace} allows, not ${namespace}`);
+  }
+  return namespace;
 }
 
 /** Creates a Deployment selecting its pods by the stable selector labels; rolling updates keep one pod up. */
@@ -26,7 +54,7 @@ export function createDeployment(
   },
 ): k8s.KubeDeployment {
   return new k8s.KubeDeployment(scope, 'deployment', {
-    metadata: { ...metadata(ctx, o.name, o.id, { version: o.version }), ...(o.namespace ? { namespace: o.namespace } : {}) },
+    metadata: { ...metadata(ctx, o.name, o.id, { version: o.version }), namespace: workloadNamespace(ctx, o) },
     spec: {
       ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
       revisionHistoryLimit: 5,
@@ -43,7 +71,7 @@ export function createDeployment(
 /** Creates a DaemonSet (one pod per node) that updates one node at a time. */
 export function createDaemonSet(scope: Construct, ctx: PlatformContext, o: WorkloadOptions): k8s.KubeDaemonSet {
   return new k8s.KubeDaemonSet(scope, 'daemonset', {
-    metadata: { ...metadata(ctx, o.name, o.id, { version: o.version }), ...(o.namespace ? { namespace: o.namespace } : {}) },
+    metadata: { ...metadata(ctx, o.name, o.id, { version: o.version }), namespace: workloadNamespace(ctx, o) },
     spec: {
       revisionHistoryLimit: 5,
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },

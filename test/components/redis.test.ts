@@ -51,7 +51,7 @@ describe('Redis', () => {
     expect(headless.spec.clusterIP).toBe('None');
     expect(headless.spec.publishNotReadyAddresses).toBe(true);
     expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual([6379]);
-    expect(objects.some((o) => o.kind === 'Job')).toBe(false);
+    expect(redisObjects(objects).some((o) => o.kind === 'Job')).toBe(false);
     expect(redisObjects(objects).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
   });
 

@@ -94,3 +94,45 @@ describe('monitoring: Alertmanager routes to the self-healing executor', () => {
     expect(routes('selfHealing: {enabled: false}')).not.toContain('self-healing');
   });
 });
+
+describe('logging: default render', () => {
+  const { objects } = renderValues();
+
+  it('has single-node Elasticsearch, Logstash, Kibana, the Filebeat DaemonSet and Services on 9200/5044/5601', () => {
+    const es = find(objects, 'ConfigMap', 'aiops-platform-elasticsearch').data['elasticsearch.yml'];
+    expect(es).toContain('discovery.type: single-node');
+    expect(find(objects, 'StatefulSet', 'aiops-platform-elasticsearch').spec.replicas).toBe(1);
+    expect(find(objects, 'Deployment', 'aiops-platform-logstash')).toBeDefined();
+    expect(find(objects, 'Deployment', 'aiops-platform-kibana')).toBeDefined();
+    expect(find(objects, 'DaemonSet', 'aiops-platform-filebeat').metadata.namespace).toBe('aiops-platform-node-agents');
+    expect(servicePorts(objects, 'aiops-platform-elasticsearch')).toContain(9200);
+    expect(servicePorts(objects, 'aiops-platform-logstash')).toContain(5044);
+    expect(servicePorts(objects, 'aiops-platform-kibana')).toEqual([5601]);
+  });
+
+  it('gives Grafana the logs as a datasource read by the read-only logs_reader user', () => {
+    const datasources = find(objects, 'ConfigMap', 'aiops-platform-grafana').data['datasources.yaml'];
+    expect(datasources).toContain('type: elasticsearch');
+    expect(datasources).toContain('basicAuthUser: logs_reader');
+  });
+});
+
+describe('logging: the seed my-values block', () => {
+  const { objects } = renderValues(seed('my-values.yaml'));
+
+  it('runs 3 Elasticsearch nodes with seed hosts, initial masters and 100Gi volumes on fast-ssd', () => {
+    const sts = find(objects, 'StatefulSet', 'aiops-platform-elasticsearch');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '100Gi' } } });
+    const yml = find(objects, 'ConfigMap', 'aiops-platform-elasticsearch').data['elasticsearch.yml'];
+    expect(yml).toContain('discovery.seed_hosts');
+    expect(yml).toMatch(/cluster\.initial_master_nodes:\n\s+- aiops-platform-elasticsearch-0\n\s+- aiops-platform-elasticsearch-1\n\s+- aiops-platform-elasticsearch-2/);
+  });
+
+  it('turns security on with the password in a Secret', () => {
+    expect(find(objects, 'ConfigMap', 'aiops-platform-elasticsearch').data['elasticsearch.yml']).toContain('xpack.security.enabled: true');
+    expect(find(objects, 'Secret', 'aiops-platform-elasticsearch').stringData['elastic-password']).toBe('your-elastic-password');
+    const configMaps = JSON.stringify(ofKind(objects, 'ConfigMap'));
+    expect(configMaps).not.toContain('your-elastic-password');
+  });
+});

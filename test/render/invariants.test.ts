@@ -65,7 +65,8 @@ describe.each(each)('render %s', (_name, objects) => {
   it('gives every container resources, a restricted security context and a pinned image', () => {
     for (const o of (objects as any[]).filter((x) => WORKLOADS.includes(x.kind))) {
       const pod = podSpecOf(o);
-      expect(pod.securityContext?.runAsNonRoot, o.metadata.name).toBe(true);
+      // Root is allowed only for host agents in the privileged agents namespace (Filebeat reads root-owned logs).
+      if (o.metadata.namespace !== 'aiops-platform-node-agents') expect(pod.securityContext?.runAsNonRoot, o.metadata.name).toBe(true);
       expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
       for (const { c } of containersOf(o)) {
         const where = `${o.kind} ${o.metadata.name} container ${c.name}`;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../../imports/externalsecret-external-secrets.io.js';
@@ -107,4 +108,14 @@ export class CredentialSecret extends Construct {
 /** The fixed credential of the development profile: known, documented, never used in production. */
 export function developmentCredential(ctx: PlatformContext, id: ComponentIdentity, key: string): string {
   return `dev-${ctx.release}-${id.name}-${key}`;
+}
+
+/**
+ * A password for another user derived from a given one (HMAC-SHA256, base64url, 32 characters):
+ * deterministic, distinct per user, and not revealing the source password; empty when the source
+ * is empty. Lets one password in values (the seed's `elasticsearch.auth.password`) yield the
+ * service users' passwords without handing them the superuser's.
+ */
+export function derivedPassword(source: string, user: string): string {
+  return source ? createHmac('sha256', source).update(`aiops-platform/${user}`).digest('base64url').slice(0, 32) : '';
 }

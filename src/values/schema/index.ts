@@ -4,7 +4,7 @@ import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';
 import { globalSchema } from './global.js';
 import { ingressSchema } from './ingress.js';
-import { elasticsearchSchema, filebeatSchema, kibanaSchema, logstashSchema } from './logging.js';
+import { elasticsearchSchema, filebeatSchema, kibanaSchema, logstashSchema, refineElasticsearchSysctl } from './logging.js';
 import {
   alertingSchema,
   alertmanagerSchema,
@@ -47,7 +47,8 @@ export function buildValuesSchema(p: Profile) {
       secrets: secretsSchema(),
     })
     .prefault({})
-    .superRefine(refineResponseTimeBuckets);
+    .superRefine(refineResponseTimeBuckets)
+    .superRefine(refineElasticsearchSysctl);
 }
 
 /** The schema type (the same for both profiles; only defaults differ). */

@@ -1,0 +1,42 @@
+/**
+ * How the logging components reach Elasticsearch: the contract between the Elasticsearch
+ * construct (which provides it) and Logstash, Kibana, Grafana and the setup Job (which use it).
+ */
+export interface ElasticsearchConnection {
+  /** Client Service name, e.g. aiops-platform-elasticsearch. */
+  readonly serviceName: string;
+  /** Fully qualified Service host. */
+  readonly host: string;
+  /** HTTP port (9200). */
+  readonly port: number;
+  /** In-cluster base URL, e.g. `http://aiops-platform-elasticsearch.aiops-platform.svc.cluster.local:9200`. */
+  readonly url: string;
+  /** X-Pack security on (`elasticsearch.auth.enabled`): clients authenticate with basic auth. */
+  readonly authEnabled: boolean;
+  /** Secret holding the passwords under {@link ElasticsearchConnection.keys} (undefined when auth is off). */
+  readonly secretName?: string | undefined;
+  /** Keys of that Secret. */
+  readonly keys: {
+    /** Password of the `elastic` superuser (setup Job only). */
+    readonly elastic: 'elastic-password';
+    /** Password of the built-in `kibana_system` user (Kibana). */
+    readonly kibanaSystem: 'kibana-system-password';
+    /** Password of the `logstash_writer` user (Logstash). */
+    readonly logstashWriter: 'logstash-writer-password';
+    /** Password of the `logs_reader` user (Grafana's log datasource: read-only on the log indices). */
+    readonly logsReader: 'logs-reader-password';
+  };
+  /** User names of the clients. */
+  readonly users: { readonly kibana: 'kibana_system'; readonly logstash: 'logstash_writer'; readonly logsReader: 'logs_reader' };
+  /** Prefix of the log indices Logstash writes (`<prefix>-YYYY.MM.dd`); ILM policy and index template match `<prefix>-*`. */
+  readonly indexPrefix: string;
+}
+
+/** The Secret keys and users of {@link ElasticsearchConnection}, in one place. */
+export const ELASTICSEARCH_CREDENTIALS = {
+  keys: { elastic: 'elastic-password', kibanaSystem: 'kibana-system-password', logstashWriter: 'logstash-writer-password', logsReader: 'logs-reader-password' },
+  users: { kibana: 'kibana_system', logstash: 'logstash_writer', logsReader: 'logs_reader' },
+} as const;
+
+/** Prefix of the platform's log indices. */
+export const LOG_INDEX_PREFIX = 'aiops-logs';

@@ -1,0 +1,181 @@
+import type { k8s } from 'cdk8s-plus-27';
+import { shellScript } from '../../lib/config-files.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
+import type { Values } from '../../values/schema/index.js';
+import { ELASTICSEARCH_MIN_HEAP_MI } from '../../values/schema/logging.js';
+
+/** Home of Elasticsearch in the official image. */
+export const ES_HOME = '/usr/share/elasticsearch';
+/** The config directory: a writable copy of the image's (see {@link configCopyScript}). */
+export const ES_CONFIG_DIR = `${ES_HOME}/config`;
+/** Where the node's transport certificate, key and the CA certificate are, relative to the config directory. */
+export const ES_CERTS_SUBDIR = 'certs';
+/** HTTP port (named http). */
+export const ES_HTTP_PORT = 9200;
+/** Transport port between nodes (named transport). */
+export const ES_TRANSPORT_PORT = 9300;
+/** Environment variables the config refers to (`${NODE_NAME}`, `${POD_IP}`), set from the downward API. */
+export const NODE_NAME_ENV = 'NODE_NAME';
+export const POD_IP_ENV = 'POD_IP';
+/** The official image sets the `elastic` bootstrap password from this variable (its keystore's bootstrap.password). */
+export const ELASTIC_PASSWORD_ENV = 'ELASTIC_PASSWORD';
+
+/** Largest heap that keeps compressed object pointers, in MiB (31 GiB). */
+const MAX_HEAP_MI = 31 * 1024;
+
+/** The settings of elasticsearch.yml the chart writes (flat dotted keys, as Elasticsearch accepts them). */
+export interface ElasticsearchYml {
+  'cluster.name': string;
+  'node.name': string;
+  'network.host': string;
+  'network.publish_host': string;
+  'http.port': number;
+  'transport.port': number;
+  'path.data': string;
+  'discovery.type'?: 'single-node';
+  'discovery.seed_hosts'?: string[];
+  'cluster.initial_master_nodes'?: string[];
+  'node.store.allow_mmap'?: boolean;
+  'xpack.security.enabled': boolean;
+  'xpack.security.http.ssl.enabled'?: boolean;
+  'xpack.security.transport.ssl.enabled'?: boolean;
+  'xpack.security.transport.ssl.verification_mode'?: 'full' | 'certificate';
+  'xpack.security.transport.ssl.key'?: string;
+  'xpack.security.transport.ssl.certificate'?: string;
+  'xpack.security.transport.ssl.certificate_authorities'?: string[];
+}
+
+/** What elasticsearch.yml depends on besides values. */
+export interface ElasticsearchYmlOptions {
+  /** Cluster name (the release). */
+  readonly clusterName: string;
+  /** Pod names of all nodes, `<sts>-0 … <sts>-(N-1)` (one: single-node discovery). */
+  readonly nodeNames: readonly string[];
+  /** FQDN of the headless Service: the seed host that resolves to every pod, ready or not. */
+  readonly seedHost: string;
+  /** TLS on the transport layer (security on and more than one node). */
+  readonly transportTls: boolean;
+}
+
+/**
+ * elasticsearch.yml (no secret in it). One node: single-node discovery. N nodes: the headless
+ * Service as seed host and every pod name as initial master node (used only to bootstrap a new
+ * cluster; ignored once it has formed). Binds 0.0.0.0 (loopback included, for the probes and the
+ * exporter; pod IPs are not always site-local) and publishes the pod IP, which the node's transport
+ * certificate names. HTTP stays plain inside the cluster (basic auth when security is on).
+ * Without the privileged sysctl init container, mmap is off, so the vm.max_map_count bootstrap check does not apply.
+ */
+export function elasticsearchYml(values: Values['elasticsearch'], o: ElasticsearchYmlOptions): ElasticsearchYml {
+  const certs = (file: string) => `${ES_CERTS_SUBDIR}/${file}`;
+  return {
+    'cluster.name': o.clusterName,
+    'node.name': `\${${NODE_NAME_ENV}}`,
+    'network.host': '0.0.0.0',
+    'network.publish_host': `\${${POD_IP_ENV}}`,
+    'http.port': ES_HTTP_PORT,
+    'transport.port': ES_TRANSPORT_PORT,
+    'path.data': `${ES_HOME}/data`,
+    ...(o.nodeNames.length === 1
+      ? { 'discovery.type': 'single-node' as const }
+      : { 'discovery.seed_hosts': [o.seedHost], 'cluster.initial_master_nodes': [...o.nodeNames] }),
+    ...(values.sysctlInitContainer.enabled ? {} : { 'node.store.allow_mmap': false }),
+    'xpack.security.enabled': values.auth.enabled,
+    ...(values.auth.enabled ? { 'xpack.security.http.ssl.enabled': false } : {}),
+    ...(o.transportTls
+      ? {
+          'xpack.security.transport.ssl.enabled': true,
+          'xpack.security.transport.ssl.verification_mode': 'full' as const,
+          'xpack.security.transport.ssl.key': certs('node.key'),
+          'xpack.security.transport.ssl.certificate': certs('node.crt'),
+          'xpack.security.transport.ssl.certificate_authorities': [certs('ca.crt')],
+        }
+      : {}),
+  };
+}
+
+/**
+ * JVM heap in MiB: `heapSize` when set; else half the memory limit (the request without a
+ * limit), at least {@link ELASTICSEARCH_MIN_HEAP_MI} and at most 31 GiB, above which the JVM loses
+ * compressed object pointers. The other half is left to Lucene's file cache and off-heap memory.
+ */
+export function elasticsearchHeapMi(values: Pick<Values['elasticsearch'], 'heapSize' | 'resources'>): number {
+  return jvmHeapMi(values.resources, values.heapSize, { minMi: ELASTICSEARCH_MIN_HEAP_MI, maxMi: MAX_HEAP_MI });
+}
+
+/**
+ * ES_JAVA_OPTS: the heap (-Xms = -Xmx), and the JVM's own logs on stderr instead of the rotating
+ * GC log files in logs/ (up to 2 GiB on an ephemeral volume; GC activity is in the exporter's
+ * metrics), as Elastic documents for containers.
+ */
+export function elasticsearchJavaOpts(values: Pick<Values['elasticsearch'], 'heapSize' | 'resources'>): string {
+  return `${jvmHeapOptions(elasticsearchHeapMi(values))} -Xlog:disable -Xlog:all=warning:stderr:utctime,level,tags`;
+}
+
+/**
+ * Readiness command: the local node answers `_cluster/health?local=true` with HTTP 200 to the
+ * `elastic` user. The password is read from the environment inside the shell, so it appears in no
+ * pod spec, and curl hides `-u` arguments from the process list.
+ */
+export function readinessCommand(): string[] {
+  const url = `http://127.0.0.1:${ES_HTTP_PORT}/_cluster/health?local=true`;
+  return [
+    'sh',
+    '-c',
+    `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 4 -u "elastic:\${${ELASTIC_PASSWORD_ENV}}" '${url}') && [ "$code" = 200 ]`,
+  ];
+}
+
+/**
+ * Init-container script: replaces the writable config volume's content with the image's config
+ * directory (jvm.options, log4j2.properties, …). Elasticsearch writes its keystore there at start,
+ * so the directory must be writable while the root file system stays read-only.
+ */
+export function configCopyScript(target: string): string {
+  return shellScript("Copies the image's config directory into the writable config volume.", [
+    `find ${target} -mindepth 1 -delete`,
+    `cp -R ${ES_CONFIG_DIR}/. ${target}/`,
+    `chmod -R u+w ${target}`,
+  ]);
+}
+
+/** The vm.max_map_count Elasticsearch requires when it memory-maps its indices. */
+export const MAX_MAP_COUNT = 262144;
+
+/**
+ * Privileged init-container script: raises the node's vm.max_map_count to {@link MAX_MAP_COUNT}
+ * (what `sysctl -w` does, through /proc/sys, which needs no sysctl binary in the image); never
+ * lowers a higher value set by the node's administrator.
+ */
+export function maxMapCountScript(): string {
+  return shellScript(`Raises vm.max_map_count to ${MAX_MAP_COUNT} unless it is higher already.`, [
+    'current=$(cat /proc/sys/vm/max_map_count)',
+    `if [ "$current" -lt ${MAX_MAP_COUNT} ]; then`,
+    `  echo ${MAX_MAP_COUNT} > /proc/sys/vm/max_map_count`,
+    'fi',
+    'echo "vm.max_map_count = $(cat /proc/sys/vm/max_map_count)"',
+  ]);
+}
+
+/** The privileged init container (root) that runs {@link maxMapCountScript}: outside the restricted standard, hence opt-in. */
+export function sysctlInitContainer(base: k8s.Container): k8s.Container {
+  return {
+    ...base,
+    command: ['sh', '-c', maxMapCountScript()],
+    securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false, readOnlyRootFilesystem: true },
+  };
+}
+
+/** Warnings about settings that work but deserve a decision. */
+export function warnAboutTopology(ctx: PlatformContext, values: Values['elasticsearch']): void {
+  if (values.sysctlInitContainer.enabled) {
+    ctx.warn(
+      `elasticsearch.sysctlInitContainer.enabled runs a privileged init container as root to set vm.max_map_count=${MAX_MAP_COUNT} on the node: ` +
+        `it breaks the restricted Pod Security Standard, so the namespace ${ctx.namespace} must not enforce restricted (keep podSecurityPolicy.enabled false; its warn/audit labels will report the pod). ` +
+        'Setting vm.max_map_count on the nodes and leaving it false avoids the exception',
+    );
+  }
+  if (values.replicas === 2) {
+    ctx.warn('elasticsearch.replicas is 2: two master-eligible nodes cannot lose one and keep a quorum; use 3 for a cluster that survives a node failure');
+  }
+}

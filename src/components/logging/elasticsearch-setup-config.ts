@@ -1,0 +1,206 @@
+import { shellScript } from '../../lib/config-files.js';
+import type { ElasticsearchConnection } from './connection.js';
+
+/** Name of the ILM policy and of the composable index template of the platform's log indices. */
+const LOG_POLICY_NAME = 'aiops-logs';
+/**
+ * Index template priority above every built-in template (Elastic's guidance for custom templates is
+ * above 500). The prefix `aiops-logs` matches no built-in pattern (unlike `logs-*-*`, which would
+ * make an early write create a data stream), so this is only a safeguard.
+ */
+const LOG_TEMPLATE_PRIORITY = 501;
+/** Where the setup ConfigMap (script and request bodies) is mounted. */
+export const SETUP_CONFIG_DIR = '/etc/elasticsearch-setup';
+/** In-memory scratch directory: curl config with the elastic password, bodies with passwords, responses. */
+export const SETUP_WORK_DIR = '/run/elasticsearch-setup';
+/** The script's file in the ConfigMap. */
+export const SETUP_SCRIPT = 'setup.sh';
+/** Environment variables of the script's passwords, keyed like {@link ElasticsearchConnection.keys}. */
+export const SETUP_PASSWORD_ENV = {
+  elastic: 'ELASTIC_PASSWORD', kibanaSystem: 'KIBANA_SYSTEM_PASSWORD', logstashWriter: 'LOGSTASH_WRITER_PASSWORD', logsReader: 'LOGS_READER_PASSWORD',
+} as const satisfies Record<keyof ElasticsearchConnection['keys'], string>;
+
+/** Bound of the wait for a yellow cluster in one attempt (the Job retries failed attempts), and its poll interval. */
+const WAIT_SECONDS = 600;
+const POLL_SECONDS = 5;
+
+type Meta = { managed_by: string };
+type IlmPhase<Actions> = { min_age: string; actions: Actions };
+type FieldMapping = { type: 'date' | 'text' | 'keyword'; ignore_above?: number } | { properties: Record<string, FieldMapping> };
+
+/** `PUT _ilm/policy/<name>`: daily indices (no rollover), deleted `retentionDays` after their creation. */
+interface IlmPolicyBody {
+  policy: { _meta: Meta; phases: { hot: IlmPhase<{ set_priority: { priority: number } }>; delete: IlmPhase<{ delete: Record<string, never> }> } };
+}
+
+/** `PUT _index_template/<name>` (composable; no `data_stream`, so matching indices are plain indices). */
+interface IndexTemplateBody {
+  index_patterns: string[];
+  priority: number;
+  template: {
+    settings: { index: { lifecycle: { name: string }; number_of_shards: number; number_of_replicas: number } };
+    mappings: {
+      dynamic_templates: Record<string, { path_match: string; match_mapping_type: 'string'; mapping: FieldMapping }>[];
+      properties: Record<string, FieldMapping>;
+    };
+  };
+  _meta: Meta;
+}
+
+/** `PUT _security/role/<name>`. */
+interface RoleBody { cluster: string[]; indices: { names: string[]; privileges: string[] }[]; metadata: Meta }
+/** `PUT _security/user/<name>` without its password, which the script adds from the Secret at run time. */
+interface UserBodyWithoutPassword { roles: string[]; full_name: string; enabled: boolean; metadata: Meta }
+
+/** One idempotent API call of the script; `passwordEnv` adds `"password": $<env>` to the body at run time. */
+interface SetupRequest {
+  readonly method: 'PUT' | 'POST';
+  readonly path: string;
+  /** The body's file in the ConfigMap. */
+  readonly file: string;
+  readonly body: IlmPolicyBody | IndexTemplateBody | RoleBody | UserBodyWithoutPassword | Record<string, never>;
+  readonly passwordEnv?: string;
+}
+
+/** What the setup applies. */
+export interface SetupOptions {
+  readonly connection: ElasticsearchConnection;
+  /** Delete log indices this many days after their creation. */
+  readonly retentionDays: number;
+  /** Elasticsearch nodes: the template asks for one replica when there is a second node to hold it. */
+  readonly nodes: number;
+  /** Name of the CronJob, recorded as `managed_by` in every object the setup owns. */
+  readonly managedBy: string;
+}
+
+const keyword: FieldMapping = { type: 'keyword', ignore_above: 1024 };
+const named: FieldMapping = { properties: { name: keyword } };
+
+/**
+ * The requests, in order: ILM policy, index template, then (security on) the kibana_system password
+ * and the logstash_writer role and user, last, so Logstash cannot write before the template exists.
+ */
+function setupRequests(o: SetupOptions): SetupRequest[] {
+  const meta: Meta = { managed_by: o.managedBy };
+  const pattern = `${o.connection.indexPrefix}-*`;
+  const { kibana, logstash, logsReader } = o.connection.users;
+  const ilmPolicy: IlmPolicyBody = {
+    policy: {
+      _meta: meta,
+      phases: { hot: { min_age: '0ms', actions: { set_priority: { priority: 100 } } }, delete: { min_age: `${o.retentionDays}d`, actions: { delete: {} } } },
+    },
+  };
+  const indexTemplate: IndexTemplateBody = {
+    index_patterns: [pattern],
+    priority: LOG_TEMPLATE_PRIORITY,
+    template: {
+      settings: { index: { lifecycle: { name: LOG_POLICY_NAME }, number_of_shards: 1, number_of_replicas: Math.min(1, o.nodes - 1) } },
+      mappings: {
+        // Kubernetes metadata (labels, owner names…) is for filtering and aggregating: keywords, not text.
+        dynamic_templates: [{ kubernetes_strings: { path_match: 'kubernetes.*', match_mapping_type: 'string', mapping: keyword } }],
+        properties: {
+          '@timestamp': { type: 'date' },
+          message: { type: 'text' },
+          kubernetes: { properties: { namespace: keyword, node: named, pod: named, container: named } },
+        },
+      },
+    },
+    _meta: meta,
+  };
+  const requests: SetupRequest[] = [
+    { method: 'PUT', path: `/_ilm/policy/${LOG_POLICY_NAME}`, file: 'ilm-policy.json', body: ilmPolicy },
+    { method: 'PUT', path: `/_index_template/${LOG_POLICY_NAME}`, file: 'index-template.json', body: indexTemplate },
+  ];
+  if (!o.connection.authEnabled) return requests;
+  // Least privilege for Logstash's elasticsearch output with manage_template and ILM off: `monitor`
+  // for its version and license checks (GET /, GET /_license); `create_index` for the first event of
+  // each day; `create` to index (bulk) without update or delete; `auto_configure` for dynamic
+  // mapping updates. No manage_ilm: the template assigns the policy, which ILM runs as its owner.
+  const role: RoleBody = {
+    cluster: ['monitor'],
+    indices: [{ names: [pattern], privileges: ['create_index', 'create', 'auto_configure'] }],
+    metadata: meta,
+  };
+  const user: UserBodyWithoutPassword = { roles: [logstash], full_name: 'Logstash writer of the platform logs', enabled: true, metadata: meta };
+  // Grafana's log panels only search: read and the index metadata its field list needs.
+  const readerRole: RoleBody = { cluster: [], indices: [{ names: [pattern], privileges: ['read', 'view_index_metadata'] }], metadata: meta };
+  const reader: UserBodyWithoutPassword = { roles: [logsReader], full_name: 'Read-only reader of the platform logs', enabled: true, metadata: meta };
+  return [
+    ...requests,
+    { method: 'POST', path: `/_security/user/${kibana}/_password`, file: 'kibana-system-password.json', body: {}, passwordEnv: SETUP_PASSWORD_ENV.kibanaSystem },
+    { method: 'PUT', path: `/_security/role/${logsReader}`, file: 'logs-reader-role.json', body: readerRole },
+    { method: 'PUT', path: `/_security/user/${logsReader}`, file: 'logs-reader-user.json', body: reader, passwordEnv: SETUP_PASSWORD_ENV.logsReader },
+    { method: 'PUT', path: `/_security/role/${logstash}`, file: 'logstash-writer-role.json', body: role },
+    { method: 'PUT', path: `/_security/user/${logstash}`, file: 'logstash-writer-user.json', body: user, passwordEnv: SETUP_PASSWORD_ENV.logstashWriter },
+  ];
+}
+
+/** The ConfigMap data of the setup: the script and one JSON body per request (no password in any). */
+export function setupFiles(o: SetupOptions): Record<string, string> {
+  const requests = setupRequests(o);
+  const bodies = Object.fromEntries(requests.map((r) => [r.file, JSON.stringify(r.body)]));
+  return { [SETUP_SCRIPT]: setupScript(requests, o.connection.authEnabled), ...bodies };
+}
+
+/**
+ * The script: waits (bounded) for a yellow cluster, then sends every request, checking each status
+ * and printing the response body of a failure; exits non-zero on any failure (a 401 at once). With
+ * security on it authenticates as `elastic` through a curl config file (mode 0600, in-memory
+ * volume), so no password is ever on a command line, and adds passwords to bodies with `\` and `"`
+ * escaped (empty passwords and control characters are refused).
+ */
+function setupScript(requests: readonly SetupRequest[], auth: boolean): string {
+  const refused = auth ? 'the elastic user with the password of the Secret' : 'anonymous requests: is its security on?';
+  return shellScript('Applies the log retention policy and index template (and with security on, the client users) to Elasticsearch; idempotent.', [
+    'config="$SETUP_CONFIG_DIR"',
+    'work="$SETUP_WORK_DIR"',
+    'umask 077',
+    'rm -f "$work/response"',
+    '# fail MESSAGE: prints MESSAGE and the last response body (if any), then exits.',
+    'fail() { echo "$1" >&2; if [ -f "$work/response" ]; then cat "$work/response" >&2; echo >&2; fi; exit 1; }',
+    ...(auth
+      ? [
+          String.raw`quoted() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; }`,
+          'check_password() {',
+          '  [ -n "$2" ] || fail "$1 is empty: set it in the Elasticsearch credentials Secret"',
+          String.raw`  [ "$(printf '%s' "$2" | LC_ALL=C tr -d '\001-\037\177')" = "$2" ] ||`,
+          '    fail "$1 contains a control character (line break, tab...), which cannot be sent: choose another password"',
+          '}',
+          ...Object.values(SETUP_PASSWORD_ENV).map((env) => `check_password ${env} "$${env}"`),
+          `trap 'rm -f "$work/curl.conf" "$work/body.json"' EXIT`,
+          `printf 'user = "elastic:%s"\\n' "$(quoted "$${SETUP_PASSWORD_ENV.elastic}")" > "$work/curl.conf"`,
+        ]
+      : []),
+    `es() { rm -f "$work/response"; curl -q${auth ? ' -K "$work/curl.conf"' : ''} --silent --show-error --connect-timeout 5 --max-time 60 -o "$work/response" -w '%{http_code}' "$@"; }`,
+    `health() { code=$(es "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=30s") || true; [ "$code" = 200 ]; }`,
+    `deadline=$(( $(date +%s) + ${WAIT_SECONDS} ))`,
+    'until health; do',
+    `  [ "$code" != 401 ] || fail "Elasticsearch at $ES_URL refused ${refused} (HTTP 401):"`,
+    `  [ "$(date +%s)" -lt "$deadline" ] || fail "Elasticsearch at $ES_URL did not report yellow or green health within ${WAIT_SECONDS} s (last HTTP status $code):"`,
+    '  echo "waiting for Elasticsearch at $ES_URL to report yellow or green health (HTTP $code)"',
+    `  sleep ${POLL_SECONDS}`,
+    'done',
+    '# request METHOD PATH FILE: one call with FILE as its JSON body; fails unless the status is 2xx.',
+    'request() {',
+    `  code=$(es -X "$1" -H 'Content-Type: application/json' --data-binary "@$3" "$ES_URL$2") || true`,
+    '  case "$code" in 2??) echo "$1 $2: HTTP $code" ;; *) fail "$1 $2 failed with HTTP $code:" ;; esac',
+    '}',
+    ...(auth
+      ? [
+          '# request_with_password METHOD PATH FILE PASSWORD: FILE holds a JSON object; "password" is added as its first member.',
+          'request_with_password() {',
+          '  body=$(cat "$3"); members=${body#?}; members=${members%?}',
+          `  printf '{"password":"%s"%s%s}' "$(quoted "$4")" "\${members:+,}" "$members" > "$work/body.json"`,
+          '  request "$1" "$2" "$work/body.json"',
+          '  rm -f "$work/body.json"',
+          '}',
+        ]
+      : []),
+    ...requests.map((r) =>
+      r.passwordEnv
+        ? `request_with_password ${r.method} ${r.path} "$config/${r.file}" "$${r.passwordEnv}"`
+        : `request ${r.method} ${r.path} "$config/${r.file}"`,
+    ),
+    'echo "Elasticsearch setup complete"',
+  ]);
+}

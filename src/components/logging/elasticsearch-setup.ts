@@ -1,0 +1,113 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../../lib/context.js';
+import { ConfigError } from '../../lib/errors.js';
+import { containerImage } from '../../lib/images.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
+import { podTemplate, secretEnv } from '../../lib/pod.js';
+import { resourceRequirements } from '../../lib/resources.js';
+import { restrictedContainerSecurityContext } from '../../lib/security.js';
+import { emptyDirVolume } from '../../lib/storage.js';
+import type { Values } from '../../values/schema/index.js';
+import type { ElasticsearchConnection } from './connection.js';
+import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_SCRIPT, SETUP_WORK_DIR, setupFiles } from './elasticsearch-setup-config.js';
+
+/** Props of {@link ElasticsearchSetup}. */
+export interface ElasticsearchSetupProps {
+  readonly ctx: PlatformContext;
+  /** The `elasticsearch.*` values slice (retentionDays, replicas, image, setup.*). */
+  readonly values: Values['elasticsearch'];
+  /** How to reach Elasticsearch, with the credentials Secret when security is on. */
+  readonly connection: ElasticsearchConnection;
+}
+
+/** Distinct from the server's identity, so the Elasticsearch Services never select the setup pods. */
+const ID: ComponentIdentity = { name: 'elasticsearch', component: 'setup' };
+/** uid of the `elasticsearch` user of the official image, whose curl the script uses. */
+const ELASTICSEARCH_UID = 1000;
+
+/**
+ * Applies the log retention and the client users to Elasticsearch (see {@link setupFiles}): the Job
+ * `<release>-elasticsearch-setup` after every install/upgrade, and the CronJob of the same name,
+ * with the same pod, on `elasticsearch.setup.schedule`, so drift is corrected and a retention change
+ * applies without a new install. The script is idempotent.
+ */
+export class ElasticsearchSetup extends Construct {
+  /** The CronJob: `kubectl create job --from=cronjob/<name>` runs the setup on demand (e.g. on a disk alert). */
+  readonly cronJobName: string;
+
+  constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
+    super(scope, id);
+    const { ctx, values, connection } = props;
+    const name = objectName(ctx, 'elasticsearch', 'setup', CRONJOB_NAME_MAX);
+    const version = values.image.tag;
+    const secretName = connection.authEnabled ? connection.secretName : undefined;
+    if (connection.authEnabled && !secretName) {
+      throw new ConfigError('the Elasticsearch setup needs the credentials Secret when security is on, but the connection names none');
+    }
+
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(ctx, name, ID, { version }),
+      data: setupFiles({ connection, retentionDays: values.retentionDays, nodes: values.replicas, managedBy: name }),
+    });
+
+    const passwordEnv = secretName
+      ? (Object.keys(SETUP_PASSWORD_ENV) as (keyof typeof SETUP_PASSWORD_ENV)[]).map((key) =>
+          secretEnv(SETUP_PASSWORD_ENV[key], secretName, connection.keys[key]),
+        )
+      : [];
+    const container: k8s.Container = {
+      name: 'setup',
+      ...containerImage(ctx, values.image),
+      command: ['sh', `${SETUP_CONFIG_DIR}/${SETUP_SCRIPT}`],
+      env: [
+        { name: 'ES_URL', value: connection.url },
+        { name: 'SETUP_CONFIG_DIR', value: SETUP_CONFIG_DIR },
+        { name: 'SETUP_WORK_DIR', value: SETUP_WORK_DIR },
+        ...passwordEnv,
+      ],
+      resources: resourceRequirements(values.setup.resources),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [
+        { name: 'config', mountPath: SETUP_CONFIG_DIR, readOnly: true },
+        { name: 'work', mountPath: SETUP_WORK_DIR },
+      ],
+    };
+    // The script lives in the ConfigMap, not in the pod template: a Job's template is immutable,
+    // and every run reads the current script and bodies.
+    const template = podTemplate(ctx, {
+      id: ID,
+      version,
+      scheduling: values,
+      runAs: { user: ELASTICSEARCH_UID },
+      containers: [container],
+      volumes: [
+        { name: 'config', configMap: { name, defaultMode: 0o444 } },
+        emptyDirVolume('work', { memory: true, sizeLimit: '4Mi' }),
+      ],
+      restartPolicy: 'OnFailure',
+      antiAffinity: 'none',
+    });
+    const jobSpec = { backoffLimit: 10, activeDeadlineSeconds: 1800, template } satisfies k8s.JobSpec;
+
+    new k8s.KubeJob(this, 'job', {
+      metadata: metadata(ctx, name, ID, { version }),
+      // Removed 5 minutes after it finishes: a later `kubectl apply` recreates it and it runs again.
+      spec: { ...jobSpec, ttlSecondsAfterFinished: 300 },
+    });
+    new k8s.KubeCronJob(this, 'cronjob', {
+      metadata: metadata(ctx, name, ID, { version }),
+      spec: {
+        schedule: values.setup.schedule,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 2,
+        jobTemplate: { metadata: { labels: template.metadata!.labels! }, spec: jobSpec },
+      },
+    });
+    this.cronJobName = name;
+  }
+}

@@ -1,0 +1,211 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checksum, yamlFile } from '../../lib/config-files.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { createDisruptionBudget } from '../../lib/disruption.js';
+import { containerImage } from '../../lib/images.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName, serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
+import { execAction, httpAction, probes, tcpAction } from '../../lib/probes.js';
+import { resourceRequirements } from '../../lib/resources.js';
+import { restrictedContainerSecurityContext, type RunAs } from '../../lib/security.js';
+import { createService } from '../../lib/service.js';
+import { createStatefulSet } from '../../lib/statefulset.js';
+import { emptyDirVolume } from '../../lib/storage.js';
+import type { Values } from '../../values/schema/index.js';
+import { CredentialSecret, derivedPassword } from '../shared/credential-secret.js';
+import { exporterSidecar } from '../shared/exporter-sidecar.js';
+import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from './connection.js';
+import * as cfg from './elasticsearch-config.js';
+import { TRANSPORT_CERTS_VOLUME, TransportCaJob, transportCertsPod } from './elasticsearch-tls.js';
+
+/** Props of {@link Elasticsearch}. */
+export interface ElasticsearchProps {
+  readonly ctx: PlatformContext;
+  /** The `elasticsearch.*` values slice. */
+  readonly values: Values['elasticsearch'];
+}
+
+const ID: ComponentIdentity = { name: 'elasticsearch', component: 'log-store' };
+/** The image's `elasticsearch` user (its files belong to 1000:0 and are world-readable, so gid 1000 suffices). */
+const RUN_AS: RunAs = { user: 1000, group: 1000, fsGroup: 1000 };
+const EXPORTER_PORT = 9114;
+const KEYS = ELASTICSEARCH_CREDENTIALS.keys;
+/** Liveness and startup only need the HTTP port open (300 s for a first start). */
+const PORT_PROBES = { livenessAction: tcpAction('http'), startupAction: tcpAction('http'), startupSeconds: 300 };
+/** Where the config init container mounts the writable config volume. */
+const CONFIG_STAGING = '/mnt/config';
+
+/**
+ * Elasticsearch 8 on the official image: StatefulSet `<release>-elasticsearch` (pods
+ * `<release>-elasticsearch-N`), client Service (9200) and headless Service (9200, 9300, not-ready
+ * addresses published for discovery). One replica forms a single-node cluster; N replicas start in
+ * parallel and bootstrap from the headless Service with every pod as initial master node. Security
+ * on: the `elastic` bootstrap password and the client users' passwords in one Secret, plain HTTP with
+ * basic auth in the cluster, and for N > 1 transport TLS whose node certificates an init container
+ * signs at every start with the CA that {@link TransportCaJob} keeps in a Secret (until that Secret
+ * exists the pods wait in ContainerCreating). Read-only root: the config directory is a copy of the
+ * image's in an emptyDir (Elasticsearch writes its keystore there), elasticsearch.yml comes from the
+ * ConfigMap. mmap is off unless the privileged sysctl init container is enabled. The
+ * elasticsearch_exporter sidecar (9114) signs in as `elastic` for now (a monitoring-only user would
+ * be least privilege, but the credentials Secret holds only the three platform users).
+ */
+export class Elasticsearch extends Construct {
+  readonly connection: ElasticsearchConnection;
+
+  constructor(scope: Construct, id: string, props: ElasticsearchProps) {
+    super(scope, id);
+    const { ctx, values } = props;
+    const name = objectName(ctx, 'elasticsearch', undefined, STATEFULSET_NAME_MAX);
+    const headless = objectName(ctx, 'elasticsearch', 'headless');
+    const version = values.image.tag;
+    const auth = values.auth.enabled;
+    const transportTls = auth && values.replicas > 1;
+    const nodeNames = Array.from({ length: values.replicas }, (_, i) => `${name}-${i}`);
+
+    const secretName = auth
+      ? new CredentialSecret(this, 'credentials', {
+          ctx,
+          name,
+          id: ID,
+          existingSecret: values.auth.existingSecret,
+          existingSecretPath: 'elasticsearch.auth.existingSecret',
+          entries: [
+            { key: KEYS.elastic, value: values.auth.password, valuesPath: 'elasticsearch.auth.password' },
+            {
+              key: KEYS.kibanaSystem,
+              value: values.auth.kibanaPassword || derivedPassword(values.auth.password, 'kibana_system'),
+              valuesPath: values.auth.kibanaPassword ? 'elasticsearch.auth.kibanaPassword' : 'elasticsearch.auth.password',
+            },
+            {
+              key: KEYS.logsReader,
+              value: derivedPassword(values.auth.password, 'logs_reader'),
+              valuesPath: 'elasticsearch.auth.password',
+            },
+            {
+              key: KEYS.logstashWriter,
+              value: values.auth.logstashPassword || derivedPassword(values.auth.password, 'logstash_writer'),
+              valuesPath: values.auth.logstashPassword ? 'elasticsearch.auth.logstashPassword' : 'elasticsearch.auth.password',
+            },
+          ],
+        }).secretName
+      : undefined;
+    const caSecret = transportTls ? new TransportCaJob(this, 'transport-ca', { ctx, values, runAs: RUN_AS }).secretName : undefined;
+
+    const yml = cfg.elasticsearchYml(values, { clusterName: ctx.release, nodeNames, seedHost: serviceHost(ctx, headless), transportTls });
+    const config = { 'elasticsearch.yml': yamlFile(yml) };
+    new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
+
+    const image = (container: string): k8s.Container => ({
+      name: container,
+      ...containerImage(ctx, values.image),
+      resources: resourceRequirements(values.resources),
+      securityContext: restrictedContainerSecurityContext(),
+    });
+    const podEnv = [fieldEnv(cfg.NODE_NAME_ENV, 'metadata.name'), fieldEnv(cfg.POD_IP_ENV, 'status.podIP')];
+    const passwordEnv = (env: string) => (secretName ? [secretEnv(env, secretName, KEYS.elastic)] : []);
+
+    const tls = caSecret
+      ? transportCertsPod(image('transport-certs'), podEnv, caSecret, { headlessHost: serviceHost(ctx, headless), clientHost: serviceHost(ctx, name) })
+      : undefined;
+    const initContainers: k8s.Container[] = [
+      ...(values.sysctlInitContainer.enabled ? [cfg.sysctlInitContainer(image('sysctl'))] : []),
+      { ...image('config'), command: ['sh', '-c', cfg.configCopyScript(CONFIG_STAGING)], volumeMounts: [{ name: 'config', mountPath: CONFIG_STAGING }] },
+      ...(tls ? [tls.initContainer] : []),
+    ];
+
+    const elasticsearch: k8s.Container = {
+      ...image('elasticsearch'),
+      ports: [
+        { name: 'http', containerPort: cfg.ES_HTTP_PORT, protocol: 'TCP' },
+        { name: 'transport', containerPort: cfg.ES_TRANSPORT_PORT, protocol: 'TCP' },
+      ],
+      env: [...podEnv, { name: 'ES_JAVA_OPTS', value: cfg.elasticsearchJavaOpts(values) }, ...passwordEnv(cfg.ELASTIC_PASSWORD_ENV)],
+      // Readiness asks the node itself (authenticated when security is on); liveness and startup
+      // only need the HTTP port open, so a red cluster or an unavailable security index never
+      // makes Kubernetes restart healthy nodes.
+      ...probes(auth ? execAction(cfg.readinessCommand()) : httpAction('/_cluster/health?local=true', 'http'), PORT_PROBES),
+      volumeMounts: [
+        { name: 'data', mountPath: `${cfg.ES_HOME}/data` },
+        { name: 'config', mountPath: cfg.ES_CONFIG_DIR },
+        { name: 'elasticsearch-yml', mountPath: `${cfg.ES_CONFIG_DIR}/elasticsearch.yml`, subPath: 'elasticsearch.yml', readOnly: true },
+        ...(tls ? [{ name: TRANSPORT_CERTS_VOLUME, mountPath: `${cfg.ES_CONFIG_DIR}/${cfg.ES_CERTS_SUBDIR}`, readOnly: true }] : []),
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'logs', mountPath: `${cfg.ES_HOME}/logs` },
+      ],
+    };
+
+    const containers = [elasticsearch];
+    if (values.exporter.enabled) {
+      containers.push({
+        ...exporterSidecar(ctx, {
+          values: values.exporter,
+          port: EXPORTER_PORT,
+          env: secretName ? [{ name: 'ES_USERNAME', value: 'elastic' }, ...passwordEnv('ES_PASSWORD')] : [],
+          healthPath: '/healthz',
+        }),
+        // --es.all=false: each sidecar reports its own node (no duplicates); --es.indices: per-index sizes and counts.
+        args: [`--es.uri=http://localhost:${cfg.ES_HTTP_PORT}`, '--es.all=false', '--es.indices', `--web.listen-address=:${EXPORTER_PORT}`],
+      });
+    }
+
+    const template = podTemplate(ctx, {
+      id: ID,
+      version,
+      scheduling: values,
+      runAs: RUN_AS,
+      initContainers,
+      containers,
+      volumes: [
+        { name: 'elasticsearch-yml', configMap: { name, defaultMode: 0o444 } },
+        emptyDirVolume('config', { sizeLimit: '64Mi' }),
+        ...(tls ? tls.volumes : []),
+        emptyDirVolume('tmp', { sizeLimit: '1Gi' }),
+        emptyDirVolume('logs', { sizeLimit: '256Mi' }),
+        ...(values.persistence.enabled ? [] : [emptyDirVolume('data')]),
+      ],
+      annotations: { 'checksum/config': checksum(config), ...(values.exporter.enabled ? scrapeAnnotations(EXPORTER_PORT) : {}) },
+      // One node needs no spreading; production requires one node per host, development prefers it.
+      antiAffinity: values.replicas === 1 ? 'none' : ctx.development ? 'preferred' : 'required',
+      terminationGracePeriodSeconds: 120,
+    });
+
+    createStatefulSet(this, ctx, {
+      name,
+      id: ID,
+      version,
+      serviceName: headless,
+      replicas: values.replicas,
+      // The nodes must all be up to discover each other and elect the first master.
+      podManagementPolicy: values.replicas > 1 ? 'Parallel' : 'OrderedReady',
+      template,
+      persistence: values.persistence,
+    });
+
+    const http = { name: 'http', port: cfg.ES_HTTP_PORT };
+    createService(this, 'headless', ctx, {
+      name: headless,
+      id: ID,
+      ports: [http, { name: 'transport', port: cfg.ES_TRANSPORT_PORT }],
+      headless: true,
+      publishNotReadyAddresses: true,
+    });
+    createService(this, 'service', ctx, { name, id: ID, ports: values.exporter.enabled ? [http, { name: 'metrics', port: EXPORTER_PORT }] : [http] });
+    if (!ctx.development || values.replicas > 1) createDisruptionBudget(this, ctx, name, ID);
+    cfg.warnAboutTopology(ctx, values);
+
+    this.connection = {
+      serviceName: name,
+      host: serviceHost(ctx, name),
+      port: cfg.ES_HTTP_PORT,
+      url: serviceUrl(ctx, name, cfg.ES_HTTP_PORT),
+      authEnabled: auth,
+      secretName,
+      keys: KEYS,
+      users: ELASTICSEARCH_CREDENTIALS.users,
+      indexPrefix: LOG_INDEX_PREFIX,
+    };
+  }
+}
