@@ -1,7 +1,15 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { AiEngine } from './components/aiops/ai-engine.js';
+import { ApiGateway } from './components/aiops/api-gateway.js';
+import { SelfHealing } from './components/aiops/self-healing.js';
+import type { ScaleTarget, SelfHealingJobs } from './components/aiops/self-healing-rules.js';
 import { PostgreSql } from './components/data/postgresql.js';
+import { PostgreSqlMaintenance } from './components/data/postgresql-maintenance.js';
 import { Redis } from './components/data/redis.js';
+import { PlatformIngress, type IngressRoute } from './components/ingress/platform-ingress.js';
+import { Traefik } from './components/ingress/traefik.js';
+import type { ElasticsearchConnection } from './components/logging/connection.js';
 import { Elasticsearch } from './components/logging/elasticsearch.js';
 import { ElasticsearchSetup } from './components/logging/elasticsearch-setup.js';
 import { Filebeat } from './components/logging/filebeat.js';
@@ -14,10 +22,9 @@ import { KubeStateMetrics } from './components/monitoring/kube-state-metrics.js'
 import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
-import { createPlatformContext } from './lib/context.js';
+import { createPlatformContext, type PlatformContext } from './lib/context.js';
 import { objectName, serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
-import type { ElasticsearchConnection } from './components/logging/connection.js';
 
 /** Props of {@link PlatformChart}. */
 export interface PlatformChartProps {
@@ -29,10 +36,15 @@ export interface PlatformChartProps {
   readonly namespace: string;
 }
 
+/** Port and webhook path of the self-healing executor (the platform's own image). */
+const SELF_HEALING_PORT = 8080;
+const SELF_HEALING_WEBHOOK = '/api/v1/alerts';
+
 /**
- * The one chart of the platform: builds the shared context and composes the components. A
- * component plugs in with one folder under src/components and one line here; the chart, not the
- * component, decides whether it is enabled, and wires components through their connections.
+ * The one chart of the platform: builds the shared context and composes the components, family by
+ * family. A component plugs in with one folder under src/components and one line here; the chart,
+ * not the component, decides whether it is enabled, and wires components through the `connection`
+ * each one exposes (never hand-written host names).
  */
 export class PlatformChart extends Chart {
   /** Warnings collected while building, in order. */
@@ -43,10 +55,10 @@ export class PlatformChart extends Chart {
     const { values: v } = props;
     const ctx = createPlatformContext(v, props.release, props.namespace, (message) => this.warnings.push(message));
     const logging = loggingPlan(v);
-    const nodeAgents = v.nodeExporter.enabled || logging.filebeat;
 
+    // Namespaces: the platform's (restricted) and, for host agents, the privileged agents namespace.
     new PlatformNamespace(this, 'namespace', { ctx, enforce: v.podSecurityPolicy.enabled });
-    if (nodeAgents) {
+    if (v.nodeExporter.enabled || logging.filebeat) {
       new PlatformNamespace(this, 'agents-namespace', {
         ctx,
         name: ctx.agentsNamespace,
@@ -55,50 +67,102 @@ export class PlatformChart extends Chart {
       });
     }
 
-    if (v.postgresql.enabled) new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql });
-    if (v.redis.enabled) new Redis(this, 'redis', { ctx, values: v.redis });
+    // Data stores.
+    const postgresql = v.postgresql.enabled ? new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql }).connection : undefined;
+    const maintenance =
+      postgresql && v.postgresql.maintenance.enabled
+        ? new PostgreSqlMaintenance(this, 'postgresql-maintenance', { ctx, values: v.postgresql, connection: postgresql })
+        : undefined;
+    const redis = v.redis.enabled ? new Redis(this, 'redis', { ctx, values: v.redis }).connection : undefined;
 
+    // Logging.
     const elasticsearch = v.elasticsearch.enabled ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch }).connection : undefined;
-    if (elasticsearch) {
-      new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, connection: elasticsearch });
-      if (logging.logstash) {
-        const logstash = new Logstash(this, 'logstash', { ctx, values: v.logstash, elasticsearch }).connection;
-        if (logging.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
-      }
-      if (v.kibana.enabled) new Kibana(this, 'kibana', { ctx, values: v.kibana, elasticsearch });
-    }
+    const setup = elasticsearch ? new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, connection: elasticsearch }) : undefined;
+    const logstash = elasticsearch && logging.logstash ? new Logstash(this, 'logstash', { ctx, values: v.logstash, elasticsearch }).connection : undefined;
+    if (logstash && logging.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
+    const kibana = elasticsearch && v.kibana.enabled ? new Kibana(this, 'kibana', { ctx, values: v.kibana, elasticsearch }).connection : undefined;
     for (const skipped of logging.skipped) ctx.warn(skipped);
 
+    // Monitoring.
     if (v.nodeExporter.enabled) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
     if (v.kubeStateMetrics.enabled) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
-    const selfHealingWebhook = v.selfHealing.enabled ? { url: serviceUrl(ctx, objectName(ctx, 'self-healing'), 8080, '/api/v1/alerts') } : undefined;
+    const selfHealingName = objectName(ctx, 'self-healing');
     const alertmanager = v.alertmanager.enabled
-      ? new Alertmanager(this, 'alertmanager', { ctx, values: v.alertmanager, selfHealing: selfHealingWebhook })
+      ? new Alertmanager(this, 'alertmanager', {
+          ctx,
+          values: v.alertmanager,
+          selfHealing: v.selfHealing.enabled ? { url: serviceUrl(ctx, selfHealingName, SELF_HEALING_PORT, SELF_HEALING_WEBHOOK) } : undefined,
+        }).connection
       : undefined;
     const prometheus = v.prometheus.enabled
       ? new Prometheus(this, 'prometheus', {
           ctx,
           values: v.prometheus,
           ruleFiles: { 'aiops-platform.rules.yml': alertRulesYaml(v, ctx) },
-          alertmanager: alertmanager?.connection,
+          alertmanager,
           nodeExporter: v.nodeExporter.enabled,
           kubeStateMetrics: v.kubeStateMetrics.enabled,
+        }).connection
+      : undefined;
+    const grafana = v.grafana.enabled
+      ? new Grafana(this, 'grafana', {
+          ctx,
+          values: v.grafana,
+          prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },
+          elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
+          components: {
+            nodeExporter: v.nodeExporter.enabled,
+            traefik: v.traefik.enabled,
+            postgresql: v.postgresql.enabled && v.postgresql.exporter.enabled,
+            redis: v.redis.enabled && v.redis.exporter.enabled,
+            aiEngine: v.aiEngine.enabled,
+          },
+          thresholds: v.alerting.thresholds,
         })
       : undefined;
-    if (v.grafana.enabled) {
-      new Grafana(this, 'grafana', {
+
+    // AIOps services.
+    const aiEngine = v.aiEngine.enabled
+      ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, prometheus, elasticsearch, redis, postgresql }).connection
+      : undefined;
+    const jobs: SelfHealingJobs = {
+      ...(setup ? { cleanDisk: { namePrefix: setup.cronJobName, spec: setup.jobSpec } } : {}),
+      ...(maintenance ? { optimizeDatabase: { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } } : {}),
+    };
+    const selfHealing = v.selfHealing.enabled
+      ? new SelfHealing(this, 'self-healing', { ctx, values: v.selfHealing, scaleTargets: scaleTargets(ctx, v), jobs }).connection
+      : undefined;
+    const apiGateway = v.apiGateway.enabled
+      ? new ApiGateway(this, 'api-gateway', {
+          ctx,
+          values: v.apiGateway,
+          aiEngine,
+          selfHealing: selfHealing && { url: serviceUrl(ctx, selfHealing.serviceName, selfHealing.port) },
+          redis,
+          postgresql,
+        }).connection
+      : undefined;
+
+    // Edge: Traefik and the Ingress to every served component.
+    const traefik = v.traefik.enabled
+      ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0 }).connection
+      : undefined;
+    if (v.ingress.enabled) {
+      const route = (component: string, path: string, backend: { serviceName: string; port: number } | undefined): IngressRoute[] =>
+        backend ? [{ component, path, serviceName: backend.serviceName, servicePort: backend.port }] : [];
+      new PlatformIngress(this, 'ingress', {
         ctx,
-        values: v.grafana,
-        prometheus: prometheus && { url: prometheus.connection.url, scrapeInterval: v.prometheus.scrapeInterval },
-        elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
-        components: {
-          nodeExporter: v.nodeExporter.enabled,
-          traefik: v.traefik.enabled,
-          postgresql: v.postgresql.enabled && v.postgresql.exporter.enabled,
-          redis: v.redis.enabled && v.redis.exporter.enabled,
-          aiEngine: v.aiEngine.enabled,
-        },
-        thresholds: v.alerting.thresholds,
+        values: v.ingress,
+        className: traefik?.ingressClassName ?? v.ingress.className,
+        routes: [
+          ...route('grafana', '/grafana', grafana && { serviceName: grafana.serviceName, port: grafana.port }),
+          ...route('prometheus', '/prometheus', prometheus),
+          ...route('alertmanager', '/alertmanager', alertmanager),
+          ...route('kibana', '/kibana', kibana),
+          ...route('ai-engine', '/ai', aiEngine),
+          ...route('api-gateway', '/api', apiGateway),
+        ],
+        defaultBackend: apiGateway && { serviceName: apiGateway.serviceName, servicePort: apiGateway.port },
       });
     }
   }
@@ -120,4 +184,15 @@ function grafanaLogsSource(es: ElasticsearchConnection) {
   return es.authEnabled && es.secretName
     ? { url: es.url, username: es.users.logsReader, secretName: es.secretName, passwordKey: es.keys.logsReader, indexPattern: `${es.indexPrefix}-*` }
     : undefined;
+}
+
+/** Workloads the executor may scale out: the platform services an HPA does not already scale. */
+function scaleTargets(ctx: PlatformContext, v: Values): ScaleTarget[] {
+  const services = [
+    ['ai-engine', v.aiEngine],
+    ['api-gateway', v.apiGateway],
+  ] as const;
+  return services
+    .filter(([, s]) => s.enabled && !s.autoscaling.enabled)
+    .map(([component]) => ({ kind: 'Deployment' as const, name: objectName(ctx, component) }));
 }

@@ -8,6 +8,9 @@ export interface ComponentIdentity {
   readonly component: string;
 }
 
+/** The keys of {@link selectorLabels}, e.g. to find a component's objects by the labels they carry. */
+export const SELECTOR_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'] as const;
+
 /** The stable label subset used in selectors: never includes the version, so upgrades keep selectors. */
 export function selectorLabels(ctx: PlatformContext, id: ComponentIdentity): Record<string, string> {
   return {

@@ -136,3 +136,69 @@ describe('logging: the seed my-values block', () => {
     expect(configMaps).not.toContain('your-elastic-password');
   });
 });
+
+describe('edge and AIOps: default render', () => {
+  const { objects } = renderValues();
+  const ingress = find(objects, 'Ingress', 'aiops-platform');
+  const paths = (host: string) => ingress.spec.rules.find((r: any) => r.host === host).http.paths;
+
+  it('runs Traefik with the IngressClass traefik', () => {
+    expect(find(objects, 'Deployment', 'aiops-platform-traefik')).toBeDefined();
+    expect(find(objects, 'IngressClass', 'traefik').spec.controller).toBe('traefik.io/ingress-controller');
+    expect(ingress.spec.ingressClassName).toBe('traefik');
+  });
+
+  it('routes /grafana, /prometheus, /alertmanager, /kibana, /ai, /api and / on aiops.local', () => {
+    expect(paths('aiops.local').map((p: any) => p.path)).toEqual(['/grafana', '/prometheus', '/alertmanager', '/kibana', '/ai', '/api', '/']);
+  });
+
+  it('points every route at a Service and port of the same render', () => {
+    for (const rule of ingress.spec.rules) {
+      for (const p of rule.http.paths) {
+        const { name, port } = p.backend.service;
+        expect(servicePorts(objects, name), `${rule.host}${p.path}`).toContain(port.number);
+      }
+    }
+  });
+
+  it('has the AI engine, API gateway and self-healing Deployments and the executor Role', () => {
+    for (const name of ['aiops-platform-ai-engine', 'aiops-platform-api-gateway', 'aiops-platform-self-healing']) {
+      expect(find(objects, 'Deployment', name)).toBeDefined();
+    }
+    const role = find(objects, 'Role', 'aiops-platform-self-healing');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+    expect(ofKind(objects, 'ClusterRoleBinding').map((b) => b.subjects[0].name)).not.toContain('aiops-platform-self-healing');
+  });
+
+  it('gives the executor the clean-disk and optimize-db Jobs and schedules PostgreSQL maintenance', () => {
+    const rules = find(objects, 'ConfigMap', 'aiops-platform-self-healing').data;
+    const text = Object.values(rules).join('\n');
+    for (const rule of ['restart-abnormal-pods', 'scale-out-high-load', 'clean-disk-space', 'optimize-database-queries']) expect(text).toContain(rule);
+    expect(find(objects, 'CronJob', 'aiops-platform-postgresql-maintenance').spec.schedule).toBe('30 3 * * *');
+  });
+});
+
+describe('edge and AIOps: the seed my-values block', () => {
+  const { objects } = renderValues(seed('my-values.yaml'));
+
+  it('serves aiops.example.com with the TLS secret aiops-tls and redirects HTTP to HTTPS', () => {
+    const ingress = find(objects, 'Ingress', 'aiops-platform');
+    expect(ingress.spec.rules.map((r: any) => r.host)).toEqual(['aiops.example.com']);
+    expect(ingress.spec.tls).toEqual([{ secretName: 'aiops-tls', hosts: ['aiops.example.com'] }]);
+    const args: string[] = find(objects, 'Deployment', 'aiops-platform-traefik').spec.template.spec.containers[0].args;
+    expect(args).toContain('--entryPoints.web.http.redirections.entryPoint.scheme=https');
+  });
+
+  it('runs the AI engine with 2 replicas and the seed resources', () => {
+    const deployment = find(objects, 'Deployment', 'aiops-platform-ai-engine');
+    expect(deployment.spec.template.spec.containers[0].resources).toEqual({ requests: { memory: '2Gi', cpu: '1000m' }, limits: { memory: '4Gi', cpu: '2000m' } });
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'aiops-platform-ai-engine');
+    expect(hpa.spec.minReplicas).toBe(2);
+  });
+});

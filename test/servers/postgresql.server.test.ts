@@ -2,8 +2,11 @@
  * Runs the rendered PostgreSQL config and first-start script against a real server on loopback:
  * the rendered postgresql.conf must be accepted as a whole (every setting applied, none in error)
  * and init-app-user.sh must create a role that logs in over TCP with SCRAM and a database it owns,
- * with pg_stat_statements working. Only absolute paths are rewritten (to temp dirs); the listen
- * address and port are overridden on the command line.
+ * with pg_stat_statements and the query statistics view working; the maintenance CronJob's SQL,
+ * run with the CronJob's psql command and environment, must vacuum, analyze and (re)create that
+ * view, idempotently. Only absolute paths are rewritten (to temp dirs); the listen address and
+ * port are overridden on the command line (the maintenance connects to 127.0.0.1 instead of the
+ * Service).
  *
  * Needs the PostgreSQL server binaries (Debian: `apt-get install postgresql`; found through
  * $PG_BINDIR, `pg_config --bindir` or /usr/lib/postgresql/<version>/bin). As root the server and
@@ -16,6 +19,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgreSql } from '../../src/components/data/postgresql.js';
+import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
+import { renderConstruct } from '../support/construct.js';
 import { isExecutable, onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
 import { find, renderYaml } from '../support/render.js';
 
@@ -117,12 +123,20 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
   const envValue = (name: string): string | undefined => container.env.find((e: { name: string }) => e.name === name)?.value;
   // The settings overridden on the command line here (the rest must come from the file).
   const OVERRIDDEN = ['listen_addresses', 'port'];
+  // The maintenance CronJob, rendered with the PostgreSQL it maintains.
+  const maintenanceObjects = renderConstruct('{}', (chart, ctx, values) => {
+    const pg = new PostgreSql(chart, 'postgresql', { ctx, values: values.postgresql });
+    new PostgreSqlMaintenance(chart, 'maintenance', { ctx, values: values.postgresql, connection: pg.connection });
+  }).objects;
+  const maintenanceSql: string = find(maintenanceObjects, 'ConfigMap', 'aiops-platform-postgresql-maintenance').data['maintenance.sql'];
+  const maintenanceContainer = find(maintenanceObjects, 'CronJob', 'aiops-platform-postgresql-maintenance').spec.jobTemplate.spec.template.spec.containers[0];
 
   let base = '';
   let dataDir = '';
   let socketDir = '';
   let confFile = '';
   let scriptFile = '';
+  let maintenanceFile = '';
   let logFile = '';
   let port = 0;
   let started = false;
@@ -136,6 +150,18 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
   /** The rendered script as the image runs it: executable, with the container's env, via the socket. */
   const runInitScript = (env: Record<string, string>) =>
     run('sh', [scriptFile], cleanEnv({ PGHOST: socketDir, PGPORT: String(port), ...env }), 30_000);
+  /**
+   * The maintenance as the CronJob runs it: its psql command (the mounted script path replaced by
+   * the temp file) and its environment, over TCP with the superuser's password (PGPASSWORD, which
+   * the Job reads from the Secret), to 127.0.0.1 and the test port instead of the Service.
+   */
+  const runMaintenance = (superuserPassword: string) => {
+    const mounted = `--file=${maintenanceContainer.volumeMounts[0].mountPath}/maintenance.sql`;
+    expect(maintenanceContainer.command).toContain(mounted);
+    const [cmd, ...args] = (maintenanceContainer.command as string[]).map((a) => (a === mounted ? `--file=${maintenanceFile}` : a));
+    const env = Object.fromEntries(maintenanceContainer.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    return run(cmd!, args, cleanEnv({ ...env, PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSWORD: superuserPassword }), 60_000);
+  };
 
   beforeAll(async () => {
     // What the container passes: the env the script reads and the initdb arguments.
@@ -152,6 +178,7 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     socketDir = join(base, 'run');
     confFile = join(base, 'postgresql.conf');
     scriptFile = join(base, 'init-app-user.sh');
+    maintenanceFile = join(base, 'maintenance.sql');
     logFile = join(base, 'server.log');
 
     const mkdir = await run('mkdir', ['-m', '0700', socketDir], cleanEnv());
@@ -159,7 +186,8 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     const rewritten = conf.replaceAll('/var/run/postgresql', socketDir).replaceAll('/var/lib/postgresql/data', dataDir);
     writeFileSync(confFile, rewritten, { mode: 0o644 });
     writeFileSync(scriptFile, initScript, { mode: 0o755 });
-    if (postgresUser) for (const f of [confFile, scriptFile]) chownSync(f, postgresUser.uid, postgresUser.gid);
+    writeFileSync(maintenanceFile, maintenanceSql, { mode: 0o644 });
+    if (postgresUser) for (const f of [confFile, scriptFile, maintenanceFile]) chownSync(f, postgresUser.uid, postgresUser.gid);
 
     const initdb = await run('initdb', ['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-instructions', ...initdbArgs], cleanEnv(), 40_000);
     expect(initdb.code, output(initdb)).toBe(0);
@@ -241,6 +269,12 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     expect(track.stdout.trim()).toBe('all');
   });
 
+  it('init-app-user.sh creates the query statistics view, readable by the application user', async () => {
+    const view = await tcpPsql('aiops', "pa'ss wörd", 'aiops', 'SELECT count(*) >= 0 FROM aiops_query_stats');
+    expect(view.code, output(view)).toBe(0);
+    expect(view.stdout.trim()).toBe('t');
+  });
+
   it('runs with the rendered connection and memory settings', async () => {
     const show = async (name: string) => (await superPsql('postgres', `SHOW ${name}`)).stdout.trim();
     expect(await show('max_connections')).toBe(confValue(conf, 'max_connections'));
@@ -265,5 +299,75 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     expect(script.code, output(script)).toBe(0);
     const ddl = await tcpPsql('app2', 'pw2', 'postgres', 'CREATE TABLE app2_t (id int); SELECT count(*) FROM app2_t');
     expect(ddl.code, output(ddl)).toBe(0);
+  });
+
+  describe('the maintenance CronJob', () => {
+    const appPassword = "pa'ss wörd";
+    const superuserPassword = 'root pa$$ wörd';
+    const tableStats = async () =>
+      (await superPsql('aiops', `SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'maint_t'`)).stdout.trim();
+    const viewCount = async () =>
+      (await superPsql('aiops', `SELECT count(*) FROM pg_views WHERE schemaname = 'public' AND viewname = 'aiops_query_stats'`)).stdout.trim();
+
+    beforeAll(async () => {
+      // The Job reads the superuser's password from the Secret; the image sets it from the same key.
+      expect(maintenanceContainer.env).toContainEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'aiops-platform-postgresql', key: 'postgres-password' } } });
+      const password = await superPsql('postgres', `ALTER ROLE postgres PASSWORD '${superuserPassword}'`);
+      expect(password.code, output(password)).toBe(0);
+      // Work of the application, and of someone in another database (which the view must not show).
+      const app = await tcpPsql(
+        'aiops',
+        appPassword,
+        'aiops',
+        'CREATE TABLE maint_t (id int PRIMARY KEY, v text); INSERT INTO maint_t SELECT g, md5(g::text) FROM generate_series(1, 2000) g; ' +
+          'DELETE FROM maint_t WHERE id % 2 = 0; SELECT count(*) FROM maint_t WHERE id > 10',
+      );
+      expect(app.code, output(app)).toBe(0);
+      const other = await superPsql('postgres', 'CREATE TABLE other_db_marker_t (id int); SELECT count(*) FROM other_db_marker_t');
+      expect(other.code, output(other)).toBe(0);
+      // The first start made the view already: drop it, so that the maintenance has to make it.
+      const drop = await superPsql('aiops', 'DROP VIEW public.aiops_query_stats');
+      expect(drop.code, output(drop)).toBe(0);
+      expect(await tableStats()).toBe('f|f');
+    }, 30_000);
+
+    it('exits 0 having vacuumed and analyzed the application tables and created the view', async () => {
+      const first = await runMaintenance(superuserPassword);
+      expect(first.code, output(first)).toBe(0);
+      expect(first.stdout).toContain('VACUUM (ANALYZE, SKIP_LOCKED);');
+      expect(await tableStats()).toBe('t|t');
+      expect(await viewCount()).toBe('1');
+    }, 70_000);
+
+    it('lets the application user read the statistics of its own statements, and none of other databases', async () => {
+      const own = await tcpPsql(
+        'aiops',
+        appPassword,
+        'aiops',
+        `SELECT sum(calls) > 0, bool_and(query <> '<insufficient privilege>'), bool_and(total_exec_time >= mean_exec_time), sum(shared_blks_hit + shared_blks_read) > 0 ` +
+          `FROM aiops_query_stats WHERE username = 'aiops' AND query LIKE '%maint_t%'`,
+      );
+      expect(own.code, output(own)).toBe(0);
+      expect(own.stdout.trim()).toBe('t|t|t|t');
+      const other = await tcpPsql('aiops', appPassword, 'aiops', `SELECT count(*) FROM aiops_query_stats WHERE query LIKE '%other_db_marker_t%'`);
+      expect(other.stdout.trim()).toBe('0');
+      // The superuser's statements in this database (the maintenance itself) are counted, their text hidden.
+      const superuser = await tcpPsql('aiops', appPassword, 'aiops', `SELECT count(*) > 0, bool_and(query = '<insufficient privilege>') FROM aiops_query_stats WHERE username = 'postgres'`);
+      expect(superuser.stdout.trim()).toBe('t|t');
+    });
+
+    it('can run again: the script is idempotent', async () => {
+      const again = await runMaintenance(superuserPassword);
+      expect(again.code, output(again)).toBe(0);
+      expect(await viewCount()).toBe('1');
+      const read = await tcpPsql('aiops', appPassword, 'aiops', 'SELECT count(*) > 0 FROM aiops_query_stats');
+      expect(read.stdout.trim()).toBe('t');
+    }, 70_000);
+
+    it('fails without the superuser password (never prompts)', async () => {
+      const wrong = await runMaintenance('wrong');
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/password authentication failed for user "postgres"/);
+    }, 30_000);
   });
 });

@@ -37,6 +37,8 @@ const ELASTICSEARCH_UID = 1000;
 export class ElasticsearchSetup extends Construct {
   /** The CronJob: `kubectl create job --from=cronjob/<name>` runs the setup on demand (e.g. on a disk alert). */
   readonly cronJobName: string;
+  /** The Job spec the Job and the CronJob run: the self-healing executor creates Jobs from it (clean disk). */
+  readonly jobSpec: k8s.JobSpec;
 
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
     super(scope, id);
@@ -91,6 +93,7 @@ export class ElasticsearchSetup extends Construct {
       antiAffinity: 'none',
     });
     const jobSpec = { backoffLimit: 10, activeDeadlineSeconds: 1800, template } satisfies k8s.JobSpec;
+    this.jobSpec = jobSpec;
 
     new k8s.KubeJob(this, 'job', {
       metadata: metadata(ctx, name, ID, { version }),

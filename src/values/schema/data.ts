@@ -39,10 +39,12 @@ export const postgresqlSchema = (p: Profile) =>
       exporter: sidecarExporter(p, IMAGES.postgresExporter),
       maintenance: z
         .strictObject({
-          /** Run the scheduled VACUUM (ANALYZE) CronJob (default true). */
+          /** Run the scheduled maintenance CronJob: VACUUM (ANALYZE) and the query statistics view (default true). */
           enabled: z.boolean().default(true),
           /** Cron schedule (default 03:30 every day). */
           schedule: z.string().default('30 3 * * *'),
+          /** Resources of the maintenance Job's psql container, a client only (default requests 10m CPU, 32Mi; limit 64Mi). */
+          resources: resources(sized('10m', '32Mi', '64Mi')),
         })
         .prefault({}),
       ...persistenceFields,

@@ -8,7 +8,7 @@ export const APP_VERSION = '0.1.0';
  * versioned tags moved to a legacy catalog in 2025). Every entry is overridable through values.
  */
 export const IMAGES = {
-  traefik: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.5.3' },
+  traefik: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11' },
   prometheus: { registry: 'quay.io', repository: 'prometheus/prometheus', tag: 'v3.5.0' },
   alertmanager: { registry: 'quay.io', repository: 'prometheus/alertmanager', tag: 'v0.28.1' },
   grafana: { registry: 'docker.io', repository: 'grafana/grafana', tag: '12.1.1' },

@@ -4,7 +4,7 @@ import { existingSecret, persistenceFields, resolvePersistence, resources, type 
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
-import { autoscaling, replicaField, sidecarExporter, sized, workloadFields } from './workload.js';
+import { autoscaling, replicaField, sidecarExporter, sized, withMinReplicas, workloadFields } from './workload.js';
 
 /** Smallest JVM heap the chart gives Elasticsearch, in MiB (a derived heap is raised to it; a set one must reach it). */
 export const ELASTICSEARCH_MIN_HEAP_MI = 256;
@@ -132,26 +132,6 @@ export const elasticsearchSchema = (p: Profile) =>
     .prefault({})
     .transform((v, ctx) => resolvePersistence(v, p.pick('10Gi', '100Gi'), ctx));
 
-/**
- * `autoscaling.minReplicas` defaulted to the component's `replicas`; with autoscaling on, that
- * default may not exceed `autoscaling.maxReplicas`.
- */
-function withMinReplicas<A extends { enabled: boolean; minReplicas?: number | undefined; maxReplicas: number }>(
-  autoscaling: A,
-  replicas: number,
-  ctx: z.RefinementCtx,
-): A & { minReplicas: number } {
-  if (autoscaling.enabled && autoscaling.minReplicas === undefined && replicas > autoscaling.maxReplicas) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['autoscaling', 'maxReplicas'],
-      input: autoscaling.maxReplicas,
-      message: `autoscaling.maxReplicas (${autoscaling.maxReplicas}) is below replicas (${replicas}), the default autoscaling.minReplicas: raise maxReplicas or set autoscaling.minReplicas`,
-    });
-  }
-  return { ...autoscaling, minReplicas: autoscaling.minReplicas ?? replicas };
-}
-
 /** `logstash.*`: the beats → Elasticsearch pipeline. */
 export const logstashSchema = (p: Profile) =>
   z
@@ -175,7 +155,7 @@ export const logstashSchema = (p: Profile) =>
     })
     .superRefine(refineHeapSize)
     .prefault({})
-    .transform((v, ctx) => ({ ...v, autoscaling: withMinReplicas(v.autoscaling, v.replicas, ctx) }));
+    .transform(withMinReplicas);
 
 /**
  * `filebeat.*`: the node log shipper, a DaemonSet in the node agents' namespace. Its pods run on

@@ -50,6 +50,28 @@ export const autoscaling = (p: Profile, maxReplicas: { development: number; prod
       }
     });
 
+type AutoscalingInput = { enabled: boolean; minReplicas?: number | undefined; maxReplicas: number };
+
+/**
+ * Transform of a slice with `replicas` and {@link autoscaling}: `autoscaling.minReplicas` defaulted
+ * to the slice's `replicas`; with autoscaling on, that default may not exceed `autoscaling.maxReplicas`.
+ */
+export function withMinReplicas<V extends { replicas: number; autoscaling: AutoscalingInput }>(
+  v: V,
+  ctx: z.RefinementCtx,
+): Omit<V, 'autoscaling'> & { autoscaling: V['autoscaling'] & { minReplicas: number } } {
+  const { autoscaling: a, replicas } = v;
+  if (a.enabled && a.minReplicas === undefined && replicas > a.maxReplicas) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['autoscaling', 'maxReplicas'],
+      input: a.maxReplicas,
+      message: `autoscaling.maxReplicas (${a.maxReplicas}) is below replicas (${replicas}), the default autoscaling.minReplicas: raise maxReplicas or set autoscaling.minReplicas`,
+    });
+  }
+  return { ...v, autoscaling: { ...a, minReplicas: a.minReplicas ?? replicas } };
+}
+
 /** Small helper for resource defaults: requests cpu/memory and a memory limit. */
 export const sized = (cpu: string, memory: string, memoryLimit: string, cpuLimit?: string): ResourceDefaults => ({
   requests: { cpu, memory },

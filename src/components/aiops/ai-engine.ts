@@ -1,0 +1,76 @@
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../../lib/context.js';
+import type { Values } from '../../values/schema/index.js';
+import { QUERY_STATS_VIEW } from '../data/postgresql-config.js';
+import type { PostgreSqlConnection } from '../data/postgresql.js';
+import type { RedisConnection } from '../data/redis.js';
+import type { ElasticsearchConnection } from '../logging/connection.js';
+import type { PrometheusConnection } from '../monitoring/prometheus.js';
+import { PlatformService, type PlatformServiceConnection } from './platform-service.js';
+import { elasticsearchEnv, postgresEnv, prometheusEnv, redisEnv } from './service-env.js';
+
+/** Props of {@link AiEngine}. Each connection is optional: undefined when that component is not rendered. */
+export interface AiEngineProps {
+  readonly ctx: PlatformContext;
+  /** The `aiEngine.*` values slice. */
+  readonly values: Values['aiEngine'];
+  /** Metrics to analyse (default none). */
+  readonly prometheus?: PrometheusConnection | undefined;
+  /** Logs to analyse, read as the read-only `logs_reader` (default none). */
+  readonly elasticsearch?: ElasticsearchConnection | undefined;
+  /** Cache of features and results (default none). */
+  readonly redis?: RedisConnection | undefined;
+  /** Store of models, anomalies and the query statistics (default none). */
+  readonly postgresql?: PostgreSqlConnection | undefined;
+}
+
+/**
+ * The AI engine: anomaly detection over metrics and logs, a {@link PlatformService} `ai-engine`
+ * under `/ai` (Deployment + HPA in production, PDB, metrics at `/ai/metrics`). Its environment,
+ * beside the common BASE_PATH=/ai, LOG_LEVEL, PORT=8080, POD_NAME, POD_NAMESPACE and
+ * `aiEngine.extraEnv`; a variable is absent when its component is not rendered:
+ *
+ * | variable | value |
+ * |---|---|
+ * | `PROMETHEUS_URL` | `http://<release>-prometheus.<ns>.svc.<domain>:9090/prometheus` |
+ * | `ELASTICSEARCH_URL` | `http://<release>-elasticsearch.<ns>.svc.<domain>:9200` |
+ * | `ELASTICSEARCH_USERNAME` | `logs_reader` (only with elasticsearch.auth.enabled) |
+ * | `ELASTICSEARCH_PASSWORD` | secretKeyRef Elasticsearch Secret / `logs-reader-password` (only with auth) |
+ * | `ELASTICSEARCH_INDEX_PATTERN` | `aiops-logs-*` |
+ * | `REDIS_HOST` | `<release>-redis.<ns>.svc.<domain>` |
+ * | `REDIS_PORT` | `6379` |
+ * | `REDIS_PASSWORD` | secretKeyRef Redis Secret / `redis-password` (only with redis.auth.enabled) |
+ * | `REDIS_CLUSTER` | `true` in cluster mode (follow MOVED redirects), else `false` |
+ * | `POSTGRES_HOST` | `<release>-postgresql.<ns>.svc.<domain>` |
+ * | `POSTGRES_PORT` | `5432` |
+ * | `POSTGRES_DB` | postgresql.auth.database |
+ * | `POSTGRES_USER` | postgresql.auth.username (the application user) |
+ * | `POSTGRES_PASSWORD` | secretKeyRef PostgreSQL Secret / `password` |
+ * | `POSTGRES_SSLMODE` | `disable` (the in-cluster PostgreSQL serves no TLS) |
+ * | `POSTGRES_QUERY_STATS_VIEW` | `aiops_query_stats`, the view over pg_stat_statements the maintenance creates |
+ */
+export class AiEngine extends Construct {
+  readonly connection: PlatformServiceConnection;
+
+  constructor(scope: Construct, id: string, props: AiEngineProps) {
+    super(scope, id);
+    const { ctx, values } = props;
+    this.connection = new PlatformService(this, 'service', {
+      ctx,
+      values,
+      valuesPath: 'aiEngine',
+      component: 'ai-engine',
+      role: 'anomaly-detection',
+      basePath: '/ai',
+      env: [
+        ...prometheusEnv(props.prometheus),
+        ...elasticsearchEnv(props.elasticsearch),
+        ...redisEnv(props.redis),
+        ...postgresEnv(props.postgresql),
+        ...(props.postgresql ? [{ name: 'POSTGRES_QUERY_STATS_VIEW', value: QUERY_STATS_VIEW }] : []),
+      ],
+      // Loading the models can take a while on a cold node.
+      startupSeconds: 300,
+    }).connection;
+  }
+}

@@ -1,0 +1,113 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checksum, yamlFile } from '../../lib/config-files.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { selectorLabels, type ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName, serviceUrl } from '../../lib/names.js';
+import { createServiceAccount, type Rule } from '../../lib/rbac.js';
+import type { Values } from '../../values/schema/index.js';
+import { PlatformService } from './platform-service.js';
+import { selfHealingRules, type ScaleTarget, type SelfHealingJobs } from './self-healing-rules.js';
+
+/** Props of {@link SelfHealing}. */
+export interface SelfHealingProps {
+  readonly ctx: PlatformContext;
+  /** The `selfHealing.*` values slice (dryRun, limits, image, resources; one replica). */
+  readonly values: Values['selfHealing'];
+  /**
+   * Platform workloads the executor may scale out: only those NOT managed by a
+   * HorizontalPodAutoscaler (with one, scaling out is the HPA's job). Empty: no scale-out rule.
+   */
+  readonly scaleTargets: readonly ScaleTarget[];
+  /** Jobs the executor creates on demand (each default none: its rule is left out); see {@link SelfHealingJobs}. */
+  readonly jobs: SelfHealingJobs;
+}
+
+/** How Alertmanager reaches the executor. */
+export interface SelfHealingConnection {
+  readonly serviceName: string;
+  readonly port: number;
+  /** `http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts` */
+  readonly webhookUrl: string;
+}
+
+const COMPONENT = 'self-healing';
+const ID: ComponentIdentity = { name: COMPONENT, component: 'remediation' };
+const RULES_DIR = '/etc/self-healing';
+const RULES_FILE = 'rules.yaml';
+const WEBHOOK_PATH = '/api/v1/alerts';
+
+/**
+ * The executor's rights in the platform namespace, exactly those of its actions (no cluster-wide
+ * rights): delete pods; patch and scale Deployments and StatefulSets; create Jobs (and find active
+ * ones); record core v1 Events. Only the core group's `events`: the legacy v1 API is served by
+ * every cluster and shows in `kubectl describe`; `events.k8s.io` would be a second route to the
+ * same objects. Events are only created (no patch), so the executor never aggregates them.
+ * Creating Jobs means running pods in the namespace: the restricted Pod Security level of the
+ * namespace still applies to them.
+ */
+export const SELF_HEALING_RBAC: readonly Rule[] = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+];
+
+/**
+ * The self-healing executor: Deployment and Service `<release>-self-healing` on 8080 (a
+ * {@link PlatformService}), receiving Alertmanager webhooks on `POST /api/v1/alerts` and acting on
+ * the alerts' `action` label by the rules file in the ConfigMap of the same name
+ * ({@link selfHealingRules}), under a ServiceAccount with {@link SELF_HEALING_RBAC}. One pod: the
+ * rate limit, windows and cooldowns are kept in memory (the schema refuses more replicas and an
+ * HPA), and a restart starts them afresh. Environment, beside the common BASE_PATH, LOG_LEVEL,
+ * PORT, POD_NAME, POD_NAMESPACE and `selfHealing.extraEnv`:
+ *
+ * | variable | value |
+ * |---|---|
+ * | `RULES_FILE` | `/etc/self-healing/rules.yaml` |
+ * | `DRY_RUN` | `selfHealing.dryRun` (`true` in development): log and record Events, never act |
+ * | `NAMESPACE` | the platform namespace, the only one it acts in |
+ */
+export class SelfHealing extends Construct {
+  readonly connection: SelfHealingConnection;
+
+  constructor(scope: Construct, id: string, props: SelfHealingProps) {
+    super(scope, id);
+    const { ctx, values } = props;
+    const name = objectName(ctx, COMPONENT);
+
+    const rules = selfHealingRules(ctx, values, props, selectorLabels(ctx, ID));
+    const config = { [RULES_FILE]: yamlFile(rules) };
+    new k8s.KubeConfigMap(this, 'rules', { metadata: metadata(ctx, name, ID, { version: values.image.tag }), data: config });
+
+    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules: SELF_HEALING_RBAC });
+
+    const service = new PlatformService(this, 'service', {
+      ctx,
+      values,
+      valuesPath: 'selfHealing',
+      component: ID.name,
+      role: ID.component,
+      basePath: '/',
+      env: [
+        { name: 'RULES_FILE', value: `${RULES_DIR}/${RULES_FILE}` },
+        { name: 'DRY_RUN', value: String(values.dryRun) },
+        { name: 'NAMESPACE', value: ctx.namespace },
+      ],
+      serviceAccountName,
+      // Rate limits and cooldowns live in the executor's memory: never two executors at once.
+      strategy: 'Recreate',
+      volumes: [{ name: 'rules', configMap: { name, defaultMode: 0o444 } }],
+      mounts: [{ name: 'rules', mountPath: RULES_DIR, readOnly: true }],
+      annotations: { 'checksum/config': checksum(config) },
+    }).connection;
+
+    this.connection = {
+      serviceName: service.serviceName,
+      port: service.port,
+      webhookUrl: serviceUrl(ctx, service.serviceName, service.port, WEBHOOK_PATH),
+    };
+  }
+}

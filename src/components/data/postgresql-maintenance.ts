@@ -1,0 +1,103 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../../lib/context.js';
+import { containerImage } from '../../lib/images.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
+import { podTemplate, secretEnv } from '../../lib/pod.js';
+import { resourceRequirements } from '../../lib/resources.js';
+import { restrictedContainerSecurityContext } from '../../lib/security.js';
+import type { Values } from '../../values/schema/index.js';
+import type { PostgreSqlConnection } from './postgresql.js';
+import {
+  MAINTENANCE_SQL_DIR,
+  MAINTENANCE_SQL_FILE,
+  MAINTENANCE_STATEMENT_TIMEOUT_SECONDS,
+  maintenancePsqlCommand,
+  maintenanceSql,
+} from './postgresql-config.js';
+
+/** Props of {@link PostgreSqlMaintenance}. */
+export interface PostgreSqlMaintenanceProps {
+  readonly ctx: PlatformContext;
+  /** The `postgresql.*` values slice (image, scheduling, maintenance.{schedule,resources}). */
+  readonly values: Values['postgresql'];
+  /** The database to maintain: its Service, application database and user, and the Secret with the superuser's password. */
+  readonly connection: PostgreSqlConnection;
+}
+
+/** Distinct from the server's identity, so the PostgreSQL Services never select the maintenance pods. */
+const ID: ComponentIdentity = { name: 'postgresql', component: 'maintenance' };
+/** uid/gid of the `postgres` user in the official image, whose psql the Job runs. */
+const POSTGRES_UID = 999;
+
+/**
+ * Scheduled PostgreSQL maintenance: the CronJob `<release>-postgresql-maintenance` runs psql of the
+ * official image as the `postgres` superuser against the Service, with the script of
+ * {@link maintenanceSql} from the ConfigMap of the same name: the `aiops_query_stats` view over
+ * pg_stat_statements for the application user, then VACUUM (ANALYZE) of the application database.
+ * The self-healing executor creates Jobs from {@link jobSpec} on `optimize-db` alerts.
+ */
+export class PostgreSqlMaintenance extends Construct {
+  /** Name of the CronJob and ConfigMap; `kubectl create job --from=cronjob/<name>` runs it on demand. */
+  readonly cronJobName: string;
+  /** The Job of each run (the self-healing executor embeds it to create Jobs on demand). */
+  readonly jobSpec: k8s.JobSpec;
+
+  constructor(scope: Construct, id: string, props: PostgreSqlMaintenanceProps) {
+    super(scope, id);
+    const { ctx, values, connection } = props;
+    const name = objectName(ctx, 'postgresql', 'maintenance', CRONJOB_NAME_MAX);
+    const version = values.image.tag;
+
+    // The script lives in the ConfigMap, not in the pod template: every run reads the current one.
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(ctx, name, ID, { version }),
+      data: { [MAINTENANCE_SQL_FILE]: maintenanceSql() },
+    });
+
+    const container: k8s.Container = {
+      name: 'maintenance',
+      ...containerImage(ctx, values.image),
+      command: maintenancePsqlCommand(connection.username),
+      env: [
+        { name: 'PGHOST', value: connection.host },
+        { name: 'PGPORT', value: String(connection.port) },
+        { name: 'PGDATABASE', value: connection.database },
+        { name: 'PGUSER', value: 'postgres' },
+        secretEnv('PGPASSWORD', connection.secretName, connection.superuserPasswordKey),
+        { name: 'PGAPPNAME', value: name },
+        { name: 'PGCONNECT_TIMEOUT', value: '10' },
+      ],
+      resources: resourceRequirements(values.maintenance.resources),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [{ name: 'sql', mountPath: MAINTENANCE_SQL_DIR, readOnly: true }],
+    };
+    const template = podTemplate(ctx, {
+      id: ID,
+      version,
+      scheduling: values,
+      runAs: { user: POSTGRES_UID },
+      containers: [container],
+      volumes: [{ name: 'sql', configMap: { name, defaultMode: 0o444 } }],
+      restartPolicy: 'OnFailure',
+      antiAffinity: 'none',
+    });
+    // Up to three attempts, each bounded by the session's statement_timeout.
+    this.jobSpec = { backoffLimit: 2, activeDeadlineSeconds: 3 * MAINTENANCE_STATEMENT_TIMEOUT_SECONDS, template };
+
+    new k8s.KubeCronJob(this, 'cronjob', {
+      metadata: metadata(ctx, name, ID, { version }),
+      spec: {
+        schedule: values.maintenance.schedule,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 2,
+        jobTemplate: { metadata: { labels: template.metadata!.labels! }, spec: this.jobSpec },
+      },
+    });
+    this.cronJobName = name;
+  }
+}

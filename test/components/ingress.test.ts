@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PlatformIngress, type IngressBackendRef, type IngressRoute } from '../../src/components/ingress/platform-ingress.js';
+import { ConfigError } from '../../src/lib/errors.js';
+import { renderConstruct, type ConstructRender } from '../support/construct.js';
+import { SEED_DIR } from '../support/fixtures.js';
+import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { find, ofKind } from '../support/render.js';
+
+const svc = (component: string) => `aiops-platform-${component}`;
+/** The routes the chart passes with every component enabled. */
+const ROUTES: IngressRoute[] = [
+  { path: '/grafana', serviceName: svc('grafana'), servicePort: 3000, component: 'grafana' },
+  { path: '/prometheus', serviceName: svc('prometheus'), servicePort: 9090, component: 'prometheus' },
+  { path: '/alertmanager', serviceName: svc('alertmanager'), servicePort: 9093, component: 'alertmanager' },
+  { path: '/kibana', serviceName: svc('kibana'), servicePort: 5601, component: 'kibana' },
+  { path: '/ai', serviceName: svc('ai-engine'), servicePort: 8080, component: 'ai-engine' },
+  { path: '/api', serviceName: svc('api-gateway'), servicePort: 8080, component: 'api-gateway' },
+];
+const GATEWAY: IngressBackendRef = { serviceName: svc('api-gateway'), servicePort: 8080 };
+
+/** Renders the Ingress; `gateway` null means no API gateway (no default backend). */
+const render = (valuesYaml = '', routes: readonly IngressRoute[] = ROUTES, gateway: IngressBackendRef | null = GATEWAY): ConstructRender =>
+  renderConstruct(valuesYaml, (chart, ctx, values) =>
+    new PlatformIngress(chart, 'ingress', { ctx, values: values.ingress, className: values.ingress.className, routes, defaultBackend: gateway ?? undefined }),
+  );
+
+const ingress = (r: ConstructRender) => find(r.objects, 'Ingress', 'aiops-platform');
+/** `host path pathType → service:port` of every rule, in order. */
+const table = (r: ConstructRender) =>
+  ingress(r).spec.rules.flatMap((rule: any) =>
+    rule.http.paths.map((p: any) => `${rule.host} ${p.path} ${p.pathType} → ${p.backend.service.name}:${p.backend.service.port.number}`),
+  );
+const routesFor = (host: string) => [
+  `${host} /grafana Prefix → aiops-platform-grafana:3000`,
+  `${host} /prometheus Prefix → aiops-platform-prometheus:9090`,
+  `${host} /alertmanager Prefix → aiops-platform-alertmanager:9093`,
+  `${host} /kibana Prefix → aiops-platform-kibana:5601`,
+  `${host} /ai Prefix → aiops-platform-ai-engine:8080`,
+  `${host} /api Prefix → aiops-platform-api-gateway:8080`,
+  `${host} / Prefix → aiops-platform-api-gateway:8080`,
+];
+
+describe('PlatformIngress', () => {
+  const defaults = render();
+
+  it('routes every component prefix, then / to the API gateway, on aiops.local by default', () => {
+    assertValidK8sObjects(defaults.objects);
+    expect(defaults.objects).toHaveLength(1);
+    const ing = ingress(defaults);
+    expect(ing.metadata.namespace).toBe('aiops-platform');
+    expect(ing.metadata.annotations).toBeUndefined();
+    expect(ing.spec.ingressClassName).toBe('traefik');
+    expect(ing.spec.tls).toBeUndefined();
+    expect(table(defaults)).toEqual(routesFor('aiops.local'));
+  });
+
+  it('renders the seed my-values block: aiops.example.com with the aiops-tls certificate', () => {
+    const r = render(readFileSync(join(SEED_DIR, 'my-values.yaml'), 'utf8'));
+    assertValidK8sObjects(r.objects);
+    expect(ingress(r).spec.tls).toEqual([{ secretName: 'aiops-tls', hosts: ['aiops.example.com'] }]);
+    expect(table(r)).toEqual(routesFor('aiops.example.com'));
+    // No entry-point annotation: the routers sit on web and websecure, and web redirects to HTTPS.
+    expect(ingress(r).metadata.annotations).toBeUndefined();
+  });
+
+  it('gives every host every route and its own paths', () => {
+    const r = render(
+      'ingress:\n  hosts:\n    - host: a.example.com\n    - host: b.example.com\n      paths: [{path: /app, pathType: Exact}, {path: /}]\n' +
+        '  tls: [{secretName: wildcard}]\n  annotations: {traefik.ingress.kubernetes.io/router.middlewares: ops-auth@kubernetescrd}\n  className: aiops-traefik\n',
+    );
+    assertValidK8sObjects(r.objects);
+    expect(table(r)).toEqual([
+      ...routesFor('a.example.com'),
+      ...routesFor('b.example.com').slice(0, 6),
+      'b.example.com /app Exact → aiops-platform-api-gateway:8080',
+      'b.example.com / Prefix → aiops-platform-api-gateway:8080',
+    ]);
+    expect(ingress(r).spec.tls).toEqual([{ secretName: 'wildcard' }]);
+    expect(ingress(r).spec.ingressClassName).toBe('aiops-traefik');
+    expect(ingress(r).metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'ops-auth@kubernetescrd' });
+  });
+
+  it('routes only the enabled components, and leaves the host paths out without a gateway', () => {
+    const r = render('', ROUTES.slice(0, 2), null);
+    expect(table(r)).toEqual(routesFor('aiops.local').slice(0, 2));
+  });
+
+  it('renders whatever ingress.enabled says: the chart decides whether to create it', () => {
+    expect(table(render('ingress: {enabled: false}'))).toEqual(routesFor('aiops.local'));
+  });
+
+  it('leaves out a host without paths, and renders nothing (saying so) when nothing is routed', () => {
+    const hosts = 'ingress: {hosts: [{host: a.example.com, paths: []}, {host: b.example.com}]}';
+    expect(table(render(hosts, []))).toEqual(['b.example.com / Prefix → aiops-platform-api-gateway:8080']);
+    const r = render('', [], null);
+    expect(ofKind(r.objects, 'Ingress')).toEqual([]);
+    expect(r.warnings).toEqual(['ingress.enabled but no component is served through it (no route and no API gateway): no Ingress is rendered']);
+  });
+
+  it('rejects two routes with the same path', () => {
+    const routes = [...ROUTES, { path: '/grafana', serviceName: 'x', servicePort: 80, component: 'other' }];
+    expect(() => render('', routes)).toThrow(ConfigError);
+    expect(() => render('', routes)).toThrow('Ingress path "/grafana" is routed to both grafana and other');
+  });
+
+  it('rejects a host path that a component already serves, naming the values key', () => {
+    const values = 'ingress:\n  hosts:\n    - host: a.example.com\n      paths: [{path: /}, {path: /kibana}]\n';
+    expect(() => render(values)).toThrow('ingress.hosts[0].paths[1].path: "/kibana" on a.example.com is already routed to kibana');
+    expect(() => render('ingress: {hosts: [{host: a.example.com, paths: [{path: /x}, {path: /x}]}]}')).toThrow(
+      'ingress.hosts[0].paths[1].path: "/x" on a.example.com is already routed to ingress.hosts[0].paths (the API gateway)',
+    );
+  });
+});

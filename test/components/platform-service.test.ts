@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { PlatformService, underBasePath, type PlatformServiceConnection, type PlatformServiceProps } from '../../src/components/aiops/platform-service.js';
+import { ConfigError } from '../../src/lib/errors.js';
+import { renderConstruct, type ConstructRender } from '../support/construct.js';
+import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { find, ofKind } from '../support/render.js';
+
+const NAME = 'aiops-platform-demo';
+const PRODUCTION = 'global: {development: false}\n';
+type Extra = Partial<Omit<PlatformServiceProps, 'ctx' | 'values'>>;
+
+/** Renders a PlatformService `demo` with the `aiEngine` slice as its values; every render is schema-checked. */
+const render = (valuesYaml = '', extra: Extra = {}): ConstructRender & { connection: PlatformServiceConnection } => {
+  let connection: PlatformServiceConnection | undefined;
+  const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
+    connection = new PlatformService(chart, 'demo', {
+      ctx,
+      values: values.aiEngine,
+      valuesPath: 'aiEngine',
+      component: 'demo',
+      role: 'demo-role',
+      basePath: '/demo',
+      env: [{ name: 'OWN', value: 'x' }],
+      ...extra,
+    }).connection;
+  });
+  assertValidK8sObjects(r.objects);
+  return { ...r, connection: connection! };
+};
+const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
+const pod = (r: ConstructRender) => deployment(r).spec.template.spec;
+const container = (r: ConstructRender) => pod(r).containers[0];
+
+describe('PlatformService', () => {
+  const defaults = render();
+  const production = render(PRODUCTION);
+
+  it('renders Deployment and Service <release>-<component> on 8080 named http, and exposes the URL with its base path', () => {
+    expect(defaults.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Deployment/${NAME}`, `Service/${NAME}`]);
+    expect(find(defaults.objects, 'Service', NAME).spec.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP', targetPort: 'http' }]);
+    expect(container(defaults).ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(deployment(defaults).metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'demo', 'app.kubernetes.io/component': 'demo-role' });
+    expect(defaults.connection).toEqual({
+      serviceName: NAME,
+      port: 8080,
+      basePath: '/demo',
+      url: `http://${NAME}.aiops-platform.svc.cluster.local:8080/demo`,
+    });
+    expect(render('', { basePath: '/' }).connection.url).toBe(`http://${NAME}.aiops-platform.svc.cluster.local:8080`);
+  });
+
+  it('probes and scrapes under the base path, without a double slash at /', () => {
+    const paths = (r: ConstructRender) => {
+      const c = container(r);
+      return [c.readinessProbe, c.livenessProbe, c.startupProbe].map((p: any) => `${p.httpGet.port} ${p.httpGet.path}`);
+    };
+    expect(paths(defaults)).toEqual(['http /demo/healthz/ready', 'http /demo/healthz/live', 'http /demo/healthz/live']);
+    expect(paths(render('', { basePath: '/' }))).toEqual(['http /healthz/ready', 'http /healthz/live', 'http /healthz/live']);
+    expect(deployment(defaults).spec.template.metadata.annotations).toEqual({
+      'prometheus.io/path': '/demo/metrics',
+      'prometheus.io/port': '8080',
+      'prometheus.io/scrape': 'true',
+    });
+    expect(render('', { basePath: '/' }).objects.find((o) => o.kind === 'Deployment').spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+    expect(underBasePath('/', '/metrics')).toBe('/metrics');
+    expect(underBasePath('/ai', '/metrics')).toBe('/ai/metrics');
+  });
+
+  it('allows a first start of 120 seconds by default, or startupSeconds', () => {
+    const window = (r: ConstructRender) => container(r).startupProbe.periodSeconds * container(r).startupProbe.failureThreshold;
+    expect(window(defaults)).toBe(120);
+    expect(window(render('', { startupSeconds: 300 }))).toBe(300);
+  });
+
+  it('refuses a base path with a trailing or double slash, or without a leading one', () => {
+    for (const basePath of ['/ai/', 'ai', '//ai', '/a//b', '']) expect(() => render('', { basePath })).toThrow(/basePath/);
+    expect(() => render('', { basePath: '/a/b' })).not.toThrow();
+  });
+
+  it('runs as uid 10001, restricted, read-only root, with an emptyDir on /tmp and no service account token', () => {
+    expect(pod(defaults).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container(defaults).securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container(defaults).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod(defaults).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }]);
+    expect(pod(defaults).automountServiceAccountToken).toBe(false);
+  });
+
+  it('adds config volumes, mounts, pod annotations and a service account when given', () => {
+    const r = render('', {
+      volumes: [{ name: 'config', configMap: { name: 'cfg' } }],
+      mounts: [{ name: 'config', mountPath: '/etc/demo', readOnly: true }],
+      annotations: { 'checksum/config': 'abc' },
+      serviceAccountName: 'demo-sa',
+    });
+    expect(pod(r).volumes.map((v: any) => v.name)).toEqual(['tmp', 'config']);
+    expect(container(r).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'config', mountPath: '/etc/demo', readOnly: true }]);
+    expect(deployment(r).spec.template.metadata.annotations['checksum/config']).toBe('abc');
+    expect(pod(r)).toMatchObject({ serviceAccountName: 'demo-sa', automountServiceAccountToken: true });
+  });
+
+  it('sets the common variables, then its own, then extraEnv sorted by name', () => {
+    const r = render('aiEngine: {extraEnv: {ZED: z, ALPHA: a}}');
+    expect(container(r).env).toEqual([
+      { name: 'BASE_PATH', value: '/demo' },
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'PORT', value: '8080' },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'OWN', value: 'x' },
+      { name: 'ALPHA', value: 'a' },
+      { name: 'ZED', value: 'z' },
+    ]);
+    expect(container(production).env[1]).toEqual({ name: 'LOG_LEVEL', value: 'info' });
+  });
+
+  it('rejects an extraEnv key the chart manages, naming both', () => {
+    for (const key of ['OWN', 'PORT', 'POD_NAME']) {
+      const attempt = () => render(`aiEngine: {extraEnv: {${key}: x}}`);
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(`aiEngine.extraEnv.${key} collides with the chart-managed variable ${key} of demo`);
+    }
+  });
+
+  it('refuses its own env setting a common variable again', () => {
+    expect(() => render('', { env: [{ name: 'LOG_LEVEL', value: 'x' }] })).toThrow(/sets the environment variable LOG_LEVEL twice/);
+  });
+
+  it('takes resources from values', () => {
+    expect(container(render('aiEngine: {resources: {requests: {cpu: 300m, memory: 700Mi}, limits: {cpu: 1, memory: 900Mi}}}')).resources).toEqual({
+      requests: { cpu: '300m', memory: '700Mi' },
+      limits: { cpu: '1', memory: '900Mi' },
+    });
+  });
+
+  it('keeps a fixed replica count without HPA, PDB or anti-affinity in development', () => {
+    expect(deployment(defaults).spec.replicas).toBe(1);
+    expect(ofKind(defaults.objects, 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(ofKind(defaults.objects, 'PodDisruptionBudget')).toEqual([]);
+    expect(pod(defaults).affinity).toBeUndefined();
+  });
+
+  it('lets an HPA own the replicas in production (no replicas field), with a PDB and preferred anti-affinity', () => {
+    expect(production.objects.map((o) => o.kind)).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    expect('replicas' in deployment(production).spec).toBe(false);
+    expect(find(production.objects, 'HorizontalPodAutoscaler', NAME).spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
+    });
+    const selector = deployment(production).spec.selector.matchLabels;
+    expect(find(production.objects, 'PodDisruptionBudget', NAME).spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: selector } });
+    expect(pod(production).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+    ]);
+  });
+
+  it('takes HPA bounds and targets from values, minReplicas defaulting to replicas', () => {
+    const hpa = (yaml: string) => find(render(yaml).objects, 'HorizontalPodAutoscaler', NAME).spec;
+    expect(hpa('aiEngine: {autoscaling: {enabled: true, maxReplicas: 5, targetCPUUtilizationPercentage: 60, targetMemoryUtilizationPercentage: 90}}')).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 5,
+      metrics: [{ resource: { target: { averageUtilization: 60 } } }, { resource: { target: { averageUtilization: 90 } } }],
+    });
+    expect(hpa(`${PRODUCTION}aiEngine: {replicas: 4}`).minReplicas).toBe(4);
+    expect(hpa(`${PRODUCTION}aiEngine: {replicas: 4, autoscaling: {minReplicas: 3}}`).minReplicas).toBe(3);
+    expect(() => render(`${PRODUCTION}aiEngine: {replicas: 12}`)).toThrow(/autoscaling\.maxReplicas \(10\) is below replicas \(12\)/);
+    const off = render(`${PRODUCTION}aiEngine: {replicas: 3, autoscaling: {enabled: false}}`);
+    expect(deployment(off).spec.replicas).toBe(3);
+    expect(ofKind(off.objects, 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+});

@@ -1,0 +1,250 @@
+import { k8s } from 'cdk8s-plus-27';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SelfHealing, type SelfHealingConnection, type SelfHealingProps } from '../../src/components/aiops/self-healing.js';
+import { RULE_LABEL, type JobTemplate, type SelfHealingRulesFile } from '../../src/components/aiops/self-healing-rules.js';
+import { PostgreSql } from '../../src/components/data/postgresql.js';
+import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
+import { SELF_HEALING_ACTIONS } from '../../src/components/monitoring/alertmanager-config.js';
+import { objectName, serviceUrl } from '../../src/lib/names.js';
+import { renderConstruct, type ConstructRender } from '../support/construct.js';
+import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { find, ofKind } from '../support/render.js';
+
+const NAME = 'aiops-platform-self-healing';
+const PRODUCTION = 'global: {development: false}\npostgresql: {auth: {existingSecret: pg}}\n';
+type Targets = Pick<SelfHealingProps, 'scaleTargets'> & { cleanDisk?: boolean; optimizeDatabase?: boolean };
+const ALL: Targets = {
+  scaleTargets: [
+    { kind: 'Deployment', name: 'aiops-platform-ai-engine' },
+    { kind: 'StatefulSet', name: 'aiops-platform-logstash' },
+  ],
+  cleanDisk: true,
+  optimizeDatabase: true,
+};
+
+/** A typed clean-disk Job as a component builds it (cdk8s quantities), labelled like the Elasticsearch setup pods. */
+const cleanDiskJob: JobTemplate = {
+  namePrefix: 'aiops-platform-elasticsearch-setup',
+  spec: {
+    backoffLimit: 3,
+    template: {
+      metadata: { labels: { 'app.kubernetes.io/name': 'elasticsearch', 'app.kubernetes.io/instance': 'aiops-platform', 'app.kubernetes.io/component': 'setup' } },
+      spec: {
+        restartPolicy: 'OnFailure',
+        containers: [{ name: 'setup', image: 'docker.elastic.co/elasticsearch/elasticsearch:8.19.3', resources: { requests: { cpu: k8s.Quantity.fromString('10m') } } }],
+      },
+    },
+  },
+};
+
+/** Renders the executor alone (with PostgreSQL and its maintenance for the optimize-db Job); every object is schema-checked. */
+function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { connection: SelfHealingConnection; rules: SelfHealingRulesFile } {
+  let connection: SelfHealingConnection | undefined;
+  const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
+    const pg = new PostgreSql(chart, 'postgresql', { ctx, values: values.postgresql });
+    const maintenance = new PostgreSqlMaintenance(chart, 'maintenance', { ctx, values: values.postgresql, connection: pg.connection });
+    connection = new SelfHealing(chart, 'self-healing', {
+      ctx,
+      values: values.selfHealing,
+      scaleTargets: targets.scaleTargets,
+      jobs: {
+        cleanDisk: targets.cleanDisk ? cleanDiskJob : undefined,
+        optimizeDatabase: targets.optimizeDatabase ? { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } : undefined,
+      },
+    }).connection;
+  });
+  const rules = parse(find(r.objects, 'ConfigMap', NAME).data['rules.yaml']) as SelfHealingRulesFile;
+  // The embedded Jobs are complete manifests: validate them like the rendered objects.
+  const jobs = rules.rules.flatMap((rule) => (rule.action.type === 'create-job' ? [rule.action.job as unknown as Record<string, unknown>] : []));
+  assertValidK8sObjects([...r.objects, ...jobs]);
+  return { ...r, connection: connection!, rules };
+}
+const own = (r: ConstructRender) => r.objects.filter((o) => o.metadata.name === NAME);
+const container = (r: ConstructRender) => find(r.objects, 'Deployment', NAME).spec.template.spec.containers[0];
+const env = (r: ConstructRender) => Object.fromEntries(container(r).env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+const rule = (rules: SelfHealingRulesFile, name: string): any => rules.rules.find((x) => x.name === name);
+
+describe('SelfHealing', () => {
+  const defaults = render();
+  const production = render(PRODUCTION);
+
+  it('renders the ConfigMap, ServiceAccount, Role and binding, Deployment and Service <release>-self-healing, and no cluster-wide rights', () => {
+    expect(own(defaults).map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service']);
+    expect(ofKind(production.objects, 'ClusterRole')).toEqual([]);
+    expect(ofKind(production.objects, 'ClusterRoleBinding')).toEqual([]);
+    expect(find(defaults.objects, 'Service', NAME).spec.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP', targetPort: 'http' }]);
+    const pod = find(defaults.objects, 'Deployment', NAME).spec.template.spec;
+    expect(pod.serviceAccountName).toBe(NAME);
+    expect(pod.automountServiceAccountToken).toBe(true);
+  });
+
+  it('grants exactly its actions in the platform namespace: delete pods, scale workloads, create Jobs, record core Events', () => {
+    const role = find(defaults.objects, 'Role', NAME);
+    expect(role.metadata.namespace).toBe('aiops-platform');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+    const binding = find(defaults.objects, 'RoleBinding', NAME);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: NAME });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: NAME, namespace: 'aiops-platform' }]);
+  });
+
+  it('is in dry-run in development and acts in production; selfHealing.dryRun overrides both', () => {
+    expect([defaults.rules.dryRun, env(defaults).DRY_RUN]).toEqual([true, 'true']);
+    expect([production.rules.dryRun, env(production).DRY_RUN]).toEqual([false, 'false']);
+    const devActing = render('selfHealing: {dryRun: false}');
+    expect([devActing.rules.dryRun, env(devActing).DRY_RUN]).toEqual([false, 'false']);
+    const prodDry = render(`${PRODUCTION}selfHealing: {dryRun: true}`);
+    expect([prodDry.rules.dryRun, env(prodDry).DRY_RUN]).toEqual([true, 'true']);
+  });
+
+  it('points RULES_FILE at the mounted rules file and passes the namespace; LOG_LEVEL follows global.logLevel', () => {
+    const e = env(defaults);
+    expect(e).toMatchObject({ RULES_FILE: '/etc/self-healing/rules.yaml', NAMESPACE: 'aiops-platform', LOG_LEVEL: 'debug', PORT: '8080' });
+    expect(e.ALERTMANAGER_URL).toBeUndefined();
+    expect(container(defaults).volumeMounts).toContainEqual({ name: 'rules', mountPath: '/etc/self-healing', readOnly: true });
+    const pod = find(defaults.objects, 'Deployment', NAME).spec.template;
+    expect(pod.spec.volumes).toContainEqual({ name: 'rules', configMap: { name: NAME, defaultMode: 0o444 } });
+    expect(pod.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    expect(pod.metadata.annotations['checksum/config']).not.toBe(find(render('selfHealing: {limits: {cooldown: 10m}}').objects, 'Deployment', NAME).spec.template.metadata.annotations['checksum/config']);
+    expect(env(render('global: {logLevel: warn}')).LOG_LEVEL).toBe('warn');
+  });
+
+  it('exposes the webhook URL Alertmanager posts to, the one the chart configures', () => {
+    expect(defaults.connection).toEqual({
+      serviceName: NAME,
+      port: 8080,
+      webhookUrl: 'http://aiops-platform-self-healing.aiops-platform.svc.cluster.local:8080/api/v1/alerts',
+    });
+    expect(defaults.connection.webhookUrl).toBe(serviceUrl(defaults.ctx, objectName(defaults.ctx, 'self-healing'), 8080, '/api/v1/alerts'));
+  });
+
+  it('runs one pod without an HPA, also in production', () => {
+    expect(find(production.objects, 'Deployment', NAME).spec.replicas).toBe(1);
+    expect(ofKind(production.objects, 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+
+  it('writes the global bounds and one rule per action the alerts route to the executor', () => {
+    expect(defaults.rules).toMatchObject({ version: 1, namespace: 'aiops-platform', rateLimit: { actionsPerMinute: 10 } });
+    expect(defaults.rules.rules.map((x) => [x.name, x.match])).toEqual([
+      ['restart-abnormal-pods', { status: 'firing', labels: { action: 'restart-pod' } }],
+      ['scale-out-high-load', { status: 'firing', labels: { action: 'scale-out' } }],
+      ['clean-disk-space', { status: 'firing', labels: { action: 'clean-disk' } }],
+      ['optimize-database-queries', { status: 'firing', labels: { action: 'optimize-db' } }],
+    ]);
+    expect(defaults.rules.rules.map((x) => x.match.labels.action).sort()).toEqual([...SELF_HEALING_ACTIONS].sort());
+  });
+
+  it('deletes only crash-looping pods of the platform namespace, never its own, at most 3 per hour with a 5m cooldown', () => {
+    const restart = rule(defaults.rules, 'restart-abnormal-pods');
+    expect(restart.cooldown).toBe('5m');
+    expect(restart.action).toEqual({
+      type: 'delete-pod',
+      podLabel: 'pod',
+      namespaceLabel: 'namespace',
+      namespaces: ['aiops-platform'],
+      excludePods: { matchLabels: find(defaults.objects, 'Deployment', NAME).spec.selector.matchLabels },
+      maxActions: 3,
+      window: '1h',
+    });
+  });
+
+  it('scales the named workloads without an HPA by one within [1, 10], matched by the app or Traefik service label', () => {
+    const scale = rule(defaults.rules, 'scale-out-high-load');
+    expect(scale.cooldown).toBe('5m');
+    expect(scale.description).toContain("with an HPA, scaling out is the HPA's job");
+    expect(scale.action).toMatchObject({ type: 'scale', step: 1, minReplicas: 1, maxReplicas: 10 });
+    expect(scale.action.targets).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'aiops-platform-ai-engine',
+        alertLabels: { app: 'ai-engine', serviceRegex: 'aiops-platform-aiops-platform-ai-engine-[a-z0-9]+@kubernetes' },
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'aiops-platform-logstash',
+        alertLabels: { app: 'logstash', serviceRegex: 'aiops-platform-aiops-platform-logstash-[a-z0-9]+@kubernetes' },
+      },
+    ]);
+    const anchored = new RegExp(`^${scale.action.targets[0].alertLabels.serviceRegex}$`);
+    expect(anchored.test('aiops-platform-aiops-platform-ai-engine-http@kubernetes')).toBe(true);
+    expect(anchored.test('aiops-platform-aiops-platform-ai-engine-8080@kubernetes')).toBe(true);
+    expect(new RegExp(`^${scale.action.targets[1].alertLabels.serviceRegex}$`).test('aiops-platform-aiops-platform-ai-engine-http@kubernetes')).toBe(false);
+  });
+
+  it('takes every bound from selfHealing.limits', () => {
+    const r = render('selfHealing:\n  limits: {maxPodRestartsPerWindow: 5, window: 30m, minReplicas: 2, maxReplicas: 4, cooldown: 10m, actionsPerMinute: 2, jobCooldown: 6h}\n');
+    expect(r.rules.rateLimit).toEqual({ actionsPerMinute: 2 });
+    expect(rule(r.rules, 'restart-abnormal-pods')).toMatchObject({ cooldown: '10m', action: { maxActions: 5, window: '30m' } });
+    expect(rule(r.rules, 'scale-out-high-load')).toMatchObject({ cooldown: '10m', action: { minReplicas: 2, maxReplicas: 4 } });
+    expect(rule(r.rules, 'clean-disk-space').cooldown).toBe('6h');
+    expect(rule(r.rules, 'optimize-database-queries').cooldown).toBe('6h');
+  });
+
+  it('embeds the optimize-db Job as the maintenance CronJob runs it, with generateName, the rule label and a TTL', () => {
+    const optimize = rule(defaults.rules, 'optimize-database-queries');
+    expect(optimize.cooldown).toBe('1h');
+    const cron = find(defaults.objects, 'CronJob', 'aiops-platform-postgresql-maintenance');
+    const { job } = optimize.action;
+    expect(job.metadata).toMatchObject({ generateName: 'aiops-platform-postgresql-maintenance-', namespace: 'aiops-platform' });
+    expect(job.metadata.labels).toEqual({ ...cron.spec.jobTemplate.metadata.labels, [RULE_LABEL]: 'optimize-database-queries' });
+    expect(job.spec).toEqual({ ...cron.spec.jobTemplate.spec, ttlSecondsAfterFinished: 86400 });
+    // Skipped while the CronJob's run (or an earlier one) is active: its Jobs carry these labels.
+    expect(optimize.action.skipWhileActive.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'postgresql',
+      'app.kubernetes.io/instance': 'aiops-platform',
+      'app.kubernetes.io/component': 'maintenance',
+    });
+    expect(cron.spec.jobTemplate.metadata.labels).toMatchObject(optimize.action.skipWhileActive.matchLabels);
+  });
+
+  it('embeds the clean-disk Job in its API form (quantities as strings)', () => {
+    const clean = rule(defaults.rules, 'clean-disk-space');
+    expect(clean.description).toContain('ILM deletes the log indices older than the retention');
+    expect(clean.action.job.metadata.generateName).toBe('aiops-platform-elasticsearch-setup-');
+    expect(clean.action.job.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '10m' } });
+    expect(clean.action.job.spec).toMatchObject({ backoffLimit: 3, ttlSecondsAfterFinished: 86400 });
+  });
+
+  it('leaves out the rules whose targets are not rendered', () => {
+    const none = render('', { scaleTargets: [] });
+    expect(none.rules.rules.map((x) => x.name)).toEqual(['restart-abnormal-pods']);
+    const dbOnly = render('', { scaleTargets: [], optimizeDatabase: true });
+    expect(dbOnly.rules.rules.map((x) => x.name)).toEqual(['restart-abnormal-pods', 'optimize-database-queries']);
+  });
+
+  it('holds no secret in the rules file', () => {
+    const r = render('postgresql: {auth: {password: app-s3cret, postgresPassword: root-s3cret}}');
+    const text: string = find(r.objects, 'ConfigMap', NAME).data['rules.yaml'];
+    expect(text).not.toMatch(/s3cret/);
+    expect(text).toContain('secretKeyRef');
+  });
+
+  it('refuses a scale target not named <release>-<app> and a Job prefix too long for generated names', () => {
+    expect(() => render('', { scaleTargets: [{ kind: 'Deployment', name: 'other-app' }] })).toThrow(/not named aiops-platform-<app>/);
+    expect(() =>
+      renderConstruct('', (chart, ctx, values) => {
+        new SelfHealing(chart, 'sh', { ctx, values: values.selfHealing, scaleTargets: [], jobs: { cleanDisk: { ...cleanDiskJob, namePrefix: 'x'.repeat(58) } } });
+      }),
+    ).toThrow(/would exceed 63 characters/);
+  });
+});
+
+describe('selfHealing values', () => {
+  const fails = (text: string) => () => renderConstruct(text, () => undefined);
+
+  it('rejects limits.minReplicas above limits.maxReplicas', () => {
+    expect(fails('selfHealing: {limits: {minReplicas: 5, maxReplicas: 2}}')).toThrow(/selfHealing\.limits\.minReplicas: minReplicas \(5\) is above maxReplicas \(2\)/);
+    expect(fails('selfHealing: {limits: {minReplicas: 3, maxReplicas: 3}}')).not.toThrow();
+  });
+
+  it('rejects more than one executor pod and an HPA: the bounds are kept per process', () => {
+    expect(fails('selfHealing: {replicas: 2}')).toThrow(/selfHealing\.replicas: expected 1 replica, found 2/);
+    expect(fails('global: {development: false}\nselfHealing: {autoscaling: {enabled: true}}')).toThrow(/selfHealing\.autoscaling\.enabled: expected false/);
+  });
+});
