@@ -65,7 +65,7 @@ function nodeRules({ t, ns, rule }: RuleContext): AlertingRule[] {
       {
         summary: 'High CPU usage on node {{ $labels.node }}',
         description: `CPU usage of node {{ $labels.node }} ({{ $labels.instance }}) is {{ $value | humanize }}%, above ${t.cpuPercent}%.`,
-        runbook: 'The self-healing executor scales out the busiest platform workloads within their HorizontalPodAutoscaler bounds (with a cooldown). If it persists, add nodes or move workloads: kubectl top pods -A --sort-by=cpu.',
+        runbook: 'Node-wide: the HorizontalPodAutoscalers scale the platform services on their own CPU; the executor acts only on alerts that name a workload. If it persists, add nodes or move workloads: kubectl top pods -A --sort-by=cpu.',
       },
     ),
     rule(
@@ -111,7 +111,7 @@ function httpRules({ t, ns, values, rule }: RuleContext): AlertingRule[] {
       {
         summary: 'Slow responses from service {{ $labels.service }}',
         description: `95th percentile response time of service {{ $labels.service }} is {{ $value | humanizeDuration }}, above ${t.responseTimeSeconds}s.`,
-        runbook: "The self-healing executor scales out the service within its HorizontalPodAutoscaler bounds (with a cooldown). Check the service's CPU and the database and cache dashboards.",
+        runbook: "The self-healing executor scales out the service by one replica within selfHealing.limits (with a cooldown) unless a HorizontalPodAutoscaler already scales it. Check the service's CPU and the database and cache dashboards.",
       },
     ),
     rule(
