@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from '../../src/components/logging/connection.js';
 import { ElasticsearchSetup } from '../../src/components/logging/elasticsearch-setup.js';
+import { sampleElasticsearch } from '../support/connections.js';
 import { renderConstruct } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
@@ -17,18 +17,7 @@ const URL = 'http://aiops-platform-elasticsearch.aiops-platform.svc.cluster.loca
 const SECRET = 'aiops-platform-elasticsearch';
 
 /** A connection as the Elasticsearch construct provides it, built by hand. */
-function connection(authEnabled: boolean): ElasticsearchConnection {
-  return {
-    serviceName: 'aiops-platform-elasticsearch',
-    host: 'aiops-platform-elasticsearch.aiops-platform.svc.cluster.local',
-    port: 9200,
-    url: URL,
-    authEnabled,
-    secretName: authEnabled ? SECRET : undefined,
-    ...ELASTICSEARCH_CREDENTIALS,
-    indexPrefix: LOG_INDEX_PREFIX,
-  };
-}
+const connection = (authEnabled: boolean) => sampleElasticsearch({ authEnabled, secretName: SECRET });
 
 /** Renders the setup alone from a values file; `auth` is the connection's security switch. */
 function render(valuesYaml = '', auth = true) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from '../../src/components/logging/connection.js';
 import { KIBANA_ENCRYPTION_KEYS, kibanaNodeOptions } from '../../src/components/logging/kibana-config.js';
 import { Kibana } from '../../src/components/logging/kibana.js';
 import { developmentCredential } from '../../src/components/shared/credential-secret.js';
@@ -9,21 +8,11 @@ import { loadValues } from '../../src/values/load.js';
 import { renderConstruct } from '../support/construct.js';
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { ES_HOST, sampleElasticsearch } from '../support/connections.js';
 import { find, ofKind } from '../support/render.js';
 
-const ES_HOST = 'aiops-platform-elasticsearch.aiops-platform.svc.cluster.local';
-/** A connection as the Elasticsearch construct would hand it over, built by hand. */
-const ES: ElasticsearchConnection = {
-  serviceName: 'aiops-platform-elasticsearch',
-  host: ES_HOST,
-  port: 9200,
-  url: `http://${ES_HOST}:9200`,
-  authEnabled: true,
-  secretName: 'es-credentials',
-  ...ELASTICSEARCH_CREDENTIALS,
-  indexPrefix: LOG_INDEX_PREFIX,
-};
-const ES_NO_AUTH: ElasticsearchConnection = { ...ES, authEnabled: false, secretName: undefined };
+const ES = sampleElasticsearch();
+const ES_NO_AUTH = sampleElasticsearch({ authEnabled: false });
 const TLS_INGRESS = 'ingress: {hosts: [{host: aiops.example.com}], tls: [{secretName: aiops-tls, hosts: [aiops.example.com]}]}';
 const NAME = 'aiops-platform-kibana';
 

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from '../../src/components/logging/connection.js';
 import { logstashString, renderLogstashPipeline, type LogstashPipeline, type LogstashValue } from '../../src/components/logging/logstash-config.js';
 import { Logstash, type LogstashConnection } from '../../src/components/logging/logstash.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { ES_HOST, sampleElasticsearch } from '../support/connections.js';
 import { find, ofKind } from '../support/render.js';
 
-const ES_HOST = 'aiops-platform-elasticsearch.aiops-platform.svc.cluster.local';
-/** A connection as the Elasticsearch construct would hand it over, built by hand. */
-const ES: ElasticsearchConnection = {
-  serviceName: 'aiops-platform-elasticsearch',
-  host: ES_HOST,
-  port: 9200,
-  url: `http://${ES_HOST}:9200`,
-  authEnabled: true,
-  secretName: 'es-credentials',
-  ...ELASTICSEARCH_CREDENTIALS,
-  indexPrefix: LOG_INDEX_PREFIX,
-};
-const ES_NO_AUTH: ElasticsearchConnection = { ...ES, authEnabled: false, secretName: undefined };
+const ES = sampleElasticsearch();
+const ES_NO_AUTH = sampleElasticsearch({ authEnabled: false });
 const NAME = 'aiops-platform-logstash';
 const PRODUCTION = 'global: {development: false}\n';
 
