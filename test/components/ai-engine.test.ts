@@ -13,10 +13,10 @@ import type { Values } from '../../src/values/schema/index.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { SEED_DIR } from '../support/fixtures.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { platformService, secretRef, SVC } from '../support/platform-service.js';
 import { find, ofKind } from '../support/render.js';
 
-const NAME = 'aiops-platform-ai-engine';
-const SVC = (name: string) => `aiops-platform-${name}.aiops-platform.svc.cluster.local`;
+const { name: NAME, own, deployment, container, ownEnv } = platformService('ai-engine');
 type Store = 'prometheus' | 'elasticsearch' | 'redis' | 'postgresql';
 const ALL: readonly Store[] = ['prometheus', 'elasticsearch', 'redis', 'postgresql'];
 
@@ -43,12 +43,6 @@ const render = (valuesYaml = '', stores: readonly Store[] = ALL): ConstructRende
   return { ...r, connection: connection! };
 };
 /** Only the AI engine's own objects. */
-const own = (r: ConstructRender) => r.objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'ai-engine');
-const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
-const container = (r: ConstructRender) => deployment(r).spec.template.spec.containers[0];
-const COMMON = ['BASE_PATH', 'LOG_LEVEL', 'PORT', 'POD_NAME', 'POD_NAMESPACE'];
-const ownEnv = (r: ConstructRender) => container(r).env.filter((e: any) => !COMMON.includes(e.name));
-const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
 describe('AiEngine', () => {
   const defaults = render();

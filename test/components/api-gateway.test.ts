@@ -6,10 +6,10 @@ import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { Redis } from '../../src/components/data/redis.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { platformService, secretRef, SVC } from '../support/platform-service.js';
+import { ofKind } from '../support/render.js';
 
-const NAME = 'aiops-platform-api-gateway';
-const SVC = (name: string) => `aiops-platform-${name}.aiops-platform.svc.cluster.local`;
+const { name: NAME, own, deployment, container, ownEnv } = platformService('api-gateway');
 const SELF_HEALING_URL = `http://${SVC('self-healing')}:8080`;
 type Peer = 'aiEngine' | 'selfHealing' | 'redis' | 'postgresql';
 const ALL: readonly Peer[] = ['aiEngine', 'selfHealing', 'redis', 'postgresql'];
@@ -31,12 +31,6 @@ const render = (valuesYaml = '', peers: readonly Peer[] = ALL): ConstructRender 
   assertValidK8sObjects(r.objects);
   return { ...r, connection: connection! };
 };
-const own = (r: ConstructRender) => r.objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'api-gateway');
-const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
-const container = (r: ConstructRender) => deployment(r).spec.template.spec.containers[0];
-const COMMON = ['BASE_PATH', 'LOG_LEVEL', 'PORT', 'POD_NAME', 'POD_NAMESPACE'];
-const ownEnv = (r: ConstructRender) => container(r).env.filter((e: any) => !COMMON.includes(e.name));
-const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
 describe('ApiGateway', () => {
   const defaults = render();
