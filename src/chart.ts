@@ -22,6 +22,8 @@ import { KubeStateMetrics } from './components/monitoring/kube-state-metrics.js'
 import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
+import { networkEdges } from './components/platform/network-graph.js';
+import { NetworkPolicies } from './components/platform/network-policies.js';
 import { createPlatformContext, type PlatformContext } from './lib/context.js';
 import { objectName, serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
@@ -58,7 +60,8 @@ export class PlatformChart extends Chart {
 
     // Namespaces: the platform's (restricted) and, for host agents, the privileged agents namespace.
     new PlatformNamespace(this, 'namespace', { ctx, enforce: v.podSecurityPolicy.enabled });
-    if (v.nodeExporter.enabled || logging.filebeat) {
+    const agentsNamespace = v.nodeExporter.enabled || logging.filebeat;
+    if (agentsNamespace) {
       new PlatformNamespace(this, 'agents-namespace', {
         ctx,
         name: ctx.agentsNamespace,
@@ -164,6 +167,36 @@ export class PlatformChart extends Chart {
         ],
         defaultBackend: apiGateway && { serviceName: apiGateway.serviceName, servicePort: apiGateway.port },
       });
+    }
+
+    // NetworkPolicies: both sides of every edge of the component graph, once everything exists.
+    if (v.networkPolicy.enabled) {
+      if (v.ingress.enabled && !traefik) {
+        ctx.warn('networkPolicy.enabled with traefik.enabled false: no policy admits your own Ingress controller to the routed components; add a NetworkPolicy for it');
+      }
+      const edges = networkEdges(ctx, v, {
+        postgresql: Boolean(postgresql),
+        postgresqlMaintenance: Boolean(maintenance),
+        redis: Boolean(redis),
+        elasticsearch: Boolean(elasticsearch),
+        elasticsearchSetup: Boolean(setup),
+        logstash: Boolean(logstash),
+        filebeat: logging.filebeat,
+        kibana: Boolean(kibana),
+        nodeExporter: v.nodeExporter.enabled,
+        kubeStateMetrics: v.kubeStateMetrics.enabled,
+        prometheus: Boolean(prometheus),
+        alertmanager: Boolean(alertmanager),
+        grafana: Boolean(grafana),
+        grafanaLogs: Boolean(grafana && elasticsearch && grafanaLogsSource(elasticsearch)),
+        aiEngine: Boolean(aiEngine),
+        apiGateway: Boolean(apiGateway),
+        selfHealing: Boolean(selfHealing),
+        traefik: Boolean(traefik),
+        ingress: v.ingress.enabled,
+      });
+      const namespaces = agentsNamespace ? [ctx.namespace, ctx.agentsNamespace] : [ctx.namespace];
+      new NetworkPolicies(this, 'network-policies', { ctx, values: v.networkPolicy, edges, namespaces });
     }
   }
 }

@@ -105,6 +105,18 @@ describe.each(each)('render %s', (_name, objects) => {
     }
   });
 
+  it('selects the pods of a workload with every NetworkPolicy but the namespace-wide default-deny', () => {
+    const templates = (objects as any[])
+      .filter((o) => WORKLOADS.includes(o.kind) && !podSpecOf(o).hostNetwork)
+      .map((w) => ({ namespace: w.metadata.namespace, labels: (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template).metadata.labels }));
+    for (const np of (objects as any[]).filter((o) => o.kind === 'NetworkPolicy')) {
+      const selector = np.spec.podSelector.matchLabels ?? {};
+      if (Object.keys(selector).length === 0) continue;
+      const matches = templates.filter((t) => t.namespace === np.metadata.namespace && includes(t.labels, selector));
+      expect(matches.length, `NetworkPolicy ${np.metadata.namespace}/${np.metadata.name} selects no pod`).toBeGreaterThan(0);
+    }
+  });
+
   it('points every Service port at a named port of the selected pods', () => {
     const workloads = (objects as any[]).filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
     for (const s of (objects as any[]).filter((o) => o.kind === 'Service')) {

@@ -21,7 +21,7 @@ describe('values schema defaults', () => {
     expect(v.aiEngine.enabled).toBe(true);
     expect(v.selfHealing.enabled).toBe(true);
     expect(v.redis.cluster).toMatchObject({ enabled: false, nodes: 6 });
-    expect(v.networkPolicy).toEqual({ enabled: false, defaultDeny: false });
+    expect(v.networkPolicy).toMatchObject({ enabled: false, defaultDeny: false });
     expect(v.podSecurityPolicy.enabled).toBe(false);
     expect(v.secrets).toMatchObject({ external: false, provider: 'vault' });
   });

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
 import type { Values } from '../../values/schema/index.js';
 import { QUERY_STATS_VIEW } from '../data/postgresql-config.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
@@ -8,6 +9,9 @@ import type { ElasticsearchConnection } from '../logging/connection.js';
 import type { PrometheusConnection } from '../monitoring/prometheus.js';
 import { PlatformService, type PlatformServiceConnection } from './platform-service.js';
 import { elasticsearchEnv, postgresEnv, prometheusEnv, redisEnv } from './service-env.js';
+
+/** Identity of the AI engine's pods (also for the network graph). */
+export const AI_ENGINE_ID: ComponentIdentity = { name: 'ai-engine', component: 'anomaly-detection' };
 
 /** Props of {@link AiEngine}. Each connection is optional: undefined when that component is not rendered. */
 export interface AiEngineProps {
@@ -59,8 +63,8 @@ export class AiEngine extends Construct {
       ctx,
       values,
       valuesPath: 'aiEngine',
-      component: 'ai-engine',
-      role: 'anomaly-detection',
+      component: AI_ENGINE_ID.name,
+      role: AI_ENGINE_ID.component,
       basePath: '/ai',
       env: [
         ...prometheusEnv(props.prometheus),

@@ -1,6 +1,7 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
 import type { RedisConnection } from '../data/redis.js';
@@ -21,6 +22,9 @@ export interface ApiGatewayProps {
   /** The platform database (default none). */
   readonly postgresql?: PostgreSqlConnection | undefined;
 }
+
+/** Identity of the API gateway's pods (also for the network graph). */
+export const API_GATEWAY_ID: ComponentIdentity = { name: 'api-gateway', component: 'gateway' };
 
 /** Path prefix of the gateway's API; the rest of `/` is the web UI. */
 const API_PREFIX = '/api';
@@ -63,8 +67,8 @@ export class ApiGateway extends Construct {
       ctx,
       values,
       valuesPath: 'apiGateway',
-      component: 'api-gateway',
-      role: 'gateway',
+      component: API_GATEWAY_ID.name,
+      role: API_GATEWAY_ID.component,
       basePath: '/',
       env,
     }).connection;

@@ -67,6 +67,8 @@ export interface PlatformServiceConnection {
 }
 
 const PORT = 8080;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { PORT as PLATFORM_SERVICE_PORT };
 /** uid/gid the platform images run as: they are built FROM a distroless nonroot-style base with this user. */
 const PLATFORM_UID = 10001;
 

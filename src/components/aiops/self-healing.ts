@@ -34,6 +34,8 @@ export interface SelfHealingConnection {
 
 const COMPONENT = 'self-healing';
 const ID: ComponentIdentity = { name: COMPONENT, component: 'remediation' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as SELF_HEALING_ID };
 const RULES_DIR = '/etc/self-healing';
 const RULES_FILE = 'rules.yaml';
 const WEBHOOK_PATH = '/api/v1/alerts';

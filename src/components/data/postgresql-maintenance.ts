@@ -29,6 +29,8 @@ export interface PostgreSqlMaintenanceProps {
 
 /** Distinct from the server's identity, so the PostgreSQL Services never select the maintenance pods. */
 const ID: ComponentIdentity = { name: 'postgresql', component: 'maintenance' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as POSTGRESQL_MAINTENANCE_ID };
 /** uid/gid of the `postgres` user in the official image, whose psql the Job runs. */
 const POSTGRES_UID = 999;
 

@@ -43,6 +43,8 @@ export interface PostgreSqlConnection {
 const ID: ComponentIdentity = { name: 'postgresql', component: 'database' };
 const PORT = 5432;
 const EXPORTER_PORT = 9187;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as POSTGRESQL_ID, PORT as POSTGRESQL_PORT, EXPORTER_PORT as POSTGRESQL_EXPORTER_PORT };
 /** uid/gid of the `postgres` user in the official image. */
 const POSTGRES_UID = 999;
 const DATA_DIR = '/var/lib/postgresql/data';

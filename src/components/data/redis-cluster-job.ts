@@ -25,6 +25,8 @@ export interface RedisClusterJobProps {
 
 /** Distinct from the server's identity, so the Redis Services never select the Job's pod. */
 const ID: ComponentIdentity = { name: 'redis', component: 'cluster-init' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as REDIS_CLUSTER_INIT_ID };
 /** Bound of each wait inside one attempt; the Job retries failed attempts. */
 const WAIT_SECONDS = 600;
 

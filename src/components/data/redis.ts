@@ -43,6 +43,8 @@ export interface RedisConnection {
 const ID: ComponentIdentity = { name: 'redis', component: 'cache' };
 const PASSWORD_KEY = 'redis-password';
 const EXPORTER_PORT = 9121;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as REDIS_ID, EXPORTER_PORT as REDIS_EXPORTER_PORT };
 
 /**
  * Redis on the official `redis` image: StatefulSet `<release>-redis` (standalone: one pod; cluster

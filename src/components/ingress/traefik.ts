@@ -37,6 +37,8 @@ export interface TraefikConnection {
 }
 
 const ID: ComponentIdentity = { name: 'traefik', component: 'ingress-controller' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as TRAEFIK_ID };
 /** The controller string Traefik's Ingress provider looks for in IngressClasses (fixed in Traefik). */
 const TRAEFIK_CONTROLLER = 'traefik.io/ingress-controller';
 /** uid/gid Traefik runs as: the official image sets no user (root), the official chart runs it as 65532. */

@@ -25,6 +25,8 @@ export interface ElasticsearchSetupProps {
 
 /** Distinct from the server's identity, so the Elasticsearch Services never select the setup pods. */
 const ID: ComponentIdentity = { name: 'elasticsearch', component: 'setup' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as ELASTICSEARCH_SETUP_ID };
 /** uid of the `elasticsearch` user of the official image, whose curl the script uses. */
 const ELASTICSEARCH_UID = 1000;
 

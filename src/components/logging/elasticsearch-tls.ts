@@ -25,6 +25,8 @@ export interface TransportCaJobProps {
 
 /** Distinct from the server's identity, so the Elasticsearch Services never select the Job's pod. */
 const ID: ComponentIdentity = { name: 'elasticsearch', component: 'transport-ca' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as TRANSPORT_CA_ID };
 /** Validity of the CA, in days (ten years; node certificates are re-signed at every pod start). */
 const CA_DAYS = 3650;
 const WORK_DIR = '/tmp';

@@ -32,6 +32,8 @@ const ID: ComponentIdentity = { name: 'elasticsearch', component: 'log-store' };
 /** The image's `elasticsearch` user (its files belong to 1000:0 and are world-readable, so gid 1000 suffices). */
 const RUN_AS: RunAs = { user: 1000, group: 1000, fsGroup: 1000 };
 const EXPORTER_PORT = 9114;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as ELASTICSEARCH_ID, EXPORTER_PORT as ELASTICSEARCH_EXPORTER_PORT };
 const KEYS = ELASTICSEARCH_CREDENTIALS.keys;
 /** Liveness and startup only need the HTTP port open (300 s for a first start). */
 const PORT_PROBES = { livenessAction: tcpAction('http'), startupAction: tcpAction('http'), startupSeconds: 300 };

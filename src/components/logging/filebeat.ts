@@ -26,6 +26,8 @@ export interface FilebeatProps {
 }
 
 const ID: ComponentIdentity = { name: 'filebeat', component: 'log-shipper' };
+/** Identity for the network graph (src/components/platform/network-graph.ts). */
+export { ID as FILEBEAT_ID };
 /** Filebeat's HTTP monitoring endpoint (beat info at `/`), for the probes. */
 const HTTP_PORT = 5066;
 const HOME = '/usr/share/filebeat';

@@ -39,6 +39,8 @@ export interface KibanaEndpoint {
 
 const ID: ComponentIdentity = { name: 'kibana', component: 'logs-ui' };
 const PORT = 5601;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as KIBANA_ID, PORT as KIBANA_PORT };
 /** The path Kibana is served under. */
 export const KIBANA_BASE_PATH = '/kibana';
 /** uid of the `kibana` user of the official image; its files belong to 1000:0. */

@@ -43,6 +43,8 @@ const ID: ComponentIdentity = { name: 'logstash', component: 'log-pipeline' };
 const BEATS_PORT = 5044;
 /** Logstash's monitoring API (node info at `/`). */
 const API_PORT = 9600;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as LOGSTASH_ID, BEATS_PORT as LOGSTASH_BEATS_PORT };
 /** uid/gid of the `logstash` user of the official image (its files belong to 1000:0, so the owner bits apply). */
 const LOGSTASH_UID = 1000;
 const HOME = '/usr/share/logstash';

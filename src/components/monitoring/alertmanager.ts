@@ -45,6 +45,8 @@ const ID: ComponentIdentity = { name: 'alertmanager', component: 'alerting' };
 const PORT = 9093;
 /** Gossip port of the peers (memberlist: TCP and UDP). */
 const MESH_PORT = 9094;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as ALERTMANAGER_ID, PORT as ALERTMANAGER_PORT, MESH_PORT as ALERTMANAGER_MESH_PORT };
 const PATH_PREFIX = '/alertmanager';
 /** uid/gid of `nobody`, the user of the upstream image. */
 const NOBODY = 65534;

@@ -46,6 +46,8 @@ export interface GrafanaProps {
 
 const ID: ComponentIdentity = { name: 'grafana', component: 'dashboards' };
 const PORT = 3000;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as GRAFANA_ID, PORT as GRAFANA_PORT };
 /** The path Grafana is served under, in-cluster and through the Ingress. */
 export const GRAFANA_SUB_PATH = '/grafana';
 /** uid of the `grafana` user of the official image (its files are world-readable; it writes only to volumes). */

@@ -46,6 +46,8 @@ const COLLECTOR_API: Record<Collector, { group: string; clusterScoped?: true }> 
 const ID: ComponentIdentity = { name: 'kube-state-metrics', component: 'metrics' };
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { ID as KUBE_STATE_METRICS_ID, METRICS_PORT as KUBE_STATE_METRICS_PORT };
 /** uid/gid `nobody`, the user of the upstream image. */
 const NOBODY = 65534;
 

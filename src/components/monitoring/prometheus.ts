@@ -53,6 +53,8 @@ export interface PrometheusConnection {
 }
 
 const PORT = 9090;
+/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
+export { PORT as PROMETHEUS_PORT };
 /** uid/gid `nobody` the official image runs as. */
 const PROMETHEUS_UID = 65534;
 const CONFIG_DIR = '/etc/prometheus';

@@ -1,0 +1,133 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../../lib/context.js';
+import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName } from '../../lib/names.js';
+import type { Values } from '../../values/schema/index.js';
+import type { Edge, EdgePort, Peer, PodsPeer } from './network-graph.js';
+
+/** Props of {@link NetworkPolicies}. */
+export interface NetworkPoliciesProps {
+  readonly ctx: PlatformContext;
+  /** The `networkPolicy.*` values slice (defaultDeny, kubeApiServerCidrs, nodeCidrs, dns). */
+  readonly values: Values['networkPolicy'];
+  /** The component graph (`networkEdges` of network-graph.ts): every allowed connection. */
+  readonly edges: readonly Edge[];
+  /** Namespaces that get the default-deny policy: the platform's, and the node agents' when the chart creates it. */
+  readonly namespaces: readonly string[];
+}
+
+const ID: ComponentIdentity = { name: 'aiops-platform', component: 'network-policy' };
+/** The label every namespace carries (Kubernetes ≥ 1.21), the only portable way to select one by name. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const BOTH: string[] = ['Ingress', 'Egress'];
+
+/**
+ * NetworkPolicies (networking.k8s.io/v1) from the component graph. One policy per workload,
+ * `<release>-<workload>` (the workload's own name; the kinds differ), selecting its pods by their
+ * stable selector labels and isolating them both ways: its ingress rules are the edges into it,
+ * its egress rules the edges out of it, so the two sides of an edge come from the same entry and
+ * never disagree. One rule per peer (sorted), with the union of that peer's ports.
+ * With `defaultDeny`, `<release>-default-deny` (every pod, both directions) in each namespace of
+ * `namespaces` isolates every other pod there too.
+ *
+ * Peers: pods by namespace name and pod labels; `world` by leaving the rule's peers out (any
+ * source or destination, IPv4 and IPv6); the API server and host-network pods by ipBlocks of
+ * `kubeApiServerCidrs` and `nodeCidrs`; DNS by `dns.namespace` + `dns.podSelector` (+ `dns.cidrs`).
+ * Kubelet probes are not allowed explicitly: they come from the node, which most CNIs (Calico,
+ * Cilium, Antrea) let through regardless. Host-network pods (node-exporter) are never selected by
+ * a NetworkPolicy.
+ */
+export class NetworkPolicies extends Construct {
+  /** The edges the policies were built from (for tests and tooling that check them against the render). */
+  readonly edges: readonly Edge[];
+
+  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
+    super(scope, id);
+    const { ctx, values, edges } = props;
+    this.edges = edges;
+    if (values.defaultDeny) {
+      for (const namespace of props.namespaces) {
+        new k8s.KubeNetworkPolicy(this, `default-deny-${namespace}`, {
+          metadata: { ...metadata(ctx, objectName(ctx, 'default-deny'), ID), namespace },
+          spec: { podSelector: {}, policyTypes: BOTH },
+        });
+      }
+    }
+    for (const pods of workloadsOf(edges)) {
+      const ingress = rulesFor(edges.filter((e) => e.to.kind === 'pods' && e.to.name === pods.name), 'from', values);
+      const egress = rulesFor(edges.filter((e) => e.from.kind === 'pods' && e.from.name === pods.name), 'to', values);
+      new k8s.KubeNetworkPolicy(this, pods.name, {
+        metadata: { ...metadata(ctx, pods.name, ID), namespace: pods.namespace },
+        spec: {
+          podSelector: { matchLabels: { ...pods.selector } },
+          policyTypes: BOTH,
+          ...(ingress.length > 0 ? { ingress: ingress.map(({ peers, ports }) => ({ ...(peers ? { from: peers } : {}), ports })) } : {}),
+          ...(egress.length > 0 ? { egress: egress.map(({ peers, ports }) => ({ ...(peers ? { to: peers } : {}), ports })) } : {}),
+        },
+      });
+    }
+  }
+}
+
+/** Code-point order (locale-independent, so the output is the same everywhere) of map entries by key. */
+const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The workloads at either end of an edge, once each, by name (unique in a release) and namespace. */
+function workloadsOf(edges: readonly Edge[]): PodsPeer[] {
+  const byName = new Map<string, PodsPeer>();
+  for (const peer of edges.flatMap((e) => [e.from, e.to])) if (peer.kind === 'pods') byName.set(`${peer.name} ${peer.namespace}`, peer);
+  return [...byName.entries()].sort(byKey).map(([, peer]) => peer);
+}
+
+interface Rule {
+  /** Undefined: any peer. */
+  readonly peers: k8s.NetworkPolicyPeer[] | undefined;
+  readonly ports: k8s.NetworkPolicyPort[];
+}
+
+/** One rule per peer at the `side` end of the edges, with the union of their ports; sorted by peer. */
+function rulesFor(edges: readonly Edge[], side: 'from' | 'to', values: Values['networkPolicy']): Rule[] {
+  const byPeer = new Map<string, { peer: Peer; ports: Map<string, EdgePort> }>();
+  for (const e of edges) {
+    const peer = side === 'from' ? e.from : e.to;
+    const key = peerKey(peer);
+    const entry = byPeer.get(key) ?? { peer, ports: new Map() };
+    for (const p of e.ports) entry.ports.set(`${String(p.port).padStart(5, '0')}/${p.protocol}`, p);
+    byPeer.set(key, entry);
+  }
+  return [...byPeer.entries()]
+    .sort(byKey)
+    .map(([, { peer, ports }]) => ({
+      peers: peersOf(peer, values),
+      ports: [...ports.entries()]
+        .sort(byKey)
+        .map(([, p]) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })),
+    }));
+}
+
+/** Sort key: workloads by namespace and name first, then the other kinds. */
+function peerKey(peer: Peer): string {
+  return peer.kind === 'pods' ? `0/${peer.namespace}/${peer.name}` : `1/${peer.kind}`;
+}
+
+function peersOf(peer: Peer, values: Values['networkPolicy']): k8s.NetworkPolicyPeer[] | undefined {
+  const ipBlocks = (cidrs: readonly string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  const inNamespace = (namespace: string, labels: Readonly<Record<string, string>>): k8s.NetworkPolicyPeer => ({
+    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+    podSelector: { matchLabels: { ...labels } },
+  });
+  switch (peer.kind) {
+    case 'pods':
+      return [inNamespace(peer.namespace, peer.selector)];
+    case 'world':
+      return undefined;
+    case 'nodes':
+      return ipBlocks(values.nodeCidrs);
+    case 'kube-apiserver':
+      return ipBlocks(values.kubeApiServerCidrs);
+    case 'kube-dns':
+      return [inNamespace(values.dns.namespace, values.dns.podSelector), ...ipBlocks(values.dns.cidrs)];
+  }
+}
