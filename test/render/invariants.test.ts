@@ -81,6 +81,25 @@ describe.each(each)('render %s', (_name, objects) => {
     }
   });
 
+  it('meets the restricted Pod Security Standard with every pod of the platform namespace', () => {
+    const allowedVolumes = ['configMap', 'secret', 'emptyDir', 'persistentVolumeClaim', 'projected', 'downwardAPI', 'csi', 'ephemeral'];
+    for (const o of (objects as any[]).filter((x) => WORKLOADS.includes(x.kind) && x.metadata.namespace === 'aiops-platform')) {
+      const pod = podSpecOf(o);
+      const where = `${o.kind} ${o.metadata.name}`;
+      expect(pod.hostNetwork || pod.hostPID || pod.hostIPC, where).toBeFalsy();
+      for (const v of pod.volumes ?? []) expect(allowedVolumes, `${where} volume ${v.name}`).toContain(Object.keys(v).find((k) => k !== 'name'));
+      for (const { c } of containersOf(o)) {
+        const sc = { ...pod.securityContext, ...c.securityContext };
+        expect(sc.runAsNonRoot, `${where}/${c.name}`).toBe(true);
+        expect(sc.runAsUser ?? 1, `${where}/${c.name}`).not.toBe(0);
+        expect(sc.privileged ?? false, `${where}/${c.name}`).toBe(false);
+        expect(sc.seccompProfile?.type, `${where}/${c.name}`).toMatch(/^(RuntimeDefault|Localhost)$/);
+        expect((c.securityContext?.capabilities?.add ?? []).filter((cap: string) => cap !== 'NET_BIND_SERVICE'), where).toEqual([]);
+        expect((c.ports ?? []).filter((p: any) => p.hostPort), where).toEqual([]);
+      }
+    }
+  });
+
   it('gives every long-running container readiness and liveness probes', () => {
     for (const o of (objects as any[]).filter(isLongRunning)) {
       for (const { c, init } of containersOf(o)) {
