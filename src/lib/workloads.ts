@@ -80,3 +80,25 @@ export function createDaemonSet(scope: Construct, ctx: PlatformContext, o: Workl
     },
   });
 }
+
+/**
+ * Creates a CronJob that runs `jobSpec` on `schedule`: never two runs at once, a run missed by
+ * more than an hour is skipped, the last success and the last two failures are kept.
+ */
+export function createCronJob(
+  scope: Construct,
+  ctx: PlatformContext,
+  o: { readonly name: string; readonly id: ComponentIdentity; readonly version: string; readonly schedule: string; readonly jobSpec: k8s.JobSpec },
+): k8s.KubeCronJob {
+  return new k8s.KubeCronJob(scope, 'cronjob', {
+    metadata: metadata(ctx, o.name, o.id, { version: o.version }),
+    spec: {
+      schedule: o.schedule,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 2,
+      jobTemplate: { metadata: { labels: o.jobSpec.template.metadata?.labels ?? {} }, spec: o.jobSpec },
+    },
+  });
+}

@@ -4,6 +4,7 @@ import type { PlatformContext } from '../../lib/context.js';
 import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
+import { createCronJob } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { resourceRequirements } from '../../lib/resources.js';
@@ -89,17 +90,7 @@ export class PostgreSqlMaintenance extends Construct {
     // Up to three attempts, each bounded by the session's statement_timeout.
     this.jobSpec = { backoffLimit: 2, activeDeadlineSeconds: 3 * MAINTENANCE_STATEMENT_TIMEOUT_SECONDS, template };
 
-    new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: metadata(ctx, name, ID, { version }),
-      spec: {
-        schedule: values.maintenance.schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 1,
-        failedJobsHistoryLimit: 2,
-        jobTemplate: { metadata: { labels: template.metadata!.labels! }, spec: this.jobSpec },
-      },
-    });
+    createCronJob(this, ctx, { name, id: ID, version, schedule: values.maintenance.schedule, jobSpec: this.jobSpec });
     this.cronJobName = name;
   }
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '../../lib/errors.js';
 import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
+import { createCronJob } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { resourceRequirements } from '../../lib/resources.js';
@@ -102,17 +103,7 @@ export class ElasticsearchSetup extends Construct {
       // Removed 5 minutes after it finishes: a later `kubectl apply` recreates it and it runs again.
       spec: { ...jobSpec, ttlSecondsAfterFinished: 300 },
     });
-    new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: metadata(ctx, name, ID, { version }),
-      spec: {
-        schedule: values.setup.schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 1,
-        failedJobsHistoryLimit: 2,
-        jobTemplate: { metadata: { labels: template.metadata!.labels! }, spec: jobSpec },
-      },
-    });
+    createCronJob(this, ctx, { name, id: ID, version, schedule: values.setup.schedule, jobSpec: jobSpec });
     this.cronJobName = name;
   }
 }

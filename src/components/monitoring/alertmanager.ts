@@ -168,7 +168,7 @@ export class Alertmanager extends Construct {
 }
 
 /**
- * A receiver URL has no development placeholder (a made-up URL would only fail at notification
+ * A receiver URL has no development stand-in (a made-up URL would only fail at notification
  * time): in development it must come from values, `existingSecret` or `secrets.external`. In
  * production a missing one is the usual warning telling which Secret to create.
  */

@@ -38,7 +38,7 @@ export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasourc
  */
 export const RATE = '[$__rate_interval]';
 
-/** One PromQL query of a panel and the legend of its series (`{{label}}` placeholders). */
+/** One PromQL query of a panel and the legend of its series (`{{label}}` templates). */
 export interface Target {
   readonly expr: string;
   readonly legend: string;
