@@ -102,7 +102,7 @@ describe('ElasticsearchSetup', () => {
     expect(replicas(3)).toBe(1);
   });
 
-  it('reads the four passwords from the connection Secret and reaches Elasticsearch at the connection URL', () => {
+  it('reads the five passwords from the connection Secret and reaches Elasticsearch at the connection URL', () => {
     const env = render().container.env;
     expect(env.find((e: Obj) => e.name === 'ES_URL').value).toBe(URL);
     const refs = Object.fromEntries(env.filter((e: Obj) => e.valueFrom).map((e: Obj) => [e.name, e.valueFrom.secretKeyRef]));
@@ -111,6 +111,7 @@ describe('ElasticsearchSetup', () => {
       KIBANA_SYSTEM_PASSWORD: { name: SECRET, key: 'kibana-system-password' },
       LOGSTASH_WRITER_PASSWORD: { name: SECRET, key: 'logstash-writer-password' },
       LOGS_READER_PASSWORD: { name: SECRET, key: 'logs-reader-password' },
+      METRICS_READER_PASSWORD: { name: SECRET, key: 'metrics-reader-password' },
     });
   });
 
@@ -119,6 +120,13 @@ describe('ElasticsearchSetup', () => {
     expect(role.cluster).toEqual(['monitor']);
     expect(role.indices).toEqual([{ names: ['aiops-logs-*'], privileges: ['create_index', 'create', 'auto_configure'] }]);
     expect(render().json('logstash-writer-user.json').roles).toEqual(['logstash_writer']);
+  });
+
+  it('grants metrics_reader (the exporter) only the monitor privileges', () => {
+    const role = render().json('metrics-reader-role.json');
+    expect(role.cluster).toEqual(['monitor']);
+    expect(role.indices).toEqual([{ names: ['*'], privileges: ['monitor'] }]);
+    expect(render().json('metrics-reader-user.json').roles).toEqual(['metrics_reader']);
   });
 
   it('grants logs_reader (Grafana) only reading aiops-logs-*', () => {
@@ -231,6 +239,7 @@ const secret = {
   'kibana-system-password': 'kb\\"\\\\ "end',
   'logstash-writer-password': 'ls $(id) \'single\' \\n "',
   'logs-reader-password': 'rd `x` \\" end',
+  'metrics-reader-password': 'mt $HOME "q"',
 };
 
 describe.runIf(haveTools).each(SHELLS)('the setup script run by %s', (shell) => {
@@ -249,6 +258,8 @@ describe.runIf(haveTools).each(SHELLS)('the setup script run by %s', (shell) => 
       'GET /_cluster/health?wait_for_status=yellow&timeout=30s',
       'PUT /_ilm/policy/aiops-logs',
       'PUT /_index_template/aiops-logs',
+      'PUT /_security/role/metrics_reader',
+      'PUT /_security/user/metrics_reader',
       'POST /_security/user/kibana_system/_password',
       'PUT /_security/role/logs_reader',
       'PUT /_security/user/logs_reader',
@@ -259,6 +270,8 @@ describe.runIf(haveTools).each(SHELLS)('the setup script run by %s', (shell) => 
     expect(bodies).toEqual([
       rendered.json('ilm-policy.json'),
       rendered.json('index-template.json'),
+      rendered.json('metrics-reader-role.json'),
+      { password: secret['metrics-reader-password'], ...rendered.json('metrics-reader-user.json') },
       { password: secret['kibana-system-password'] },
       rendered.json('logs-reader-role.json'),
       { password: secret['logs-reader-password'], ...rendered.json('logs-reader-user.json') },

@@ -86,11 +86,23 @@ describe('Elasticsearch', () => {
       url: `http://${NAME}.aiops-platform.svc.cluster.local:9200`,
       authEnabled: true,
       secretName: NAME,
-      keys: { elastic: 'elastic-password', kibanaSystem: 'kibana-system-password', logstashWriter: 'logstash-writer-password', logsReader: 'logs-reader-password' },
-      users: { kibana: 'kibana_system', logstash: 'logstash_writer', logsReader: 'logs_reader' },
+      keys: {
+        elastic: 'elastic-password',
+        kibanaSystem: 'kibana-system-password',
+        logstashWriter: 'logstash-writer-password',
+        logsReader: 'logs-reader-password',
+        metricsReader: 'metrics-reader-password',
+      },
+      users: { kibana: 'kibana_system', logstash: 'logstash_writer', logsReader: 'logs_reader', metricsReader: 'metrics_reader' },
       indexPrefix: 'aiops-logs',
     });
-    expect(Object.keys(find(defaults.objects, 'Secret', NAME).stringData)).toEqual(['elastic-password', 'kibana-system-password', 'logs-reader-password', 'logstash-writer-password']);
+    expect(Object.keys(find(defaults.objects, 'Secret', NAME).stringData)).toEqual([
+      'elastic-password',
+      'kibana-system-password',
+      'logs-reader-password',
+      'logstash-writer-password',
+      'metrics-reader-password',
+    ]);
   });
 
   it('forms a 3-node production cluster: seed hosts, every pod as initial master, parallel start, required anti-affinity, PDB', () => {
@@ -156,7 +168,8 @@ describe('Elasticsearch', () => {
     expect(data['kibana-system-password']).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(data['logstash-writer-password']).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(data['logs-reader-password']).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(new Set(Object.values(data)).size).toBe(4);
+    expect(data['metrics-reader-password']).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(new Set(Object.values(data)).size).toBe(5);
     const others = seed.objects.filter((o: any) => o.kind !== 'Secret');
     expect(JSON.stringify(others)).not.toContain(SEED_PASSWORD);
   });
@@ -205,7 +218,7 @@ describe('Elasticsearch', () => {
     const r = render('elasticsearch: {auth: {existingSecret: my-es}}');
     expect(ofKind(r.objects, 'Secret')).toEqual([]);
     expect(env(r, 'elasticsearch', 'ELASTIC_PASSWORD').valueFrom.secretKeyRef.name).toBe('my-es');
-    expect(env(r, 'metrics', 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-es', key: 'elastic-password' });
+    expect(env(r, 'metrics', 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-es', key: 'metrics-reader-password' });
     expect(r.connection.secretName).toBe('my-es');
   });
 
@@ -276,11 +289,12 @@ describe('Elasticsearch', () => {
     expect(sts(defaults).spec.template.metadata.annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
   });
 
-  it('runs elasticsearch_exporter on 9114 against the local node as elastic, scraped through annotations', () => {
+  it('runs elasticsearch_exporter on 9114 against the local node as metrics_reader, scraped through annotations', () => {
     const metrics = container(defaults, 'metrics');
     expect(metrics.args).toEqual(['--es.uri=http://localhost:9200', '--es.all=false', '--es.indices', '--web.listen-address=:9114']);
     expect(metrics.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(env(defaults, 'metrics', 'ES_USERNAME').value).toBe('elastic');
+    expect(env(defaults, 'metrics', 'ES_USERNAME').value).toBe('metrics_reader');
+    expect(env(defaults, 'metrics', 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: NAME, key: 'metrics-reader-password' });
     expect(sts(defaults).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9114' });
     const none = render('elasticsearch: {exporter: {enabled: false}}');
     expect(container(none, 'metrics')).toBeUndefined();

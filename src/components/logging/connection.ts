@@ -25,17 +25,30 @@ export interface ElasticsearchConnection {
     readonly logstashWriter: 'logstash-writer-password';
     /** Password of the `logs_reader` user (Grafana's log datasource: read-only on the log indices). */
     readonly logsReader: 'logs-reader-password';
+    /** Password of the `metrics_reader` user (the exporter: cluster and index monitoring only). */
+    readonly metricsReader: 'metrics-reader-password';
   };
   /** User names of the clients. */
-  readonly users: { readonly kibana: 'kibana_system'; readonly logstash: 'logstash_writer'; readonly logsReader: 'logs_reader' };
+  readonly users: {
+    readonly kibana: 'kibana_system';
+    readonly logstash: 'logstash_writer';
+    readonly logsReader: 'logs_reader';
+    readonly metricsReader: 'metrics_reader';
+  };
   /** Prefix of the log indices Logstash writes (`<prefix>-YYYY.MM.dd`); ILM policy and index template match `<prefix>-*`. */
   readonly indexPrefix: string;
 }
 
 /** The Secret keys and users of {@link ElasticsearchConnection}, in one place. */
 export const ELASTICSEARCH_CREDENTIALS = {
-  keys: { elastic: 'elastic-password', kibanaSystem: 'kibana-system-password', logstashWriter: 'logstash-writer-password', logsReader: 'logs-reader-password' },
-  users: { kibana: 'kibana_system', logstash: 'logstash_writer', logsReader: 'logs_reader' },
+  keys: {
+    elastic: 'elastic-password',
+    kibanaSystem: 'kibana-system-password',
+    logstashWriter: 'logstash-writer-password',
+    logsReader: 'logs-reader-password',
+    metricsReader: 'metrics-reader-password',
+  },
+  users: { kibana: 'kibana_system', logstash: 'logstash_writer', logsReader: 'logs_reader', metricsReader: 'metrics_reader' },
 } as const;
 
 /** Prefix of the platform's log indices. */

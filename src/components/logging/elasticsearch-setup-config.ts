@@ -17,7 +17,7 @@ export const SETUP_WORK_DIR = '/run/elasticsearch-setup';
 export const SETUP_SCRIPT = 'setup.sh';
 /** Environment variables of the script's passwords, keyed like {@link ElasticsearchConnection.keys}. */
 export const SETUP_PASSWORD_ENV = {
-  elastic: 'ELASTIC_PASSWORD', kibanaSystem: 'KIBANA_SYSTEM_PASSWORD', logstashWriter: 'LOGSTASH_WRITER_PASSWORD', logsReader: 'LOGS_READER_PASSWORD',
+  elastic: 'ELASTIC_PASSWORD', kibanaSystem: 'KIBANA_SYSTEM_PASSWORD', logstashWriter: 'LOGSTASH_WRITER_PASSWORD', logsReader: 'LOGS_READER_PASSWORD', metricsReader: 'METRICS_READER_PASSWORD',
 } as const satisfies Record<keyof ElasticsearchConnection['keys'], string>;
 
 /** Bound of the wait for a yellow cluster in one attempt (the Job retries failed attempts), and its poll interval. */
@@ -83,7 +83,7 @@ const named: FieldMapping = { properties: { name: keyword } };
 function setupRequests(o: SetupOptions): SetupRequest[] {
   const meta: Meta = { managed_by: o.managedBy };
   const pattern = `${o.connection.indexPrefix}-*`;
-  const { kibana, logstash, logsReader } = o.connection.users;
+  const { kibana, logstash, logsReader, metricsReader } = o.connection.users;
   const ilmPolicy: IlmPolicyBody = {
     policy: {
       _meta: meta,
@@ -125,8 +125,13 @@ function setupRequests(o: SetupOptions): SetupRequest[] {
   // Grafana's log panels only search: read and the index metadata its field list needs.
   const readerRole: RoleBody = { cluster: [], indices: [{ names: [pattern], privileges: ['read', 'view_index_metadata'] }], metadata: meta };
   const reader: UserBodyWithoutPassword = { roles: [logsReader], full_name: 'Read-only reader of the platform logs', enabled: true, metadata: meta };
+  // The exporter reads cluster health, node and index statistics: the monitor privileges only.
+  const metricsRole: RoleBody = { cluster: ['monitor'], indices: [{ names: ['*'], privileges: ['monitor'] }], metadata: meta };
+  const metrics: UserBodyWithoutPassword = { roles: [metricsReader], full_name: 'Prometheus exporter of the cluster', enabled: true, metadata: meta };
   return [
     ...requests,
+    { method: 'PUT', path: `/_security/role/${metricsReader}`, file: 'metrics-reader-role.json', body: metricsRole },
+    { method: 'PUT', path: `/_security/user/${metricsReader}`, file: 'metrics-reader-user.json', body: metrics, passwordEnv: SETUP_PASSWORD_ENV.metricsReader },
     { method: 'POST', path: `/_security/user/${kibana}/_password`, file: 'kibana-system-password.json', body: {}, passwordEnv: SETUP_PASSWORD_ENV.kibanaSystem },
     { method: 'PUT', path: `/_security/role/${logsReader}`, file: 'logs-reader-role.json', body: readerRole },
     { method: 'PUT', path: `/_security/user/${logsReader}`, file: 'logs-reader-user.json', body: reader, passwordEnv: SETUP_PASSWORD_ENV.logsReader },

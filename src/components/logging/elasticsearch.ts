@@ -51,8 +51,8 @@ const CONFIG_STAGING = '/mnt/config';
  * exists the pods wait in ContainerCreating). Read-only root: the config directory is a copy of the
  * image's in an emptyDir (Elasticsearch writes its keystore there), elasticsearch.yml comes from the
  * ConfigMap. mmap is off unless the privileged sysctl init container is enabled. The
- * elasticsearch_exporter sidecar (9114) signs in as `elastic` for now (a monitoring-only user would
- * be least privilege, but the credentials Secret holds only the three platform users).
+ * elasticsearch_exporter sidecar (9114) signs in as `metrics_reader` (monitor privileges only),
+ * which the setup Job creates.
  */
 export class Elasticsearch extends Construct {
   readonly connection: ElasticsearchConnection;
@@ -80,6 +80,11 @@ export class Elasticsearch extends Construct {
               key: KEYS.kibanaSystem,
               value: values.auth.kibanaPassword || derivedPassword(values.auth.password, 'kibana_system'),
               valuesPath: values.auth.kibanaPassword ? 'elasticsearch.auth.kibanaPassword' : 'elasticsearch.auth.password',
+            },
+            {
+              key: KEYS.metricsReader,
+              value: derivedPassword(values.auth.password, 'metrics_reader'),
+              valuesPath: 'elasticsearch.auth.password',
             },
             {
               key: KEYS.logsReader,
@@ -145,7 +150,10 @@ export class Elasticsearch extends Construct {
         ...exporterSidecar(ctx, {
           values: values.exporter,
           port: EXPORTER_PORT,
-          env: secretName ? [{ name: 'ES_USERNAME', value: 'elastic' }, ...passwordEnv('ES_PASSWORD')] : [],
+          // The setup Job creates metrics_reader; until it ran, scrapes fail with 401 and recover.
+          env: secretName
+            ? [{ name: 'ES_USERNAME', value: ELASTICSEARCH_CREDENTIALS.users.metricsReader }, secretEnv('ES_PASSWORD', secretName, KEYS.metricsReader)]
+            : [],
           healthPath: '/healthz',
         }),
         // --es.all=false: each sidecar reports its own node (no duplicates); --es.indices: per-index sizes and counts.
