@@ -8,6 +8,7 @@ import { summary } from './cli/summary.js';
 import { ValuesError } from './values/issues.js';
 import { valuesJsonSchema } from './values/json-schema.js';
 import { loadValues } from './values/load.js';
+import { valuesReference } from './values/values-doc.js';
 
 /** Where the CLI prints. */
 export interface Output {
@@ -39,9 +40,9 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
     out.stdout(`${USAGE}\n`);
     return 0;
   }
-  if (options.writeSchema) {
-    writeFileSync(options.writeSchema, `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`);
-    out.stdout(`Wrote ${options.writeSchema}\n`);
+  if (options.writeSchema || options.writeValuesDoc) {
+    if (options.writeSchema) writeGenerated(options.writeSchema, `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`, out);
+    if (options.writeValuesDoc) writeGenerated(options.writeValuesDoc, valuesReference(), out);
     return 0;
   }
   const files = options.valuesFiles.map((name) => ({ name, text: readValuesFile(name) }));
@@ -55,6 +56,13 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
   replaceFolder(options.output, rendered.files);
   out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n`);
   return 0;
+}
+
+/** Writes a generated file (schema, reference), creating its folder. */
+function writeGenerated(file: string, text: string, out: Output): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+  out.stdout(`Wrote ${file}\n`);
 }
 
 function readValuesFile(name: string): string {

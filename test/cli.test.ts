@@ -73,6 +73,18 @@ describe('synth command', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--set KEY=VALUE');
   });
+
+  it('writes the JSON Schema and the values reference in one run, creating their folders, and renders nothing', () => {
+    const schema = join(dir, 'values.schema.json');
+    const doc = join(dir, 'docs', 'values.md');
+    const before = folderState(out);
+    const result = cli('--write-schema', schema, '--write-values-doc', doc, '--output', out);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Wrote ${schema}\nWrote ${doc}\n`);
+    expect(JSON.parse(readFileSync(schema, 'utf8')).title).toBe('aiops-platform values');
+    expect(readFileSync(doc, 'utf8')).toMatch(/^# Values reference\n[\s\S]*\| `prometheus\.retention` \|/);
+    expect(folderState(out)).toBe(before);
+  });
 });
 
 describe('bad input leaves the output folder untouched', () => {

@@ -17,6 +17,8 @@ export interface CliOptions {
   readonly help: boolean;
   /** Write the values JSON Schema to this file instead of rendering. */
   readonly writeSchema?: string | undefined;
+  /** Write the Markdown values reference to this file instead of rendering (with writeSchema, both). */
+  readonly writeValuesDoc?: string | undefined;
 }
 
 /** A command-line mistake; exit code 2. */
@@ -37,6 +39,9 @@ Options:
       --output DIR      output folder, replaced only when rendering succeeds (default dist)
       --strict          treat warnings as errors
       --write-schema F  write the values JSON Schema to F and exit
+      --write-values-doc F
+                        write the Markdown values reference to F and exit (with
+                        --write-schema, both are written)
   -h, --help            show this help
 
 Exit codes: 0 rendered, 1 unexpected error, 2 invalid values or usage (the output folder is untouched).`;
@@ -59,6 +64,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         output: { type: 'string', default: env.CDK8S_OUTDIR || 'dist' },
         strict: { type: 'boolean', default: false },
         'write-schema': { type: 'string' },
+        'write-values-doc': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -83,5 +89,6 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     strict: v.strict,
     help: v.help,
     writeSchema: v['write-schema'],
+    writeValuesDoc: v['write-values-doc'],
   };
 }

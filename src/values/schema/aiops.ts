@@ -5,62 +5,67 @@ import type { Profile } from './profile.js';
 import { promDuration } from './primitives.js';
 import { autoscaling, replicaField, sized, withMinReplicas, workloadFields, type WorkloadDefaults } from './workload.js';
 
-/** Fields of one of the platform's own HTTP services. */
+/** Fields of one of the platform's own HTTP services, `name` in descriptions. */
 const appServiceFields = (
   p: Profile,
+  name: string,
   image: ImageDefaults,
   resources: WorkloadDefaults['resources'] = { development: sized('100m', '256Mi', '512Mi'), production: sized('500m', '512Mi', '1Gi') },
 ) => ({
-  ...workloadFields(p, { image, resources }),
+  ...workloadFields(p, { name, image, resources }),
   ...replicaField(p, 1, 2),
-  /** HorizontalPodAutoscaler (default off in development, on in production; maxReplicas 3 / 10; minReplicas default: replicas). */
-  autoscaling: autoscaling(p, { development: 3, production: 10 }),
-  /** Extra environment variables, appended after the chart's own (sorted by name); a chart-managed name is an error (default {}). */
-  extraEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  autoscaling: autoscaling(p, { development: 3, production: 10 }).describe(
+    `HorizontalPodAutoscaler of the ${name} on CPU and memory utilisation (default off; production on).`,
+  ),
+  extraEnv: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+    .default({})
+    .describe('Extra environment variables, appended after the chart\'s own (sorted by name); a chart-managed name is an error (default {}).'),
 });
 
 /** `aiEngine.*` */
 export const aiEngineSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, IMAGES.aiEngine, {
+      ...appServiceFields(p, 'AI engine', IMAGES.aiEngine, {
         development: sized('250m', '512Mi', '1Gi'),
         production: sized('1', '2Gi', '4Gi'),
       }),
     })
     .prefault({})
-    .transform(withMinReplicas);
+    .transform(withMinReplicas)
+    .describe('The AI engine, the platform\'s anomaly detection service.');
 
 /** `apiGateway.*` */
-export const apiGatewaySchema = (p: Profile) => z.strictObject(appServiceFields(p, IMAGES.apiGateway)).prefault({}).transform(withMinReplicas);
+export const apiGatewaySchema = (p: Profile) =>
+  z
+    .strictObject(appServiceFields(p, 'API gateway', IMAGES.apiGateway))
+    .prefault({})
+    .transform(withMinReplicas)
+    .describe('The API gateway: the platform\'s public API behind the Ingress.');
 
 /** `selfHealing.*`: the executor of the seed's self-healing rules. */
 export const selfHealingSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, IMAGES.selfHealing),
-      /** Executor pods: exactly 1, its rate limits and cooldowns are kept per process (default 1). */
-      ...replicaField(p, 1, 1),
-      /** Refused for the executor (one replica, see replicas): `enabled` defaults to false in both profiles. */
-      autoscaling: autoscaling(p, { development: 3, production: 10 }).prefault({ enabled: false }),
-      /** Log intended actions without acting (default true in development, false in production). */
-      dryRun: z.boolean().default(p.pick(true, false)),
+      ...appServiceFields(p, 'self-healing executor', IMAGES.selfHealing),
+      ...replicaField(p, 1, 1, 'exactly 1: the rate limits and cooldowns are kept per process'),
+      autoscaling: autoscaling(p, { development: 3, production: 10 })
+        .prefault({ enabled: false })
+        .describe('HorizontalPodAutoscaler: refused for the executor, which runs one pod; enabled must stay false (default off in both profiles).'),
+      dryRun: z
+        .boolean()
+        .default(p.pick(true, false))
+        .describe('Log the intended actions without acting (default true; production false).'),
       limits: z
         .strictObject({
-          /** Pod deletions per window at most (default 3). */
-          maxPodRestartsPerWindow: z.number().int().min(0).default(3),
-          /** Window of the restart bound (default 1h). */
-          window: promDuration.default('1h'),
-          /** Replica floor when scaling (default 1). */
-          minReplicas: z.number().int().min(1).default(1),
-          /** Replica ceiling when scaling (default 10). */
-          maxReplicas: z.number().int().min(1).default(10),
-          /** Pause between two actions on the same target (default 5m). */
-          cooldown: promDuration.default('5m'),
-          /** Actions per minute at most, all targets together (default 10). */
-          actionsPerMinute: z.number().int().min(1).default(10),
-          /** Pause between two Jobs of the same rule (clean-disk, optimize-db) (default 1h). */
-          jobCooldown: promDuration.default('1h'),
+          maxPodRestartsPerWindow: z.number().int().min(0).default(3).describe('Pod deletions per window at most (default 3).'),
+          window: promDuration.default('1h').describe('Window of the pod restart bound (default 1h).'),
+          minReplicas: z.number().int().min(1).default(1).describe('Replica floor when the executor scales a workload (default 1).'),
+          maxReplicas: z.number().int().min(1).default(10).describe('Replica ceiling when the executor scales a workload (default 10).'),
+          cooldown: promDuration.default('5m').describe('Pause between two actions on the same target (default 5m).'),
+          actionsPerMinute: z.number().int().min(1).default(10).describe('Actions per minute at most, all targets together (default 10).'),
+          jobCooldown: promDuration.default('1h').describe('Pause between two Jobs of the same rule, e.g. clean-disk or optimize-db (default 1h).'),
         })
         .superRefine((l, ctx) => {
           if (l.minReplicas > l.maxReplicas) {
@@ -72,7 +77,8 @@ export const selfHealingSchema = (p: Profile) =>
             });
           }
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Safety bounds of the executor\'s actions.'),
     })
     .superRefine((v, ctx) => {
       const why = 'the self-healing executor keeps its rate limits and cooldowns in memory, so more than one pod would multiply every bound';
@@ -84,4 +90,5 @@ export const selfHealingSchema = (p: Profile) =>
       }
     })
     .prefault({})
-    .transform(withMinReplicas);
+    .transform(withMinReplicas)
+    .describe('The self-healing executor: acts on alerts from Alertmanager by the seed\'s self-healing rules.');

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseQuantity } from '../../lib/quantity.js';
+import { defaultText, resourcesText } from './describe.js';
 import { objectName, pullPolicy, quantityOrNumber, stringMap } from './primitives.js';
+import type { Profile } from './profile.js';
 
 /** A container image reference; `global.imageRegistry` replaces `registry` for mirrored registries. */
 export interface ImageDefaults {
@@ -9,34 +11,34 @@ export interface ImageDefaults {
   tag: string;
 }
 
-/** `image.{registry,repository,tag,digest,pullPolicy}` with the component's pinned default. */
-export const image = (d: ImageDefaults) =>
+/** `image.{registry,repository,tag,digest,pullPolicy}` with the component's pinned default; `whose` names the container. */
+export const image = (whose: string, d: ImageDefaults) =>
   z
     .strictObject({
-      /** Registry host; default per component (docker.io, quay.io, registry.k8s.io, ghcr.io). */
-      registry: z.string().default(d.registry).describe(`registry host (default ${d.registry})`),
-      /** Repository path inside the registry. */
-      repository: z.string().min(1).default(d.repository).describe(`repository (default ${d.repository})`),
-      /** Pinned tag; `latest` is refused. */
+      registry: z.string().default(d.registry).describe(`Registry host; global.imageRegistry replaces it when set (default ${d.registry}).`),
+      repository: z.string().min(1).default(d.repository).describe(`Repository path inside the registry (default ${d.repository}).`),
       tag: z
         .string()
         .min(1)
         .refine((t) => t !== 'latest', { error: 'the "latest" tag is not allowed: pin a version' })
         .default(d.tag)
-        .describe(`tag (default ${d.tag})`),
-      /** Optional digest (`sha256:…`), appended after the tag. */
-      digest: z.string().regex(/^sha256:[a-f0-9]{64}$/).optional().describe('optional sha256 digest'),
-      /** Kubernetes imagePullPolicy (default IfNotPresent). */
-      pullPolicy: pullPolicy.default('IfNotPresent'),
+        .describe(`Pinned image tag; latest is refused (default ${d.tag}).`),
+      digest: z
+        .string()
+        .regex(/^sha256:[a-f0-9]{64}$/)
+        .optional()
+        .describe('Image digest (sha256:…) appended after the tag, to pin the exact image (default: none).'),
+      pullPolicy: pullPolicy.default('IfNotPresent').describe('Kubernetes imagePullPolicy of the container (default IfNotPresent).'),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`Image of ${whose}.`);
 
 export type ImageValues = z.output<ReturnType<typeof image>>;
 
 const resourceList = z.strictObject({
-  cpu: quantityOrNumber.optional(),
-  memory: quantityOrNumber.optional(),
-  'ephemeral-storage': quantityOrNumber.optional(),
+  cpu: quantityOrNumber.optional().describe('CPU as a Kubernetes quantity, e.g. 500m or 2.'),
+  memory: quantityOrNumber.optional().describe('Memory as a Kubernetes quantity, e.g. 512Mi or 2Gi.'),
+  'ephemeral-storage': quantityOrNumber.optional().describe('Ephemeral (scratch) storage as a Kubernetes quantity, e.g. 1Gi.'),
 });
 
 export interface ResourceDefaults {
@@ -47,18 +49,21 @@ export interface ResourceDefaults {
 type ResourceList = z.output<typeof resourceList>;
 
 /**
- * `resources.{requests,limits}`. The component's profile default applies only when `resources` is
- * absent; a given `resources` replaces it whole (as in the well-known charts), a missing `limits`
- * gets a memory limit equal to the memory request, missing `requests` equal the limits (as
- * Kubernetes does). A request above its limit is an error.
+ * `resources.{requests,limits}` of the container `whose`, with the development and production
+ * defaults. The component's profile default applies only when `resources` is absent; a given
+ * `resources` replaces it whole (as in the well-known charts), a missing `limits` gets a memory
+ * limit equal to the memory request, missing `requests` equal the limits (as Kubernetes does). A
+ * request above its limit is an error.
  */
-export const resources = (d: ResourceDefaults) =>
+export const resources = (p: Profile, whose: string, development: ResourceDefaults, production: ResourceDefaults = development) =>
   z
     .strictObject({
-      requests: resourceList.optional(),
-      limits: resourceList.optional(),
+      requests: resourceList
+        .optional()
+        .describe('Requests the pod is scheduled with; cpu and memory are required, missing requests equal the limits.'),
+      limits: resourceList.optional().describe('Limits; when missing, a memory limit equal to the memory request.'),
     })
-    .default(d)
+    .default(p.pick(development, production))
     .transform((r, ctx) => {
       const limits: ResourceList = r.limits ?? (r.requests?.memory ? { memory: r.requests.memory } : {});
       const requests: ResourceList = r.requests ?? { ...limits };
@@ -84,24 +89,25 @@ export const resources = (d: ResourceDefaults) =>
         });
       }
       return { requests, limits };
-    });
+    })
+    .describe(`Resources of ${whose}; a given value replaces the default whole (default ${resourcesText(development, production)}).`);
 
 export type ResourceValues = z.output<ReturnType<typeof resources>>;
 
 /** `persistence.{enabled,size,storageClass}` as the well-known charts spell it. */
 const persistenceInput = z.strictObject({
-  /** Use a PersistentVolumeClaim (default true); false uses an emptyDir. */
-  enabled: z.boolean().default(true),
-  /** Volume size; `storage.size` is the seed's other spelling of the same key. */
-  size: quantityOrNumber.optional(),
-  /** Storage class; empty uses `global.storageClass`, then the cluster default. */
-  storageClass: z.string().optional(),
+  enabled: z.boolean().default(true).describe('Keep the data on a PersistentVolumeClaim; false uses an emptyDir, lost with the pod (default true).'),
+  size: quantityOrNumber.optional().describe('Volume size, e.g. 20Gi; storage.size is the same setting (default: the component\'s, see persistence).'),
+  storageClass: z
+    .string()
+    .optional()
+    .describe('Storage class of the volume; empty uses global.storageClass, then the cluster default (default "").'),
 });
 
-/** The seed's `storage.size` spelling. */
+/** The seed's `storage.{size,storageClass}` spelling. */
 const storageInput = z.strictObject({
-  size: quantityOrNumber.optional(),
-  storageClass: z.string().optional(),
+  size: quantityOrNumber.optional().describe('Volume size; the same setting as persistence.size.'),
+  storageClass: z.string().optional().describe('Storage class; the same setting as persistence.storageClass.'),
 });
 
 /** Resolved persistence of a component. */
@@ -112,26 +118,34 @@ export interface PersistenceValues {
   storageClass: string;
 }
 
-/**
- * Both spellings of the seed (`storage.size` and `persistence.size`) for one component. They mean
- * the same; giving both with different values is an error.
- */
-export const persistenceFields = {
-  storage: storageInput.optional(),
-  persistence: persistenceInput.prefault({}),
-};
-
 type PersistenceInputs = {
   storage?: z.output<typeof storageInput> | undefined;
   persistence: z.output<typeof persistenceInput>;
 };
 
+type Persisted<T> = Omit<T, 'storage' | 'persistence'> & { persistence: PersistenceValues };
+
+/**
+ * The volume of one component (`whose`, e.g. "the PostgreSQL data"): the `storage` and
+ * `persistence` fields, both spellings of the seed, and `resolve`, the slice's transform that
+ * merges them into one {@link PersistenceValues} with the profile's default size. The spellings
+ * mean the same; giving both with different values is an error.
+ */
+export function persistence(p: Profile, whose: string, development: string, production: string = development) {
+  const defaultSize = p.pick(development, production);
+  return {
+    fields: {
+      storage: storageInput.optional().describe('The seed\'s spelling of persistence.size and persistence.storageClass (default: none).'),
+      persistence: persistenceInput
+        .prefault({})
+        .describe(`Volume of ${whose} (default size ${defaultText(development, production)}).`),
+    },
+    resolve: <T extends PersistenceInputs>(value: T, ctx: z.RefinementCtx): Persisted<T> => resolvePersistence(value, defaultSize, ctx),
+  };
+}
+
 /** Resolves `storage` + `persistence` into one {@link PersistenceValues}; reports conflicts at their paths. */
-export function resolvePersistence<T extends PersistenceInputs>(
-  value: T,
-  defaultSize: string,
-  ctx: z.RefinementCtx,
-): Omit<T, 'storage' | 'persistence'> & { persistence: PersistenceValues } {
+function resolvePersistence<T extends PersistenceInputs>(value: T, defaultSize: string, ctx: z.RefinementCtx): Persisted<T> {
   const { storage, persistence, ...rest } = value;
   for (const key of ['size', 'storageClass'] as const) {
     const a = storage?.[key];
@@ -156,26 +170,33 @@ export function resolvePersistence<T extends PersistenceInputs>(
 }
 
 const toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(['Exists', 'Equal']).optional(),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: z.number().int().optional(),
+  key: z.string().optional().describe('Taint key the toleration matches; empty with operator Exists matches every taint.'),
+  operator: z.enum(['Exists', 'Equal']).optional().describe('How the taint\'s value is matched: Exists matches any, Equal matches value (default Equal).'),
+  value: z.string().optional().describe('Taint value matched with operator Equal.'),
+  effect: z
+    .enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])
+    .optional()
+    .describe('Taint effect the toleration matches; empty matches every effect.'),
+  tolerationSeconds: z
+    .number()
+    .int()
+    .optional()
+    .describe('With effect NoExecute, how long the pod stays on a node after the taint appears (default: forever).'),
 });
 
 /** Pod placement and metadata keys every workload accepts. */
 export const schedulingFields = {
-  /** Node selector (default {}). */
-  nodeSelector: stringMap.default({}),
-  /** Tolerations (default []). */
-  tolerations: z.array(toleration).default([]),
-  /** Affinity, passed through as Kubernetes `affinity` (default: the chart's anti-affinity in production). */
-  affinity: z.record(z.string(), z.unknown()).optional(),
-  /** Extra pod annotations (default {}). */
-  podAnnotations: stringMap.default({}),
-  /** Extra pod labels (default {}). */
-  podLabels: stringMap.default({}),
+  nodeSelector: stringMap.default({}).describe('Node labels the pods must match (default {}).'),
+  tolerations: z.array(toleration).default([]).describe('Taints the pods tolerate, as Kubernetes tolerations (default []).'),
+  affinity: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Kubernetes affinity of the pods, passed through (default: none; production: the chart\'s pod anti-affinity).'),
+  podAnnotations: stringMap.default({}).describe('Extra annotations on the pods (default {}).'),
+  podLabels: stringMap.default({}).describe('Extra labels on the pods (default {}).'),
 };
 
 /** A reference to a Secret the user created; the chart then renders no Secret of its own. */
-export const existingSecret = objectName.optional().describe('name of an existing Secret holding the credentials');
+export const existingSecret = objectName
+  .optional()
+  .describe('Name of an existing Secret holding the credentials; the chart then renders none (default: none).');

@@ -1,74 +1,93 @@
 import { z } from 'zod';
-import { existingSecret, persistenceFields, resolvePersistence, resources } from './common.js';
+import { existingSecret, persistence, resources } from './common.js';
+import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { passwordAuth, sidecarExporter, sized, workloadFields } from './workload.js';
 
 /** `postgresql.*` */
-export const postgresqlSchema = (p: Profile) =>
-  z
+export const postgresqlSchema = (p: Profile) => {
+  const volume = persistence(p, 'the PostgreSQL data', '8Gi', '20Gi');
+  return z
     .strictObject({
       ...workloadFields(p, {
+        name: 'PostgreSQL',
         image: IMAGES.postgresql,
         resources: { development: sized('100m', '256Mi', '512Mi'), production: sized('1', '2Gi', '4Gi') },
       }),
       auth: z
         .strictObject({
-          /** Application user (default aiops). */
           username: z
             .string()
             .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'expected a PostgreSQL role name of lower-case letters, digits and _' })
             .refine((u) => !u.startsWith('pg_'), { error: 'role names starting with pg_ are reserved by PostgreSQL' })
-            .default('aiops'),
-          /** Application user's password (default: development password in development; in production the Secret must exist). */
-          password: z.string().default(''),
-          /** Application database (default aiops). */
+            .default('aiops')
+            .describe('Application user the platform connects as (default aiops).'),
+          password: z.string().default('').describe(`Password of the application user ${CREDENTIAL_DEFAULT}.`),
           database: z
             .string()
             .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'expected a database name of letters, digits and _' })
             .refine((d) => d !== 'template0' && d !== 'template1', { error: 'template0 and template1 are PostgreSQL templates, not application databases' })
-            .default('aiops'),
-          /** Password of the `postgres` superuser (default: as password). */
-          postgresPassword: z.string().default(''),
-          /** Existing Secret with keys `password` and `postgres-password`. */
-          existingSecret,
+            .default('aiops')
+            .describe('Application database, owned by the application user (default aiops).'),
+          postgresPassword: z
+            .string()
+            .default('')
+            .describe('Password of the postgres superuser (default "": the same as password).'),
+          existingSecret: existingSecret.describe(
+            'Existing Secret with keys password and postgres-password; the chart then renders none (default: none).',
+          ),
         })
-        .prefault({}),
-      /** `max_connections` of the server (default 100 in development, 200 in production). */
-      maxConnections: z.number().int().min(10).default(p.pick(100, 200)),
-      exporter: sidecarExporter(p, IMAGES.postgresExporter),
+        .prefault({})
+        .describe('The application user and database, and the passwords.'),
+      maxConnections: z
+        .number()
+        .int()
+        .min(10)
+        .default(p.pick(100, 200))
+        .describe('max_connections of the server (default 100; production 200).'),
+      exporter: sidecarExporter(p, 'postgres_exporter', IMAGES.postgresExporter),
       maintenance: z
         .strictObject({
-          /** Run the scheduled maintenance CronJob: VACUUM (ANALYZE) and the query statistics view (default true). */
-          enabled: z.boolean().default(true),
-          /** Cron schedule (default 03:30 every day). */
-          schedule: z.string().default('30 3 * * *'),
-          /** Resources of the maintenance Job's psql container, a client only (default requests 10m CPU, 32Mi; limit 64Mi). */
-          resources: resources(sized('10m', '32Mi', '64Mi')),
+          enabled: z
+            .boolean()
+            .default(true)
+            .describe('Run the maintenance CronJob: VACUUM (ANALYZE) and the query statistics view (default true).'),
+          schedule: z.string().default('30 3 * * *').describe('Cron schedule of the maintenance CronJob (default 30 3 * * *: 03:30 every day).'),
+          resources: resources(p, 'the maintenance Job\'s psql container, a client only', sized('10m', '32Mi', '64Mi')),
         })
-        .prefault({}),
-      ...persistenceFields,
+        .prefault({})
+        .describe('Scheduled database maintenance (the CronJob <release>-postgresql-maintenance).'),
+      ...volume.fields,
     })
     .prefault({})
-    .transform((v, ctx) => resolvePersistence(v, p.pick('8Gi', '20Gi'), ctx));
+    .transform(volume.resolve)
+    .describe('PostgreSQL, the platform\'s relational database (a StatefulSet).');
+};
 
 /** `redis.*` */
-export const redisSchema = (p: Profile) =>
-  z
+export const redisSchema = (p: Profile) => {
+  const volume = persistence(p, 'the Redis append-only file', '2Gi', '8Gi');
+  return z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Redis',
         image: IMAGES.redis,
         resources: { development: sized('50m', '64Mi', '256Mi'), production: sized('250m', '1Gi', '2Gi') },
       }),
-      auth: passwordAuth('require a password', 'redis-password'),
+      auth: passwordAuth('Redis', 'redis-password'),
       cluster: z
         .strictObject({
-          /** Redis Cluster mode (default false: one standalone node). */
-          enabled: z.boolean().default(false),
-          /** Cluster nodes: masters and one replica each, so at least 6 and even (default 6). */
-          nodes: z.number().int().default(6),
-          /** The Job that forms the cluster (a short redis-cli run, so small requests). */
-          initJob: z.strictObject({ resources: resources(sized('10m', '32Mi', '64Mi')) }).prefault({}),
+          enabled: z.boolean().default(false).describe('Redis Cluster mode; false runs one standalone node (default false).'),
+          nodes: z
+            .number()
+            .int()
+            .default(6)
+            .describe('Cluster nodes: masters with one replica each, so an even number of at least 6 (default 6).'),
+          initJob: z
+            .strictObject({ resources: resources(p, 'the Job that forms the cluster, a short redis-cli run', sized('10m', '32Mi', '64Mi')) })
+            .prefault({})
+            .describe('The Job that forms the cluster once its nodes are up.'),
         })
         .prefault({})
         .superRefine((c, ctx) => {
@@ -81,9 +100,12 @@ export const redisSchema = (p: Profile) =>
               message: `Redis Cluster with one replica per master needs an even number of at least 6 nodes (3 masters + 3 replicas), found ${c.nodes}`,
             });
           }
-        }),
-      exporter: sidecarExporter(p, IMAGES.redisExporter),
-      ...persistenceFields,
+        })
+        .describe('Redis Cluster mode instead of one standalone node.'),
+      exporter: sidecarExporter(p, 'redis_exporter', IMAGES.redisExporter),
+      ...volume.fields,
     })
     .prefault({})
-    .transform((v, ctx) => resolvePersistence(v, p.pick('2Gi', '8Gi'), ctx));
+    .transform(volume.resolve)
+    .describe('Redis, the platform\'s cache (a StatefulSet).');
+};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseQuantity } from '../../lib/quantity.js';
-import { existingSecret, persistenceFields, resolvePersistence, resources, type ResourceValues } from './common.js';
+import { existingSecret, persistence, resources, type ResourceValues } from './common.js';
+import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
@@ -10,31 +11,45 @@ import { autoscaling, replicaField, sidecarExporter, sized, withMinReplicas, wor
 export const ELASTICSEARCH_MIN_HEAP_MI = 256;
 
 /** A password of an Elasticsearch user: empty (not given) or at least 6 characters, as Elasticsearch requires. */
-const elasticsearchPassword = (what: string, key: string) =>
+const elasticsearchPassword = (what: string, description: string) =>
   z
     .string()
     .refine((password) => password === '' || password.length >= 6, {
       error: (i) => `${what} must have at least 6 characters (Elasticsearch refuses shorter passwords), found ${String(i.input).length}`,
     })
     .default('')
-    .describe(`${what} (Secret key ${key}; default: a development password in development; in production the Secret must exist)`);
+    .describe(description);
 
-/** `elasticsearch.auth.*`: X-Pack security and the passwords of the platform's three Elasticsearch users, all in one Secret. */
+/** The default of a client user's password: derived from the `elastic` one. */
+const DERIVED_PASSWORD =
+  '(default "": derived from password; without it, a development value in development, and in production the Secret must exist)';
+
+/** `elasticsearch.auth.*`: X-Pack security and the passwords of the platform's Elasticsearch users, all in one Secret. */
 const elasticsearchAuth = () =>
   z
     .strictObject({
-      /** X-Pack security: basic auth on HTTP, TLS between the nodes of a multi-node cluster (default true). */
-      enabled: z.boolean().default(true).describe('X-Pack security with the elastic user (default true)'),
-      /** Password of the `elastic` superuser, used only by the setup Job and the metrics exporter (Secret key elastic-password). */
-      password: elasticsearchPassword('the elastic password', 'elastic-password'),
-      /** Password of the built-in `kibana_system` user that Kibana signs in as (Secret key kibana-system-password). */
-      kibanaPassword: elasticsearchPassword('the kibana_system password', 'kibana-system-password'),
-      /** Password of the `logstash_writer` user that Logstash writes the log indices as (Secret key logstash-writer-password). */
-      logstashPassword: elasticsearchPassword('the logstash_writer password', 'logstash-writer-password'),
-      /** Existing Secret holding all three passwords; the chart then renders none. */
-      existingSecret: existingSecret.describe('existing Secret with keys elastic-password, kibana-system-password and logstash-writer-password'),
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe('X-Pack security: basic auth on HTTP, TLS between the nodes of a multi-node cluster (default true).'),
+      password: elasticsearchPassword(
+        'the elastic password',
+        `Password of the elastic superuser, at least 6 characters, Secret key elastic-password; the other users' passwords derive from it ${CREDENTIAL_DEFAULT}.`,
+      ),
+      kibanaPassword: elasticsearchPassword(
+        'the kibana_system password',
+        `Password of the built-in kibana_system user Kibana signs in as, at least 6 characters, Secret key kibana-system-password ${DERIVED_PASSWORD}.`,
+      ),
+      logstashPassword: elasticsearchPassword(
+        'the logstash_writer password',
+        `Password of the logstash_writer user Logstash writes the log indices as, at least 6 characters, Secret key logstash-writer-password ${DERIVED_PASSWORD}.`,
+      ),
+      existingSecret: existingSecret.describe(
+        'Existing Secret with keys elastic-password, kibana-system-password, logstash-writer-password, logs-reader-password and metrics-reader-password; the chart then renders none (default: none).',
+      ),
     })
-    .prefault({});
+    .prefault({})
+    .describe('Security and the passwords of the Elasticsearch users, all in one Secret.');
 
 /**
  * `heapSize`, when set, must be at least {@link ELASTICSEARCH_MIN_HEAP_MI} Mi and below the memory
@@ -74,88 +89,84 @@ export function refineElasticsearchSysctl(
 }
 
 /** `elasticsearch.*` */
-export const elasticsearchSchema = (p: Profile) =>
-  z
+export const elasticsearchSchema = (p: Profile) => {
+  const volume = persistence(p, 'the Elasticsearch data', '10Gi', '100Gi');
+  return z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Elasticsearch',
         image: IMAGES.elasticsearch,
         resources: { development: sized('500m', '2Gi', '2Gi'), production: sized('1', '4Gi', '4Gi') },
       }),
-      ...replicaField(p, 1, 3),
-      /**
-       * JVM heap (-Xms = -Xmx), at least 256Mi and below the memory limit. Default: half the memory
-       * limit (of the request without a limit), at least 256Mi, at most 31Gi (compressed object pointers).
-       */
-      heapSize: quantityOrNumber.optional().describe('JVM heap, at least 256Mi and below the memory limit (default: half the memory limit, at most 31Gi)'),
+      ...replicaField(p, 1, 3, '1 forms a single-node cluster'),
+      /** Without a limit, the default is half the memory request; at most 31Gi keeps compressed object pointers. */
+      heapSize: quantityOrNumber
+        .optional()
+        .describe('JVM heap (-Xms = -Xmx), at least 256Mi and below the memory limit (default: half the memory limit, at least 256Mi, at most 31Gi).'),
       auth: elasticsearchAuth(),
-      /** Delete log indices older than this many days (default 7 in development, 30 in production). */
-      retentionDays: z.number().int().min(1).default(p.pick(7, 30)),
-      /**
-       * The setup Job (after every install/upgrade) and CronJob that apply the ILM policy, the index
-       * template, the kibana_system password and the logstash_writer user.
-       */
+      retentionDays: z
+        .number()
+        .int()
+        .min(1)
+        .default(p.pick(7, 30))
+        .describe('Delete log indices older than this many days (default 7; production 30).'),
       setup: z
         .strictObject({
-          /** Cron schedule of the CronJob that re-applies the setup, correcting drift (default every 6 hours). */
           schedule: z
             .string()
             .regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\S+( \S+){4})$/, {
               error: 'expected a cron schedule of five fields ("0 */6 * * *") or a macro such as @daily',
             })
-            .default('0 */6 * * *'),
-          /** Resources of the setup container: a few curl calls (default requests 10m/32Mi, memory limit 64Mi). */
-          resources: resources(sized('10m', '32Mi', '64Mi')),
+            .default('0 */6 * * *')
+            .describe('Cron schedule of the CronJob that re-applies the setup, correcting drift (default 0 */6 * * *: every 6 hours).'),
+          resources: resources(p, 'the setup container, a few curl calls', sized('10m', '32Mi', '64Mi')),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('The setup Job (after every install and upgrade) and CronJob that apply the ILM policy, the index template and the users.'),
       sysctlInitContainer: z
         .strictObject({
-          /**
-           * Privileged init container (root) that raises the node's vm.max_map_count to 262144 so
-           * Elasticsearch may memory-map its indices (default false: node.store.allow_mmap is false
-           * and no privileged container runs). Not allowed with podSecurityPolicy.enabled.
-           */
+          /** Not allowed with podSecurityPolicy.enabled (the restricted standard rejects it). */
           enabled: z
             .boolean()
             .default(false)
-            .describe('privileged init container raising vm.max_map_count (default false: node.store.allow_mmap false)'),
+            .describe('Privileged init container (root) that raises vm.max_map_count to 262144 so Elasticsearch may mmap its indices; false runs with node.store.allow_mmap false (default false).'),
         })
-        .prefault({}),
-      /**
-       * The Job that creates the CA of the transport TLS certificates (security on and more than one
-       * replica): one elasticsearch-certutil run (default requests 100m/256Mi, memory limit 512Mi).
-       */
-      transportCaJob: z.strictObject({ resources: resources(sized('100m', '256Mi', '512Mi')) }).prefault({}),
-      exporter: sidecarExporter(p, IMAGES.elasticsearchExporter),
-      ...persistenceFields,
+        .prefault({})
+        .describe('The privileged sysctl init container; not allowed with podSecurityPolicy.enabled.'),
+      transportCaJob: z
+        .strictObject({ resources: resources(p, 'the Job\'s elasticsearch-certutil container', sized('100m', '256Mi', '512Mi')) })
+        .prefault({})
+        .describe('The Job that creates the CA of the transport TLS certificates (security on and more than one replica).'),
+      exporter: sidecarExporter(p, 'elasticsearch_exporter', IMAGES.elasticsearchExporter),
+      ...volume.fields,
     })
     .superRefine(refineHeapSize)
     .prefault({})
-    .transform((v, ctx) => resolvePersistence(v, p.pick('10Gi', '100Gi'), ctx));
+    .transform(volume.resolve)
+    .describe('Elasticsearch, the log store (a StatefulSet).');
+};
 
 /** `logstash.*`: the beats → Elasticsearch pipeline. */
 export const logstashSchema = (p: Profile) =>
   z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Logstash',
         image: IMAGES.logstash,
         resources: { development: sized('250m', '1Gi', '1Gi'), production: sized('1', '2Gi', '2Gi') },
       }),
-      /** Pods (default 1 in development, 2 in production); with autoscaling on, the HPA's default lower bound instead. */
-      ...replicaField(p, 1, 2),
-      /**
-       * JVM heap (-Xms = -Xmx), at least 256Mi and below the memory limit. Default: half the memory
-       * limit (of the request without a limit).
-       */
-      heapSize: quantityOrNumber.optional(),
-      /**
-       * HorizontalPodAutoscaler on CPU and memory utilisation (default off in development, on in
-       * production; maxReplicas 2 in development, 6 in production; minReplicas default: replicas).
-       */
-      autoscaling: autoscaling(p, { development: 2, production: 6 }),
+      ...replicaField(p, 1, 2, 'with autoscaling on, the autoscaler\'s default lower bound'),
+      heapSize: quantityOrNumber
+        .optional()
+        .describe('JVM heap (-Xms = -Xmx), at least 256Mi and below the memory limit (default: half the memory limit, or of the request without a limit).'),
+      autoscaling: autoscaling(p, { development: 2, production: 6 }).describe(
+        'HorizontalPodAutoscaler of Logstash on CPU and memory utilisation (default off; production on).',
+      ),
     })
     .superRefine(refineHeapSize)
     .prefault({})
-    .transform(withMinReplicas);
+    .transform(withMinReplicas)
+    .describe('Logstash, the pipeline from Filebeat (beats protocol) to Elasticsearch.');
 
 /**
  * `filebeat.*`: the node log shipper, a DaemonSet in the node agents' namespace. Its pods run on
@@ -166,47 +177,54 @@ export const filebeatSchema = (p: Profile) =>
   z
     .strictObject(
       workloadFields(p, {
+        name: 'Filebeat',
         image: IMAGES.filebeat,
         resources: { development: sized('50m', '100Mi', '200Mi'), production: sized('100m', '200Mi', '400Mi') },
       }),
     )
-    .prefault({});
+    .prefault({})
+    .describe('Filebeat, the node log shipper: a DaemonSet in the node agents\' namespace; add tolerations to collect tainted nodes\' logs.');
 
 /** A Kibana encryption key: empty (not given) or at least 32 characters, as Kibana requires. */
-const kibanaEncryptionKey = (what: string) =>
+const kibanaEncryptionKey = (what: string, description: string) =>
   z
     .string()
     .refine((key) => key === '' || key.length >= 32, {
       error: (i) => `${what} must have at least 32 characters (Kibana refuses shorter keys), found ${String(i.input).length}`,
     })
     .default('')
-    .describe(`${what}: at least 32 characters (default: a development key in development; in production the Secret must exist)`);
+    .describe(`${description}; at least 32 characters ${CREDENTIAL_DEFAULT}.`);
 
 /** `kibana.*`: the Node.js heap is 75 % of `resources.limits.memory` (NODE_OPTIONS --max-old-space-size). */
 export const kibanaSchema = (p: Profile) =>
   z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Kibana',
         image: IMAGES.kibana,
         resources: { development: sized('100m', '1Gi', '1Gi'), production: sized('500m', '2Gi', '2Gi') },
       }),
       ...replicaField(p, 1, 2),
-      /**
-       * Encryption keys, the same on every replica and across restarts (sessions survive a change of
-       * pod, encrypted saved objects stay readable). Default: development keys in development; in
-       * production the Secret must exist (existingSecret or secrets.external).
-       */
       encryptionKeys: z
         .strictObject({
-          /** xpack.security.encryptionKey: session cookies (Secret key security-encryption-key). */
-          security: kibanaEncryptionKey('the session encryption key'),
-          /** xpack.encryptedSavedObjects.encryptionKey: alerting rules, connectors (Secret key saved-objects-encryption-key). */
-          savedObjects: kibanaEncryptionKey('the saved objects encryption key'),
-          /** xpack.reporting.encryptionKey: report jobs (Secret key reporting-encryption-key). */
-          reporting: kibanaEncryptionKey('the reporting encryption key'),
+          security: kibanaEncryptionKey(
+            'the session encryption key',
+            'xpack.security.encryptionKey, for the session cookies, Secret key security-encryption-key',
+          ),
+          savedObjects: kibanaEncryptionKey(
+            'the saved objects encryption key',
+            'xpack.encryptedSavedObjects.encryptionKey, for alerting rules and connectors, Secret key saved-objects-encryption-key',
+          ),
+          reporting: kibanaEncryptionKey(
+            'the reporting encryption key',
+            'xpack.reporting.encryptionKey, for report jobs, Secret key reporting-encryption-key',
+          ),
         })
-        .prefault({}),
-      /** Existing Secret with keys security-encryption-key, saved-objects-encryption-key and reporting-encryption-key. */
-      existingSecret,
+        .prefault({})
+        .describe('Encryption keys, the same on every replica and across restarts, so sessions survive a change of pod and encrypted saved objects stay readable.'),
+      existingSecret: existingSecret.describe(
+        'Existing Secret with keys security-encryption-key, saved-objects-encryption-key and reporting-encryption-key; the chart then renders none (default: none).',
+      ),
     })
-    .prefault({});
+    .prefault({})
+    .describe('Kibana, the log UI (served under /kibana); its Node.js heap is 75 % of resources.limits.memory.');

@@ -1,36 +1,36 @@
 import { z } from 'zod';
 import { parseQuantity } from '../../lib/quantity.js';
-import { existingSecret, persistenceFields, resolvePersistence, schedulingFields, type PersistenceValues } from './common.js';
+import { existingSecret, persistence, schedulingFields, type PersistenceValues } from './common.js';
+import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { percent, port, promDuration, quantityOrNumber, stringMap } from './primitives.js';
 import { replicaField, sized, workloadFields } from './workload.js';
 
 /** `prometheus.*` */
-export const prometheusSchema = (p: Profile) =>
-  z
+export const prometheusSchema = (p: Profile) => {
+  const volume = persistence(p, 'the Prometheus time series database', '8Gi', '50Gi');
+  return z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Prometheus',
         image: IMAGES.prometheus,
         resources: { development: sized('200m', '512Mi', '1Gi'), production: sized('1', '2Gi', '4Gi') },
       }),
       ...replicaField(p, 1, 1),
-      /** Time-based retention (default 15d). */
-      retention: promDuration.default('15d'),
-      /**
-       * Size-based retention bound, a Kubernetes quantity such as 40Gi (the oldest blocks are
-       * deleted above it, so the volume cannot fill); at most the volume size. Default: 85 % of
-       * `persistence.size`, rounded down to whole Mi.
-       */
-      retentionSize: quantityOrNumber.optional(),
-      /** Scrape interval (default 30s). */
-      scrapeInterval: promDuration.default('30s'),
-      /** Rule evaluation interval (default 30s). */
-      evaluationInterval: promDuration.default('30s'),
-      ...persistenceFields,
+      retention: promDuration.default('15d').describe('Time-based retention: series older than this are deleted (default 15d).'),
+      /** The oldest blocks are deleted above it, so the volume cannot fill. */
+      retentionSize: quantityOrNumber
+        .optional()
+        .describe('Size-based retention bound such as 40Gi, at most the volume size (default: 85 % of persistence.size, rounded down to whole Mi).'),
+      scrapeInterval: promDuration.default('30s').describe('How often targets are scraped (default 30s).'),
+      evaluationInterval: promDuration.default('30s').describe('How often the alert rules are evaluated (default 30s).'),
+      ...volume.fields,
     })
     .prefault({})
-    .transform((v, ctx) => resolveRetentionSize(resolvePersistence(v, p.pick('8Gi', '50Gi'), ctx), ctx));
+    .transform((v, ctx) => resolveRetentionSize(volume.resolve(v, ctx), ctx))
+    .describe('Prometheus, the metrics store and alert rule evaluator (a StatefulSet, served under /prometheus).');
+};
 
 /**
  * Share of the volume that size-based retention fills by default (the bound counts blocks, WAL
@@ -69,20 +69,16 @@ const optionalHttpUrl = z.string().regex(/^(https?:\/\/[^\s/]+\S*)?$/, {
 /** `alertmanager.receivers.email.*`: notifications by SMTP (the SMTP settings become alertmanager.yml's global smtp_*). */
 const emailReceiver = z
   .strictObject({
-    /** Send alert notifications by email (default false). */
-    enabled: z.boolean().default(false),
-    /** Recipient address(es), comma-separated; required when enabled. */
-    to: z.string().default(''),
-    /** Sender address; required when enabled. */
-    from: z.string().default(''),
-    /** SMTP host:port, e.g. smtp.example.com:587; required when enabled. */
-    smarthost: z.string().default(''),
-    /** SMTP auth user; empty sends without authentication (default ""). */
-    username: z.string().default(''),
-    /** SMTP password, used with `username` (kept in a Secret, key smtp-password; default "": development password in development). */
-    password: z.string().default(''),
-    /** Require STARTTLS with the smarthost (default true); false only for a trusted local relay. */
-    requireTls: z.boolean().default(true),
+    enabled: z.boolean().default(false).describe('Send alert notifications by email (default false).'),
+    to: z.string().default('').describe('Recipient address(es), comma-separated; required when enabled (default "").'),
+    from: z.string().default('').describe('Sender address; required when enabled (default "").'),
+    smarthost: z.string().default('').describe('SMTP server as host:port, e.g. smtp.example.com:587; required when enabled (default "").'),
+    username: z.string().default('').describe('SMTP user; empty sends without authentication (default "").'),
+    password: z
+      .string()
+      .default('')
+      .describe(`SMTP password, used with username, kept in a Secret under key smtp-password ${CREDENTIAL_DEFAULT}.`),
+    requireTls: z.boolean().default(true).describe('Require STARTTLS with the smarthost; false only for a trusted local relay (default true).'),
   })
   .superRefine((email, ctx) => {
     if (!email.enabled) return;
@@ -93,90 +89,94 @@ const emailReceiver = z
       ctx.addIssue({ code: 'custom', path: ['smarthost'], input: email.smarthost, message: `expected host:port such as smtp.example.com:587, found "${email.smarthost}"` });
     }
   })
-  .prefault({});
+  .prefault({})
+  .describe('Notifications by email (SMTP).');
 
 /** `alertmanager.receivers.slack.*`: notifications to a Slack incoming webhook. */
 const slackReceiver = z
   .strictObject({
-    /** Send alert notifications to Slack (default false). */
-    enabled: z.boolean().default(false),
-    /** Incoming-webhook URL (a credential: kept in a Secret, key slack-api-url; or give it through existingSecret). */
-    apiUrl: optionalHttpUrl.default(''),
-    /** Channel override (default #aiops-alerts). */
-    channel: z.string().default('#aiops-alerts'),
+    enabled: z.boolean().default(false).describe('Send alert notifications to Slack (default false).'),
+    apiUrl: optionalHttpUrl
+      .default('')
+      .describe('Incoming-webhook URL, a credential kept in a Secret (key slack-api-url), or given through existingSecret (default "").'),
+    channel: z.string().default('#aiops-alerts').describe('Channel the notifications go to (default #aiops-alerts).'),
   })
-  .prefault({});
+  .prefault({})
+  .describe('Notifications to a Slack incoming webhook.');
 
 /** `alertmanager.receivers.webhook.*`: notifications POSTed to an HTTP endpoint of your own. */
 const webhookReceiver = z
   .strictObject({
-    /** POST alert notifications to `url` (default false). */
-    enabled: z.boolean().default(false),
-    /** Endpoint URL (may carry a token, so kept in a Secret, key webhook-url; or give it through existingSecret). */
-    url: optionalHttpUrl.default(''),
+    enabled: z.boolean().default(false).describe('POST alert notifications to url (default false).'),
+    url: optionalHttpUrl
+      .default('')
+      .describe('Endpoint URL; it may carry a token, so it is kept in a Secret (key webhook-url), or given through existingSecret (default "").'),
   })
-  .prefault({});
+  .prefault({})
+  .describe('Notifications POSTed to an HTTP endpoint of your own (Alertmanager webhook format).');
 
 /** `alertmanager.*` */
-export const alertmanagerSchema = (p: Profile) =>
-  z
+export const alertmanagerSchema = (p: Profile) => {
+  const volume = persistence(p, 'the Alertmanager silences and notification log', '2Gi');
+  return z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Alertmanager',
         image: IMAGES.alertmanager,
         resources: { development: sized('20m', '64Mi', '128Mi'), production: sized('100m', '256Mi', '512Mi') },
       }),
-      /** Alertmanager peers (default 1 in development, 3 in production); more than 1 forms a gossip cluster. */
-      ...replicaField(p, 1, 3),
-      /** Root route of the notification tree. */
+      ...replicaField(p, 1, 3, 'more than 1 form a gossip cluster'),
       route: z
         .strictObject({
-          /** Labels that group alerts into one notification (default [alertname, namespace, component]). */
-          groupBy: z.array(z.string()).default(['alertname', 'namespace', 'component']),
-          /** Wait before the first notification of a new group (default 30s). */
-          groupWait: promDuration.default('30s'),
-          /** Wait before notifying about new alerts of a group already notified (default 5m). */
-          groupInterval: promDuration.default('5m'),
-          /** Wait before repeating a notification that is still firing (default 4h). */
-          repeatInterval: promDuration.default('4h'),
+          groupBy: z
+            .array(z.string())
+            .default(['alertname', 'namespace', 'component'])
+            .describe('Labels that group alerts into one notification (default [alertname, namespace, component]).'),
+          groupWait: promDuration.default('30s').describe('Wait before the first notification of a new group (default 30s).'),
+          groupInterval: promDuration.default('5m').describe('Wait before notifying about new alerts of a group already notified (default 5m).'),
+          repeatInterval: promDuration.default('4h').describe('Wait before repeating a notification that is still firing (default 4h).'),
         })
-        .prefault({}),
-      /** Where people are notified; with none enabled, alerts are only visible in the UI (and sent to the self-healing executor). */
+        .prefault({})
+        .describe('Root route of the notification tree.'),
       receivers: z
         .strictObject({ email: emailReceiver, slack: slackReceiver, webhook: webhookReceiver })
-        .prefault({}),
-      /** Existing Secret with the receiver credentials of the enabled receivers (keys smtp-password, slack-api-url, webhook-url). */
-      existingSecret,
-      ...persistenceFields,
+        .prefault({})
+        .describe('Where people are notified; with none enabled, alerts are only visible in the UI (and sent to the self-healing executor).'),
+      existingSecret: existingSecret.describe(
+        'Existing Secret with the credentials of the enabled receivers (keys smtp-password, slack-api-url, webhook-url); the chart then renders none (default: none).',
+      ),
+      ...volume.fields,
     })
     .prefault({})
-    .transform((v, ctx) => resolvePersistence(v, '2Gi', ctx));
+    .transform(volume.resolve)
+    .describe('Alertmanager: routes the alerts to people and to the self-healing executor (a StatefulSet, served under /alertmanager).');
+};
 
 /** `grafana.*` */
-export const grafanaSchema = (p: Profile) =>
-  z
+export const grafanaSchema = (p: Profile) => {
+  const volume = persistence(p, 'the Grafana database: users, sessions, stars', '5Gi');
+  return z
     .strictObject({
       ...workloadFields(p, {
+        name: 'Grafana',
         image: IMAGES.grafana,
         resources: { development: sized('50m', '128Mi', '256Mi'), production: sized('250m', '256Mi', '512Mi') },
       }),
-      /**
-       * Replicas (default 1). Each replica keeps its own embedded SQLite database (users, sessions,
-       * stars): more than one needs `persistence.enabled: false` and sticky sessions at the Ingress.
-       */
-      ...replicaField(p, 1, 1),
-      /** Admin user (default admin). */
-      adminUser: z.string().min(1).default('admin'),
-      /**
-       * Admin password (default: development password in development; in production the Secret must
-       * exist). Grafana sets it when it creates its database: later changes need `grafana cli admin reset-admin-password`.
-       */
-      adminPassword: z.string().default(''),
-      /** Existing Secret with keys admin-user and admin-password. */
-      existingSecret,
-      ...persistenceFields,
+      /** Each replica keeps its own embedded SQLite database (users, sessions, stars). */
+      ...replicaField(p, 1, 1, 'more than 1 need persistence.enabled false and sticky sessions at the Ingress'),
+      adminUser: z.string().min(1).default('admin').describe('Admin user (default admin).'),
+      /** Later changes need `grafana cli admin reset-admin-password`. */
+      adminPassword: z
+        .string()
+        .default('')
+        .describe(`Admin password, set when Grafana creates its database ${CREDENTIAL_DEFAULT}.`),
+      existingSecret: existingSecret.describe(
+        'Existing Secret with keys admin-user and admin-password; the chart then renders none (default: none).',
+      ),
+      ...volume.fields,
     })
     .prefault({})
-    .transform((v, ctx) => resolvePersistence(v, '5Gi', ctx))
+    .transform(volume.resolve)
     .superRefine((g, ctx) => {
       // A ReadWriteOnce volume attaches to one pod: a Deployment with a volume runs one replica.
       if (g.replicas > 1 && g.persistence.enabled) {
@@ -187,27 +187,32 @@ export const grafanaSchema = (p: Profile) =>
           message: `grafana.replicas ${g.replicas} needs grafana.persistence.enabled: false (the data volume is ReadWriteOnce and holds one SQLite database); use 1 replica or turn persistence off`,
         });
       }
-    });
+    })
+    .describe('Grafana with the platform\'s dashboards (a Deployment, served under /grafana).');
+};
 
 /** `nodeExporter.*`: node_exporter on every node (a DaemonSet in the node agents' namespace). */
 export const nodeExporterSchema = (p: Profile) =>
   z
     .strictObject({
       ...workloadFields(p, {
+        name: 'node-exporter',
         image: IMAGES.nodeExporter,
         resources: { development: sized('10m', '32Mi', '64Mi'), production: sized('50m', '64Mi', '256Mi') },
       }),
-      /**
-       * Port node_exporter listens on, on each node's IP (the pods use the host network) (default
-       * 9100); change it when another node_exporter already holds the port on the nodes.
-       */
-      port: port.default(9100),
-      /** Node selector (default kubernetes.io/os: linux: node_exporter reads Linux /proc and /sys). */
-      nodeSelector: stringMap.default({ 'kubernetes.io/os': 'linux' }),
-      /** Tolerations (default: every taint, so every node is measured); `[]` keeps it off tainted nodes. */
-      tolerations: schedulingFields.tolerations.unwrap().default([{ operator: 'Exists' }]),
+      port: port
+        .default(9100)
+        .describe('Port node_exporter listens on, on each node\'s IP (host network); change it when another node_exporter holds it (default 9100).'),
+      nodeSelector: stringMap
+        .default({ 'kubernetes.io/os': 'linux' })
+        .describe('Node labels the pods must match; node_exporter reads Linux /proc and /sys (default {kubernetes.io/os: linux}).'),
+      tolerations: schedulingFields.tolerations
+        .unwrap()
+        .default([{ operator: 'Exists' }])
+        .describe('Taints the pods tolerate; the default tolerates every taint, so every node is measured, [] keeps them off tainted nodes (default [{operator: Exists}]).'),
     })
-    .prefault({});
+    .prefault({})
+    .describe('node_exporter on every node: a DaemonSet on the host network, in the node agents\' namespace.');
 
 /**
  * Collectors kube-state-metrics may run (its `--resources`). Secrets and ConfigMaps are left out on
@@ -238,15 +243,14 @@ export const kubeStateMetricsSchema = (p: Profile) =>
   z
     .strictObject({
       ...workloadFields(p, {
+        name: 'kube-state-metrics',
         image: IMAGES.kubeStateMetrics,
         resources: { development: sized('10m', '64Mi', '128Mi'), production: sized('50m', '128Mi', '256Mi') },
       }),
       /**
-       * Collectors (default: the kinds the platform runs: pods, deployments, statefulsets,
-       * daemonsets, replicasets, jobs, cronjobs, horizontalpodautoscalers, persistentvolumeclaims,
-       * poddisruptionbudgets). The cluster-scoped ones (nodes, namespaces, persistentvolumes) need a
-       * ClusterRole, and kube-state-metrics v2.16 exposes their series once per watched namespace,
-       * i.e. twice (kubernetes/kube-state-metrics#2878): Prometheus drops the copies with warnings.
+       * The cluster-scoped collectors (nodes, namespaces, persistentvolumes) need a ClusterRole, and
+       * kube-state-metrics v2.16 exposes their series once per watched namespace, i.e. twice
+       * (kubernetes/kube-state-metrics#2878): Prometheus drops the copies with warnings.
        */
       collectors: z
         .array(z.enum(KUBE_STATE_METRICS_COLLECTORS))
@@ -262,9 +266,11 @@ export const kubeStateMetricsSchema = (p: Profile) =>
           'horizontalpodautoscalers',
           'persistentvolumeclaims',
           'poddisruptionbudgets',
-        ]),
+        ])
+        .describe('Collectors (--resources); cluster-scoped ones need a ClusterRole and their series come twice (default: the kinds the platform runs).'),
     })
-    .prefault({});
+    .prefault({})
+    .describe('kube-state-metrics: metrics of the Kubernetes objects in the platform\'s namespaces.');
 
 /** `alerting.*`: thresholds of the seed's alert rules (rendered by src/components/monitoring/alert-rules.ts). */
 export const alertingSchema = () =>
@@ -272,40 +278,48 @@ export const alertingSchema = () =>
     .strictObject({
       thresholds: z
         .strictObject({
-          /** Node CPU usage, percent (default 80). */
-          cpuPercent: percent.default(80),
-          /** Node memory usage, percent (default 85). */
-          memoryPercent: percent.default(85),
-          /** Filesystem usage, percent (default 90). */
-          diskPercent: percent.default(90),
-          /**
-           * HTTP response time (95th percentile per Traefik service), seconds (default 5). Must be
-           * below the highest of `traefik.latencyBuckets`, and is exact when it is one of them.
-           */
-          responseTimeSeconds: z.number().positive().default(5),
-          /** HTTP 5xx share, percent (default 5). */
-          errorRatePercent: percent.default(5),
-          /** PostgreSQL connections in percent of max_connections (default 80). */
-          postgresqlConnectionsPercent: percent.default(80),
-          /** Redis cache hit rate floor, percent (default 80). */
-          redisHitRatePercent: percent.default(80),
-          /** Restarts of one container within 15 minutes that count as crash looping (default 3). */
-          crashLoopRestarts: z.number().int().min(1).default(3),
+          cpuPercent: percent.default(80).describe('Node CPU usage alert, in percent (default 80).'),
+          memoryPercent: percent.default(85).describe('Node memory usage alert, in percent (default 85).'),
+          diskPercent: percent.default(90).describe('Filesystem usage alert, in percent (default 90).'),
+          /** Exact when it is one of `traefik.latencyBuckets`. */
+          responseTimeSeconds: z
+            .number()
+            .positive()
+            .default(5)
+            .describe('HTTP response time alert (95th percentile per Traefik service), in seconds, below the highest traefik.latencyBuckets (default 5).'),
+          errorRatePercent: percent.default(5).describe('HTTP 5xx share alert, in percent of the requests (default 5).'),
+          postgresqlConnectionsPercent: percent
+            .default(80)
+            .describe('PostgreSQL connections alert, in percent of max_connections (default 80).'),
+          redisHitRatePercent: percent.default(80).describe('Redis cache hit rate floor, in percent (default 80).'),
+          crashLoopRestarts: z
+            .number()
+            .int()
+            .min(1)
+            .default(3)
+            .describe('Restarts of one container within 15 minutes that count as crash looping (default 3).'),
         })
-        .prefault({}),
-      /** Traffic below which rate-based alerts stay silent, so a single error at night does not page anyone. */
+        .prefault({})
+        .describe('Thresholds of the alert rules.'),
       minimumTraffic: z
         .strictObject({
-          /** HTTP requests per second of a service before its error-rate and response-time alerts apply (default 0.1). */
-          httpRequestsPerSecond: z.number().positive().default(0.1),
-          /** Redis key lookups (hits + misses) per second before the hit-rate alert applies (default 1). */
-          redisLookupsPerSecond: z.number().positive().default(1),
+          httpRequestsPerSecond: z
+            .number()
+            .positive()
+            .default(0.1)
+            .describe('HTTP requests per second of a service before its error-rate and response-time alerts apply (default 0.1).'),
+          redisLookupsPerSecond: z
+            .number()
+            .positive()
+            .default(1)
+            .describe('Redis key lookups (hits + misses) per second before the hit-rate alert applies (default 1).'),
         })
-        .prefault({}),
-      /** How long a condition must hold before an alert fires (default 5m). */
-      for: promDuration.default('5m'),
+        .prefault({})
+        .describe('Traffic below which rate-based alerts stay silent, so a single error at night does not page anyone.'),
+      for: promDuration.default('5m').describe('How long a condition must hold before its alert fires (default 5m).'),
     })
-    .prefault({});
+    .prefault({})
+    .describe('The alert rules of the platform: thresholds and timing.');
 
 /**
  * Cross-field rule of the root: the response-time alert compares the 95th percentile of Traefik's

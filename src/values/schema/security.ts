@@ -22,45 +22,52 @@ function isCidr(value: string): boolean {
 export const networkPolicySchema = (p: Profile) =>
   z
     .strictObject({
+      enabled: z
+        .boolean()
+        .default(p.pick(false, true))
+        .describe('One allow NetworkPolicy per workload, from the component graph: only its edges, DNS and the API server are allowed (default false; production true).'),
+      /** Needs `enabled`: default-deny without the allow policies would cut every connection. */
+      defaultDeny: z
+        .boolean()
+        .optional()
+        .describe('Also a default-deny policy for every other pod of the platform and node agents\' namespaces; needs enabled (default: the value of enabled).'),
       /**
-       * One allow policy per workload, from the edges of the component graph; the chart's pods are then
-       * isolated: only the graph's edges, DNS and the API server are allowed (default false in
-       * development, true in production).
+       * The pods that call the API server: Prometheus discovery, Traefik, kube-state-metrics,
+       * Filebeat, the self-healing executor, the transport-CA Job. The chart cannot know the API
+       * server's address: the default allows any; narrow it to the API server's IPs (`kubectl get
+       * endpointslices -n default -l kubernetes.io/service-name=kubernetes`), add an IPv6 CIDR on
+       * IPv6 clusters. Cilium matches addresses of cluster nodes by CIDR only with
+       * `policy-cidr-match-mode: nodes`.
        */
-      enabled: z.boolean().default(p.pick(false, true)),
+      kubeApiServerCidrs: z
+        .array(cidr)
+        .min(1)
+        .default(['0.0.0.0/0'])
+        .describe('CIDRs of the Kubernetes API server, for the pods that call it (egress on 443 and 6443); narrow the default to its IPs (default [0.0.0.0/0]: any).'),
       /**
-       * Also a default-deny policy in the platform and the node agents' namespaces, for every other pod
-       * there (default: the value of `enabled`, so false in development and true in production).
-       * Needs `enabled`: default-deny without the allow policies would cut every connection.
+       * NetworkPolicies do not select host-network pods, so the node IP is the only handle on
+       * node-exporter; Cilium needs `policy-cidr-match-mode: nodes` for this, as for the API server.
        */
-      defaultDeny: z.boolean().optional(),
-      /**
-       * Where the Kubernetes API server is, for the pods that call it (Prometheus discovery, Traefik,
-       * kube-state-metrics, Filebeat, the self-healing executor, the transport-CA Job): egress on 443
-       * and 6443 to these CIDRs. The chart cannot know the address: the default allows any
-       * (['0.0.0.0/0']); narrow it to the API server's IPs (`kubectl get endpointslices -n default
-       * -l kubernetes.io/service-name=kubernetes`), add an IPv6 CIDR on IPv6 clusters. Cilium matches
-       * addresses of cluster nodes by CIDR only with `policy-cidr-match-mode: nodes`.
-       */
-      kubeApiServerCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
-      /**
-       * The nodes' IPs, for Prometheus scraping node-exporter on the host network (NetworkPolicies
-       * do not select host-network pods, so the node IP is the only handle): egress on
-       * `nodeExporter.port` to these CIDRs (default ['0.0.0.0/0']: any; narrow it to the node subnet;
-       * Cilium needs `policy-cidr-match-mode: nodes` for this, as for the API server).
-       */
-      nodeCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
-      /** The cluster DNS every pod queries on port 53 (UDP and TCP). */
+      nodeCidrs: z
+        .array(cidr)
+        .min(1)
+        .default(['0.0.0.0/0'])
+        .describe('CIDRs of the nodes, for Prometheus scraping node-exporter on the host network (egress on nodeExporter.port); narrow it to the node subnet (default [0.0.0.0/0]: any).'),
       dns: z
         .strictObject({
-          /** Namespace of the DNS pods (default kube-system); matched by its `kubernetes.io/metadata.name` label. */
-          namespace: dnsLabel.default('kube-system'),
-          /** Labels of the DNS pods (default {k8s-app: kube-dns}, which CoreDNS keeps on kubeadm, k3s, EKS, GKE and AKS). */
-          podSelector: stringMap.default({ 'k8s-app': 'kube-dns' }),
-          /** Further DNS destinations by IP, e.g. ['169.254.20.10/32'] for NodeLocal DNSCache on the host network (default []). */
-          cidrs: z.array(cidr).default([]),
+          namespace: dnsLabel
+            .default('kube-system')
+            .describe('Namespace of the DNS pods, matched by its kubernetes.io/metadata.name label (default kube-system).'),
+          podSelector: stringMap
+            .default({ 'k8s-app': 'kube-dns' })
+            .describe('Labels of the DNS pods; CoreDNS keeps k8s-app: kube-dns on kubeadm, k3s, EKS, GKE and AKS (default {k8s-app: kube-dns}).'),
+          cidrs: z
+            .array(cidr)
+            .default([])
+            .describe('Further DNS destinations by IP, e.g. 169.254.20.10/32 for NodeLocal DNSCache on the host network (default []).'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('The cluster DNS every pod queries on port 53 (UDP and TCP).'),
     })
     .prefault({})
     .transform((v, ctx) => {
@@ -76,35 +83,46 @@ export const networkPolicySchema = (p: Profile) =>
       }
       const { enabled, defaultDeny: _given, ...rest } = v;
       return { enabled, defaultDeny, ...rest };
-    });
+    })
+    .describe('NetworkPolicies from the component graph; they need a CNI that enforces them (Calico, Cilium, Antrea, …).');
 
 /** `podSecurityPolicy.*`: PSP was removed in Kubernetes 1.25; this maps to Pod Security Admission labels. */
 export const podSecurityPolicySchema = () =>
   z
     .strictObject({
-      /** Enforce the restricted Pod Security Standard on the namespace (default false; warn/audit labels are always set). */
-      enabled: z.boolean().default(false),
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe('Enforce the restricted Pod Security Standard on the platform namespace; warn and audit labels are always set (default false).'),
     })
-    .prefault({});
+    .prefault({})
+    .describe('Pod security: PodSecurityPolicy was removed in Kubernetes 1.25, so this maps to Pod Security Admission labels.');
 
 /** `secrets.*`: external secret management. */
 export const secretsSchema = () =>
   z
     .strictObject({
-      /** Produce ExternalSecret objects instead of Secrets (default false). */
-      external: z.boolean().default(false),
-      /** Secret backend (default vault). */
-      provider: z.enum(['vault']).default('vault'),
-      /** Path of the platform's secrets in the backend (default secret/aiops). */
-      vaultPath: z.string().min(1).default('secret/aiops'),
-      /** The external-secrets store to read from (default ClusterSecretStore "vault"). */
+      external: z
+        .boolean()
+        .default(false)
+        .describe('Render ExternalSecret objects (external-secrets operator) instead of Secrets (default false).'),
+      provider: z.enum(['vault']).default('vault').describe('Secret backend (default vault).'),
+      vaultPath: z.string().min(1).default('secret/aiops').describe('Path of the platform\'s secrets in the backend, one entry per component below it (default secret/aiops).'),
       store: z
         .strictObject({
-          kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'),
-          name: objectName.default('vault'),
+          kind: z
+            .enum(['ClusterSecretStore', 'SecretStore'])
+            .default('ClusterSecretStore')
+            .describe('Kind of the store (default ClusterSecretStore).'),
+          name: objectName.default('vault').describe('Name of the store (default vault).'),
         })
-        .prefault({}),
-      /** How often ExternalSecrets refresh (default 1h). */
-      refreshInterval: z.string().regex(/^\d+[smh]$/).default('1h'),
+        .prefault({})
+        .describe('The external-secrets store the ExternalSecrets read from (default ClusterSecretStore vault).'),
+      refreshInterval: z
+        .string()
+        .regex(/^\d+[smh]$/)
+        .default('1h')
+        .describe('How often the ExternalSecrets refresh, e.g. 30m (default 1h).'),
     })
-    .prefault({});
+    .prefault({})
+    .describe('External secret management: ExternalSecrets from a store instead of Secrets from values.');

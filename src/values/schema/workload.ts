@@ -1,42 +1,53 @@
 import { z } from 'zod';
 import { existingSecret, image, resources, schedulingFields, type ImageDefaults, type ResourceDefaults } from './common.js';
+import { CREDENTIAL_DEFAULT, defaultText } from './describe.js';
 import type { Profile } from './profile.js';
 import { percent, replicas } from './primitives.js';
 
 /** Defaults of one workload in both profiles. */
 export interface WorkloadDefaults {
+  /** The component's name in descriptions, e.g. `Traefik` or `AI engine`. */
+  name: string;
   image: ImageDefaults;
   resources: { development: ResourceDefaults; production: ResourceDefaults };
 }
 
 /** `enabled`, `image`, `resources` and the scheduling keys every component has. */
 export const workloadFields = (p: Profile, d: WorkloadDefaults) => ({
-  /** Render this component (default true). */
-  enabled: z.boolean().default(true),
-  image: image(d.image),
-  resources: resources(p.pick(d.resources.development, d.resources.production)),
+  enabled: z.boolean().default(true).describe(`Render the ${d.name} component (default true).`),
+  image: image(`the ${d.name} container`, d.image),
+  resources: resources(p, `the ${d.name} container`, d.resources.development, d.resources.production),
   ...schedulingFields,
 });
 
-/** `replicas` with a development and a production default. */
-export const replicaField = (p: Profile, development: number, production: number) => ({
-  replicas: replicas(p.pick(development, production)),
+/** `replicas` with a development and a production default; `note` says what more pods mean for this component. */
+export const replicaField = (p: Profile, development: number, production: number, note?: string) => ({
+  replicas: replicas(p.pick(development, production)).describe(
+    `Number of pods${note ? `; ${note}` : ''} (default ${defaultText(development, production)}).`,
+  ),
 });
 
-/** `autoscaling.*` for a HorizontalPodAutoscaler (default on in production). */
+/** `autoscaling.*` for a HorizontalPodAutoscaler (default on in production); the slice describes the key. */
 export const autoscaling = (p: Profile, maxReplicas: { development: number; production: number }) =>
   z
     .strictObject({
-      /** Create an HPA (default false in development, true in production). */
-      enabled: z.boolean().default(p.pick(false, true)),
-      /** Lower bound (default: the component's replicas). */
-      minReplicas: z.number().int().min(1).optional(),
-      /** Upper bound. */
-      maxReplicas: z.number().int().min(1).default(p.pick(maxReplicas.development, maxReplicas.production)),
-      /** Average CPU utilisation target in percent of requests (default 70). */
-      targetCPUUtilizationPercentage: percent.default(70),
-      /** Average memory utilisation target in percent of requests (default 80). */
-      targetMemoryUtilizationPercentage: percent.default(80),
+      enabled: z
+        .boolean()
+        .default(p.pick(false, true))
+        .describe('Create a HorizontalPodAutoscaler, which then owns the number of pods (default false; production true).'),
+      minReplicas: z.number().int().min(1).optional().describe('Lower bound of the autoscaler (default: the slice\'s replicas).'),
+      maxReplicas: z
+        .number()
+        .int()
+        .min(1)
+        .default(p.pick(maxReplicas.development, maxReplicas.production))
+        .describe(`Upper bound of the autoscaler (default ${defaultText(maxReplicas.development, maxReplicas.production)}).`),
+      targetCPUUtilizationPercentage: percent
+        .default(70)
+        .describe('Average CPU utilisation target, in percent of the CPU request (default 70).'),
+      targetMemoryUtilizationPercentage: percent
+        .default(80)
+        .describe('Average memory utilisation target, in percent of the memory request (default 80).'),
     })
     .prefault({})
     .superRefine((a, ctx) => {
@@ -78,26 +89,27 @@ export const sized = (cpu: string, memory: string, memoryLimit: string, cpuLimit
   limits: cpuLimit ? { cpu: cpuLimit, memory: memoryLimit } : { memory: memoryLimit },
 });
 
-/** `auth.{enabled,password,existingSecret}` of a service protected by one password. */
+/** `auth.{enabled,password,existingSecret}` of a service protected by one password; the Secret key is `secretKey`. */
 export const passwordAuth = (what: string, secretKey: string) =>
   z
     .strictObject({
-      /** Require authentication (default true). */
-      enabled: z.boolean().default(true).describe(`${what} (default true)`),
-      /** Password (default: a development password in development; in production the Secret must exist). */
-      password: z.string().default(''),
-      /** Existing Secret holding the password. */
-      existingSecret: existingSecret.describe(`existing Secret with key ${secretKey}`),
+      enabled: z.boolean().default(true).describe(`Require a password for ${what} (default true).`),
+      password: z
+        .string()
+        .default('')
+        .describe(`Password of ${what}, kept in a Secret ${CREDENTIAL_DEFAULT}.`),
+      existingSecret: existingSecret.describe(`Existing Secret with key ${secretKey}; the chart then renders none (default: none).`),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`Authentication of ${what}.`);
 
-/** `exporter.*`: a Prometheus exporter sidecar next to a data store (on by default). */
-export const sidecarExporter = (p: Profile, img: ImageDefaults) =>
+/** `exporter.*`: a Prometheus exporter sidecar (`name`, e.g. postgres_exporter) next to a data store (on by default). */
+export const sidecarExporter = (p: Profile, name: string, img: ImageDefaults) =>
   z
     .strictObject({
-      /** Run the exporter sidecar (default true). */
-      enabled: z.boolean().default(true),
-      image: image(img),
-      resources: resources(p.pick(sized('10m', '32Mi', '64Mi'), sized('50m', '64Mi', '128Mi'))),
+      enabled: z.boolean().default(true).describe(`Run the ${name} sidecar that Prometheus scrapes (default true).`),
+      image: image(`the ${name} sidecar`, img),
+      resources: resources(p, `the ${name} sidecar`, sized('10m', '32Mi', '64Mi'), sized('50m', '64Mi', '128Mi')),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`The ${name} sidecar: Prometheus metrics of the data store.`);
