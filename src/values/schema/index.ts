@@ -5,15 +5,8 @@ import { traefikSchema } from './edge.js';
 import { globalSchema } from './global.js';
 import { ingressSchema } from './ingress.js';
 import { elasticsearchSchema, filebeatSchema, kibanaSchema, logstashSchema, refineElasticsearchSysctl } from './logging.js';
-import {
-  alertingSchema,
-  alertmanagerSchema,
-  grafanaSchema,
-  kubeStateMetricsSchema,
-  nodeExporterSchema,
-  prometheusSchema,
-  refineResponseTimeBuckets,
-} from './monitoring.js';
+import { alertingSchema, alertmanagerSchema, refineResponseTimeBuckets } from './alerting.js';
+import { grafanaSchema, kubeStateMetricsSchema, nodeExporterSchema, prometheusSchema } from './monitoring.js';
 import { profileFor, type Profile } from './profile.js';
 import { networkPolicySchema, podSecurityPolicySchema, secretsSchema } from './security.js';
 
