@@ -3,7 +3,7 @@ import { shellScript } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
 import type { Values } from '../../values/schema/index.js';
-import { ELASTICSEARCH_MIN_HEAP_MI } from '../../values/schema/logging.js';
+import { ELASTICSEARCH_MIN_HEAP_MI } from '../../values/schema/elasticsearch.js';
 
 /** Home of Elasticsearch in the official image. */
 export const ES_HOME = '/usr/share/elasticsearch';
