@@ -3,13 +3,12 @@ import type { Construct } from 'constructs';
 import { AiEngine } from './components/aiops/ai-engine.js';
 import { ApiGateway } from './components/aiops/api-gateway.js';
 import { SelfHealing } from './components/aiops/self-healing.js';
-import type { ScaleTarget, SelfHealingJobs } from './components/aiops/self-healing-rules.js';
+import type { SelfHealingJobs } from './components/aiops/self-healing-rules.js';
 import { PostgreSql } from './components/data/postgresql.js';
 import { PostgreSqlMaintenance } from './components/data/postgresql-maintenance.js';
 import { Redis } from './components/data/redis.js';
 import { PlatformIngress, type IngressRoute } from './components/ingress/platform-ingress.js';
 import { Traefik } from './components/ingress/traefik.js';
-import type { ElasticsearchConnection } from './components/logging/connection.js';
 import { Elasticsearch } from './components/logging/elasticsearch.js';
 import { ElasticsearchSetup } from './components/logging/elasticsearch-setup.js';
 import { Filebeat } from './components/logging/filebeat.js';
@@ -24,9 +23,10 @@ import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
 import { networkEdges } from './components/platform/network-graph.js';
 import { NetworkPolicies } from './components/platform/network-policies.js';
-import { createPlatformContext, type PlatformContext } from './lib/context.js';
+import { createPlatformContext } from './lib/context.js';
 import { objectName, serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
+import { grafanaLogsSource, loggingPlan, scaleTargets } from './chart-wiring.js';
 
 /** Props of {@link PlatformChart}. */
 export interface PlatformChartProps {
@@ -199,33 +199,4 @@ export class PlatformChart extends Chart {
       new NetworkPolicies(this, 'network-policies', { ctx, values: v.networkPolicy, edges, namespaces });
     }
   }
-}
-
-/** Which logging components run: each needs the one it sends to; the skipped ones are explained. */
-function loggingPlan(v: Values): { logstash: boolean; filebeat: boolean; skipped: string[] } {
-  const skipped: string[] = [];
-  const logstash = v.logstash.enabled && v.elasticsearch.enabled;
-  const filebeat = v.filebeat.enabled && logstash;
-  if (v.logstash.enabled && !logstash) skipped.push('logstash.enabled but elasticsearch.enabled is false: Logstash is not rendered (it has nowhere to send logs)');
-  if (v.filebeat.enabled && v.elasticsearch.enabled && !filebeat) skipped.push('filebeat.enabled but logstash.enabled is false: Filebeat is not rendered (it ships to Logstash)');
-  if (v.kibana.enabled && !v.elasticsearch.enabled) skipped.push('kibana.enabled but elasticsearch.enabled is false: Kibana is not rendered');
-  return { logstash, filebeat, skipped };
-}
-
-/** Grafana's Elasticsearch datasource, as the read-only `logs_reader` user (none without security). */
-function grafanaLogsSource(es: ElasticsearchConnection) {
-  return es.authEnabled && es.secretName
-    ? { url: es.url, username: es.users.logsReader, secretName: es.secretName, passwordKey: es.keys.logsReader, indexPattern: `${es.indexPrefix}-*` }
-    : undefined;
-}
-
-/** Workloads the executor may scale out: the platform services an HPA does not already scale. */
-function scaleTargets(ctx: PlatformContext, v: Values): ScaleTarget[] {
-  const services = [
-    ['ai-engine', v.aiEngine],
-    ['api-gateway', v.apiGateway],
-  ] as const;
-  return services
-    .filter(([, s]) => s.enabled && !s.autoscaling.enabled)
-    .map(([component]) => ({ kind: 'Deployment' as const, name: objectName(ctx, component) }));
 }
