@@ -167,6 +167,30 @@ describe('Redis', () => {
     for (let i = 0; i < 8; i++) expect(script).toContain(`aiops-platform-redis-${i}.aiops-platform-redis-headless`);
   });
 
+  it('the cluster Job script grows a formed cluster in master/replica pairs and only reports a shrink', () => {
+    const script = jobScript(render({ cluster: { enabled: true, nodes: 8 } }).objects);
+    expect(shellSyntaxErrors(script)).toBe('');
+    // Node ids of the desired hosts, then the steps in order: form, stop on extra nodes, add, rebalance.
+    const steps = [
+      'cluster myid',
+      'redis-cli --cluster create $addresses --cluster-replicas 1 --cluster-yes',
+      'removing nodes is not automated, nothing was changed',
+      'redis-cli --cluster add-node "$ip:6379" "$first_ip:6379" --cluster-slave --cluster-master-id "$master"',
+      'redis-cli --cluster add-node "$ip:6379" "$first_ip:6379"\n',
+      'redis-cli --cluster rebalance "$first_ip:6379" --cluster-use-empty-masters --cluster-yes',
+    ].map((step) => script.indexOf(step));
+    expect(steps.every((at) => at > 0), String(steps)).toBe(true);
+    expect(steps).toEqual([...steps].sort((x, y) => x - y));
+    expect(script).toContain('redis-cli --cluster check "$first_ip:6379"');
+    // The manual scale-in steps: reshard, then del-node.
+    expect(script).toMatch(/--cluster reshard \$first_ip:6379 --cluster-from <its id>[^\n]*\n[^\n]*\n[^\n]*--cluster del-node \$first_ip:6379 <its id>/);
+    // Every wait is bounded by the shared deadline, and no password is passed on a command line.
+    const waits = script.split('\n').filter((l) => /^\s*until /.test(l));
+    expect(waits.length).toBeGreaterThanOrEqual(5);
+    for (const w of waits) expect(script.slice(script.indexOf(w)).split('done')[0], w).toContain('wait_or_fail');
+    expect(script).not.toMatch(/ -a |--pass|--user/);
+  });
+
   it('uses an emptyDir named data when persistence is disabled', () => {
     const statefulSet = sts(render({ persistence: { enabled: false } }).objects);
     expect(statefulSet.spec.volumeClaimTemplates).toBeUndefined();

@@ -1,6 +1,6 @@
 /**
  * Runs the rendered Redis config and scripts against real redis-server processes on loopback
- * (127.0.0.11 standalone, 127.0.0.21-26 cluster): the rendered files must be accepted by Redis and
+ * (127.0.0.11 standalone, 127.0.0.21-28 cluster, grown from 6 nodes to 8): the rendered files must be accepted by Redis and
  * do what they claim, not merely render. Only absolute paths are rewritten (to temp dirs) and the
  * listen address is overridden on the command line; every other line runs as rendered.
  *
@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPath, runProcess, toolsPresent, type RunResult } from '../support/process.js';
+import { onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
 import { find, renderYaml } from '../support/render.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -224,72 +224,123 @@ describe.runIf(haveRedis)('Redis standalone with auth on a real redis-server', (
 // ---------------------------------------------------------------------------------------------
 // Cluster
 
-describe.runIf(haveRedis)('Redis Cluster on six real redis-server processes', () => {
+/** One node of `CLUSTER NODES`: id, announced IP, role, master id (`-` for a master), slot ranges. */
+interface ClusterNode {
+  readonly id: string;
+  readonly ip: string;
+  readonly role: string;
+  readonly master: string;
+  readonly slots: readonly string[];
+}
+
+function parseClusterNodes(text: string): ClusterNode[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(' '))
+    .map((f) => {
+      const flags = f[2]!.split(',');
+      const role = flags.includes('slave') ? 'replica' : flags.includes('master') ? 'master' : f[2]!;
+      return { id: f[0]!, ip: f[1]!.split(':')[0]!, role, master: f[3]!, slots: f.slice(8) };
+    });
+}
+
+describe.runIf(haveRedis)('Redis Cluster on real redis-server processes: form 6 nodes, grow to 8, refuse to shrink, finish a stopped growth', () => {
   const password = 'clusterpw';
-  const ips = [21, 22, 23, 24, 25, 26].map((n) => `127.0.0.${n}`);
-  const { objects } = renderYaml(`redis: {cluster: {enabled: true, nodes: 6}, auth: {password: '${password}'}}`);
+  const allIps = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30].map((n) => `127.0.0.${n}`);
+  const ips = allIps.slice(0, 6);
+  const ips8 = allIps.slice(0, 8);
+  const render = (nodes: number) => renderYaml(`redis: {cluster: {enabled: true, nodes: ${nodes}}, auth: {password: '${password}'}}`).objects;
+  const objects = render(6);
   const conf = redisConfOf(objects);
   const authScript = authScriptOf(objects);
   const serverContainer = statefulSet(objects).spec.template.spec.containers.find((c: { name: string }) => c.name === 'redis');
-  const job = find(objects, 'Job', 'aiops-platform-redis-cluster-init');
-  const jobContainer = job.spec.template.spec.containers[0];
-  let jobScript: string;
+  const jobContainerOf = (objs: readonly Record<string, unknown>[]) => find(objs, 'Job', 'aiops-platform-redis-cluster-init').spec.template.spec.containers[0];
+  const jobContainer = jobContainerOf(objects);
   let shimDir: string;
+
+  /** The Job script rendered in `objs`, with its pods' DNS names replaced by `hostIps` (same count). */
+  function jobScriptFor(objs: readonly Record<string, unknown>[], hostIps: readonly string[]): string {
+    const rendered: string = jobContainerOf(objs).command[2];
+    const lines = rendered.split('\n');
+    const hostsLine = lines.findIndex((l) => /^hosts=".*"$/.test(l));
+    const firstLine = lines.findIndex((l) => /^first=".*"$/.test(l));
+    expect(hostsLine, rendered).toBeGreaterThan(0);
+    expect(firstLine, rendered).toBe(hostsLine + 1);
+    expect(lines[hostsLine]!.split(' ')).toHaveLength(hostIps.length);
+    lines[hostsLine] = `hosts="${hostIps.join(' ')}"`;
+    lines[firstLine] = `first="${hostIps[0]}"`;
+    return lines.join('\n');
+  }
+  const jobScript6 = jobScriptFor(objects, ips);
+  const jobScript8 = jobScriptFor(render(8), ips8);
+  const jobScript10 = jobScriptFor(render(10), allIps);
+
+  /** Runs the auth init script, then redis-server as the StatefulSet does, and waits for PONG. */
+  async function startNode(ip: string): Promise<void> {
+    const dirs = { data: tempDir(`redis-${ip}-data-`), run: tempDir(`redis-${ip}-run-`) };
+    const r = await run('sh', ['-c', rewritePaths(authScript, dirs)], cleanEnv({ REDIS_PASSWORD: password }));
+    expect(r.code, r.stderr).toBe(0);
+    const confFile = join(dirs.run, 'redis.conf');
+    writeFileSync(confFile, rewritePaths(conf, dirs));
+    // Exactly the StatefulSet's args with $(POD_IP) expanded as Kubernetes does, then the bind override.
+    const args = (serverContainer.args as string[]).map((a) => a.replace('$(POD_IP)', ip));
+    expect(args).toEqual(['--cluster-announce-ip', ip]);
+    await waitForPong(startServer(ip, [confFile, ...args, '--bind', ip]), password);
+  }
+
+  const clusterNodes = async (): Promise<ClusterNode[]> => parseClusterNodes((await cli(ips[0]!, ['cluster', 'nodes'], password)).stdout);
+  /** What a Job run must not change: every node's id, role, master and slots. */
+  const topology = (view: readonly ClusterNode[]) => view.map((n) => [n.id, n.role, n.master, n.slots.join(' ')].join('|')).sort();
+
+  /** Node 0's view once it shows `replicas` replicas (bounded wait: roles spread by gossip). */
+  async function viewWithReplicas(replicas: number): Promise<ClusterNode[]> {
+    const deadline = Date.now() + 15_000;
+    let view = await clusterNodes();
+    while (Date.now() < deadline && view.filter((n) => n.role === 'replica').length !== replicas) {
+      await sleep(200);
+      view = await clusterNodes();
+    }
+    return view;
+  }
+
+  /** `count` masters, each serving slots and replicated by exactly one replica. */
+  function expectMastersWithSlotsAndOneReplica(view: readonly ClusterNode[], count: number): void {
+    const masters = view.filter((n) => n.role === 'master');
+    expect(masters).toHaveLength(count);
+    for (const m of masters) {
+      expect(m.slots.length, `${m.ip} has no slots`).toBeGreaterThan(0);
+      expect(view.filter((n) => n.role === 'replica' && n.master === m.id), `replicas of ${m.ip}`).toHaveLength(1);
+    }
+  }
 
   beforeAll(async () => {
     expect(serverContainer.command).toEqual(['redis-server', '/etc/redis/redis.conf']);
     expect(jobContainer.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(jobContainer.env.map((e: { name: string }) => e.name)).toEqual(['REDISCLI_AUTH']);
 
-    // The Job's host list: the six pods' DNS names become the six loopback IPs.
-    const rendered: string = jobContainer.command[2];
-    const lines = rendered.split('\n');
-    const hostsLine = lines.findIndex((l) => /^hosts=".*"$/.test(l));
-    const firstLine = lines.findIndex((l) => /^first=".*"$/.test(l));
-    expect(hostsLine, rendered).toBeGreaterThan(0);
-    expect(firstLine, rendered).toBe(hostsLine + 1);
-    expect(lines[hostsLine]!.split(' ')).toHaveLength(6);
-    lines[hostsLine] = `hosts="${ips.join(' ')}"`;
-    lines[firstLine] = `first="${ips[0]}"`;
-    jobScript = lines.join('\n');
-
     // In the cluster the hosts are DNS names, which `getent hosts` resolves. glibc's `getent hosts`
     // answers an IP literal only when it has a reverse entry, which 127.0.0.2x has not: this shim
-    // answers the six IPs as DNS would answer their names and defers to the real getent otherwise.
+    // answers the ten IPs as DNS would answer their names and defers to the real getent otherwise.
     shimDir = tempDir('redis-shim-');
     writeFileSync(
       join(shimDir, 'getent'),
-      ['#!/bin/sh', `if [ "$1" = hosts ]; then case "$2" in ${ips.join('|')}) echo "$2      $2"; exit 0 ;; esac; fi`, `exec ${onPath('getent')} "$@"`, ''].join('\n'),
+      ['#!/bin/sh', `if [ "$1" = hosts ]; then case "$2" in ${allIps.join('|')}) echo "$2      $2"; exit 0 ;; esac; fi`, `exec ${onPath('getent')} "$@"`, ''].join('\n'),
       { mode: 0o755 },
     );
-
-    const started = ips.map((ip, i) => {
-      const dirs = { data: tempDir(`redis-node${i}-data-`), run: tempDir(`redis-node${i}-run-`) };
-      return { ip, dirs };
-    });
-    for (const { dirs } of started) {
-      const r = await run('sh', ['-c', rewritePaths(authScript, dirs)], cleanEnv({ REDIS_PASSWORD: password }));
-      expect(r.code, r.stderr).toBe(0);
-    }
-    const nodes = started.map(({ ip, dirs }) => {
-      const confFile = join(dirs.run, 'redis.conf');
-      writeFileSync(confFile, rewritePaths(conf, dirs));
-      // Exactly the StatefulSet's args with $(POD_IP) expanded as Kubernetes does, then the bind override.
-      const args = (serverContainer.args as string[]).map((a) => a.replace('$(POD_IP)', ip));
-      expect(args).toEqual(['--cluster-announce-ip', ip]);
-      return startServer(ip, [confFile, ...args, '--bind', ip]);
-    });
-    await Promise.all(nodes.map((n) => waitForPong(n, password)));
+    await Promise.all(ips.map(startNode));
   }, 30_000);
 
-  const runJob = () => run('sh', ['-c', jobScript], cleanEnv({ REDISCLI_AUTH: password }, shimDir), 45_000);
+  const runJob = (script: string) => run('sh', ['-c', script], cleanEnv({ REDISCLI_AUTH: password }, shimDir), 45_000);
+  const keys = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 
   it('the Job script forms the cluster: 3 masters with one replica each, state ok, writes follow redirects', async () => {
-    const first = await runJob();
+    const first = await runJob(jobScript6);
     expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
     expect(first.stdout).toContain(`creating the Redis Cluster from ${ips.map((ip) => `${ip}:6379`).join(' ')}`);
     expect(first.stdout).toContain('[OK] All 16384 slots covered');
     expect(first.stdout).toContain('the Redis Cluster is formed: cluster_state:ok');
+    expect(first.stdout).toContain('the Redis Cluster has the 6 desired nodes: nothing to add');
 
     const info = await cli(ips[0]!, ['-c', 'cluster', 'info'], password);
     expect(info.stdout).toMatch(/^cluster_state:ok\r?$/m);
@@ -298,24 +349,13 @@ describe.runIf(haveRedis)('Redis Cluster on six real redis-server processes', ()
     expect(info.stdout).toMatch(/^cluster_slots_assigned:16384\r?$/m);
 
     // Every node announces its own IP (the --cluster-announce-ip arg of the StatefulSet), and node 0
-    // learns the replica roles by gossip (bounded wait).
-    const deadline = Date.now() + 15_000;
-    let view: { ip: string; role: string }[] = [];
-    while (Date.now() < deadline) {
-      const nodes = await cli(ips[0]!, ['cluster', 'nodes'], password);
-      view = nodes.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split(' '))
-        .map((f) => ({ ip: f[1]!.split(':')[0]!, role: f[2]!.split(',').includes('slave') ? 'replica' : f[2]!.split(',').includes('master') ? 'master' : f[2]! }));
-      if (view.filter((n) => n.role === 'replica').length === 3) break;
-      await sleep(200);
-    }
+    // learns the replica roles by gossip.
+    const view = await viewWithReplicas(3);
     expect(view.map((n) => n.ip).sort()).toEqual(ips);
     expect(view.map((n) => n.role).sort()).toEqual(['master', 'master', 'master', 'replica', 'replica', 'replica']);
 
     // Keys in different slots, so some writes land on other masters through MOVED redirects.
-    for (const key of ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot']) {
+    for (const key of keys) {
       const set = await cli(ips[0]!, ['-c', 'set', key, `value-${key}`], password);
       expect(set.stdout.trim(), set.stderr).toBe('OK');
     }
@@ -338,10 +378,86 @@ describe.runIf(haveRedis)('Redis Cluster on six real redis-server processes', ()
   });
 
   it('running the Job script again exits 0 at once: the cluster is already formed', async () => {
-    const again = await runJob();
+    const again = await runJob(jobScript6);
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
     expect(again.stdout).toContain('the Redis Cluster is already formed and ok');
+    expect(again.stdout).toContain('nothing to add');
     expect(again.stdout).not.toContain('creating');
     expect(again.ms).toBeLessThan(3_000);
+  });
+
+  it('the script for nodes: 8 adds two new nodes as a master/replica pair and gives the new master slots', async () => {
+    const [ip7, ip8] = [allIps[6]!, allIps[7]!];
+    await Promise.all([ip7, ip8].map(startNode));
+    const id7 = (await cli(ip7, ['cluster', 'myid'], password)).stdout.trim();
+
+    const grow = await runJob(jobScript8);
+    expect(grow.code, output(grow)).toBe(0);
+    expect(grow.stdout).toContain('the Redis Cluster is already formed and ok');
+    expect(grow.stdout).toContain(`adding ${ip7} as an empty master`);
+    expect(grow.stdout).toContain(`adding ${ip8} as a replica of ${id7}`);
+    expect(grow.stdout).toContain('moving slots to the 1 master(s) without slots');
+    expect(grow.stdout).toContain('the Redis Cluster has grown to the 8 desired nodes: cluster_state:ok');
+
+    const info = await cli(ips[0]!, ['cluster', 'info'], password);
+    expect(info.stdout).toMatch(/^cluster_state:ok\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_known_nodes:8\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_size:4\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_slots_assigned:16384\r?$/m);
+
+    const view = await viewWithReplicas(4);
+    expect(view.map((n) => n.ip).sort()).toEqual(ips8);
+    expectMastersWithSlotsAndOneReplica(view, 4);
+    expect(view.find((n) => n.ip === ip8)).toMatchObject({ role: 'replica', master: id7 });
+    // The keys survived the slot moves (MIGRATE with the password) and are found through the new replica.
+    for (const key of keys) {
+      const get = await cli(ip8, ['-c', 'get', key], password);
+      expect(get.stdout.trim(), get.stderr).toBe(`value-${key}`);
+    }
+  });
+
+  it('running the 8-node script again changes nothing and exits 0 at once', async () => {
+    const before = await clusterNodes();
+    const again = await runJob(jobScript8);
+    expect(again.code, output(again)).toBe(0);
+    expect(again.stdout).toContain('the Redis Cluster has the 8 desired nodes: nothing to add');
+    expect(again.stdout).not.toMatch(/adding|moving slots|creating/);
+    expect(again.ms).toBeLessThan(3_000);
+    expect(topology(await clusterNodes())).toEqual(topology(before));
+  });
+
+  it('the 6-node script on the 8-node cluster prints the manual scale-in steps, changes nothing and exits 0', async () => {
+    const before = await clusterNodes();
+    const shrink = await runJob(jobScript6);
+    expect(shrink.code, output(shrink)).toBe(0);
+    expect(shrink.stdout).toContain('the Redis Cluster knows nodes beyond the 6 desired hosts; removing nodes is not automated, nothing was changed:');
+    const extras = before.filter((n) => !ips.includes(n.ip));
+    expect(extras.map((n) => n.ip).sort()).toEqual([allIps[6], allIps[7]]);
+    for (const extra of extras) expect(shrink.stdout).toContain(`  ${extra.id} ${extra.ip}:6379`);
+    expect(shrink.stdout).toContain(`redis-cli --cluster reshard ${ips[0]}:6379 --cluster-from <its id>`);
+    expect(shrink.stdout).toContain(`redis-cli --cluster del-node ${ips[0]}:6379 <its id>`);
+    expect(shrink.stdout).not.toMatch(/adding|moving slots|creating/);
+    expect(topology(await clusterNodes())).toEqual(topology(before));
+  });
+
+  it('completes a growth that stopped after the first add-node: the next host becomes the replica of the new master', async () => {
+    const [ip9, ip10] = [allIps[8]!, allIps[9]!];
+    await Promise.all([ip9, ip10].map(startNode));
+    // A Job attempt that died right after adding the empty master.
+    const partial = await run('redis-cli', ['--cluster', 'add-node', `${ip9}:6379`, `${ips[0]}:6379`], cleanEnv({ REDISCLI_AUTH: password }));
+    expect(partial.code, output(partial)).toBe(0);
+    const id9 = (await cli(ip9, ['cluster', 'myid'], password)).stdout.trim();
+
+    const resume = await runJob(jobScript10);
+    expect(resume.code, output(resume)).toBe(0);
+    expect(resume.stdout).not.toContain(`adding ${ip9}`);
+    expect(resume.stdout).toContain(`adding ${ip10} as a replica of ${id9}`);
+    expect(resume.stdout).toContain('moving slots to the 1 master(s) without slots');
+    const info = await cli(ips[0]!, ['cluster', 'info'], password);
+    expect(info.stdout).toMatch(/^cluster_state:ok\r?$/m);
+    expect(info.stdout).toMatch(/^cluster_size:5\r?$/m);
+    const view = await viewWithReplicas(5);
+    expect(view.map((n) => n.ip).sort()).toEqual(allIps);
+    expectMastersWithSlotsAndOneReplica(view, 5);
   });
 });

@@ -6,7 +6,8 @@ import { metadata } from '../../lib/metadata.js';
 import { objectName, podHost } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import type { Values } from '../../values/schema/index.js';
-import { REDIS_UID, redisClusterInitScript, redisImageContainer } from './redis-config.js';
+import { REDIS_UID, redisImageContainer } from './redis-config.js';
+import { redisClusterInitScript } from './redis-cluster-script.js';
 
 /** Props of {@link RedisClusterJob}. */
 export interface RedisClusterJobProps {
@@ -27,12 +28,18 @@ export interface RedisClusterJobProps {
 const ID: ComponentIdentity = { name: 'redis', component: 'cluster-init' };
 /** Identity for the network graph (src/components/platform/network-graph.ts). */
 export { ID as REDIS_CLUSTER_INIT_ID };
-/** Bound of each wait inside one attempt; the Job retries failed attempts. */
+/** Shared deadline of all waits inside one attempt; the Job retries failed attempts. */
 const WAIT_SECONDS = 600;
 
 /**
- * The Job `<release>-redis-cluster-init` that forms the Redis Cluster once all nodes are up
- * (see {@link redisClusterInitScript}). The script is idempotent, so running it again is safe.
+ * The Job `<release>-redis-cluster-init` that converges the Redis Cluster to `redis.cluster.nodes`
+ * (see {@link redisClusterInitScript}). Automated: forming the cluster once all nodes are up, and
+ * growing it when `nodes` is raised (the new pods join as master/replica pairs, then the slots are
+ * rebalanced onto the new masters). Not automated: shrinking. The Job then only prints the nodes
+ * beyond the desired ones and exits 0; remove them by hand BEFORE lowering `nodes`:
+ * `redis-cli --cluster reshard` their slots to the remaining masters, then
+ * `redis-cli --cluster del-node <node-0-ip>:6379 <node-id>` for each. The script is idempotent,
+ * so re-running it (a later `kubectl apply` recreates the finished Job) is safe.
  */
 export class RedisClusterJob extends Construct {
   constructor(scope: Construct, id: string, props: RedisClusterJobProps) {

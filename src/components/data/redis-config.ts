@@ -95,58 +95,6 @@ export function redisAuthScript(): string {
 }
 
 /**
- * Cluster-forming script of the init Job. Waits until every node answers PING (each wait bounded
- * by `waitSeconds`, so a failed attempt says why and the Job retries), then:
- * - node 0 reports `cluster_state:ok`: nothing to do (idempotent);
- * - node 0 already knows other nodes: the cluster exists, only wait for `cluster_state:ok`;
- * - else resolves every host to its IP and runs `redis-cli --cluster create` with one replica per
- *   master, then waits for `cluster_state:ok`.
- * Credentials come from `$REDISCLI_AUTH`, which redis-cli reads (never on a command line).
- * Adding nodes to a formed cluster (scaling) is not done here: use `redis-cli --cluster add-node`.
- */
-export function redisClusterInitScript(hosts: readonly string[], waitSeconds: number): string {
-  const info = `redis-cli -h "$first" -p ${REDIS_PORT} cluster info`;
-  return shellScript('Forms the Redis Cluster once every node answers; does nothing when it is already formed.', [
-    `hosts="${hosts.join(' ')}"`,
-    `first="${hosts[0]}"`,
-    `deadline=$(( $(date +%s) + ${waitSeconds} ))`,
-    'wait_or_fail() {',
-    '  if [ "$(date +%s)" -ge "$deadline" ]; then echo "gave up after ' + waitSeconds + ' s: $1" >&2; exit 1; fi',
-    '  sleep 5',
-    '}',
-    'for host in $hosts; do',
-    `  until redis-cli -h "$host" -p ${REDIS_PORT} ping 2>/dev/null | grep -q PONG; do`,
-    '    echo "waiting for $host to answer PING"',
-    '    wait_or_fail "$host does not answer PING"',
-    '  done',
-    'done',
-    `state=$(${info})`,
-    "known=$(printf '%s\\n' \"$state\" | sed -n 's/^cluster_known_nodes:\\([0-9]*\\).*/\\1/p')",
-    "if printf '%s\\n' \"$state\" | grep -q '^cluster_state:ok'; then",
-    '  echo "the Redis Cluster is already formed and ok"',
-    '  exit 0',
-    'fi',
-    'if [ "${known:-0}" -gt 1 ]; then',
-    '  echo "the Redis Cluster is already formed ($known known nodes): waiting for cluster_state:ok"',
-    'else',
-    '  addresses=""',
-    '  for host in $hosts; do',
-    '    ip=$(getent hosts "$host" | head -n 1 | cut -d " " -f 1)',
-    '    if [ -z "$ip" ]; then echo "cannot resolve $host" >&2; exit 1; fi',
-    `    addresses="$addresses $ip:${REDIS_PORT}"`,
-    '  done',
-    '  echo "creating the Redis Cluster from$addresses"',
-    '  # $addresses is split on purpose: one argument per node.',
-    '  redis-cli --cluster create $addresses --cluster-replicas 1 --cluster-yes',
-    'fi',
-    `until ${info} | grep -q '^cluster_state:ok'; do`,
-    '  wait_or_fail "cluster_state is not ok"',
-    'done',
-    'echo "the Redis Cluster is formed: cluster_state:ok"',
-  ]);
-}
-
-/**
  * What every container on the redis image shares (server, auth init container, cluster Job):
  * name, image, resources (default: the server's, from values) and the restricted security context (read-only root).
  */

@@ -83,11 +83,11 @@ export const redisSchema = (p: Profile) => {
             .number()
             .int()
             .default(6)
-            .describe('Cluster nodes: masters with one replica each, so an even number of at least 6 (default 6).'),
+            .describe('Cluster nodes: masters with one replica each, so an even number of at least 6 (default 6); raising it adds the new pods to the cluster, lowering it is manual.'),
           initJob: z
-            .strictObject({ resources: resources(p, 'the Job that forms the cluster, a short redis-cli run', sized('10m', '32Mi', '64Mi')) })
+            .strictObject({ resources: resources(p, 'the Job that forms and grows the cluster, a short redis-cli run', sized('10m', '32Mi', '64Mi')) })
             .prefault({})
-            .describe('The Job that forms the cluster once its nodes are up.'),
+            .describe('The Job that forms the cluster once its nodes are up, and adds nodes when cluster.nodes grows (shrinking is manual).'),
         })
         .prefault({})
         .superRefine((c, ctx) => {
