@@ -150,21 +150,26 @@ export class PlatformChart extends Chart {
     const traefik = v.traefik.enabled
       ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0 }).connection
       : undefined;
-    if (v.ingress.enabled) {
-      const route = (component: string, path: string, backend: { serviceName: string; port: number } | undefined): IngressRoute[] =>
-        backend ? [{ component, path, serviceName: backend.serviceName, servicePort: backend.port }] : [];
-      new PlatformIngress(this, 'ingress', {
-        ctx,
-        values: v.ingress,
-        className: traefik?.ingressClassName ?? v.ingress.className,
-        routes: [
+    const route = (component: string, path: string, backend: { serviceName: string; port: number } | undefined): IngressRoute[] =>
+      backend ? [{ component, path, serviceName: backend.serviceName, servicePort: backend.port }] : [];
+    const ingressRoutes: IngressRoute[] = v.ingress.enabled
+      ? [
           ...route('grafana', '/grafana', grafana && { serviceName: grafana.serviceName, port: grafana.port }),
           ...route('prometheus', '/prometheus', prometheus),
           ...route('alertmanager', '/alertmanager', alertmanager),
           ...route('kibana', '/kibana', kibana),
           ...route('ai-engine', '/ai', aiEngine),
           ...route('api-gateway', '/api', apiGateway),
-        ],
+          // The hosts' own paths (the seed's `/`) go to the gateway too.
+          ...route('api-gateway', '/', apiGateway),
+        ]
+      : [];
+    if (v.ingress.enabled) {
+      new PlatformIngress(this, 'ingress', {
+        ctx,
+        values: v.ingress,
+        className: traefik?.ingressClassName ?? v.ingress.className,
+        routes: ingressRoutes.filter((r) => r.path !== '/'),
         defaultBackend: apiGateway && { serviceName: apiGateway.serviceName, servicePort: apiGateway.port },
       });
     }
@@ -193,7 +198,7 @@ export class PlatformChart extends Chart {
         apiGateway: Boolean(apiGateway),
         selfHealing: Boolean(selfHealing),
         traefik: Boolean(traefik),
-        ingress: v.ingress.enabled,
+        ingressRoutes,
       });
       const namespaces = agentsNamespace ? [ctx.namespace, ctx.agentsNamespace] : [ctx.namespace];
       new NetworkPolicies(this, 'network-policies', { ctx, values: v.networkPolicy, edges, namespaces });

@@ -7,7 +7,6 @@ import { REDIS_EXPORTER_PORT } from '../data/redis.js';
 import { TRAEFIK_PORTS } from '../ingress/traefik-config.js';
 import { ES_HTTP_PORT, ES_TRANSPORT_PORT } from '../logging/elasticsearch-config.js';
 import { ELASTICSEARCH_EXPORTER_PORT } from '../logging/elasticsearch.js';
-import { KIBANA_PORT } from '../logging/kibana.js';
 import { LOGSTASH_BEATS_PORT } from '../logging/logstash.js';
 import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_PORT } from '../monitoring/alertmanager.js';
 import { GRAFANA_PORT } from '../monitoring/grafana.js';
@@ -74,14 +73,9 @@ export function networkEdges(ctx: PlatformContext, v: Values, rendered: Rendered
   // Edge: clients → Traefik → every component the Ingress routes to.
   edge(WORLD, w.traefik, tcp(TRAEFIK_PORTS.web, TRAEFIK_PORTS.websecure), 'clients reach the web and websecure entry points through the Traefik Service');
   api(w.traefik, 'Traefik watches Ingresses, Services, EndpointSlices, Secrets, IngressClasses and Nodes');
-  if (rendered.ingress) {
-    edge(w.traefik, w.grafana, tcp(GRAFANA_PORT), 'Ingress route /grafana');
-    edge(w.traefik, w.prometheus, tcp(PROMETHEUS_PORT), 'Ingress route /prometheus');
-    edge(w.traefik, w.alertmanager, tcp(ALERTMANAGER_PORT), 'Ingress route /alertmanager');
-    edge(w.traefik, w.kibana, tcp(KIBANA_PORT), 'Ingress route /kibana');
-    edge(w.traefik, w.aiEngine, tcp(PLATFORM_SERVICE_PORT), 'Ingress route /ai');
-    edge(w.traefik, w.apiGateway, tcp(PLATFORM_SERVICE_PORT), 'Ingress routes / and /api');
-  }
+  // Traefik forwards each Ingress route to its backend Service; every platform Service is named like its workload.
+  const byName = new Map(Object.values(w).flatMap((p) => (p ? [[p.name, p] as const] : [])));
+  for (const r of rendered.ingressRoutes) edge(w.traefik, byName.get(r.serviceName), tcp(r.servicePort), `Ingress route ${r.path}`);
 
   // Monitoring: discovery, scrapes (dedicated jobs and prometheus.io annotations), alerts, dashboards.
   api(w.prometheus, 'Prometheus discovers pods and EndpointSlices');

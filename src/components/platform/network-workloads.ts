@@ -53,8 +53,8 @@ export interface RenderedComponents {
   readonly apiGateway: boolean;
   readonly selfHealing: boolean;
   readonly traefik: boolean;
-  /** The platform Ingress exists: Traefik forwards to the routed components. */
-  readonly ingress: boolean;
+  /** The Ingress routes (the same list the Ingress is built from): Traefik forwards to their backends. */
+  readonly ingressRoutes: readonly { readonly path: string; readonly serviceName: string; readonly servicePort: number }[];
 }
 
 /**
