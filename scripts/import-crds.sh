@@ -9,3 +9,4 @@ mkdir -p imports/crds
 # The CRD manifests are kept beside the generated code (byte-for-byte copies) so tests can validate against them.
 import() { cp "$crds/$2" imports/crds/ && npx cdk8s import "$1:=$crds/$2" -l typescript -o imports --no-save; }
 import externalsecret external-secrets.io_externalsecrets.yaml
+import ciliumnetworkpolicy cilium.io_ciliumnetworkpolicies.yaml

@@ -35,4 +35,14 @@ describe('CRD validation', () => {
     const obj = { ...externalSecret({}), metadata: { name: 'x', lables: {} } };
     expect(validateK8sObject(obj).map((p) => p.message).join()).toContain('lables');
   });
+
+  const cnp = (spec: Record<string, unknown>) => ({ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'x', namespace: 'aiops-platform' }, spec });
+
+  it('accepts a valid CiliumNetworkPolicy and rejects unknown entities, misspelled fields and a spec without a selector', () => {
+    const egress = [{ toEntities: ['kube-apiserver'], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] }];
+    expect(validateK8sObject(cnp({ endpointSelector: { matchLabels: { app: 'a' } }, egress }))).toEqual([]);
+    expect(validateK8sObject(cnp({ endpointSelector: {}, egress: [{ toEntities: ['apiserver'] }] })).map((p) => p.path)).toContain('spec.egress[0].toEntities[0]');
+    expect(validateK8sObject(cnp({ endpointSelector: {}, egress: [{ toEntity: ['host'] }] }))).toContainEqual({ path: 'spec.egress[0]', message: 'unknown field "toEntity"' });
+    expect(validateK8sObject(cnp({ egress }))).not.toEqual([]);
+  });
 });

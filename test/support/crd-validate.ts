@@ -17,14 +17,16 @@ interface CrdVersion {
  * Makes a structural CRD schema strict: every object schema with `properties` rejects other keys,
  * unless it preserves unknown fields. (The API server would prune them silently; we want to know.)
  */
-function strict(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(strict);
+function strict(schema: unknown, branch = false): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => strict(s, branch));
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, strict(v)])) : strict(value);
+    if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, strict(v)]));
+    // anyOf/oneOf/allOf/not branches only name required fields of the object around them (Cilium's spec).
+    else out[key] = strict(value, ['anyOf', 'oneOf', 'allOf', 'not'].includes(key));
   }
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+  if (!branch && out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
     // metadata is validated by the Kubernetes ObjectMeta model, not by the CRD.
     out.additionalProperties = false;
   }
@@ -33,9 +35,17 @@ function strict(schema: unknown): unknown {
 
 const path = (e: ErrorObject) => e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
 
+/**
+ * CRD patterns are Go (RE2) regular expressions, checked by the API server: RE2's one-letter
+ * Unicode classes `\pC`/`\PC` are written `\p{C}`/`\P{C}` in JavaScript (Cilium's CRD uses them).
+ */
+const goRegExp = Object.assign((pattern: string, flags: string) => new RegExp(pattern.replace(/\\([pP])([A-Za-z])/g, '\\$1{$2}'), flags), {
+  code: 'goRegExp',
+});
+
 /** Registers a validator for every served version of every CRD in imports/crds. */
 export function registerCrdValidators(): void {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: goRegExp } });
   for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
     const crd = parse(readFileSync(join(CRD_DIR, file), 'utf8'));
     const group: string = crd.spec.group;

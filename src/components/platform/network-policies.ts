@@ -5,6 +5,7 @@ import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import type { Values } from '../../values/schema/index.js';
+import { CiliumEntityPolicies, ciliumEntities } from './cilium-policies.js';
 import type { Edge, EdgePort, Peer, PodsPeer } from './network-graph.js';
 
 /** Props of {@link NetworkPolicies}. */
@@ -35,6 +36,8 @@ const BOTH: string[] = ['Ingress', 'Egress'];
  * Peers: pods by namespace name and pod labels; `world` by leaving the rule's peers out (any
  * source or destination, IPv4 and IPv6); the API server and host-network pods by ipBlocks of
  * `kubeApiServerCidrs` and `nodeCidrs`; DNS by `dns.namespace` + `dns.podSelector` (+ `dns.cidrs`).
+ * With `flavor: cilium` the API server and node edges are CiliumNetworkPolicies by entity instead
+ * (see cilium-policies.ts): Cilium matches ipBlocks against neither unless told to.
  * Kubelet probes are not allowed explicitly: they come from the node, which most CNIs (Calico,
  * Cilium, Antrea) let through regardless. Host-network pods (node-exporter) are never selected by
  * a NetworkPolicy.
@@ -55,9 +58,13 @@ export class NetworkPolicies extends Construct {
         });
       }
     }
-    for (const pods of workloadsOf(edges)) {
-      const ingress = rulesFor(edges.filter((e) => e.to.kind === 'pods' && e.to.name === pods.name), 'from', values);
-      const egress = rulesFor(edges.filter((e) => e.from.kind === 'pods' && e.from.name === pods.name), 'to', values);
+    // With Cilium, the edges to entities (API server, nodes) go into CiliumNetworkPolicies instead of ipBlocks.
+    const cilium = values.flavor === 'cilium';
+    const inNetworkPolicy = cilium ? edges.filter((e) => !ciliumEntities(e.from) && !ciliumEntities(e.to)) : edges;
+    const workloads = workloadsOf(edges);
+    for (const pods of workloads) {
+      const ingress = rulesFor(inNetworkPolicy.filter((e) => e.to.kind === 'pods' && e.to.name === pods.name), 'from', values);
+      const egress = rulesFor(inNetworkPolicy.filter((e) => e.from.kind === 'pods' && e.from.name === pods.name), 'to', values);
       new k8s.KubeNetworkPolicy(this, pods.name, {
         metadata: { ...metadata(ctx, pods.name, ID), namespace: pods.namespace },
         spec: {
@@ -68,6 +75,7 @@ export class NetworkPolicies extends Construct {
         },
       });
     }
+    if (cilium) new CiliumEntityPolicies(this, 'cilium', { ctx, id: ID, workloads, edges });
   }
 }
 

@@ -26,6 +26,17 @@ export const networkPolicySchema = (p: Profile) =>
         .boolean()
         .default(p.pick(false, true))
         .describe('One allow NetworkPolicy per workload, from the component graph: only its edges, DNS and the API server are allowed (default false; production true).'),
+      /**
+       * Cilium identifies the API server and the nodes by entity, not by address: an `ipBlock`
+       * matches them only with `policy-cidr-match-mode: nodes` (Cilium ≥ 1.15), so with the plain
+       * Kubernetes flavor on Cilium the API server and node-exporter edges are cut.
+       */
+      flavor: z
+        .enum(['kubernetes', 'cilium'])
+        .default('kubernetes')
+        .describe(
+          'kubernetes: NetworkPolicies only, the API server and the nodes by kubeApiServerCidrs/nodeCidrs. cilium: the same NetworkPolicies for pod-to-pod edges plus one CiliumNetworkPolicy (cilium.io/v2) per workload that reaches the API server (toEntities kube-apiserver) or the nodes (toEntities host, remote-node); the CIDRs are then unused (default kubernetes).',
+        ),
       /** Needs `enabled`: default-deny without the allow policies would cut every connection. */
       defaultDeny: z
         .boolean()
