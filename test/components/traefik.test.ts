@@ -7,8 +7,8 @@ import { find, ofKind } from '../support/render.js';
 const NAME = 'aiops-platform-traefik';
 const NS = 'aiops-platform';
 
-const render = (valuesYaml = '', tls = false, ingressClassName = 'traefik'): ConstructRender =>
-  renderConstruct(valuesYaml, (chart, ctx, values) => new Traefik(chart, 'traefik', { ctx, values: values.traefik, ingressClassName, tls }));
+const render = (valuesYaml = '', tls = false, ingressClassName = 'traefik', crdProvider = false): ConstructRender =>
+  renderConstruct(valuesYaml, (chart, ctx, values) => new Traefik(chart, 'traefik', { ctx, values: values.traefik, ingressClassName, tls, crdProvider }));
 
 const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
 const pod = (r: ConstructRender) => deployment(r).spec.template.spec;
@@ -110,9 +110,58 @@ describe('Traefik', () => {
       `--providers.kubernetesIngress.namespaces=${NS}`,
       '--providers.kubernetesIngress.ingressClass=traefik',
       '--providers.kubernetesIngress.strictPrefixMatching=true',
+      '--providers.kubernetesIngress.allowEmptyServices=true',
       `--providers.kubernetesIngress.ingressEndpoint.publishedService=${NS}/${NAME}`,
     ]);
     expect(args(defaults).filter((a) => a.toLowerCase().startsWith('--api'))).toEqual([]);
+  });
+
+  it('keeps the router of a backend without ready endpoints (503), so /kibana never falls through to the / catch-all', () => {
+    // Traefik's default (false) drops the router of a Service with no ready endpoint, and the
+    // request then matches the gateway's `/` rule: a 404 from the gateway instead of a 503.
+    for (const r of [defaults, render('', true), render('', false, 'traefik', true)]) {
+      expect(args(r)).toContain('--providers.kubernetesIngress.allowEmptyServices=true');
+      expect(args(r).filter((a) => /allowEmptyServices=false/i.test(a))).toEqual([]);
+    }
+  });
+
+  it('turns on the kubernetesCRD provider only for the chart\'s Middlewares, in the platform namespace, with empty services kept too', () => {
+    expect(args(defaults).filter((a) => a.toLowerCase().startsWith('--providers.kubernetescrd'))).toEqual([]);
+    const crd = render('', false, 'traefik', true);
+    expect(args(crd).filter((a) => a.toLowerCase().startsWith('--providers.kubernetescrd'))).toEqual([
+      '--providers.kubernetesCRD=true',
+      `--providers.kubernetesCRD.namespaces=${NS}`,
+      '--providers.kubernetesCRD.allowEmptyServices=true',
+    ]);
+  });
+
+  it('may list and watch, with the CRD provider, every traefik.io kind its informers start and ConfigMaps, in the platform namespace only', () => {
+    const crd = render('', false, 'traefik', true);
+    const rules = find(crd.objects, 'Role', NAME).rules;
+    expect(rules.slice(0, 4)).toEqual(find(defaults.objects, 'Role', NAME).rules);
+    expect(rules.slice(4)).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] },
+      {
+        apiGroups: ['traefik.io'],
+        resources: [
+          'ingressroutes',
+          'ingressroutetcps',
+          'ingressrouteudps',
+          'middlewares',
+          'middlewaretcps',
+          'serverstransports',
+          'serverstransporttcps',
+          'tlsoptions',
+          'tlsstores',
+          'traefikservices',
+        ],
+        verbs: ['list', 'watch'],
+      },
+    ]);
+    // Nothing cluster-wide beyond what the Ingress provider needs, no write of any traefik.io object.
+    expect(find(crd.objects, 'ClusterRole', NAME).rules).toEqual(find(defaults.objects, 'ClusterRole', NAME).rules);
+    expect(rules.flatMap((r: any) => r.verbs)).not.toContain('get');
+    assertValidK8sObjects(crd.objects);
   });
 
   it('takes the latency buckets and the log level from values', () => {

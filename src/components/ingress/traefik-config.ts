@@ -60,7 +60,13 @@ export interface TraefikStaticConfig {
       readonly namespaces: readonly string[];
       readonly ingressClass: string;
       readonly strictPrefixMatching: boolean;
+      readonly allowEmptyServices: boolean;
       readonly ingressEndpoint: { readonly publishedService: string };
+    }>;
+    /** Present only when the chart renders Traefik custom resources (the BasicAuth Middleware). */
+    readonly kubernetesCRD?: Section<{
+      readonly namespaces: readonly string[];
+      readonly allowEmptyServices: boolean;
     }>;
   };
 }
@@ -79,6 +85,8 @@ export interface TraefikConfigOptions {
   readonly latencyBuckets: readonly number[];
   /** Redirect HTTP to HTTPS (any `ingress.tls` entry). */
   readonly tls: boolean;
+  /** Turn on the kubernetesCRD provider in the same namespace, for the chart's Middlewares (default false). */
+  readonly crdProvider?: boolean;
 }
 
 const LOG_LEVELS: Record<Values['global']['logLevel'], TraefikLogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -96,6 +104,13 @@ const LOG_LEVELS: Record<Values['global']['logLevel'], TraefikLogLevel> = { debu
  * - the Ingress provider watches one namespace and one IngressClass, matches `Prefix` paths
  *   element-wise as the Ingress specification says (`strictPrefixMatching`, Traefik ≥ 3.5:
  *   `/ai` matches `/ai/x` but not `/aix`) and publishes the Service address in the Ingress status;
+ * - `allowEmptyServices` on both Kubernetes providers: a backend without a ready endpoint (Kibana
+ *   while it starts) keeps its router and answers 503; with Traefik's default (false) the router
+ *   is dropped and `/kibana/…` falls through to the `/` catch-all (the API gateway), a 404;
+ * - with `crdProvider`, the kubernetesCRD provider in the same one namespace (the chart's
+ *   Middlewares, referenced from Ingress annotations as `<ns>-<name>@kubernetescrd`). It cannot be
+ *   narrowed to some kinds: it starts informers for all ten traefik.io kinds, so every one of
+ *   their CRDs must be installed in the cluster (see {@link Traefik} for its RBAC);
  * - no version check or usage statistics (offline clusters); no API or dashboard: no `--api*` flag
  *   at all, because any `api.*` option would create the `api` section and enable the API.
  */
@@ -124,8 +139,10 @@ export function traefikStaticConfig(o: TraefikConfigOptions): TraefikStaticConfi
         namespaces: [o.namespace],
         ingressClass: o.ingressClassName,
         strictPrefixMatching: true,
+        allowEmptyServices: true,
         ingressEndpoint: { publishedService: o.publishedService },
       }),
+      ...(o.crdProvider ? { kubernetesCRD: section({ namespaces: [o.namespace], allowEmptyServices: true }) } : {}),
     },
   };
 }

@@ -26,6 +26,11 @@ export interface TraefikProps {
   readonly ingressClassName: string;
   /** Redirect HTTP to HTTPS: true when `ingress.tls` has an entry (default values: false). */
   readonly tls: boolean;
+  /**
+   * Turn on the kubernetesCRD provider (namespace-limited) and its RBAC: the chart renders a
+   * Traefik Middleware (default false).
+   */
+  readonly crdProvider?: boolean;
 }
 
 /** How the Ingress and the network policies reach Traefik. */
@@ -58,6 +63,35 @@ const NAMESPACE_RULES: readonly Rule[] = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] },
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+];
+
+/**
+ * What the v3.7 kubernetesCRD provider adds, checked in traefik/traefik
+ * pkg/provider/kubernetes/crd/client.go (`WatchAll`) and the official chart's RBAC for v3.7: it
+ * starts list/watch informers for all ten traefik.io kinds whatever the chart renders (no option
+ * narrows them, and a missing CRD keeps the provider waiting for its caches: every one must be
+ * installed), ConfigMaps (since v3.4, for ServersTransport CAs), and the Services, EndpointSlices,
+ * Secrets and Nodes the Ingress provider reads already. No status writes: the v3.7 CRDs have no
+ * status subresource.
+ */
+const CRD_NAMESPACE_RULES: readonly Rule[] = [
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] },
+  {
+    apiGroups: ['traefik.io'],
+    resources: [
+      'ingressroutes',
+      'ingressroutetcps',
+      'ingressrouteudps',
+      'middlewares',
+      'middlewaretcps',
+      'serverstransports',
+      'serverstransporttcps',
+      'tlsoptions',
+      'tlsstores',
+      'traefikservices',
+    ],
+    verbs: ['list', 'watch'],
+  },
 ];
 
 /**
@@ -98,7 +132,8 @@ export class Traefik extends Construct {
       spec: { controller: TRAEFIK_CONTROLLER },
     });
 
-    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules: NAMESPACE_RULES, clusterRules: CLUSTER_RULES });
+    const namespaceRules = props.crdProvider ? [...NAMESPACE_RULES, ...CRD_NAMESPACE_RULES] : NAMESPACE_RULES;
+    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules, clusterRules: CLUSTER_RULES });
 
     const args = traefikArgs(
       traefikStaticConfig({
@@ -108,6 +143,7 @@ export class Traefik extends Construct {
         logLevel: ctx.global.logLevel,
         latencyBuckets: values.latencyBuckets,
         tls: props.tls,
+        crdProvider: props.crdProvider ?? false,
       }),
     );
 
