@@ -18,6 +18,7 @@ export function renderCases(): RenderCase[] {
     inline('redis-cluster-production', 'global: {development: false}\nredis:\n  cluster: {enabled: true, nodes: 8}\n  auth: {password: p}\n'),
     inline('no-persistence', 'postgresql: {persistence: {enabled: false}}\nredis: {persistence: {enabled: false}, auth: {enabled: false}}\n'),
     inline('external-secrets', 'secrets: {external: true, provider: vault, vaultPath: secret/aiops}\n'),
+    inline('cilium-3-node-elasticsearch', 'global: {development: false}\nelasticsearch: {replicas: 3}\nnetworkPolicy: {flavor: cilium}\n'),
     inline('exporters-off', 'postgresql: {exporter: {enabled: false}}\nredis: {exporter: {enabled: false}}\n'),
   ];
 }
