@@ -129,9 +129,22 @@ describe('ElasticsearchSetup', () => {
     expect(render().json('metrics-reader-user.json').roles).toEqual(['metrics_reader']);
   });
 
-  it('grants logs_reader (Grafana) only reading aiops-logs-*', () => {
+  it('grants logs_reader (Grafana) reading aiops-logs-* and the two cluster actions of its health check and cluster info', () => {
     const role = render().json('logs-reader-role.json');
-    expect(role.cluster).toEqual([]);
+    // Grafana 12's Elasticsearch datasource: CheckHealth sends GET /_cluster/health?wait_for_status=yellow
+    // (pkg/tsdb/elasticsearch/healthcheck.go), GetClusterInfo sends GET / (client/cluster_info.go);
+    // Elasticsearch authorizes them as these transport actions. A raw action name in a role is
+    // resolved as the pattern `<action>*` (ClusterPrivilegeResolver.resolve).
+    const grafanaCalls: Record<string, string> = {
+      'GET /_cluster/health?wait_for_status=yellow': 'cluster:monitor/health',
+      'GET /': 'cluster:monitor/main',
+    };
+    const granted = (action: string) => role.cluster.some((p: string) => action.startsWith(p));
+    for (const [call, action] of Object.entries(grafanaCalls)) expect(granted(action), call).toBe(true);
+    // Least privilege: not the whole monitor privilege (node stats, tasks, cluster state) nor more.
+    expect(role.cluster).toEqual(['cluster:monitor/health', 'cluster:monitor/main']);
+    expect(granted('cluster:monitor/state')).toBe(false);
+    expect(granted('cluster:monitor/nodes/stats')).toBe(false);
     expect(role.indices).toEqual([{ names: ['aiops-logs-*'], privileges: ['read', 'view_index_metadata'] }]);
     expect(render().json('logs-reader-user.json').roles).toEqual(['logs_reader']);
   });

@@ -20,6 +20,9 @@ export const SETUP_PASSWORD_ENV = {
   elastic: 'ELASTIC_PASSWORD', kibanaSystem: 'KIBANA_SYSTEM_PASSWORD', logstashWriter: 'LOGSTASH_WRITER_PASSWORD', logsReader: 'LOGS_READER_PASSWORD', metricsReader: 'METRICS_READER_PASSWORD',
 } as const satisfies Record<keyof ElasticsearchConnection['keys'], string>;
 
+/** The cluster actions Grafana's Elasticsearch datasource calls: health check and cluster info (Elasticsearch accepts action names as cluster privileges). */
+export const GRAFANA_CLUSTER_ACTIONS = ['cluster:monitor/health', 'cluster:monitor/main'] as const;
+
 /** Bound of the wait for a yellow cluster in one attempt (the Job retries failed attempts), and its poll interval. */
 const WAIT_SECONDS = 600;
 const POLL_SECONDS = 5;
@@ -122,8 +125,15 @@ function setupRequests(o: SetupOptions): SetupRequest[] {
     metadata: meta,
   };
   const user: UserBodyWithoutPassword = { roles: [logstash], full_name: 'Logstash writer of the platform logs', enabled: true, metadata: meta };
-  // Grafana's log panels only search: read and the index metadata its field list needs.
-  const readerRole: RoleBody = { cluster: [], indices: [{ names: [pattern], privileges: ['read', 'view_index_metadata'] }], metadata: meta };
+  // Grafana's log datasource: its health check is GET /_cluster/health (cluster:monitor/health) and
+  // it reads the cluster's version and build flavour from GET / (cluster:monitor/main); its panels
+  // search (read) and list fields (view_index_metadata). Those two cluster actions rather than the
+  // whole `monitor` privilege (node stats, tasks, every index's settings through the cluster state).
+  const readerRole: RoleBody = {
+    cluster: [...GRAFANA_CLUSTER_ACTIONS],
+    indices: [{ names: [pattern], privileges: ['read', 'view_index_metadata'] }],
+    metadata: meta,
+  };
   const reader: UserBodyWithoutPassword = { roles: [logsReader], full_name: 'Read-only reader of the platform logs', enabled: true, metadata: meta };
   // The exporter reads cluster health, node and index statistics: the monitor privileges only.
   const metricsRole: RoleBody = { cluster: ['monitor'], indices: [{ names: ['*'], privileges: ['monitor'] }], metadata: meta };
