@@ -156,10 +156,13 @@ describe('Alertmanager', () => {
     expect(amConfig(defaults).route.group_by).toEqual(['alertname', 'namespace', 'component']);
   });
 
-  it('lets a critical alert mute the warning of the same alert, namespace and component', () => {
-    expect(amConfig(defaults).inhibit_rules).toEqual([
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'namespace', 'component'] },
+  it('lets a critical alert about a pod mute the warnings about the same pod (proved in test/servers/alertmanager.server.test.ts)', () => {
+    const rules = amConfig(defaults).inhibit_rules;
+    expect(rules).toEqual([
+      { source_matchers: ['severity="critical"', 'pod=~".+"'], target_matchers: ['severity="warning"', 'pod=~".+"'], equal: ['namespace', 'pod'] },
     ]);
+    // Each alert name has one severity: matching on alertname can never inhibit anything.
+    for (const rule of rules) expect(rule.equal).not.toContain('alertname');
   });
 
   it('has a default receiver without integrations and no credentials when no receiver is enabled', () => {
