@@ -10,13 +10,13 @@ export interface AutoscalingValues {
   readonly maxReplicas: number;
   /** Average CPU utilisation target, percent of the CPU request. */
   readonly targetCPUUtilizationPercentage: number;
-  /** Average memory utilisation target, percent of the memory request. */
-  readonly targetMemoryUtilizationPercentage: number;
+  /** Average memory utilisation target, percent of the memory request; absent: CPU only (a fixed JVM heap never shrinks). */
+  readonly targetMemoryUtilizationPercentage?: number | undefined;
 }
 
 /**
  * A HorizontalPodAutoscaler (autoscaling/v2) `name` for the Deployment of the same name, scaling on
- * average CPU and memory utilisation of the pods' requests within [minReplicas, maxReplicas]. The
+ * average CPU and (when it has a target) memory utilisation of the pods' requests within [minReplicas, maxReplicas]. The
  * Deployment must then leave `replicas` unset, so that applying the manifests does not undo scaling.
  */
 export function createAutoscaler(
@@ -36,7 +36,7 @@ export function createAutoscaler(
       maxReplicas: o.autoscaling.maxReplicas,
       metrics: [
         utilisation('cpu', o.autoscaling.targetCPUUtilizationPercentage),
-        utilisation('memory', o.autoscaling.targetMemoryUtilizationPercentage),
+        ...(o.autoscaling.targetMemoryUtilizationPercentage === undefined ? [] : [utilisation('memory', o.autoscaling.targetMemoryUtilizationPercentage)]),
       ],
     },
   });

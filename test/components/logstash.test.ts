@@ -155,7 +155,7 @@ describe('Logstash', () => {
     expect(ofKind(defaults.objects, 'PodDisruptionBudget')).toEqual([]);
   });
 
-  it('lets an HPA on CPU and memory own the replicas in production, from replicas to maxReplicas, with a PDB', () => {
+  it('lets an HPA on CPU only own the replicas in production, from replicas to maxReplicas, with a PDB', () => {
     expect(deployment(production).spec.replicas).toBeUndefined();
     const hpa = find(production.objects, 'HorizontalPodAutoscaler', NAME);
     expect(hpa.apiVersion).toBe('autoscaling/v2');
@@ -164,19 +164,24 @@ describe('Logstash', () => {
       minReplicas: 2,
       maxReplicas: 6,
       metrics: [
+        // Not memory: the heap is fixed (-Xms = -Xmx), so the pods' memory never falls and an HPA
+        // on it would scale out to maxReplicas and never back in.
         { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
       ],
     });
+    const heap = env(production, 'LS_JAVA_OPTS').value.match(/-Xms(\d+m) -Xmx(\d+m)/);
+    expect(heap[1]).toBe(heap[2]);
     const pdb = find(production.objects, 'PodDisruptionBudget', NAME);
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deployment(production).spec.selector.matchLabels } });
   });
 
   it('takes the HPA bounds and targets from values', () => {
-    const r = render('logstash: {autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 60, targetMemoryUtilizationPercentage: 90}}');
+    const r = render('logstash: {autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 60}}');
     const hpa = find(r.objects, 'HorizontalPodAutoscaler', NAME);
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 4]);
-    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 60], ['memory', 90]]);
+    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 60]]);
+    // A memory target is not a Logstash key: refused, not silently ignored.
+    expect(() => render('logstash: {autoscaling: {enabled: true, targetMemoryUtilizationPercentage: 90}}')).toThrow(/targetMemoryUtilizationPercentage/);
     const off = render(`${PRODUCTION}logstash: {replicas: 3, autoscaling: {enabled: false}}`);
     expect(deployment(off).spec.replicas).toBe(3);
     expect(ofKind(off.objects, 'HorizontalPodAutoscaler')).toEqual([]);

@@ -68,9 +68,10 @@ const DATA_DIR = `${HOME}/data`;
  *   which none of ours is.
  * - Probes: GET / on the API (node info; served once the agent runs), a startup probe of up to ten
  *   minutes for the slow JRuby start.
- * - `autoscaling.enabled`: an HPA on CPU and memory owns the replica count (the Deployment leaves
- *   `replicas` unset). Memory is a weak signal for a JVM with a fixed heap (its use hardly falls,
- *   so it mostly holds replicas up); CPU is the one that tracks load. PDB outside development.
+ * - `autoscaling.enabled`: an HPA on CPU only owns the replica count (the Deployment leaves
+ *   `replicas` unset). Not on memory: the heap is fixed (-Xms = -Xmx) and the JVM never gives it
+ *   back, so memory use never falls and an HPA on it would climb to maxReplicas and stay there.
+ *   Pipeline metrics (events in/out, queue) would need a custom-metrics adapter. PDB outside development.
  * - Not scraped: Logstash has no Prometheus endpoint of its own (its API serves JSON), so the pods
  *   carry no scrape annotations.
  */

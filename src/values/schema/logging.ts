@@ -4,7 +4,7 @@ import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
-import { autoscaling, replicaField, sized, withMinReplicas, workloadFields } from './workload.js';
+import { cpuAutoscaling, replicaField, sized, withMinReplicas, workloadFields } from './workload.js';
 import { refineHeapSize } from './elasticsearch.js';
 
 /** `logstash.*`: the beats → Elasticsearch pipeline. */
@@ -20,8 +20,8 @@ export const logstashSchema = (p: Profile) =>
       heapSize: quantityOrNumber
         .optional()
         .describe('JVM heap (-Xms = -Xmx), at least 256Mi and below the memory limit (default: half the memory limit, or of the request without a limit).'),
-      autoscaling: autoscaling(p, { development: 2, production: 6 }).describe(
-        'HorizontalPodAutoscaler of Logstash on CPU and memory utilisation (default off; production on).',
+      autoscaling: cpuAutoscaling(p, { development: 2, production: 6 }).describe(
+        'HorizontalPodAutoscaler of Logstash on CPU utilisation only: its JVM heap is fixed (-Xms = -Xmx) and never given back, so memory would only scale out (default off; production on).',
       ),
     })
     .superRefine(refineHeapSize)

@@ -27,39 +27,54 @@ export const replicaField = (p: Profile, development: number, production: number
   ),
 });
 
-/** `autoscaling.*` for a HorizontalPodAutoscaler (default on in production); the slice describes the key. */
+/** The keys of `autoscaling.*` every autoscaled workload has: bounds and the CPU target. */
+const autoscalingCpuFields = (p: Profile, maxReplicas: { development: number; production: number }) => ({
+  enabled: z
+    .boolean()
+    .default(p.pick(false, true))
+    .describe('Create a HorizontalPodAutoscaler, which then owns the number of pods (default false; production true).'),
+  minReplicas: z.number().int().min(1).optional().describe('Lower bound of the autoscaler (default: the slice\'s replicas).'),
+  maxReplicas: z
+    .number()
+    .int()
+    .min(1)
+    .default(p.pick(maxReplicas.development, maxReplicas.production))
+    .describe(`Upper bound of the autoscaler (default ${defaultText(maxReplicas.development, maxReplicas.production)}).`),
+  targetCPUUtilizationPercentage: percent
+    .default(70)
+    .describe('Average CPU utilisation target, in percent of the CPU request (default 70).'),
+});
+
+/** minReplicas ≤ maxReplicas. */
+function refineBounds(a: { minReplicas?: number | undefined; maxReplicas: number }, ctx: z.RefinementCtx): void {
+  if (a.minReplicas !== undefined && a.minReplicas > a.maxReplicas) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minReplicas'],
+      input: a.minReplicas,
+      message: `minReplicas (${a.minReplicas}) is above maxReplicas (${a.maxReplicas})`,
+    });
+  }
+}
+
+/** `autoscaling.*` for a HorizontalPodAutoscaler on CPU and memory (default on in production); the slice describes the key. */
 export const autoscaling = (p: Profile, maxReplicas: { development: number; production: number }) =>
   z
     .strictObject({
-      enabled: z
-        .boolean()
-        .default(p.pick(false, true))
-        .describe('Create a HorizontalPodAutoscaler, which then owns the number of pods (default false; production true).'),
-      minReplicas: z.number().int().min(1).optional().describe('Lower bound of the autoscaler (default: the slice\'s replicas).'),
-      maxReplicas: z
-        .number()
-        .int()
-        .min(1)
-        .default(p.pick(maxReplicas.development, maxReplicas.production))
-        .describe(`Upper bound of the autoscaler (default ${defaultText(maxReplicas.development, maxReplicas.production)}).`),
-      targetCPUUtilizationPercentage: percent
-        .default(70)
-        .describe('Average CPU utilisation target, in percent of the CPU request (default 70).'),
+      ...autoscalingCpuFields(p, maxReplicas),
       targetMemoryUtilizationPercentage: percent
         .default(80)
         .describe('Average memory utilisation target, in percent of the memory request (default 80).'),
     })
     .prefault({})
-    .superRefine((a, ctx) => {
-      if (a.minReplicas !== undefined && a.minReplicas > a.maxReplicas) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['minReplicas'],
-          input: a.minReplicas,
-          message: `minReplicas (${a.minReplicas}) is above maxReplicas (${a.maxReplicas})`,
-        });
-      }
-    });
+    .superRefine(refineBounds);
+
+/**
+ * `autoscaling.*` on CPU only, for a JVM with a fixed heap (-Xms = -Xmx): its memory use never
+ * falls, so a memory target would only ever scale out; the slice describes the key.
+ */
+export const cpuAutoscaling = (p: Profile, maxReplicas: { development: number; production: number }) =>
+  z.strictObject(autoscalingCpuFields(p, maxReplicas)).prefault({}).superRefine(refineBounds);
 
 type AutoscalingInput = { enabled: boolean; minReplicas?: number | undefined; maxReplicas: number };
 
