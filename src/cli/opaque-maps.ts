@@ -1,0 +1,92 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+
+/**
+ * String maps that cdk8s cannot serialize as they are, carried around its serializer.
+ *
+ * cdk8s breaks on two kinds of `{ [key: string]: string }` maps (labels, annotations, node
+ * selectors, ConfigMap data…), both valid in Kubernetes:
+ * - a key named like an `Object.prototype` member: `constructor` makes `sanitizeValue` throw
+ *   ("can't render non-simple object"), and a map with `constructor` and `value` keys is replaced
+ *   by `{ value }` by its `NumberStringUnionResolver`;
+ * - a large map: the generated `toJson_*` converters copy the map once per key
+ *   (`reduce((r, i) => ({ ...r, [k]: v }))`), quadratic in its size (2,000 labels: minutes).
+ *
+ * Before synthesis, {@link hideMaps} swaps each such map in every ApiObject's props and metadata
+ * for a one-key placeholder that every stage copies as is; {@link restoreMaps} puts the maps back
+ * (keys sorted, as cdk8s sorts them) into the synthesized JSON. Only maps of string values are
+ * swapped, and only risky ones: for them every cdk8s and `toJson_*` stage is the identity.
+ */
+
+/** Placeholder key: a NUL character cannot be in a label, annotation or data key. */
+const MARK = '\u0000opaque-map';
+
+/** Above this many keys a map is swapped (the quadratic copy costs nothing below it). */
+const LARGE_MAP = 16;
+
+/** Maps taken out of the objects, by placeholder number. */
+export type MapVault = Map<string, Readonly<Record<string, string>>>;
+
+/** Swaps the risky string maps of every ApiObject under `root` for placeholders. */
+export function hideMaps(root: Construct): MapVault {
+  const vault: MapVault = new Map();
+  for (const node of root.node.findAll()) {
+    if (!ApiObject.isApiObject(node)) continue;
+    const internals = node as unknown as { props: unknown };
+    internals.props = hide(internals.props, vault);
+    const metadata = node.metadata as unknown as { labels: unknown; annotations: unknown };
+    metadata.labels = hide(metadata.labels, vault);
+    metadata.annotations = hide(metadata.annotations, vault);
+  }
+  return vault;
+}
+
+/** Puts the maps back into synthesized objects (in place), keys sorted. */
+export function restoreMaps<T>(value: T, vault: MapVault): T {
+  if (vault.size === 0) return value;
+  return restore(value, vault) as T;
+}
+
+function hide(value: unknown, vault: MapVault): unknown {
+  if (Array.isArray(value)) return value.map((item) => hide(item, vault));
+  if (!isPlainObject(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length > 0 && keys.every((k) => typeof value[k] === 'string') && isRisky(keys)) {
+    const id = String(vault.size);
+    vault.set(id, value as Record<string, string>);
+    return { [MARK]: id };
+  }
+  let changed = false;
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) {
+    const hidden = hide(value[key], vault);
+    changed ||= hidden !== value[key];
+    Object.defineProperty(copy, key, { value: hidden, enumerable: true, writable: true, configurable: true });
+  }
+  return changed ? copy : value;
+}
+
+function restore(value: unknown, vault: MapVault): unknown {
+  if (Array.isArray(value)) return value.map((item) => restore(item, vault));
+  if (!isPlainObject(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === MARK) {
+    const map = vault.get(value[MARK] as string);
+    if (!map) throw new Error(`internal: no map for placeholder ${String(value[MARK])}`);
+    return Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+  }
+  for (const key of keys) value[key] = restore(value[key], vault);
+  return value;
+}
+
+/** True for a map cdk8s would mishandle: a key an `Object.prototype` member has, or many keys. */
+function isRisky(keys: readonly string[]): boolean {
+  return keys.length > LARGE_MAP || keys.some((k) => k in Object.prototype);
+}
+
+/** An object literal (or a null-prototype map), however its own keys are named. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
