@@ -24,7 +24,7 @@ import { PlatformNamespace } from './components/platform/namespace.js';
 import { networkEdges } from './components/platform/network-graph.js';
 import { NetworkPolicies } from './components/platform/network-policies.js';
 import { createPlatformContext } from './lib/context.js';
-import { objectName, serviceUrl } from './lib/names.js';
+import { serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
 import { grafanaLogsSource, loggingPlan, scaleTargets } from './chart-wiring.js';
 
@@ -37,10 +37,6 @@ export interface PlatformChartProps {
   /** Namespace (default aiops-platform). */
   readonly namespace: string;
 }
-
-/** Port and webhook path of the self-healing executor (the platform's own image). */
-const SELF_HEALING_PORT = 8080;
-const SELF_HEALING_WEBHOOK = '/api/v1/alerts';
 
 /**
  * The one chart of the platform: builds the shared context and composes the components, family by
@@ -89,12 +85,19 @@ export class PlatformChart extends Chart {
     // Monitoring.
     if (v.nodeExporter.enabled) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
     if (v.kubeStateMetrics.enabled) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
-    const selfHealingName = objectName(ctx, 'self-healing');
+    // The self-healing executor first: Alertmanager sends it webhooks with its token.
+    const jobs: SelfHealingJobs = {
+      ...(setup ? { cleanDisk: { namePrefix: setup.cronJobName, spec: setup.jobSpec } } : {}),
+      ...(maintenance ? { optimizeDatabase: { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } } : {}),
+    };
+    const selfHealing = v.selfHealing.enabled
+      ? new SelfHealing(this, 'self-healing', { ctx, values: v.selfHealing, scaleTargets: scaleTargets(ctx, v), jobs }).connection
+      : undefined;
     const alertmanager = v.alertmanager.enabled
       ? new Alertmanager(this, 'alertmanager', {
           ctx,
           values: v.alertmanager,
-          selfHealing: v.selfHealing.enabled ? { url: serviceUrl(ctx, selfHealingName, SELF_HEALING_PORT, SELF_HEALING_WEBHOOK) } : undefined,
+          selfHealing: selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken },
         }).connection
       : undefined;
     const prometheus = v.prometheus.enabled
@@ -127,13 +130,6 @@ export class PlatformChart extends Chart {
     // AIOps services.
     const aiEngine = v.aiEngine.enabled
       ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, prometheus, elasticsearch, redis, postgresql }).connection
-      : undefined;
-    const jobs: SelfHealingJobs = {
-      ...(setup ? { cleanDisk: { namePrefix: setup.cronJobName, spec: setup.jobSpec } } : {}),
-      ...(maintenance ? { optimizeDatabase: { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } } : {}),
-    };
-    const selfHealing = v.selfHealing.enabled
-      ? new SelfHealing(this, 'self-healing', { ctx, values: v.selfHealing, scaleTargets: scaleTargets(ctx, v), jobs }).connection
       : undefined;
     const apiGateway = v.apiGateway.enabled
       ? new ApiGateway(this, 'api-gateway', {

@@ -12,6 +12,7 @@ import { find, ofKind } from '../support/render.js';
 const NAME = 'aiops-platform-alertmanager';
 const HEADLESS = 'aiops-platform-alertmanager-headless';
 const SELF_HEALING_URL = 'http://aiops-platform-self-healing.aiops-platform.svc.cluster.local:8080/api/v1/alerts';
+const SELF_HEALING_TOKEN = { secretName: 'aiops-platform-self-healing', key: 'webhook-token' };
 const SMTP_PASSWORD = 'smtp-pa55-c0rrect-horse';
 const SLACK_URL = 'https://hooks.slack.com/services/T000/B000/slack-s3cret-token';
 const WEBHOOK_URL = 'https://hooks.example.com/alerts?token=hook-s3cret-token';
@@ -29,7 +30,7 @@ function render(valuesYaml = '', selfHealing = false): ConstructRender & { conne
     connection = new Alertmanager(chart, 'alertmanager', {
       ctx,
       values: values.alertmanager,
-      selfHealing: selfHealing ? { url: SELF_HEALING_URL } : undefined,
+      selfHealing: selfHealing ? { url: SELF_HEALING_URL, token: SELF_HEALING_TOKEN } : undefined,
     }).connection;
   });
   return { ...r, connection: connection! };
@@ -142,7 +143,14 @@ describe('Alertmanager', () => {
     ]);
     expect(receivers.find((r) => r.name === 'self-healing')).toEqual({
       name: 'self-healing',
-      webhook_configs: [{ url: SELF_HEALING_URL, send_resolved: true, max_alerts: 20 }],
+      webhook_configs: [
+        {
+          url: SELF_HEALING_URL,
+          http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/self-healing/webhook-token' } },
+          send_resolved: true,
+          max_alerts: 20,
+        },
+      ],
     });
     const withoutSelfHealing = amConfig(render(RECEIVERS));
     expect(withoutSelfHealing.route.routes).toBeUndefined();
@@ -203,8 +211,21 @@ describe('Alertmanager', () => {
 
   // The amtool test checks a copy where url_file is inlined (Debian's amtool 0.25 predates it), so
   // this test is what proves the rendered `*_file` references resolve to the mounted Secret keys.
-  it('points every *_file field at a key of the Secret mounted read-only in the container', () => {
-    const refs = fileReferences(amConfig(full));
+  it('sends the executor its bearer token from the self-healing Secret, mounted read-only with only that key', () => {
+    const mount = container(full).volumeMounts.find((m: any) => m.name === 'self-healing-token');
+    expect(mount).toEqual({ name: 'self-healing-token', mountPath: '/etc/alertmanager/self-healing', readOnly: true });
+    expect(pod(full).volumes.find((v: any) => v.name === 'self-healing-token')).toEqual({
+      name: 'self-healing-token',
+      secret: { secretName: SELF_HEALING_TOKEN.secretName, defaultMode: 0o440, items: [{ key: 'webhook-token', path: 'webhook-token' }] },
+    });
+    const [receiver] = amConfig(full).receivers.filter((r) => r.name === 'self-healing');
+    expect(receiver!.webhook_configs![0]!.http_config!.authorization.credentials_file).toBe(`${mount.mountPath}/webhook-token`);
+    // No executor: no token mounted.
+    expect(pod(render(RECEIVERS)).volumes.map((v: any) => v.name)).not.toContain('self-healing-token');
+  });
+
+  it('points every receiver *_file field at a key of the Secret mounted read-only in the container', () => {
+    const refs = fileReferences(amConfig(full)).filter(([key]) => key !== 'credentials_file');
     expect(refs.map(([key]) => key).sort()).toEqual(['api_url_file', 'smtp_auth_password_file', 'url_file']);
     const mount = container(full).volumeMounts.find((m: any) => m.name === 'credentials');
     expect(mount).toEqual({ name: 'credentials', mountPath: '/etc/alertmanager/secrets', readOnly: true });

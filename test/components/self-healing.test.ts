@@ -7,9 +7,14 @@ import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
 import { SELF_HEALING_ACTIONS } from '../../src/components/monitoring/alertmanager-config.js';
 import { objectName, serviceUrl } from '../../src/lib/names.js';
+import { loadValues } from '../../src/values/load.js';
+import type { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
+import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind } from '../support/render.js';
+
+registerCrdValidators();
 
 const NAME = 'aiops-platform-self-healing';
 const PRODUCTION = 'global: {development: false}\npostgresql: {auth: {existingSecret: pg}}\n';
@@ -70,7 +75,7 @@ describe('SelfHealing', () => {
   const production = render(PRODUCTION);
 
   it('renders the ConfigMap, ServiceAccount, Role and binding, Deployment and Service <release>-self-healing, and no cluster-wide rights', () => {
-    expect(own(defaults).map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service']);
+    expect(own(defaults).map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'Secret', 'Deployment', 'Service']);
     expect(ofKind(production.objects, 'ClusterRole')).toEqual([]);
     expect(ofKind(production.objects, 'ClusterRoleBinding')).toEqual([]);
     expect(find(defaults.objects, 'Service', NAME).spec.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP', targetPort: 'http' }]);
@@ -115,11 +120,50 @@ describe('SelfHealing', () => {
     expect(env(render('global: {logLevel: warn}')).LOG_LEVEL).toBe('warn');
   });
 
+  it('requires a bearer token on the webhook: WEBHOOK_TOKEN from the Secret <release>-self-healing, a fixed token in development', () => {
+    const tokenEnv = container(defaults).env.find((e: any) => e.name === 'WEBHOOK_TOKEN');
+    expect(tokenEnv).toEqual({ name: 'WEBHOOK_TOKEN', valueFrom: { secretKeyRef: { name: NAME, key: 'webhook-token' } } });
+    expect(find(defaults.objects, 'Secret', NAME).stringData).toEqual({ 'webhook-token': 'dev-aiops-platform-self-healing-webhook-token' });
+    expect(defaults.warnings).toEqual([]);
+    const given = render('selfHealing: {webhookToken: 0123456789abcdef0123456789abcdef}');
+    expect(find(given.objects, 'Secret', NAME).stringData).toEqual({ 'webhook-token': '0123456789abcdef0123456789abcdef' });
+  });
+
+  it('renders no token Secret in production without one, and says which Secret to create; warns about a plaintext token', () => {
+    expect(ofKind(production.objects, 'Secret').filter((o) => o.metadata.name === NAME)).toEqual([]);
+    expect(production.warnings.join('\n')).toContain(`selfHealing.webhookToken not set and no selfHealing.existingSecret: no Secret is rendered; create it before applying: kubectl -n aiops-platform create secret generic ${NAME} --from-literal=webhook-token=…`);
+    const plaintext = render(`${PRODUCTION}selfHealing: {webhookToken: 0123456789abcdef0123456789abcdef}\n`);
+    expect(plaintext.warnings.join('\n')).toContain('selfHealing.webhookToken is a plaintext credential while global.development is false');
+  });
+
+  it('reads the token from selfHealing.existingSecret or from the external store, and renders no Secret of its own', () => {
+    const existing = render('selfHealing: {existingSecret: my-token}');
+    expect(ofKind(existing.objects, 'Secret')).toEqual(ofKind(existing.objects, 'Secret').filter((o) => o.metadata.name !== NAME));
+    expect(container(existing).env.find((e: any) => e.name === 'WEBHOOK_TOKEN').valueFrom.secretKeyRef).toEqual({ name: 'my-token', key: 'webhook-token' });
+    expect(existing.connection.webhookToken).toEqual({ secretName: 'my-token', key: 'webhook-token' });
+    const external = render('secrets: {external: true, provider: vault, vaultPath: secret/aiops}');
+    expect(find(external.objects, 'ExternalSecret', NAME).spec.data).toEqual([{ secretKey: 'webhook-token', remoteRef: { key: 'secret/aiops/self-healing', property: 'webhook-token' } }]);
+  });
+
+  it('rejects a token that cannot be a bearer token (short, spaces, line breaks, quotes) without echoing it', () => {
+    for (const token of ['short', 'a'.repeat(15), 'has spaces in the token value', 'line\nbreak0123456789abc', '"quoted-0123456789abc"', 'x'.repeat(20) + ':y']) {
+      let issue: { path: string; message: string } | undefined;
+      try {
+        loadValues({ files: [], sets: [`selfHealing.webhookToken=${token}`] });
+      } catch (e) {
+        issue = (e as ValuesError).issues.map((i) => ({ path: i.path, message: i.message }))[0];
+      }
+      expect(issue?.path, token).toBe('selfHealing.webhookToken');
+      expect(issue!.message).not.toContain(token);
+    }
+  });
+
   it('exposes the webhook URL Alertmanager posts to, the one the chart configures', () => {
     expect(defaults.connection).toEqual({
       serviceName: NAME,
       port: 8080,
       webhookUrl: 'http://aiops-platform-self-healing.aiops-platform.svc.cluster.local:8080/api/v1/alerts',
+      webhookToken: { secretName: NAME, key: 'webhook-token' },
     });
     expect(defaults.connection.webhookUrl).toBe(serviceUrl(defaults.ctx, objectName(defaults.ctx, 'self-healing'), 8080, '/api/v1/alerts'));
   });

@@ -29,6 +29,7 @@ const AMTOOL = onPath('amtool');
 const haveAmtool = toolsPresent('the amtool tests', AMTOOL ? [] : ['amtool'], 'Debian: apt-get install prometheus-alertmanager');
 
 const SELF_HEALING_URL = 'http://aiops-platform-self-healing.aiops-platform.svc.cluster.local:8080/api/v1/alerts';
+const SELF_HEALING_TOKEN = { secretName: 'aiops-platform-self-healing', key: 'webhook-token' };
 const RECEIVERS = `alertmanager:
   receivers:
     email: {enabled: true, to: ops@example.com, from: alertmanager@example.com, smarthost: "smtp.example.com:587", username: alertmanager, password: smtp-password}
@@ -39,7 +40,7 @@ const RECEIVERS = `alertmanager:
 /** The rendered alertmanager.yml text. */
 function renderedConfig(valuesYaml: string, selfHealing: boolean): string {
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    new Alertmanager(chart, 'alertmanager', { ctx, values: values.alertmanager, selfHealing: selfHealing ? { url: SELF_HEALING_URL } : undefined });
+    new Alertmanager(chart, 'alertmanager', { ctx, values: values.alertmanager, selfHealing: selfHealing ? { url: SELF_HEALING_URL, token: SELF_HEALING_TOKEN } : undefined });
   });
   return find(r.objects, 'ConfigMap', 'aiops-platform-alertmanager').data['alertmanager.yml'];
 }

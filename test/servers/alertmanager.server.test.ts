@@ -53,12 +53,12 @@ function runnableConfig(): string {
 }
 
 /** Labels of a rendered alert rule (severity, component, action) by name. */
-function ruleLabels(name: string): Record<string, string> {
+function ruleLabels(name: string): { alertname: string; severity: string; [label: string]: string } {
   const cm = ofKind(render.objects, 'ConfigMap').find((c) => c.data?.['aiops-platform.rules.yml']);
   const groups = parse(cm.data['aiops-platform.rules.yml']).groups as { rules: { alert: string; labels: Record<string, string> }[] }[];
   const rule = groups.flatMap((g) => g.rules).find((r) => r.alert === name);
   if (!rule) throw new Error(`no rule ${name} in the render`);
-  return { alertname: name, ...rule.labels };
+  return { alertname: name, severity: '', ...rule.labels };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

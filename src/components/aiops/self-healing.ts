@@ -5,8 +5,10 @@ import type { PlatformContext } from '../../lib/context.js';
 import { selectorLabels, type ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceUrl } from '../../lib/names.js';
+import { secretEnv } from '../../lib/pod.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import type { Values } from '../../values/schema/index.js';
+import { CredentialSecret } from '../shared/credential-secret.js';
 import { PlatformService } from './platform-service.js';
 import { selfHealingRules, type ScaleTarget, type SelfHealingJobs } from './self-healing-rules.js';
 
@@ -30,6 +32,8 @@ export interface SelfHealingConnection {
   readonly port: number;
   /** `http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts` */
   readonly webhookUrl: string;
+  /** The Secret key holding the webhook's bearer token, for Alertmanager's `credentials_file`. */
+  readonly webhookToken: { readonly secretName: string; readonly key: typeof TOKEN_KEY };
 }
 
 const COMPONENT = 'self-healing';
@@ -39,6 +43,8 @@ export { ID as SELF_HEALING_ID };
 const RULES_DIR = '/etc/self-healing';
 const RULES_FILE = 'rules.yaml';
 const WEBHOOK_PATH = '/api/v1/alerts';
+/** Secret key of the webhook bearer token (also the key of `selfHealing.existingSecret`). */
+const TOKEN_KEY = 'webhook-token';
 
 /**
  * The executor's rights in the platform namespace, exactly those of its actions (no cluster-wide
@@ -71,6 +77,12 @@ export const SELF_HEALING_RBAC: readonly Rule[] = [
  * | `RULES_FILE` | `/etc/self-healing/rules.yaml` |
  * | `DRY_RUN` | `selfHealing.dryRun` (`true` in development): log and record Events, never act |
  * | `NAMESPACE` | the platform namespace, the only one it acts in |
+ * | `WEBHOOK_TOKEN` | secretKeyRef `webhook-token` of `<release>-self-healing` (or `selfHealing.existingSecret`): the bearer token every `POST /api/v1/alerts` must carry (`Authorization: Bearer …`); the executor answers 401 without it, compared in constant time |
+ *
+ * The token Secret follows the chart's credential rules ({@link CredentialSecret}): a fixed
+ * development token in development; in production `selfHealing.webhookToken`, an existing Secret
+ * or `secrets.external`, else no Secret and a warning saying which to create (Alertmanager and the
+ * executor then wait for it).
  */
 export class SelfHealing extends Construct {
   readonly connection: SelfHealingConnection;
@@ -85,6 +97,14 @@ export class SelfHealing extends Construct {
     new k8s.KubeConfigMap(this, 'rules', { metadata: metadata(ctx, name, ID, { version: values.image.tag }), data: config });
 
     const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules: SELF_HEALING_RBAC });
+    const tokenSecret = new CredentialSecret(this, 'webhook-token', {
+      ctx,
+      name,
+      id: ID,
+      existingSecret: values.existingSecret,
+      existingSecretPath: 'selfHealing.existingSecret',
+      entries: [{ key: TOKEN_KEY, value: values.webhookToken, valuesPath: 'selfHealing.webhookToken' }],
+    }).secretName;
 
     const service = new PlatformService(this, 'service', {
       ctx,
@@ -97,6 +117,7 @@ export class SelfHealing extends Construct {
         { name: 'RULES_FILE', value: `${RULES_DIR}/${RULES_FILE}` },
         { name: 'DRY_RUN', value: String(values.dryRun) },
         { name: 'NAMESPACE', value: ctx.namespace },
+        secretEnv('WEBHOOK_TOKEN', tokenSecret, TOKEN_KEY),
       ],
       serviceAccountName,
       // Rate limits and cooldowns live in the executor's memory: never two executors at once.
@@ -110,6 +131,7 @@ export class SelfHealing extends Construct {
       serviceName: service.serviceName,
       port: service.port,
       webhookUrl: serviceUrl(ctx, service.serviceName, service.port, WEBHOOK_PATH),
+      webhookToken: { secretName: tokenSecret, key: TOKEN_KEY },
     };
   }
 }

@@ -48,10 +48,17 @@ export interface AmSlackConfig {
   text: string;
 }
 
+/** `http_config` of a receiver (prometheus/common): only the bearer token this chart sets. */
+export interface AmHttpConfig {
+  /** `Authorization: <type> <contents of credentials_file>`, the file read at every request. */
+  authorization: { type: 'Bearer'; credentials_file: string };
+}
+
 /** Exactly one of `url` and `url_file`. */
 export interface AmWebhookConfig {
   url?: string;
   url_file?: string;
+  http_config?: AmHttpConfig;
   send_resolved: boolean;
   /** Alerts per message; 0 is unlimited. */
   max_alerts?: number;
@@ -123,8 +130,11 @@ export function receiverCredentials(values: Values['alertmanager']): CredentialE
 
 /** Inputs of {@link alertmanagerConfig} besides the values. */
 export interface AlertmanagerConfigOptions {
-  /** Webhook URL of the self-healing executor; undefined: no self-healing route. */
-  readonly selfHealingUrl?: string | undefined;
+  /**
+   * The self-healing executor's webhook URL and the file holding its bearer token (a mounted
+   * Secret key); undefined: no self-healing route.
+   */
+  readonly selfHealing?: { readonly url: string; readonly tokenFile: string } | undefined;
   /** Path of the file holding a credential (the mounted Secret key). */
   readonly credentialFile: (key: string) => string;
 }
@@ -132,7 +142,7 @@ export interface AlertmanagerConfigOptions {
 /**
  * alertmanager.yml: every alert goes to the `default` receiver (the enabled people integrations);
  * with self-healing, alerts whose `action` label names an executor action go to its webhook as
- * well. A critical alert about a pod mutes the warnings about the same pod ({@link INHIBIT_RULES}).
+ * well, with the executor's bearer token (the executor refuses webhooks without it). A critical alert about a pod mutes the warnings about the same pod ({@link INHIBIT_RULES}).
  * Credentials are referenced as files (`*_file`), so the file itself holds no secret.
  */
 export function alertmanagerConfig(values: Values['alertmanager'], o: AlertmanagerConfigOptions): AlertmanagerConfig {
@@ -147,7 +157,7 @@ export function alertmanagerConfig(values: Values['alertmanager'], o: Alertmanag
       repeat_interval: route.repeatInterval,
       // Once a child route matched, Alertmanager does not fall back to the parent's receiver: the
       // catch-all child after the `continue: true` self-healing route is what still notifies people.
-      ...(o.selfHealingUrl
+      ...(o.selfHealing
         ? {
             routes: [
               { receiver: SELF_HEALING_RECEIVER, matchers: [`action=~"${SELF_HEALING_ACTIONS.join('|')}"`], continue: true },
@@ -159,8 +169,20 @@ export function alertmanagerConfig(values: Values['alertmanager'], o: Alertmanag
     inhibit_rules: INHIBIT_RULES,
     receivers: [
       peopleReceiver(values, o),
-      ...(o.selfHealingUrl
-        ? [{ name: SELF_HEALING_RECEIVER, webhook_configs: [{ url: o.selfHealingUrl, send_resolved: true, max_alerts: SELF_HEALING_MAX_ALERTS }] }]
+      ...(o.selfHealing
+        ? [
+            {
+              name: SELF_HEALING_RECEIVER,
+              webhook_configs: [
+                {
+                  url: o.selfHealing.url,
+                  http_config: { authorization: { type: 'Bearer' as const, credentials_file: o.selfHealing.tokenFile } },
+                  send_resolved: true,
+                  max_alerts: SELF_HEALING_MAX_ALERTS,
+                },
+              ],
+            },
+          ]
         : []),
     ],
   };

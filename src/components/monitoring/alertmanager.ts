@@ -25,10 +25,11 @@ export interface AlertmanagerProps {
   /** The `alertmanager.*` values slice. */
   readonly values: Values['alertmanager'];
   /**
-   * The self-healing executor's webhook (`http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts`),
-   * given by the chart when `selfHealing.enabled` (default: none, no self-healing route).
+   * The self-healing executor's webhook (`http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts`)
+   * and the Secret key of its bearer token, mounted and sent as `Authorization: Bearer`; given by
+   * the chart when `selfHealing.enabled` (default: none, no self-healing route).
    */
-  readonly selfHealing?: { readonly url: string } | undefined;
+  readonly selfHealing?: { readonly url: string; readonly token: { readonly secretName: string; readonly key: string } } | undefined;
 }
 
 /** How Prometheus, Grafana and the Ingress reach Alertmanager. */
@@ -52,6 +53,8 @@ const PATH_PREFIX = '/alertmanager';
 const NOBODY = 65534;
 const CONFIG_DIR = '/etc/alertmanager/config';
 const SECRETS_DIR = '/etc/alertmanager/secrets';
+/** The executor's webhook token (its own Secret, owned by the self-healing component). */
+const SELF_HEALING_TOKEN_DIR = '/etc/alertmanager/self-healing';
 /** Silences and the notification log. */
 const DATA_DIR = '/alertmanager';
 
@@ -67,7 +70,7 @@ export class Alertmanager extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertmanagerProps) {
     super(scope, id);
-    const { ctx, values } = props;
+    const { ctx, values, selfHealing } = props;
     const name = objectName(ctx, 'alertmanager', undefined, STATEFULSET_NAME_MAX);
     const headless = objectName(ctx, 'alertmanager', 'headless');
     const version = values.image.tag;
@@ -89,7 +92,10 @@ export class Alertmanager extends Construct {
 
     const config = {
       'alertmanager.yml': yamlFile(
-        alertmanagerConfig(values, { selfHealingUrl: props.selfHealing?.url, credentialFile: (key) => `${SECRETS_DIR}/${key}` }),
+        alertmanagerConfig(values, {
+          selfHealing: selfHealing && { url: selfHealing.url, tokenFile: `${SELF_HEALING_TOKEN_DIR}/${selfHealing.token.key}` },
+          credentialFile: (key) => `${SECRETS_DIR}/${key}`,
+        }),
       ),
     };
     new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
@@ -127,6 +133,7 @@ export class Alertmanager extends Construct {
         { name: 'data', mountPath: DATA_DIR },
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         ...(secretName ? [{ name: 'credentials', mountPath: SECRETS_DIR, readOnly: true }] : []),
+        ...(selfHealing ? [{ name: 'self-healing-token', mountPath: SELF_HEALING_TOKEN_DIR, readOnly: true }] : []),
       ],
     };
 
@@ -141,6 +148,14 @@ export class Alertmanager extends Construct {
         // Only the keys the config references: a missing key keeps the pod from starting instead of failing notifications later.
         ...(secretName
           ? [{ name: 'credentials', secret: { secretName, defaultMode: 0o440, items: credentials.map((c) => ({ key: c.key, path: c.key })) } }]
+          : []),
+        ...(selfHealing
+          ? [
+              {
+                name: 'self-healing-token',
+                secret: { secretName: selfHealing.token.secretName, defaultMode: 0o440, items: [{ key: selfHealing.token.key, path: selfHealing.token.key }] },
+              },
+            ]
           : []),
         ...(values.persistence.enabled ? [] : [emptyDirVolume('data')]),
       ],

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { ImageDefaults } from './common.js';
+import { existingSecret, type ImageDefaults } from './common.js';
+import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
-import { promDuration } from './primitives.js';
+import { positiveDuration, promDuration } from './primitives.js';
 import { autoscaling, replicaField, sized, withMinReplicas, workloadFields, type WorkloadDefaults } from './workload.js';
 
 /** Fields of one of the platform's own HTTP services, `name` in descriptions. */
@@ -53,6 +54,16 @@ export const selfHealingSchema = (p: Profile) =>
       autoscaling: autoscaling(p, { development: 3, production: 10 })
         .prefault({ enabled: false })
         .describe('HorizontalPodAutoscaler: refused for the executor, which runs one pod; enabled must stay false (default off in both profiles).'),
+      webhookToken: z
+        .string()
+        .regex(/^([A-Za-z0-9._~+/-]{16,}=*)?$/, {
+          error: () => 'expected a bearer token of at least 16 characters of A-Z a-z 0-9 . _ ~ + / - (RFC 6750), e.g. from openssl rand -hex 32; found (hidden)',
+        })
+        .default('')
+        .describe(
+          `Bearer token Alertmanager sends to the executor's webhook, which refuses requests without it; kept in the Secret <release>-self-healing under key webhook-token ${CREDENTIAL_DEFAULT}.`,
+        ),
+      existingSecret: existingSecret.describe('Existing Secret with key webhook-token (the webhook bearer token); the chart then renders none (default: none).'),
       dryRun: z
         .boolean()
         .default(p.pick(true, false))
@@ -60,7 +71,7 @@ export const selfHealingSchema = (p: Profile) =>
       limits: z
         .strictObject({
           maxPodRestartsPerWindow: z.number().int().min(0).default(3).describe('Pod deletions per window at most (default 3).'),
-          window: promDuration.default('1h').describe('Window of the pod restart bound (default 1h).'),
+          window: positiveDuration.default('1h').describe('Window of the pod restart bound (default 1h).'),
           minReplicas: z.number().int().min(1).default(1).describe('Replica floor when the executor scales a workload (default 1).'),
           maxReplicas: z.number().int().min(1).default(10).describe('Replica ceiling when the executor scales a workload (default 10).'),
           cooldown: promDuration.default('5m').describe('Pause between two actions on the same target (default 5m).'),
