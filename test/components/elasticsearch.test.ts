@@ -36,7 +36,8 @@ const sts = (r: Render) => find(r.objects, 'StatefulSet', NAME);
 const pod = (r: Render) => sts(r).spec.template.spec;
 const container = (r: Render, name: string) => [...(pod(r).initContainers ?? []), ...pod(r).containers].find((c: any) => c.name === name);
 const env = (r: Render, c: string, name: string) => container(r, c)?.env?.find((e: any) => e.name === name);
-const yml = (r: Render): ElasticsearchYml => parse(find(r.objects, 'ConfigMap', NAME).data['elasticsearch.yml']);
+const files = (r: Render): Record<string, string> => find(r.objects, 'ConfigMap', NAME).data;
+const yml = (r: Render): ElasticsearchYml => parse(files(r)['elasticsearch.yml']!);
 const script = (r: Render, c: string): string => container(r, c).command[2];
 const job = (r: Render) => find(r.objects, 'Job', CA);
 const memory = (limit: string) => ({ resources: { requests: { cpu: '1', memory: limit }, limits: { memory: limit } } });
@@ -65,7 +66,8 @@ describe('Elasticsearch', () => {
     expect(sts(defaults).spec).toMatchObject({ replicas: 1, podManagementPolicy: 'OrderedReady', serviceName: HEADLESS });
     expect(yml(defaults)['discovery.type']).toBe('single-node');
     expect(yml(defaults)['discovery.seed_hosts']).toBeUndefined();
-    expect(yml(defaults)['cluster.initial_master_nodes']).toBeUndefined();
+    expect(yml(defaults)).not.toHaveProperty('cluster.initial_master_nodes');
+    expect(files(defaults)['start.sh']).not.toMatch(/initial_master_nodes|INITIAL__MASTER__NODES/);
     expect(yml(defaults)).toMatchObject({ 'cluster.name': 'aiops-platform', 'node.name': '${NODE_NAME}', 'network.host': '0.0.0.0', 'network.publish_host': '${POD_IP}' });
     expect(env(defaults, 'elasticsearch', 'NODE_NAME').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
     expect(env(defaults, 'elasticsearch', 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
@@ -105,11 +107,13 @@ describe('Elasticsearch', () => {
     ]);
   });
 
-  it('forms a 3-node production cluster: seed hosts, every pod as initial master, parallel start, required anti-affinity, PDB', () => {
+  it('forms a 3-node production cluster: seed hosts, every pod as initial master (first bootstrap only), parallel start, required anti-affinity, PDB', () => {
     expect(sts(production).spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel' });
     expect(yml(production)['discovery.type']).toBeUndefined();
     expect(yml(production)['discovery.seed_hosts']).toEqual([HEADLESS_FQDN]);
-    expect(yml(production)['cluster.initial_master_nodes']).toEqual([`${NAME}-0`, `${NAME}-1`, `${NAME}-2`]);
+    // Not in elasticsearch.yml, where it would stay forever: the start script sets it (see elasticsearch-node-scripts.test.ts).
+    expect(yml(production)).not.toHaveProperty('cluster.initial_master_nodes');
+    expect(files(production)['start.sh']).toContain(`export ES_SETTING_CLUSTER_INITIAL__MASTER__NODES='${NAME}-0,${NAME}-1,${NAME}-2'`);
     const term = pod(production).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
     expect(term.topologyKey).toBe('kubernetes.io/hostname');
     expect(term.labelSelector.matchLabels['app.kubernetes.io/name']).toBe('elasticsearch');
@@ -190,12 +194,20 @@ describe('Elasticsearch', () => {
   it('authenticates the readiness probe with the password from the environment; liveness and startup only check the port', () => {
     const es = container(defaults, 'elasticsearch');
     expect(env(defaults, 'elasticsearch', 'ELASTIC_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: NAME, key: 'elastic-password' } });
-    const [shell, flag, command] = es.readinessProbe.exec.command;
-    expect([shell, flag]).toEqual(['sh', '-c']);
-    expect(command).toContain('-u "elastic:${ELASTIC_PASSWORD}"');
-    expect(command).toContain("'http://127.0.0.1:9200/_cluster/health?local=true'");
-    expect(command).toContain('[ "$code" = 200 ]');
-    expect(shellSyntaxErrors(command)).toBe('');
+    expect(es.readinessProbe.exec.command).toEqual(['sh', '/usr/share/elasticsearch/aiops-scripts/readiness.sh']);
+    const readiness = files(defaults)['readiness.sh'];
+    expect(readiness).toContain('-u "elastic:${ELASTIC_PASSWORD}"');
+    expect(readiness).toContain("'/_cluster/health?local=true'");
+    expect(shellSyntaxErrors(readiness)).toBe('');
+    // The image's entrypoint runs the start script (which runs the entrypoint again with eswrapper).
+    expect(es.command).toBeUndefined();
+    expect(es.args).toEqual(['sh', '/usr/share/elasticsearch/aiops-scripts/start.sh']);
+    expect(es.volumeMounts).toContainEqual({ name: 'scripts', mountPath: '/usr/share/elasticsearch/aiops-scripts', readOnly: true });
+    expect(pod(defaults).volumes.find((v: any) => v.name === 'scripts').configMap).toEqual({
+      name: NAME,
+      defaultMode: 0o555,
+      items: [{ key: 'start.sh', path: 'start.sh' }, { key: 'readiness.sh', path: 'readiness.sh' }],
+    });
     expect(es.livenessProbe.tcpSocket).toEqual({ port: 'http' });
     expect(es.startupProbe.tcpSocket).toEqual({ port: 'http' });
     expect(es.startupProbe.periodSeconds * es.startupProbe.failureThreshold).toBe(300);
@@ -210,7 +222,8 @@ describe('Elasticsearch', () => {
     expect(pod(open).initContainers.map((c: any) => c.name)).toEqual(['config']);
     expect(env(open, 'elasticsearch', 'ELASTIC_PASSWORD')).toBeUndefined();
     expect(container(open, 'metrics').env).toEqual([]);
-    expect(container(open, 'elasticsearch').readinessProbe.httpGet).toEqual({ path: '/_cluster/health?local=true', port: 'http' });
+    expect(container(open, 'elasticsearch').readinessProbe.exec.command).toEqual(['sh', '/usr/share/elasticsearch/aiops-scripts/readiness.sh']);
+    expect(files(open)['readiness.sh']).not.toMatch(/ -u |PASSWORD/);
     expect(open.connection).toMatchObject({ authEnabled: false, secretName: undefined });
   });
 
@@ -249,7 +262,15 @@ describe('Elasticsearch', () => {
   it('renders scripts that sh parses', () => {
     const seed = render(SEED);
     const sysctl = render('elasticsearch: {sysctlInitContainer: {enabled: true}}');
-    for (const text of [script(seed, 'config'), script(seed, 'transport-certs'), job(seed).spec.template.spec.containers[0].command[2], script(sysctl, 'sysctl')]) {
+    for (const text of [
+      script(seed, 'config'),
+      script(seed, 'transport-certs'),
+      job(seed).spec.template.spec.containers[0].command[2],
+      script(sysctl, 'sysctl'),
+      files(seed)['start.sh']!,
+      files(seed)['readiness.sh']!,
+      files(defaults)['start.sh']!,
+    ]) {
       expect(shellSyntaxErrors(text)).toBe('');
     }
   });
@@ -281,6 +302,7 @@ describe('Elasticsearch', () => {
       ['data', '/usr/share/elasticsearch/data'],
       ['config', '/usr/share/elasticsearch/config'],
       ['elasticsearch-yml', '/usr/share/elasticsearch/config/elasticsearch.yml'],
+      ['scripts', '/usr/share/elasticsearch/aiops-scripts'],
       ['tmp', '/tmp'],
       ['logs', '/usr/share/elasticsearch/logs'],
     ]);

@@ -35,7 +35,6 @@ export interface ElasticsearchYml {
   'path.data': string;
   'discovery.type'?: 'single-node';
   'discovery.seed_hosts'?: string[];
-  'cluster.initial_master_nodes'?: string[];
   'node.store.allow_mmap'?: boolean;
   'xpack.security.enabled': boolean;
   'xpack.security.http.ssl.enabled'?: boolean;
@@ -50,8 +49,8 @@ export interface ElasticsearchYml {
 export interface ElasticsearchYmlOptions {
   /** Cluster name (the release). */
   readonly clusterName: string;
-  /** Pod names of all nodes, `<sts>-0 … <sts>-(N-1)` (one: single-node discovery). */
-  readonly nodeNames: readonly string[];
+  /** Number of nodes (one: single-node discovery). */
+  readonly nodes: number;
   /** FQDN of the headless Service: the seed host that resolves to every pod, ready or not. */
   readonly seedHost: string;
   /** TLS on the transport layer (security on and more than one node). */
@@ -60,8 +59,8 @@ export interface ElasticsearchYmlOptions {
 
 /**
  * elasticsearch.yml (no secret in it). One node: single-node discovery. N nodes: the headless
- * Service as seed host and every pod name as initial master node (used only to bootstrap a new
- * cluster; ignored once it has formed). Binds 0.0.0.0 (loopback included, for the probes and the
+ * Service as seed host; `cluster.initial_master_nodes` is not here but set by the start script for
+ * the first bootstrap only (see startScript in elasticsearch-node-scripts.ts). Binds 0.0.0.0 (loopback included, for the probes and the
  * exporter; pod IPs are not always site-local) and publishes the pod IP, which the node's transport
  * certificate names. HTTP stays plain inside the cluster (basic auth when security is on).
  * Without the privileged sysctl init container, mmap is off, so the vm.max_map_count bootstrap check does not apply.
@@ -76,9 +75,9 @@ export function elasticsearchYml(values: Values['elasticsearch'], o: Elasticsear
     'http.port': ES_HTTP_PORT,
     'transport.port': ES_TRANSPORT_PORT,
     'path.data': `${ES_HOME}/data`,
-    ...(o.nodeNames.length === 1
+    ...(o.nodes === 1
       ? { 'discovery.type': 'single-node' as const }
-      : { 'discovery.seed_hosts': [o.seedHost], 'cluster.initial_master_nodes': [...o.nodeNames] }),
+      : { 'discovery.seed_hosts': [o.seedHost] }),
     ...(values.sysctlInitContainer.enabled ? {} : { 'node.store.allow_mmap': false }),
     'xpack.security.enabled': values.auth.enabled,
     ...(values.auth.enabled ? { 'xpack.security.http.ssl.enabled': false } : {}),
@@ -110,20 +109,6 @@ export function elasticsearchHeapMi(values: Pick<Values['elasticsearch'], 'heapS
  */
 export function elasticsearchJavaOpts(values: Pick<Values['elasticsearch'], 'heapSize' | 'resources'>): string {
   return `${jvmHeapOptions(elasticsearchHeapMi(values))} -Xlog:disable -Xlog:all=warning:stderr:utctime,level,tags`;
-}
-
-/**
- * Readiness command: the local node answers `_cluster/health?local=true` with HTTP 200 to the
- * `elastic` user. The password is read from the environment inside the shell, so it appears in no
- * pod spec, and curl hides `-u` arguments from the process list.
- */
-export function readinessCommand(): string[] {
-  const url = `http://127.0.0.1:${ES_HTTP_PORT}/_cluster/health?local=true`;
-  return [
-    'sh',
-    '-c',
-    `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 4 -u "elastic:\${${ELASTIC_PASSWORD_ENV}}" '${url}') && [ "$code" = 200 ]`,
-  ];
 }
 
 /**

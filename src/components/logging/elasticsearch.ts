@@ -8,7 +8,7 @@ import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
-import { execAction, httpAction, probes, tcpAction } from '../../lib/probes.js';
+import { execAction, probes, tcpAction } from '../../lib/probes.js';
 import { resourceRequirements } from '../../lib/resources.js';
 import { restrictedContainerSecurityContext, type RunAs } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
@@ -19,6 +19,7 @@ import { CredentialSecret, derivedPassword } from '../shared/credential-secret.j
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from './connection.js';
 import * as cfg from './elasticsearch-config.js';
+import { ES_SCRIPTS_DIR, READINESS_SCRIPT, readinessScript, START_SCRIPT, startScript } from './elasticsearch-node-scripts.js';
 import { TRANSPORT_CERTS_VOLUME, TransportCaJob, transportCertsPod } from './elasticsearch-tls.js';
 
 /** Props of {@link Elasticsearch}. */
@@ -44,7 +45,9 @@ const CONFIG_STAGING = '/mnt/config';
  * Elasticsearch 8 on the official image: StatefulSet `<release>-elasticsearch` (pods
  * `<release>-elasticsearch-N`), client Service (9200) and headless Service (9200, 9300, not-ready
  * addresses published for discovery). One replica forms a single-node cluster; N replicas start in
- * parallel and bootstrap from the headless Service with every pod as initial master node. Security
+ * parallel and bootstrap from the headless Service with every pod as initial master node, a setting
+ * the start script gives only until the node has seen its cluster formed. Readiness waits for the
+ * cluster's health once per start (green; yellow for one node), then only asks the node. Security
  * on: the `elastic` bootstrap password and the client users' passwords in one Secret, plain HTTP with
  * basic auth in the cluster, and for N > 1 transport TLS whose node certificates an init container
  * signs at every start with the CA that {@link TransportCaJob} keeps in a Secret (until that Secret
@@ -101,8 +104,13 @@ export class Elasticsearch extends Construct {
       : undefined;
     const caSecret = transportTls ? new TransportCaJob(this, 'transport-ca', { ctx, values, runAs: RUN_AS }).secretName : undefined;
 
-    const yml = cfg.elasticsearchYml(values, { clusterName: ctx.release, nodeNames, seedHost: serviceHost(ctx, headless), transportTls });
-    const config = { 'elasticsearch.yml': yamlFile(yml) };
+    const yml = cfg.elasticsearchYml(values, { clusterName: ctx.release, nodes: values.replicas, seedHost: serviceHost(ctx, headless), transportTls });
+    const config = {
+      'elasticsearch.yml': yamlFile(yml),
+      [START_SCRIPT]: startScript(nodeNames),
+      // A single node can never assign replicas: yellow is its best first health.
+      [READINESS_SCRIPT]: readinessScript({ auth, firstStatus: values.replicas === 1 ? 'yellow' : 'green' }),
+    };
     new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
 
     const image = (container: string): k8s.Container => ({
@@ -125,19 +133,22 @@ export class Elasticsearch extends Construct {
 
     const elasticsearch: k8s.Container = {
       ...image('elasticsearch'),
+      // The image's entrypoint (tini, docker-entrypoint.sh) runs the start script, which runs it again with eswrapper.
+      args: ['sh', `${ES_SCRIPTS_DIR}/${START_SCRIPT}`],
       ports: [
         { name: 'http', containerPort: cfg.ES_HTTP_PORT, protocol: 'TCP' },
         { name: 'transport', containerPort: cfg.ES_TRANSPORT_PORT, protocol: 'TCP' },
       ],
       env: [...podEnv, { name: 'ES_JAVA_OPTS', value: cfg.elasticsearchJavaOpts(values) }, ...passwordEnv(cfg.ELASTIC_PASSWORD_ENV)],
-      // Readiness asks the node itself (authenticated when security is on); liveness and startup
-      // only need the HTTP port open, so a red cluster or an unavailable security index never
-      // makes Kubernetes restart healthy nodes.
-      ...probes(auth ? execAction(cfg.readinessCommand()) : httpAction('/_cluster/health?local=true', 'http'), PORT_PROBES),
+      // Readiness waits for the cluster's health once per start, then asks the node itself
+      // (authenticated when security is on); liveness and startup only need the HTTP port open,
+      // so a red cluster or an unavailable security index never makes Kubernetes restart healthy nodes.
+      ...probes(execAction(['sh', `${ES_SCRIPTS_DIR}/${READINESS_SCRIPT}`]), PORT_PROBES),
       volumeMounts: [
         { name: 'data', mountPath: `${cfg.ES_HOME}/data` },
         { name: 'config', mountPath: cfg.ES_CONFIG_DIR },
         { name: 'elasticsearch-yml', mountPath: `${cfg.ES_CONFIG_DIR}/elasticsearch.yml`, subPath: 'elasticsearch.yml', readOnly: true },
+        { name: 'scripts', mountPath: ES_SCRIPTS_DIR, readOnly: true },
         ...(tls ? [{ name: TRANSPORT_CERTS_VOLUME, mountPath: `${cfg.ES_CONFIG_DIR}/${cfg.ES_CERTS_SUBDIR}`, readOnly: true }] : []),
         { name: 'tmp', mountPath: '/tmp' },
         { name: 'logs', mountPath: `${cfg.ES_HOME}/logs` },
@@ -170,6 +181,7 @@ export class Elasticsearch extends Construct {
       containers,
       volumes: [
         { name: 'elasticsearch-yml', configMap: { name, defaultMode: 0o444 } },
+        { name: 'scripts', configMap: { name, defaultMode: 0o555, items: [START_SCRIPT, READINESS_SCRIPT].map((key) => ({ key, path: key })) } },
         emptyDirVolume('config', { sizeLimit: '64Mi' }),
         ...(tls ? tls.volumes : []),
         emptyDirVolume('tmp', { sizeLimit: '1Gi' }),
