@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, UsageError, USAGE } from './cli/args.js';
+import { readInputs, reason } from './cli/input-files.js';
+import { writeOutputFolder } from './cli/output-folder.js';
 import { render } from './cli/render.js';
 import { ConfigError } from './lib/errors.js';
 import { summary } from './cli/summary.js';
@@ -17,9 +19,11 @@ export interface Output {
 }
 
 /**
- * Runs the CLI and returns its exit code. This module is the only one that touches the file
- * system and the process: it reads the command line and values files, renders, writes the output
- * folder atomically and prints.
+ * Runs the CLI and returns its exit code. This module (with cli/input-files.ts and
+ * cli/output-folder.ts, which it calls) is the only one that touches the file system and the
+ * process: it reads the command line and values files, renders, writes the output folder
+ * atomically and prints. Expected failures (values, usage, files that cannot be read or written)
+ * exit 2 with a message; anything else exits 1 with a stack trace.
  */
 export function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, out: Output): number {
   try {
@@ -40,66 +44,48 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
     out.stdout(`${USAGE}\n`);
     return 0;
   }
-  if (options.writeSchema || options.writeValuesDoc) {
-    if (options.writeSchema) writeGenerated(options.writeSchema, `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`, out);
-    if (options.writeValuesDoc) writeGenerated(options.writeValuesDoc, valuesReference(), out);
+  if (options.writeSchema !== undefined || options.writeValuesDoc !== undefined) {
+    if (options.writeSchema !== undefined) writeGenerated('--write-schema', options.writeSchema, `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`, out);
+    if (options.writeValuesDoc !== undefined) writeGenerated('--write-values-doc', options.writeValuesDoc, valuesReference(), out);
     return 0;
   }
-  const files = options.valuesFiles.map((name) => ({ name, text: readValuesFile(name) }));
-  const { values } = loadValues({ files, sets: options.sets });
+  const inputs = readInputs(options.valuesFiles, options.sets);
+  const { values } = loadValues({ files: inputs.files, sets: inputs.sets });
   const rendered = render(values, options.release, options.namespace);
   for (const warning of rendered.warnings) out.stderr(`warning: ${warning}\n`);
   if (options.strict && rendered.warnings.length > 0) {
     out.stderr(`error: ${rendered.warnings.length} warning(s) and --strict: nothing written\n`);
     return 2;
   }
-  replaceFolder(options.output, rendered.files);
+  writeOutputFolder(options.output, rendered.files, inputs.ids);
   out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n`);
   return 0;
 }
 
-/** Writes a generated file (schema, reference), creating its folder. */
-function writeGenerated(file: string, text: string, out: Output): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, text);
-  out.stdout(`Wrote ${file}\n`);
-}
-
-function readValuesFile(name: string): string {
-  try {
-    return readFileSync(name, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
-    throw new ValuesError([{ location: name, path: '', message: `cannot read values file: ${why}` }]);
-  }
-}
-
 /**
- * Writes the files into a fresh sibling folder, then swaps it in place of `folder`. A folder that
- * holds anything but YAML files is never replaced.
+ * Writes a generated file (schema, reference), creating its folder: into a temporary sibling
+ * first, then renamed over the file (through a symbolic link to its target), so a failed write
+ * leaves the previous file whole.
  */
-function replaceFolder(folder: string, files: Record<string, string>): void {
-  const target = resolve(folder);
-  if (existsSync(target)) {
-    const foreign = readdirSync(target, { withFileTypes: true }).filter((e) => !e.isFile() || !/\.ya?ml$/.test(e.name));
-    if (foreign.length > 0) {
-      throw new UsageError(
-        `--output ${folder}: the folder holds ${foreign.map((e) => e.name).slice(0, 3).join(', ')}, which are not manifests; refusing to replace it`,
-      );
-    }
+function writeGenerated(flag: string, file: string, text: string, out: Output): void {
+  let target = resolve(file);
+  let temporary: string | undefined;
+  try {
+    if (existsSync(target)) target = realpathSync(target);
+    if (existsSync(target) && !statSync(target).isFile()) throw new UsageError(`${flag} ${file}: is a folder or not a regular file; give a file name`);
+    mkdirSync(dirname(target), { recursive: true });
+    temporary = `${target}.tmp-${process.pid}`;
+    rmSync(temporary, { force: true });
+    writeFileSync(temporary, text);
+    renameSync(temporary, target);
+    temporary = undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw new UsageError(`${flag} ${file}: cannot write: ${reason(error)}`);
+  } finally {
+    if (temporary) rmSync(temporary, { force: true });
   }
-  const staging = `${target}.tmp-${process.pid}`;
-  const previous = `${target}.old-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(staging, name)), { recursive: true });
-    writeFileSync(join(staging, name), text);
-  }
-  if (existsSync(target)) renameSync(target, previous);
-  renameSync(staging, target);
-  rmSync(previous, { recursive: true, force: true });
+  out.stdout(`Wrote ${file}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

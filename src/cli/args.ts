@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
+import type { SetFlag } from '../values/set-flag.js';
 
 /** Parsed command line. */
 export interface CliOptions {
   /** Values files in order; later files win. */
   readonly valuesFiles: string[];
-  /** `--set` flags in order; they win over files. */
-  readonly sets: string[];
+  /** `--set`, then `--set-string`, then `--set-file` flags (Helm's order), each kind in command-line order; they win over files. */
+  readonly sets: SetFlag[];
   /** Release name (default aiops-platform). */
   readonly release: string;
   /** Namespace (default aiops-platform). */
@@ -21,7 +22,7 @@ export interface CliOptions {
   readonly writeValuesDoc?: string | undefined;
 }
 
-/** A command-line mistake; exit code 2. */
+/** A command-line mistake, or an output the CLI cannot write; exit code 2. */
 export class UsageError extends Error {
   readonly exitCode = 2;
 }
@@ -31,12 +32,18 @@ export const USAGE = `Usage: npm run synth -- [options]      (or: npx cdk8s synt
 Renders the AIOps platform's Kubernetes manifests from values.
 
 Options:
-  -f, --values FILE     values file (repeatable; later files win, maps merge, lists replace)
+  -f, --values FILE     values file (repeatable; later files win, maps merge, lists replace,
+                        null restores the default)
       --set KEY=VALUE   set a value (repeatable; a.b=c, a.b[0]=x, list={x,y}, numbers and
                         true/false are typed; escape . , = with \\)
+      --set-string KEY=VALUE
+                        like --set, but every value stays a string (e.g. a password 0123)
+      --set-file KEY=FILE
+                        set a value to the contents of FILE
       --release NAME    release name, the prefix of every object name (default aiops-platform)
       --namespace NS    namespace of every object (default aiops-platform)
-      --output DIR      output folder, replaced only when rendering succeeds (default dist)
+      --output DIR      output folder, replaced only when rendering succeeds (default dist);
+                        refused when it holds files this tool did not write
       --strict          treat warnings as errors
       --write-schema F  write the values JSON Schema to F and exit
       --write-values-doc F
@@ -44,9 +51,15 @@ Options:
                         --write-schema, both are written)
   -h, --help            show this help
 
-Exit codes: 0 rendered, 1 unexpected error, 2 invalid values or usage (the output folder is untouched).`;
+Exit codes: 0 rendered, 1 unexpected error, 2 invalid values, usage or an output that cannot be
+written (the output folder is then untouched).`;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Options that take one value: given twice is a mistake, not "the last one wins". */
+const SINGLE = ['release', 'namespace', 'output', 'write-schema', 'write-values-doc'] as const;
+/** Namespaces Kubernetes itself uses: the chart would relabel them (Pod Security) or mix with system objects. */
+const RESERVED_NAMESPACES = /^(default|kube-.*)$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Parses argv (without node and script); throws {@link UsageError} on mistakes. */
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
@@ -56,9 +69,12 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
       args: [...argv],
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: {
         values: { type: 'string', short: 'f', multiple: true, default: [] },
         set: { type: 'string', multiple: true, default: [] },
+        'set-string': { type: 'string', multiple: true, default: [] },
+        'set-file': { type: 'string', multiple: true, default: [] },
         release: { type: 'string', default: 'aiops-platform' },
         namespace: { type: 'string', default: 'aiops-platform' },
         output: { type: 'string', default: env.CDK8S_OUTDIR || 'dist' },
@@ -71,18 +87,27 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
   }
-  const v = parsed.values;
-  for (const [flag, value, max] of [
-    ['--release', v.release, 53],
-    ['--namespace', v.namespace, 63],
-  ] as const) {
-    if (!DNS_LABEL.test(value) || value.length > max) {
-      throw new UsageError(`${flag} "${value}": expected a DNS-1123 label (lower-case letters, digits and '-', at most ${max} characters)`);
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    const flag = token.rawName.startsWith('--') ? token.rawName : `${token.rawName} (--${token.name})`;
+    if (token.value === '') throw new UsageError(`${flag} needs a value, found an empty string`);
+    if ((SINGLE as readonly string[]).includes(token.name) && parsed.tokens.filter((t) => t.kind === 'option' && t.name === token.name).length > 1) {
+      throw new UsageError(`--${token.name} is given more than once: give it once`);
     }
+  }
+  const v = parsed.values;
+  checkName('--release', v.release, DNS_1035_LABEL, 53, 'a DNS-1035 label (starts with a lower-case letter; lower-case letters, digits and \'-\')');
+  checkName('--namespace', v.namespace, DNS_1123_LABEL, 63, "a DNS-1123 label (lower-case letters, digits and '-')");
+  if (RESERVED_NAMESPACES.test(v.namespace)) {
+    throw new UsageError(`--namespace "${v.namespace}": reserved for Kubernetes itself (default, kube-*); choose a namespace of its own`);
   }
   return {
     valuesFiles: v.values,
-    sets: v.set,
+    sets: [
+      ...v.set.map((text) => ({ kind: 'set' as const, text })),
+      ...v['set-string'].map((text) => ({ kind: 'set-string' as const, text })),
+      ...v['set-file'].map((text) => ({ kind: 'set-file' as const, text })),
+    ],
     release: v.release,
     namespace: v.namespace,
     output: v.output,
@@ -91,4 +116,10 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     writeSchema: v['write-schema'],
     writeValuesDoc: v['write-values-doc'],
   };
+}
+
+function checkName(flag: string, value: string, pattern: RegExp, max: number, what: string): void {
+  if (!pattern.test(value) || value.length > max) {
+    throw new UsageError(`${flag} "${value}": expected ${what}, at most ${max} characters`);
+  }
 }

@@ -2,14 +2,26 @@ import { buildValuesSchema, profileOfRaw, type Profile, type Values } from './sc
 import { describeIssue } from './describe-issue.js';
 import { ValuesError, type ValuesIssue } from './issues.js';
 import { valuesJsonSchema } from './json-schema.js';
+import { locator, sortByLocation, type Locate } from './locate.js';
 import { mergeValues, type PlainMap } from './merge.js';
-import { parseSetFlag } from './set-flag.js';
-import { parseValuesFile, type ValuesLayer } from './yaml-source.js';
+import { credentialsIn, credentialsInFlags, redactIssues } from './redact.js';
+import { parseSetFlags, type SetFlag } from './set-flag.js';
+import { parseValuesFile } from './yaml-source.js';
 
-/** What the user gave: values files (already read) in order, then `--set` flags in order. */
+/** What the user gave: values files (already read) in order, then `--set` flags (a string is `--set`) in order. */
 export interface ValuesInput {
   files: readonly { name: string; text: string }[];
-  sets: readonly string[];
+  sets: readonly (string | SetFlag)[];
+  /** Problems found before, e.g. in flags: reported together with the values' own (default none). */
+  issues?: readonly ValuesIssue[];
+}
+
+/** Where the values came from: what later stages (the render) need to report problems like the loader does. */
+export interface ValuesSource {
+  /** Locates a key path in the files and flags (see {@link Locate}). */
+  readonly locate: Locate;
+  /** Orders issues and hides the credentials of the values in them. */
+  readonly finish: (issues: readonly ValuesIssue[]) => ValuesIssue[];
 }
 
 /** Validated values and what they were made of. */
@@ -18,52 +30,36 @@ export interface LoadedValues {
   profile: Profile;
   /** The merged user layers before defaults. */
   raw: PlainMap;
+  /** Locating and redacting problems found later (render stage). */
+  source: ValuesSource;
 }
 
 /**
  * Parses, merges (files in order, then `--set`, later wins) and validates the values. Throws a
- * {@link ValuesError} with every problem found, each located in its file, line and column.
+ * {@link ValuesError} with every problem found, each located in its file, line and column: the
+ * YAML and `--set` problems of some inputs together with the schema problems of the others.
  */
 export function loadValues(input: ValuesInput): LoadedValues {
-  const parsed = [...input.files.map((f) => parseValuesFile(f.name, f.text)), ...input.sets.map(parseSetFlag)];
+  const parsed = [...input.files.map((f) => parseValuesFile(f.name, f.text)), parseSetFlags(input.sets)];
   const parseIssues = parsed.flatMap((p) => p.issues);
-  if (parseIssues.length > 0) throw new ValuesError(parseIssues);
   const layers = parsed.flatMap((p) => (p.layer ? [p.layer] : []));
   const raw = layers.reduce<PlainMap>((merged, layer) => mergeValues(merged, layer.data), {});
+  const flagTexts = input.sets.map((s) => (typeof s === 'string' ? s : s.kind === 'set-file' ? '' : s.text));
+  const credentials = [...layers.flatMap((l) => credentialsIn(l.data)), ...credentialsInFlags(flagTexts)];
+  const names = [...input.files.map((f) => f.name), '--set'];
+  const source: ValuesSource = {
+    locate: locator(layers),
+    finish: (issues) => redactIssues(sortByLocation(issues, names), credentials),
+  };
   const profile = profileOfRaw(raw);
   const result = buildValuesSchema(profile).safeParse(raw, { reportInput: true });
+  const issues = [...(input.issues ?? []), ...parseIssues];
   if (!result.success) {
     const jsonSchema = valuesJsonSchema();
-    const locate = locator(layers);
-    const issues: ValuesIssue[] = result.error.issues.flatMap((issue) => describeIssue(issue, jsonSchema, locate));
-    throw new ValuesError(sortByLocation(issues, layers));
+    const schemaIssues = result.error.issues.flatMap((issue) => describeIssue(issue, jsonSchema, source.locate));
+    // With an input left out (it did not parse), a problem no input wrote may only be its absence.
+    issues.push(...(parseIssues.length > 0 ? schemaIssues.filter((i) => i.location !== '(defaults)') : schemaIssues));
   }
-  return { values: result.data, profile, raw };
-}
-
-/** Finds the layer that last wrote a path (or its nearest written parent); `(defaults)` when none did. */
-function locator(layers: readonly ValuesLayer[]) {
-  return (path: readonly PropertyKey[], atKey: boolean): string => {
-    for (let length = path.length; length >= 1; length--) {
-      const prefix = path.slice(0, length);
-      for (const layer of [...layers].reverse()) {
-        const location = layer.locate(prefix, atKey && length === path.length);
-        if (location) return location;
-      }
-    }
-    return '(defaults)';
-  };
-}
-
-/** Orders issues as the user reads them: layer by layer, then by line and column. */
-function sortByLocation(issues: ValuesIssue[], layers: readonly ValuesLayer[]): ValuesIssue[] {
-  const key = (issue: ValuesIssue): [number, number, number] => {
-    const layer = layers.findIndex((l) => issue.location === l.name || issue.location.startsWith(`${l.name}:`));
-    const [line, col] = issue.location.slice(layers[layer]?.name.length ?? 0).split(':').slice(1).map(Number);
-    return [layer < 0 ? layers.length : layer, line ?? 0, col ?? 0];
-  };
-  return issues
-    .map((issue) => ({ issue, key: key(issue) }))
-    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2])
-    .map((entry) => entry.issue);
+  if (issues.length > 0 || !result.success) throw new ValuesError(source.finish(issues));
+  return { values: result.data, profile, raw, source };
 }

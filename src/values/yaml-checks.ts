@@ -1,0 +1,55 @@
+import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
+import { FORBIDDEN_KEYS } from './merge.js';
+
+/** A problem found in the YAML structure, at a source offset. */
+export interface YamlProblem {
+  readonly offset: number;
+  readonly message: string;
+}
+
+const CORE = 'tag:yaml.org,2002:';
+/** Tags of the YAML 1.2 core schema: what a values file may say explicitly. */
+const ALLOWED_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq', 'merge'].map((t) => CORE + t));
+
+/**
+ * Finds what a values file must not contain although YAML allows it: tags outside the core schema
+ * (`!!binary`, `!!timestamp`, `!!set`, custom `!tags`, which the loader would silently turn into
+ * other types or plain strings), keys that are not scalars, and `__proto__` keys (which would be
+ * dropped or reach a prototype).
+ */
+export function structureProblems(doc: Document): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  visit(doc, {
+    Node(_key, node) {
+      if (node.tag && !ALLOWED_TAGS.has(node.tag)) {
+        problems.push({ offset: node.range?.[0] ?? 0, message: tagMessage(node.tag) });
+      }
+    },
+    Pair(_key, pair) {
+      const key = pair.key as Node | null;
+      if (key === null || isAlias(key)) return;
+      const offset = key.range?.[0] ?? 0;
+      if (isMap(key) || isSeq(key)) {
+        problems.push({ offset, message: 'expected a plain key, found a mapping or list used as a key' });
+      } else if (isScalar(key) && FORBIDDEN_KEYS.has(String(key.value))) {
+        problems.push({ offset, message: `"${String(key.value)}" cannot be a key` });
+      }
+    },
+  });
+  return problems;
+}
+
+function tagMessage(tag: string): string {
+  const short = tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag;
+  const what: Record<string, string> = {
+    '!!binary': 'binary data',
+    '!!timestamp': 'a timestamp',
+    '!!set': 'a set',
+    '!!omap': 'an ordered map',
+    '!!pairs': 'a list of pairs',
+  };
+  const kind = what[short];
+  return kind
+    ? `the tag ${short} (${kind}) is not supported in values: write the value as a plain string, number or list`
+    : `unknown tag ${short}: values files use plain YAML (strings, numbers, booleans, null, lists and mappings)`;
+}
