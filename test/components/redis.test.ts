@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { PlatformChart } from '../../src/chart.js';
+import { redisClusterStartScript } from '../../src/components/data/redis-cluster-start.js';
 import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 
@@ -132,7 +133,8 @@ describe('Redis', () => {
     expect(statefulSet.spec.replicas).toBe(6);
     expect(statefulSet.spec.podManagementPolicy).toBe('Parallel');
     const redis = container(statefulSet.spec.template.spec, 'redis');
-    expect(redis.args).toEqual(['--cluster-announce-ip', '$(POD_IP)']);
+    expect(redis.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(redis.args).toEqual(['redis-server', '/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)']);
     expect(env(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
     expect(env(container(statefulSet.spec.template.spec, 'metrics'), 'REDIS_EXPORTER_IS_CLUSTER').value).toBe('true');
     const headless = find(objects, 'Service', 'aiops-platform-redis-headless');
@@ -189,6 +191,39 @@ describe('Redis', () => {
     expect(waits.length).toBeGreaterThanOrEqual(5);
     for (const w of waits) expect(script.slice(script.indexOf(w)).split('done')[0], w).toContain('wait_or_fail');
     expect(script).not.toMatch(/ -a |--pass|--user/);
+  });
+
+  it('starts cluster nodes through the re-meet start-up script, which then execs the args (redis-server stays PID 1)', () => {
+    const { objects } = render({ cluster: { enabled: true, nodes: 6 } });
+    const redis = container(sts(objects).spec.template.spec, 'redis');
+    const [sh, flag, script, name] = redis.command;
+    expect([sh, flag, name]).toEqual(['sh', '-c', 'redis-cluster-start']);
+    expect(shellSyntaxErrors(script)).toBe('');
+    expect(script).toContain("peers='aiops-platform-redis-headless.aiops-platform.svc.cluster.local'\n");
+    expect(script.trimEnd().split('\n').at(-1)).toBe('exec "$@"');
+    // Known ids only, at addresses the node does not have, with the bus port; never a password on a command line.
+    expect(script).toContain('cluster myid');
+    expect(script).toContain('cluster meet "$ip" "$port" "$bus"');
+    expect(script).toContain("port='6379'\nbus='16379'\n");
+    expect(script).not.toMatch(/ -a |--pass|--user/);
+    expect(env(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(env(redis, 'REDISCLI_AUTH').valueFrom.secretKeyRef.key).toBe('redis-password');
+    // The pods' DNS names come from the headless Service, which publishes not-ready pods too.
+    expect(find(objects, 'Service', 'aiops-platform-redis-headless').spec.publishNotReadyAddresses).toBe(true);
+    // A replica takes over a master that stays down after a full restart (cache: availability first).
+    expect(redisConf(objects)).toContain('cluster-replica-validity-factor 0\n');
+    expect(redisConf(render().objects)).not.toContain('cluster-replica-validity-factor');
+  });
+
+  it('quotes the headless Service host in the start-up script: a hostile value stays one word', () => {
+    const hostile = `x'"; touch /tmp/PWNED; echo "$(id)\`id\``;
+    const script = redisClusterStartScript(hostile);
+    expect(shellSyntaxErrors(script)).toBe('');
+    // Run the assignments only (up to the function), then print what the script holds.
+    const head = script.slice(0, script.indexOf('heal() {'));
+    const result = spawnSync('sh', ['-c', `${head}\nprintf '%s' "$peers"`], { env: { PATH: process.env.PATH, POD_IP: '10.0.0.1' }, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(hostile);
   });
 
   it('uses an emptyDir named data when persistence is disabled', () => {

@@ -7,113 +7,33 @@
  * Needs redis-server and redis-cli (Debian: `apt-get install redis-server`). Skipped with a warning
  * when they are missing locally; fails when they are missing in CI (`CI=true`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
+import { onPath, output, toolsPresent, type RunResult } from '../support/process.js';
+import {
+  cleanEnv,
+  cli,
+  clusterNodesOf,
+  LocalRedis,
+  REDIS_TEST_TOOLS,
+  rewritePaths,
+  run,
+  sleep,
+  startClusterNode,
+  waitForPong,
+  writeGetentShim,
+  type ClusterNode,
+  type RedisClusterPod,
+  type Server,
+} from '../support/redis-servers.js';
 import { find, renderYaml } from '../support/render.js';
 
-// ---------------------------------------------------------------------------------------------
-// Prerequisites
-
-const REQUIRED = ['redis-server', 'redis-cli', 'sh', 'sed', 'getent'];
-const haveRedis = toolsPresent('the Redis server tests', REQUIRED.filter((b) => !onPath(b)), 'Debian: apt-get install redis-server');
-
-// ---------------------------------------------------------------------------------------------
-// Process helpers
-
-/** A clean environment: PATH only (no REDISCLI_AUTH or other variables leaking from the caller). */
-function cleanEnv(extra: Record<string, string> = {}, pathPrefix?: string): NodeJS.ProcessEnv {
-  const path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
-  return { PATH: pathPrefix ? `${pathPrefix}${delimiter}${path}` : path, LANG: 'C.UTF-8', ...extra };
-}
-
-/** Runs a command with exactly `env`. */
-const run = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<RunResult> =>
-  runProcess(cmd, args, { env, timeoutMs });
-
-/** `redis-cli` with the password (if any) in REDISCLI_AUTH, as the probes and the Job pass it. */
-function cli(host: string, args: readonly string[], password?: string): Promise<RunResult> {
-  return run('redis-cli', ['-h', host, '-p', '6379', ...args], cleanEnv(password === undefined ? {} : { REDISCLI_AUTH: password }), 10_000);
-}
-
-/** A redis-server child process with its output kept for failure messages. */
-interface Server {
-  readonly host: string;
-  readonly child: ChildProcess;
-  output(): string;
-}
-
-const servers: Server[] = [];
-const tempDirs: string[] = [];
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
-function startServer(host: string, args: readonly string[]): Server {
-  const child = spawn('redis-server', args, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  child.on('error', (e) => keep(Buffer.from(`spawn error: ${e.message}\n`)));
-  const server = { host, child, output: () => log };
-  servers.push(server);
-  return server;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (bounded) until the server answers PING with PONG; fails with its log when it exits or never answers. */
-async function waitForPong(server: Server, password: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: RunResult | undefined;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`redis-server on ${server.host} exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output()}`);
-    }
-    last = await cli(server.host, ['ping'], password);
-    if (last.stdout.trim() === 'PONG') return;
-    await sleep(100);
-  }
-  throw new Error(`redis-server on ${server.host} did not answer PONG within ${timeoutMs} ms (last: ${last?.stdout}${last?.stderr}):\n${server.output()}`);
-}
-
-async function stopAll(): Promise<void> {
-  await Promise.all(
-    servers.splice(0).map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      const exited = new Promise<void>((r) => s.child.once('exit', () => r()));
-      // A Redis 7 master waits up to shutdown-timeout (10 s) on SIGTERM for replicas that are
-      // stopping too: the data is thrown away, so do not wait long.
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => s.child.kill('SIGKILL'), 1_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-// Last resort if the worker goes away without running afterAll: never leave servers behind.
-process.once('exit', () => {
-  for (const s of servers) s.child.kill('SIGKILL');
-});
-
-/**
- * Rewrites the absolute paths of the rendered files to per-node temp dirs, in one pass (so a
- * replacement is never rewritten again). Nothing else changes.
- */
-function rewritePaths(text: string, dirs: { data: string; run: string }): string {
-  return text.replace(/\/run\/redis|\/data\b/g, (m) => (m === '/data' ? dirs.data : dirs.run));
-}
+const haveRedis = toolsPresent('the Redis server tests', REDIS_TEST_TOOLS.filter((b) => !onPath(b)), 'Debian: apt-get install redis-server');
+const local = new LocalRedis();
+const tempDir = (prefix: string) => local.tempDir(prefix);
+/** The headless Service of the default release, which the start-up script resolves. */
+const HEADLESS = 'aiops-platform-redis-headless.aiops-platform.svc.cluster.local';
 
 /** The value a redis.conf line sets (`maxmemory 214748364` → `214748364`). */
 function confValue(conf: string, key: string): string {
@@ -139,7 +59,7 @@ const authScriptOf = (objects: readonly Record<string, unknown>[]): string => {
   return init.command[2];
 };
 
-afterAll(stopAll, 30_000);
+afterAll(() => local.stopAll(), 30_000);
 
 // ---------------------------------------------------------------------------------------------
 // Standalone
@@ -169,7 +89,7 @@ describe.runIf(haveRedis)('Redis standalone with auth on a real redis-server', (
     writeFileSync(confFile, rewritePaths(conf, dirs));
     // As the container runs it (`redis-server /etc/redis/redis.conf`), with the listen address
     // overridden after the file so the rendered `bind * -::*` line is still parsed.
-    server = startServer(host, [confFile, '--bind', host]);
+    server = local.start(host, 'redis-server', [confFile, '--bind', host]);
     await waitForPong(server, password);
   }, 30_000);
 
@@ -224,27 +144,6 @@ describe.runIf(haveRedis)('Redis standalone with auth on a real redis-server', (
 // ---------------------------------------------------------------------------------------------
 // Cluster
 
-/** One node of `CLUSTER NODES`: id, announced IP, role, master id (`-` for a master), slot ranges. */
-interface ClusterNode {
-  readonly id: string;
-  readonly ip: string;
-  readonly role: string;
-  readonly master: string;
-  readonly slots: readonly string[];
-}
-
-function parseClusterNodes(text: string): ClusterNode[] {
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(' '))
-    .map((f) => {
-      const flags = f[2]!.split(',');
-      const role = flags.includes('slave') ? 'replica' : flags.includes('master') ? 'master' : f[2]!;
-      return { id: f[0]!, ip: f[1]!.split(':')[0]!, role, master: f[3]!, slots: f.slice(8) };
-    });
-}
-
 describe.runIf(haveRedis)('Redis Cluster on real redis-server processes: form 6 nodes, grow to 8, refuse to shrink, finish a stopped growth', () => {
   const password = 'clusterpw';
   const allIps = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30].map((n) => `127.0.0.${n}`);
@@ -258,38 +157,34 @@ describe.runIf(haveRedis)('Redis Cluster on real redis-server processes: form 6 
   const jobContainerOf = (objs: readonly Record<string, unknown>[]) => find(objs, 'Job', 'aiops-platform-redis-cluster-init').spec.template.spec.containers[0];
   const jobContainer = jobContainerOf(objects);
   let shimDir: string;
+  let liveFile: string;
 
   /** The Job script rendered in `objs`, with its pods' DNS names replaced by `hostIps` (same count). */
   function jobScriptFor(objs: readonly Record<string, unknown>[], hostIps: readonly string[]): string {
     const rendered: string = jobContainerOf(objs).command[2];
-    const lines = rendered.split('\n');
-    const hostsLine = lines.findIndex((l) => /^hosts=".*"$/.test(l));
-    const firstLine = lines.findIndex((l) => /^first=".*"$/.test(l));
-    expect(hostsLine, rendered).toBeGreaterThan(0);
-    expect(firstLine, rendered).toBe(hostsLine + 1);
-    expect(lines[hostsLine]!.split(' ')).toHaveLength(hostIps.length);
-    lines[hostsLine] = `hosts="${hostIps.join(' ')}"`;
-    lines[firstLine] = `first="${hostIps[0]}"`;
-    return lines.join('\n');
+    // Each pod's DNS name becomes its IP, wherever the script names it (highest ordinal first, so
+    // that -1 never matches inside -10); no name of a pod beyond the desired ones may be left.
+    let script = rendered;
+    for (let i = hostIps.length - 1; i >= 0; i--) {
+      const host = `aiops-platform-redis-${i}.${HEADLESS}`;
+      expect(script, `the Job script for ${hostIps.length} nodes names ${host}`).toContain(host);
+      script = script.replaceAll(host, hostIps[i]!);
+    }
+    expect(script).not.toContain(HEADLESS);
+    return script;
   }
   const jobScript6 = jobScriptFor(objects, ips);
   const jobScript8 = jobScriptFor(render(8), ips8);
   const jobScript10 = jobScriptFor(render(10), allIps);
 
-  /** Runs the auth init script, then redis-server as the StatefulSet does, and waits for PONG. */
+  const pod: RedisClusterPod = { authScript, conf, command: serverContainer.command, args: serverContainer.args };
+  /** Starts a node as its pod does (the rendered start-up script runs redis-server) and publishes its IP in the fake DNS. */
   async function startNode(ip: string): Promise<void> {
-    const dirs = { data: tempDir(`redis-${ip}-data-`), run: tempDir(`redis-${ip}-run-`) };
-    const r = await run('sh', ['-c', rewritePaths(authScript, dirs)], cleanEnv({ REDIS_PASSWORD: password }));
-    expect(r.code, r.stderr).toBe(0);
-    const confFile = join(dirs.run, 'redis.conf');
-    writeFileSync(confFile, rewritePaths(conf, dirs));
-    // Exactly the StatefulSet's args with $(POD_IP) expanded as Kubernetes does, then the bind override.
-    const args = (serverContainer.args as string[]).map((a) => a.replace('$(POD_IP)', ip));
-    expect(args).toEqual(['--cluster-announce-ip', ip]);
-    await waitForPong(startServer(ip, [confFile, ...args, '--bind', ip]), password);
+    await startClusterNode(local, pod, ip, { data: tempDir(`redis-${ip}-data-`), run: tempDir(`redis-${ip}-run-`) }, password, shimDir);
+    appendFileSync(liveFile, `${ip}\n`);
   }
 
-  const clusterNodes = async (): Promise<ClusterNode[]> => parseClusterNodes((await cli(ips[0]!, ['cluster', 'nodes'], password)).stdout);
+  const clusterNodes = (): Promise<ClusterNode[]> => clusterNodesOf(ips[0]!, password);
   /** What a Job run must not change: every node's id, role, master and slots. */
   const topology = (view: readonly ClusterNode[]) => view.map((n) => [n.id, n.role, n.master, n.slots.join(' ')].join('|')).sort();
 
@@ -315,19 +210,17 @@ describe.runIf(haveRedis)('Redis Cluster on real redis-server processes: form 6 
   }
 
   beforeAll(async () => {
-    expect(serverContainer.command).toEqual(['redis-server', '/etc/redis/redis.conf']);
+    expect(serverContainer.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(serverContainer.args).toEqual(['redis-server', '/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)']);
     expect(jobContainer.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(jobContainer.env.map((e: { name: string }) => e.name)).toEqual(['REDISCLI_AUTH']);
 
-    // In the cluster the hosts are DNS names, which `getent hosts` resolves. glibc's `getent hosts`
-    // answers an IP literal only when it has a reverse entry, which 127.0.0.2x has not: this shim
-    // answers the ten IPs as DNS would answer their names and defers to the real getent otherwise.
+    // In the cluster the hosts are DNS names, which `getent` resolves: the shim answers the Job's
+    // host IPs, and the headless Service name with the IPs of the started nodes (the start-up
+    // scripts' re-meet loop resolves it; here it must leave nodes that are not members alone).
     shimDir = tempDir('redis-shim-');
-    writeFileSync(
-      join(shimDir, 'getent'),
-      ['#!/bin/sh', `if [ "$1" = hosts ]; then case "$2" in ${allIps.join('|')}) echo "$2      $2"; exit 0 ;; esac; fi`, `exec ${onPath('getent')} "$@"`, ''].join('\n'),
-      { mode: 0o755 },
-    );
+    liveFile = join(shimDir, 'live');
+    writeGetentShim(shimDir, allIps, HEADLESS, liveFile);
     await Promise.all(ips.map(startNode));
   }, 30_000);
 

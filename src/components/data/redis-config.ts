@@ -13,6 +13,8 @@ export const REDIS_UID = 999;
 export const REDIS_PORT = 6379;
 /** Cluster bus port (client port + 10000, Redis' fixed offset). */
 export const REDIS_BUS_PORT = 16379;
+/** Directory of the mounted ConfigMap with redis.conf. */
+export const REDIS_CONF_DIR = '/etc/redis';
 /** Data directory: AOF files and, in cluster mode, nodes.conf. */
 export const REDIS_DATA_DIR = '/data';
 /** Directory of the in-memory volume that holds the generated auth.conf. */
@@ -64,6 +66,10 @@ export function redisConf(values: Values['redis'], logLevel: Values['global']['l
       ['cluster-node-timeout', 5000],
       ['cluster-require-full-coverage', false],
       ['cluster-allow-reads-when-down', false],
+      // A cache: a replica always takes over a failed master, however long it was cut off from it.
+      // With the default (10) a replica that restarted with the whole cluster never counts as
+      // recent enough, so a master that stays down after a full restart keeps its slots down.
+      ['cluster-replica-validity-factor', 0],
     );
   }
   if (auth) entries.push(['include', REDIS_AUTH_FILE]);

@@ -15,7 +15,18 @@ import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { RedisClusterJob } from './redis-cluster-job.js';
-import { REDIS_BUS_PORT, REDIS_DATA_DIR, REDIS_PORT, REDIS_RUN_DIR, REDIS_UID, redisAuthScript, redisConf, redisImageContainer } from './redis-config.js';
+import { redisClusterStartScript } from './redis-cluster-start.js';
+import {
+  REDIS_BUS_PORT,
+  REDIS_CONF_DIR,
+  REDIS_DATA_DIR,
+  REDIS_PORT,
+  REDIS_RUN_DIR,
+  REDIS_UID,
+  redisAuthScript,
+  redisConf,
+  redisImageContainer,
+} from './redis-config.js';
 
 /** Props of {@link Redis}. */
 export interface RedisProps {
@@ -48,7 +59,8 @@ export { ID as REDIS_ID, EXPORTER_PORT as REDIS_EXPORTER_PORT };
 
 /**
  * Redis on the official `redis` image: StatefulSet `<release>-redis` (standalone: one pod; cluster
- * mode: `cluster.nodes` pods formed into a Redis Cluster by {@link RedisClusterJob}), headless and
+ * mode: `cluster.nodes` pods formed into a Redis Cluster by {@link RedisClusterJob}, started by
+ * {@link redisClusterStartScript}, which re-meets peers after a restart on new IPs), headless and
  * client Services, password from a Secret written into an in-memory auth.conf at pod start,
  * redis_exporter sidecar on 9121.
  */
@@ -79,18 +91,24 @@ export class Redis extends Construct {
     new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
 
     const ports = [{ name: 'redis', port: REDIS_PORT }, ...(cluster ? [{ name: 'bus', port: REDIS_BUS_PORT }] : [])];
+    const server = ['redis-server', `${REDIS_CONF_DIR}/redis.conf`];
     const redis: k8s.Container = {
       ...redisImageContainer(ctx, values, 'redis'),
-      command: ['redis-server', '/etc/redis/redis.conf'],
-      // Kubernetes expands $(POD_IP): a restarted pod announces its new IP to the cluster.
-      ...(cluster ? { args: ['--cluster-announce-ip', '$(POD_IP)'] } : {}),
+      // Cluster mode: the start-up script re-meets peers that restarted on new IPs, then execs
+      // redis-server; Kubernetes expands $(POD_IP), so a restarted pod announces its new IP.
+      ...(cluster
+        ? {
+            command: ['sh', '-c', redisClusterStartScript(serviceHost(ctx, headless)), 'redis-cluster-start'],
+            args: [...server, '--cluster-announce-ip', '$(POD_IP)'],
+          }
+        : { command: server }),
       ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
       // redis-cli reads REDISCLI_AUTH, so the probes never put the password on a command line.
       env: [...(cluster ? [fieldEnv('POD_IP', 'status.podIP')] : []), ...passwordEnv('REDISCLI_AUTH')],
       ...probes(execAction(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`]), { startupSeconds: 120 }),
       volumeMounts: [
         { name: 'data', mountPath: REDIS_DATA_DIR },
-        { name: 'config', mountPath: '/etc/redis', readOnly: true },
+        { name: 'config', mountPath: REDIS_CONF_DIR, readOnly: true },
         { name: 'run', mountPath: REDIS_RUN_DIR },
         { name: 'tmp', mountPath: '/tmp' },
       ],
