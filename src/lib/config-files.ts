@@ -11,7 +11,8 @@ export type ConfValue = string | number | boolean | readonly (string | number)[]
 
 /**
  * Renders `key value` lines (redis.conf style). Strings that need it are double-quoted with
- * backslash escapes; booleans become yes/no; arrays become several arguments.
+ * backslash escapes (control characters as `\xHH`, which Redis' sdssplitargs decodes); booleans
+ * become yes/no; arrays become several arguments.
  */
 export function keyValueConfFile(entries: readonly (readonly [string, ConfValue])[]): string {
   return entries.map(([key, value]) => `${key} ${confArgs(value)}`).join('\n') + '\n';
@@ -21,7 +22,11 @@ function confArgs(value: ConfValue): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.map((v) => confArgs(v)).join(' ');
   const text = String(value);
-  return /^[^\s"'\\]+$/.test(text) ? text : `"${text.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n')}"`;
+  if (/^[^\s"'\\\u0000-\u001f\u007f]+$/.test(text)) return text;
+  const escaped = text
+    .replace(/[\\"]/g, '\\$&')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `"${escaped}"`;
 }
 
 /** Renders `key = value` lines (postgresql.conf style): strings single-quoted with '' escapes. */
@@ -62,7 +67,11 @@ export function shellScript(description: string, lines: readonly string[]): stri
   return ['#!/bin/sh', `# ${description}`, 'set -eu', ...lines].join('\n') + '\n';
 }
 
-/** Quotes a string as one POSIX shell word: single quotes, each `'` written as `'\''`. */
+/**
+ * Quotes a string as one POSIX shell word: single quotes, each `'` written as `'\''`. The one
+ * helper for every value a generated script interpolates (names, hosts, paths): whatever the value
+ * holds (quotes, `$()`, backticks, line breaks), the shell passes it on as one literal argument.
+ */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,15 +4,29 @@ const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, 
 const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
 
-/** Parses a Kubernetes quantity (`50Gi`, `500m`, `1e3`) into a number of base units; undefined when malformed. */
+/**
+ * Largest quantity the chart accepts, in base units (2^63, i.e. 8Ei): the components hold sizes in
+ * 64-bit integers (Redis `maxmemory`, JVM heaps, PostgreSQL settings), and a larger one is a typo.
+ */
+export const MAX_QUANTITY = 2 ** 63;
+
+/** Whether `value` is spelled as a Kubernetes quantity (whatever its magnitude). */
+export function isQuantitySyntax(value: string): boolean {
+  return QUANTITY.test(value);
+}
+
+/**
+ * Parses a Kubernetes quantity (`50Gi`, `500m`, `1e3`) into a number of base units; undefined when
+ * malformed or not finite (`1e400`).
+ */
 export function parseQuantity(value: string): number | undefined {
   const match = QUANTITY.exec(value);
   if (!match) return undefined;
   const number = Number(match[1]);
   const suffix = match[2] ?? '';
-  if (suffix in BINARY) return number * BINARY[suffix]!;
-  if (suffix in DECIMAL) return number * DECIMAL[suffix]!;
-  return number * 10 ** Number(suffix.slice(1));
+  const amount =
+    suffix in BINARY ? number * BINARY[suffix]! : suffix in DECIMAL ? number * DECIMAL[suffix]! : number * 10 ** Number(suffix.slice(1));
+  return Number.isFinite(amount) ? amount : undefined;
 }
 
 /** Suggests the Kubernetes spelling of a common mistake: `50GB` → `50Gi`, `2g` → `2Gi`, `512 MiB` → `512Mi`. */

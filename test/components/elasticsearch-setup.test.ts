@@ -89,7 +89,7 @@ describe('ElasticsearchSetup', () => {
     expect(template.priority).toBeGreaterThan(100);
     expect(template).not.toHaveProperty('data_stream');
     expect(template.template.settings.index.lifecycle.name).toBe('aiops-logs');
-    expect(script).toContain('request PUT /_ilm/policy/aiops-logs ');
+    expect(script).toContain("request PUT '/_ilm/policy/aiops-logs' ");
     expect(template.template.mappings.properties['@timestamp']).toEqual({ type: 'date' });
     expect(template.template.mappings.properties.message).toEqual({ type: 'text' });
     expect(template.template.mappings.properties.kubernetes.properties.namespace.type).toBe('keyword');

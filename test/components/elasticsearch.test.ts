@@ -158,7 +158,7 @@ describe('Elasticsearch', () => {
       'xpack.security.transport.ssl.certificate_authorities': ['certs/ca.crt'],
     });
     expect(pod(seed).initContainers.map((c: any) => c.name)).toEqual(['config', 'transport-certs']);
-    expect(script(seed, 'transport-certs')).toContain(`--dns "$NODE_NAME.${HEADLESS_FQDN},${HEADLESS_FQDN},${NAME}.aiops-platform.svc.cluster.local" --ip "$POD_IP"`);
+    expect(script(seed, 'transport-certs')).toContain(`--dns "$NODE_NAME"'.${HEADLESS_FQDN},${HEADLESS_FQDN},${NAME}.aiops-platform.svc.cluster.local' --ip "$POD_IP"`);
     expect(container(seed, 'elasticsearch').volumeMounts).toContainEqual({ name: 'certs', mountPath: '/usr/share/elasticsearch/config/certs', readOnly: true });
     expect(pod(seed).volumes).toContainEqual({ name: 'transport-ca', secret: { secretName: CA, defaultMode: 0o440 } });
     expect(pod(seed).volumes).toContainEqual({ name: 'certs', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } });
@@ -247,7 +247,8 @@ describe('Elasticsearch', () => {
     expect(spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(spec.volumes).toEqual([{ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }]);
     const text: string = spec.containers[0].command[2];
-    expect(text).toContain(`"$url/${CA}"`);
+    expect(text).toContain(`secret='${CA}'`);
+    expect(text).toContain('"$url/$secret"');
     expect(text).toMatch(/200\) echo .* exit 0 ;;\n {2}404\) ;;/);
     expect(text).toContain('elasticsearch-certutil ca --silent --pem --days 3650');
     expect(text).toContain('409) echo');

@@ -20,7 +20,10 @@ describe('names', () => {
     expect(() => objectName(ctx('x'.repeat(42)), 'postgresql', undefined, 52)).toThrow('at least 1 characters shorter');
   });
 
-  it('refuses names that are not DNS labels', () => expect(() => objectName(ctx('Ops'), 'redis')).toThrow('not a DNS-1123 label'));
+  it('refuses names that are not DNS labels', () => expect(() => objectName(ctx('Ops'), 'redis')).toThrow('not a DNS-1035 label'));
+
+  it('refuses a release that starts with a digit (Service names are DNS-1035 labels)', () =>
+    expect(() => objectName(ctx('1ops'), 'redis')).toThrow('not a DNS-1035 label'));
 
   it('builds fully qualified service and pod hosts', () => {
     expect(serviceHost(ctx(), 'aiops-platform-redis')).toBe('aiops-platform-redis.aiops-platform.svc.cluster.local');

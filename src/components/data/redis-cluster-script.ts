@@ -1,4 +1,4 @@
-import { shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/config-files.js';
 import { REDIS_PORT } from './redis-config.js';
 
 /**
@@ -25,9 +25,10 @@ import { REDIS_PORT } from './redis-config.js';
 export function redisClusterInitScript(hosts: readonly string[], waitSeconds: number): string {
   const info = `redis-cli -h "$first" -p ${REDIS_PORT} cluster info`;
   const knownNodes = "sed -n 's/^cluster_known_nodes:\\([0-9]*\\).*/\\1/p'";
+  // Every host is one shell word, whatever it holds.
+  const hostWords = hosts.map(shellQuote).join(' ');
   return shellScript('Forms the Redis Cluster and adds the desired nodes it lacks; never removes nodes; idempotent.', [
-    `hosts="${hosts.join(' ')}"`,
-    `first="${hosts[0]}"`,
+    `first=${shellQuote(hosts[0]!)}`,
     `deadline=$(( $(date +%s) + ${waitSeconds} ))`,
     '# wait_or_fail <reason> [pause in seconds, default 1]',
     'wait_or_fail() {',
@@ -59,7 +60,7 @@ export function redisClusterInitScript(hosts: readonly string[], waitSeconds: nu
     `    if knows "\${o#*=}"; then redis-cli -h "\${o%%=*}" -p ${REDIS_PORT} cluster nodes | grep myself; fi`,
     '  done',
     '}',
-    'for host in $hosts; do',
+    `for host in ${hostWords}; do`,
     `  until redis-cli -h "$host" -p ${REDIS_PORT} ping 2>/dev/null | grep -q PONG; do`,
     '    echo "waiting for $host to answer PING"',
     '    wait_or_fail "$host does not answer PING" 5',
@@ -67,7 +68,7 @@ export function redisClusterInitScript(hosts: readonly string[], waitSeconds: nu
     'done',
     '# Every desired host as <ip>=<node id>.',
     'members=""',
-    'for host in $hosts; do',
+    `for host in ${hostWords}; do`,
     '  ip=$(getent hosts "$host" | head -n 1 | cut -d " " -f 1)',
     '  if [ -z "$ip" ]; then echo "cannot resolve $host" >&2; exit 1; fi',
     `  id=$(redis-cli -h "$ip" -p ${REDIS_PORT} cluster myid)`,

@@ -1,4 +1,4 @@
-import { shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/config-files.js';
 import type { ElasticsearchConnection } from './connection.js';
 
 /** Name of the ILM policy and of the composable index template of the platform's log indices. */
@@ -213,8 +213,8 @@ function setupScript(requests: readonly SetupRequest[], auth: boolean): string {
       : []),
     ...requests.map((r) =>
       r.passwordEnv
-        ? `request_with_password ${r.method} ${r.path} "$config/${r.file}" "$${r.passwordEnv}"`
-        : `request ${r.method} ${r.path} "$config/${r.file}"`,
+        ? `request_with_password ${r.method} ${shellQuote(r.path)} "$config"/${shellQuote(r.file)} "$${r.passwordEnv}"`
+        : `request ${r.method} ${shellQuote(r.path)} "$config"/${shellQuote(r.file)}`,
     ),
     'echo "Elasticsearch setup complete"',
   ]);

@@ -115,29 +115,31 @@ export function transportCaScript(ctx: PlatformContext, secretName: string, labe
   // A printf format: % and \ are literal characters of the body, the two data values its arguments.
   const format = body.replace(/[%\\]/g, (c) => c + c).replace('"@CRT@"', '"%s"').replace('"@KEY@"', '"%s"');
   const work = `${WORK_DIR}/ca`;
+  // Every value from outside the script is one quoted shell word (release, namespace, names).
   return shellScript('Creates the transport CA Secret of Elasticsearch unless it exists.', [
-    `url="https://kubernetes.default.svc/api/v1/namespaces/${ctx.namespace}/secrets"`,
+    `url=${shellQuote(`https://kubernetes.default.svc/api/v1/namespaces/${ctx.namespace}/secrets`)}`,
+    `secret=${shellQuote(secretName)}`,
     'api() {',
     `  printf 'header = "Authorization: Bearer %s"\\n' "$(cat ${SERVICE_ACCOUNT_DIR}/token)" |`,
     `    curl -sS --max-time 30 -K - --cacert ${SERVICE_ACCOUNT_DIR}/ca.crt "$@"`,
     '}',
-    `code=$(api -o /dev/null -w '%{http_code}' "$url/${secretName}")`,
+    `code=$(api -o /dev/null -w '%{http_code}' "$url/$secret")`,
     'case "$code" in',
-    `  200) echo "the Secret ${secretName} exists: nothing to do"; exit 0 ;;`,
+    '  200) echo "the Secret $secret exists: nothing to do"; exit 0 ;;',
     '  404) ;;',
-    `  *) echo "cannot read the Secret ${secretName}: HTTP $code" >&2; exit 1 ;;`,
+    '  *) echo "cannot read the Secret $secret: HTTP $code" >&2; exit 1 ;;',
     'esac',
     `rm -rf ${work} && mkdir -p ${work}`,
-    `elasticsearch-certutil ca --silent --pem --days ${CA_DAYS} --ca-dn "CN=${ctx.release} Elasticsearch transport CA" --out ${work}/ca.zip`,
+    `elasticsearch-certutil ca --silent --pem --days ${CA_DAYS} --ca-dn ${shellQuote(`CN=${ctx.release} Elasticsearch transport CA`)} --out ${work}/ca.zip`,
     `unzip -q ${work}/ca.zip -d ${work}`,
     `crt=$(base64 -w0 ${work}/ca/ca.crt)`,
     `key=$(base64 -w0 ${work}/ca/ca.key)`,
     `printf ${shellQuote(format)} "$crt" "$key" > ${work}/secret.json`,
     `code=$(api -o ${work}/response -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @${work}/secret.json "$url")`,
     'case "$code" in',
-    `  201) echo "created the Secret ${secretName}" ;;`,
-    `  409) echo "the Secret ${secretName} was created concurrently: nothing to do" ;;`,
-    `  *) echo "cannot create the Secret ${secretName}: HTTP $code" >&2; cat ${work}/response >&2; rm -rf ${work}; exit 1 ;;`,
+    '  201) echo "created the Secret $secret" ;;',
+    '  409) echo "the Secret $secret was created concurrently: nothing to do" ;;',
+    `  *) echo "cannot create the Secret $secret: HTTP $code" >&2; cat ${work}/response >&2; rm -rf ${work}; exit 1 ;;`,
     'esac',
     `rm -rf ${work}`,
   ]);
@@ -163,7 +165,7 @@ export function transportCertsScript(o: TransportCertsOptions): string {
   return shellScript('Signs the transport certificate of this node with the cluster CA.', [
     `rm -rf ${work} && mkdir -p ${work}`,
     `elasticsearch-certutil cert --silent --pem --ca-cert ${caDir}/ca.crt --ca-key ${caDir}/ca.key \\`,
-    `  --name "$${NODE_NAME_ENV}" --dns "$${NODE_NAME_ENV}.${o.headlessHost},${o.headlessHost},${o.clientHost}" --ip "$${POD_IP_ENV}" \\`,
+    `  --name "$${NODE_NAME_ENV}" --dns "$${NODE_NAME_ENV}"${shellQuote(`.${o.headlessHost},${o.headlessHost},${o.clientHost}`)} --ip "$${POD_IP_ENV}" \\`,
     `  --out ${work}/node.zip`,
     `unzip -q -o ${work}/node.zip -d ${work}`,
     `rm -f ${certsDir}/node.crt ${certsDir}/node.key ${certsDir}/ca.crt`,

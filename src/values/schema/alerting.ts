@@ -3,7 +3,8 @@ import { existingSecret, persistence } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
-import { percent, promDuration } from './primitives.js';
+import { percent, positiveDuration, promDuration } from './primitives.js';
+import { singleLine, templatedLine } from './text.js';
 import { replicaField, sized, workloadFields } from './workload.js';
 
 /** An `http(s)://host…` URL, or empty (not given). */
@@ -15,10 +16,10 @@ const optionalHttpUrl = z.string().regex(/^(https?:\/\/[^\s/]+\S*)?$/, {
 const emailReceiver = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Send alert notifications by email (default false).'),
-    to: z.string().default('').describe('Recipient address(es), comma-separated; required when enabled (default "").'),
-    from: z.string().default('').describe('Sender address; required when enabled (default "").'),
-    smarthost: z.string().default('').describe('SMTP server as host:port, e.g. smtp.example.com:587; required when enabled (default "").'),
-    username: z.string().default('').describe('SMTP user; empty sends without authentication (default "").'),
+    to: templatedLine('email.to').default('').describe('Recipient address(es), comma-separated; required when enabled (default "").'),
+    from: templatedLine('email.from').default('').describe('Sender address; required when enabled (default "").'),
+    smarthost: singleLine('email.smarthost').default('').describe('SMTP server as host:port, e.g. smtp.example.com:587; required when enabled (default "").'),
+    username: singleLine('email.username').default('').describe('SMTP user; empty sends without authentication (default "").'),
     password: z
       .string()
       .default('')
@@ -44,7 +45,7 @@ const slackReceiver = z
     apiUrl: optionalHttpUrl
       .default('')
       .describe('Incoming-webhook URL, a credential kept in a Secret (key slack-api-url), or given through existingSecret (default "").'),
-    channel: z.string().default('#aiops-alerts').describe('Channel the notifications go to (default #aiops-alerts).'),
+    channel: templatedLine('slack.channel').default('#aiops-alerts').describe('Channel the notifications go to (default #aiops-alerts).'),
   })
   .prefault({})
   .describe('Notifications to a Slack incoming webhook.');
@@ -60,6 +61,28 @@ const webhookReceiver = z
   .prefault({})
   .describe('Notifications POSTed to an HTTP endpoint of your own (Alertmanager webhook format).');
 
+/**
+ * Labels of `route.group_by` as Alertmanager accepts them: Prometheus label names, no duplicates,
+ * or `...` alone (group by all labels, i.e. no grouping).
+ */
+const groupByLabels = z
+  .array(
+    z.string().regex(/^(\.\.\.|[a-zA-Z_][a-zA-Z0-9_]*)$/, {
+      error: (i) => `expected a Prometheus label name (letters, digits and _, not starting with a digit) or "...", found ${JSON.stringify(i.input)}`,
+    }),
+  )
+  .superRefine((labels, ctx) => {
+    labels.forEach((label, i) => {
+      const message =
+        labels.indexOf(label) !== i
+          ? `"${label}" is listed twice (Alertmanager refuses duplicated labels)`
+          : label === '...' && labels.length > 1
+            ? '"..." (group by all labels) must be the only entry'
+            : undefined;
+      if (message) ctx.addIssue({ code: 'custom', path: [i], input: label, message });
+    });
+  });
+
 /** `alertmanager.*` */
 export const alertmanagerSchema = (p: Profile) => {
   const volume = persistence(p, 'the Alertmanager silences and notification log', '2Gi');
@@ -73,13 +96,12 @@ export const alertmanagerSchema = (p: Profile) => {
       ...replicaField(p, 1, 3, 'more than 1 form a gossip cluster'),
       route: z
         .strictObject({
-          groupBy: z
-            .array(z.string())
+          groupBy: groupByLabels
             .default(['alertname', 'namespace', 'component'])
             .describe('Labels that group alerts into one notification (default [alertname, namespace, component]).'),
           groupWait: promDuration.default('30s').describe('Wait before the first notification of a new group (default 30s).'),
-          groupInterval: promDuration.default('5m').describe('Wait before notifying about new alerts of a group already notified (default 5m).'),
-          repeatInterval: promDuration.default('4h').describe('Wait before repeating a notification that is still firing (default 4h).'),
+          groupInterval: positiveDuration.default('5m').describe('Wait before notifying about new alerts of a group already notified (default 5m).'),
+          repeatInterval: positiveDuration.default('4h').describe('Wait before repeating a notification that is still firing (default 4h).'),
         })
         .prefault({})
         .describe('Root route of the notification tree.'),

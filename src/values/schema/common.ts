@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseQuantity } from '../../lib/quantity.js';
 import { defaultText, resourcesText } from './describe.js';
-import { objectName, pullPolicy, quantityOrNumber, stringMap } from './primitives.js';
+import { annotationMap, labelMap, labelValueProblem, qualifiedNameProblem } from './metadata.js';
+import { isDnsSubdomain, objectName, pullPolicy, quantityOrNumber } from './primitives.js';
 import type { Profile } from './profile.js';
 
 /** A container image reference; `global.imageRegistry` replaces `registry` for mirrored registries. */
@@ -11,15 +12,32 @@ export interface ImageDefaults {
   tag: string;
 }
 
+/** A registry host with an optional port and path (`registry.example.com:5000/mirror`), or empty: none. */
+const REGISTRY = /^((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/?)?$/;
+/** A repository path of the OCI distribution spec: lower-case components joined by `/`. */
+const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+/** An image tag: at most 128 word characters, '.' and '-', not starting with either. */
+const TAG = /^\w[\w.-]{0,127}$/;
+
+/** A registry as image references spell it, or empty (`what` names the key in messages). */
+export const imageRegistry = (what: string) =>
+  z.string().regex(REGISTRY, {
+    error: (i) => `expected ${what} as host[:port][/path] such as registry.example.com:5000/mirror, found ${JSON.stringify(i.input)}`,
+  });
+
 /** `image.{registry,repository,tag,digest,pullPolicy}` with the component's pinned default; `whose` names the container. */
 export const image = (whose: string, d: ImageDefaults) =>
   z
     .strictObject({
-      registry: z.string().default(d.registry).describe(`Registry host; global.imageRegistry replaces it when set (default ${d.registry}).`),
-      repository: z.string().min(1).default(d.repository).describe(`Repository path inside the registry (default ${d.repository}).`),
+      registry: imageRegistry('a registry').default(d.registry).describe(`Registry host; global.imageRegistry replaces it when set (default ${d.registry}).`),
+      repository: z
+        .string()
+        .regex(REPOSITORY, { error: (i) => `expected a repository path of lower-case components such as library/redis, found ${JSON.stringify(i.input)}` })
+        .default(d.repository)
+        .describe(`Repository path inside the registry (default ${d.repository}).`),
       tag: z
         .string()
-        .min(1)
+        .regex(TAG, { error: (i) => `expected an image tag (letters, digits, '_', '.' and '-', at most 128), found ${JSON.stringify(i.input)}` })
         .refine((t) => t !== 'latest', { error: 'the "latest" tag is not allowed: pin a version' })
         .default(d.tag)
         .describe(`Pinned image tag; latest is refused (default ${d.tag}).`),
@@ -94,12 +112,16 @@ export const resources = (p: Profile, whose: string, development: ResourceDefaul
 
 export type ResourceValues = z.output<ReturnType<typeof resources>>;
 
+/** A StorageClass name (a DNS-1123 subdomain), or empty: the default. */
+export const storageClassName = z.string().refine((name) => name === '' || isDnsSubdomain(name), {
+  error: (i) => `expected a StorageClass name (a DNS-1123 name of lower-case letters, digits, '-' and '.') or "", found ${JSON.stringify(i.input)}`,
+});
+
 /** `persistence.{enabled,size,storageClass}` as the well-known charts spell it. */
 const persistenceInput = z.strictObject({
   enabled: z.boolean().default(true).describe('Keep the data on a PersistentVolumeClaim; false uses an emptyDir, lost with the pod (default true).'),
   size: quantityOrNumber.optional().describe('Volume size, e.g. 20Gi; storage.size is the same setting (default: the component\'s, see persistence).'),
-  storageClass: z
-    .string()
+  storageClass: storageClassName
     .optional()
     .describe('Storage class of the volume; empty uses global.storageClass, then the cluster default (default "").'),
 });
@@ -107,7 +129,7 @@ const persistenceInput = z.strictObject({
 /** The seed's `storage.{size,storageClass}` spelling. */
 const storageInput = z.strictObject({
   size: quantityOrNumber.optional().describe('Volume size; the same setting as persistence.size.'),
-  storageClass: z.string().optional().describe('Storage class; the same setting as persistence.storageClass.'),
+  storageClass: storageClassName.optional().describe('Storage class; the same setting as persistence.storageClass.'),
 });
 
 /** Resolved persistence of a component. */
@@ -169,31 +191,49 @@ function resolvePersistence<T extends PersistenceInputs>(value: T, defaultSize: 
   };
 }
 
-const toleration = z.strictObject({
-  key: z.string().optional().describe('Taint key the toleration matches; empty with operator Exists matches every taint.'),
-  operator: z.enum(['Exists', 'Equal']).optional().describe('How the taint\'s value is matched: Exists matches any, Equal matches value (default Equal).'),
-  value: z.string().optional().describe('Taint value matched with operator Equal.'),
-  effect: z
-    .enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])
-    .optional()
-    .describe('Taint effect the toleration matches; empty matches every effect.'),
-  tolerationSeconds: z
-    .number()
-    .int()
-    .optional()
-    .describe('With effect NoExecute, how long the pod stays on a node after the taint appears (default: forever).'),
-});
+const toleration = z
+  .strictObject({
+    key: z.string().optional().describe('Taint key the toleration matches; empty with operator Exists matches every taint.'),
+    operator: z.enum(['Exists', 'Equal']).optional().describe('How the taint\'s value is matched: Exists matches any, Equal matches value (default Equal).'),
+    value: z.string().optional().describe('Taint value matched with operator Equal.'),
+    effect: z
+      .enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])
+      .optional()
+      .describe('Taint effect the toleration matches; empty matches every effect.'),
+    tolerationSeconds: z
+      .number()
+      .int()
+      .optional()
+      .describe('With effect NoExecute, how long the pod stays on a node after the taint appears (default: forever).'),
+  })
+  .superRefine((t, ctx) => {
+    // The API server's validateTolerations, field by field.
+    const problem = (path: string, input: unknown, message: string) => ctx.addIssue({ code: 'custom', path: [path], input, message });
+    const keyProblem = t.key ? qualifiedNameProblem(t.key) : undefined;
+    if (keyProblem) problem('key', t.key, keyProblem);
+    if (!t.key && t.operator !== 'Exists') {
+      problem('operator', t.operator, 'a toleration without key must have operator Exists (it then matches every taint)');
+    }
+    if (t.operator === 'Exists' && t.value) {
+      problem('value', t.value, `operator Exists matches any value: remove value "${t.value}", or use operator Equal`);
+    }
+    const valueProblem = t.operator !== 'Exists' && t.value ? labelValueProblem(t.value) : undefined;
+    if (valueProblem) problem('value', t.value, valueProblem);
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+      problem('tolerationSeconds', t.tolerationSeconds, 'tolerationSeconds applies to effect NoExecute only: set effect: NoExecute, or remove it');
+    }
+  });
 
 /** Pod placement and metadata keys every workload accepts. */
 export const schedulingFields = {
-  nodeSelector: stringMap.default({}).describe('Node labels the pods must match (default {}).'),
+  nodeSelector: labelMap.default({}).describe('Node labels the pods must match (default {}).'),
   tolerations: z.array(toleration).default([]).describe('Taints the pods tolerate, as Kubernetes tolerations (default []).'),
   affinity: z
     .record(z.string(), z.unknown())
     .optional()
     .describe('Kubernetes affinity of the pods, passed through (default: none; production: the chart\'s pod anti-affinity).'),
-  podAnnotations: stringMap.default({}).describe('Extra annotations on the pods (default {}).'),
-  podLabels: stringMap.default({}).describe('Extra labels on the pods (default {}).'),
+  podAnnotations: annotationMap.default({}).describe('Extra annotations on the pods (default {}).'),
+  podLabels: labelMap.default({}).describe('Extra labels on the pods (default {}).'),
 };
 
 /** A reference to a Secret the user created; the chart then renders no Secret of its own. */

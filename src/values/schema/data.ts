@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { existingSecret, persistence, resources } from './common.js';
+import { cronSchedule } from './cron.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
@@ -39,6 +40,18 @@ export const postgresqlSchema = (p: Profile) => {
           ),
         })
         .prefault({})
+        .superRefine((auth, ctx) => {
+          // With username postgres, the application user is the superuser: one role, one password.
+          if (auth.username === 'postgres' && auth.postgresPassword !== '' && auth.postgresPassword !== auth.password) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['postgresPassword'],
+              input: '(hidden)',
+              message:
+                'username is postgres, so the application user is the superuser and has one password: postgresPassword differs from password; remove postgresPassword or choose another username',
+            });
+          }
+        })
         .describe('The application user and database, and the passwords.'),
       maxConnections: z
         .number()
@@ -53,7 +66,7 @@ export const postgresqlSchema = (p: Profile) => {
             .boolean()
             .default(true)
             .describe('Run the maintenance CronJob: VACUUM (ANALYZE) and the query statistics view (default true).'),
-          schedule: z.string().default('30 3 * * *').describe('Cron schedule of the maintenance CronJob (default 30 3 * * *: 03:30 every day).'),
+          schedule: cronSchedule.default('30 3 * * *').describe('Cron schedule of the maintenance CronJob (default 30 3 * * *: 03:30 every day).'),
           resources: resources(p, 'the maintenance Job\'s psql container, a client only', sized('10m', '32Mi', '64Mi')),
         })
         .prefault({})

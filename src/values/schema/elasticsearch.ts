@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseQuantity } from '../../lib/quantity.js';
 import { existingSecret, persistence, resources, type ResourceValues } from './common.js';
+import { cronSchedule } from './cron.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
+import { password } from './text.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
@@ -12,8 +14,7 @@ export const ELASTICSEARCH_MIN_HEAP_MI = 256;
 
 /** A password of an Elasticsearch user: empty (not given) or at least 6 characters, as Elasticsearch requires. */
 const elasticsearchPassword = (what: string, description: string) =>
-  z
-    .string()
+  password(what, 'the setup Job sends it in JSON and refuses control characters, and the pods read it from a one-line setting')
     .refine((password) => password === '' || password.length >= 6, {
       error: (i) => `${what} must have at least 6 characters (Elasticsearch refuses shorter passwords), found ${String(i.input).length}`,
     })
@@ -88,6 +89,26 @@ export function refineElasticsearchSysctl(
   });
 }
 
+/**
+ * Root rule: the disk cleanup's target must lie below the disk alert's threshold, or the alert
+ * that runs the cleanup would keep firing after it (and the executor would run it again at every
+ * cooldown, deleting more than needed).
+ */
+export function refineDiskCleanupTarget(
+  v: { elasticsearch: { enabled: boolean; diskCleanup: { targetPercent: number } }; alerting: { thresholds: { diskPercent: number } } },
+  ctx: z.RefinementCtx,
+): void {
+  const target = v.elasticsearch.diskCleanup.targetPercent;
+  const alert = v.alerting.thresholds.diskPercent;
+  if (!v.elasticsearch.enabled || target < alert) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['elasticsearch', 'diskCleanup', 'targetPercent'],
+    input: target,
+    message: `the disk cleanup target (${target} %) must be below the disk alert threshold alerting.thresholds.diskPercent (${alert} %), or the alert keeps firing after the cleanup: lower targetPercent or raise diskPercent`,
+  });
+}
+
 /** `elasticsearch.*` */
 export const elasticsearchSchema = (p: Profile) => {
   const volume = persistence(p, 'the Elasticsearch data', '10Gi', '100Gi');
@@ -108,21 +129,41 @@ export const elasticsearchSchema = (p: Profile) => {
         .number()
         .int()
         .min(1)
+        .max(36500, { error: (i) => `expected at most 36500 days (100 years), found ${String(i.input)}` })
         .default(p.pick(7, 30))
         .describe('Delete log indices older than this many days (default 7; production 30).'),
       setup: z
         .strictObject({
-          schedule: z
-            .string()
-            .regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\S+( \S+){4})$/, {
-              error: 'expected a cron schedule of five fields ("0 */6 * * *") or a macro such as @daily',
-            })
+          schedule: cronSchedule
             .default('0 */6 * * *')
             .describe('Cron schedule of the CronJob that re-applies the setup, correcting drift (default 0 */6 * * *: every 6 hours).'),
           resources: resources(p, 'the setup container, a few curl calls', sized('10m', '32Mi', '64Mi')),
         })
         .prefault({})
         .describe('The setup Job (after every install and upgrade) and CronJob that apply the ILM policy, the index template and the users.'),
+      diskCleanup: z
+        .strictObject({
+          targetPercent: z
+            .number()
+            .int()
+            .min(50)
+            .max(95)
+            .default(80)
+            .describe(
+              'The Job deletes log indices until the data volumes are at most this full, in whole percent from 50 to 95, below alerting.thresholds.diskPercent (default 80: under the 85 % low disk watermark of Elasticsearch).',
+            ),
+          maxIndicesPerRun: z
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .default(5)
+            .describe('At most this many indices deleted by one run, 1 to 100 (default 5).'),
+        })
+        .prefault({})
+        .describe(
+          'The disk cleanup Job the self-healing executor runs on ElasticsearchDiskAlmostFull: deletes the oldest daily log indices beyond what fits under targetPercent, never today\'s or the newest one.',
+        ),
       sysctlInitContainer: z
         .strictObject({
           /** Not allowed with podSecurityPolicy.enabled (the restricted standard rejects it). */

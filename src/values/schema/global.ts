@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Profile } from './profile.js';
-import { dnsLabel, objectName } from './primitives.js';
+import { imageRegistry, storageClassName } from './common.js';
+import { labelMap } from './metadata.js';
+import { dnsSubdomain, objectName } from './primitives.js';
 
 const pullSecret = z
   .union([objectName, z.strictObject({ name: objectName.describe('Name of the image pull Secret.') })])
@@ -10,8 +12,7 @@ const pullSecret = z
 export const globalSchema = (p: Profile) =>
   z
     .strictObject({
-      storageClass: z
-        .string()
+      storageClass: storageClassName
         .default('')
         .describe('Storage class of every volume that names none (default "": the cluster\'s default storage class).'),
       development: z
@@ -22,20 +23,21 @@ export const globalSchema = (p: Profile) =>
         .enum(['debug', 'info', 'warn', 'error'])
         .default(p.pick('debug', 'info'))
         .describe('Log level of the platform\'s components (default debug; production info).'),
-      imageRegistry: z
-        .string()
+      imageRegistry: imageRegistry('global.imageRegistry')
         .default('')
         .describe('Registry host that replaces every image\'s registry, for mirrors and air-gapped clusters (default "": none).'),
       imagePullSecrets: z
         .array(pullSecret)
         .default([])
         .describe('Image pull Secrets added to every pod, as names or {name} objects (default []).'),
-      clusterDomain: z
-        .string()
+      /**
+       * Pasted into host names, URLs, certificates and scripts, so only a DNS name is accepted; an
+       * absolute name with a trailing dot is refused too (certificate SANs and URLs take none).
+       */
+      clusterDomain: dnsSubdomain('the cluster DNS domain such as cluster.local, without a trailing dot')
         .default('cluster.local')
-        .describe('Cluster DNS domain of fully qualified service names (default cluster.local).'),
-      commonLabels: z
-        .record(dnsLabel.or(z.string()), z.string())
+        .describe('Cluster DNS domain of fully qualified service names, a DNS name without a trailing dot (default cluster.local).'),
+      commonLabels: labelMap
         .default({})
         .describe('Extra labels on every object (default {}).'),
     })

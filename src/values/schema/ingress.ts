@@ -1,10 +1,30 @@
 import { z } from 'zod';
-import { hostname, objectName, stringMap } from './primitives.js';
+import { basicAuthSchema } from './basic-auth.js';
+import { annotationMap } from './metadata.js';
+import { hostname, objectName } from './primitives.js';
+
+/**
+ * Why `path` is not an Ingress path, or undefined: the API server's rules for Prefix and Exact
+ * paths (absolute; no `//`, `/./`, `/../`, `%2F`; not ending in `/.` or `/..`), applied to every
+ * path type, and no query, fragment, space or control character, which no request path matches.
+ */
+export function ingressPathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'expected a path starting with "/"';
+  const sequence = ['//', '/./', '/../'].find((s) => path.includes(s)) ?? /%2f/i.exec(path)?.[0];
+  if (sequence) return `a path must not contain "${sequence}" (the API server refuses it)`;
+  const suffix = ['/..', '/.'].find((s) => path.endsWith(s));
+  if (suffix) return `a path must not end with "${suffix}" (the API server refuses it)`;
+  if (/[\s?#\u0000-\u001f\u007f]/.test(path)) return 'a path must not contain spaces, control characters, "?" or "#"';
+  return undefined;
+}
 
 const ingressPath = z.strictObject({
   path: z
     .string()
-    .startsWith('/', { error: (i) => `expected a path starting with "/", found "${String(i.input)}"` })
+    .superRefine((path, ctx) => {
+      const problem = ingressPathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', input: path, message: `${problem}, found ${JSON.stringify(path)}` });
+    })
     .default('/')
     .describe('URL path routed to the API gateway (default /).'),
   pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).default('Prefix').describe('Kubernetes pathType of the path (default Prefix).'),
@@ -29,7 +49,7 @@ export const ingressSchema = () =>
     .strictObject({
       enabled: z.boolean().default(true).describe('Render the Ingress (default true).'),
       className: objectName.default('traefik').describe('IngressClass of the Ingress (default traefik).'),
-      annotations: stringMap.default({}).describe('Extra annotations on the Ingress (default {}).'),
+      annotations: annotationMap.default({}).describe('Extra annotations on the Ingress (default {}).'),
       hosts: z
         .array(ingressHost)
         .min(1)
@@ -39,6 +59,19 @@ export const ingressSchema = () =>
         .array(ingressTls)
         .default([])
         .describe('TLS certificates; any entry turns on the HTTP → HTTPS redirect (default []).'),
+      basicAuth: basicAuthSchema(),
     })
     .prefault({})
+    .superRefine((ingress, ctx) => {
+      // The first host is the platform's external URL (Prometheus, Grafana, Kibana links): it must be one name.
+      const first = ingress.hosts[0]?.host;
+      if (ingress.enabled && first?.startsWith('*.')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', 0, 'host'],
+          input: first,
+          message: `the first host is the platform's external URL, which cannot be the wildcard "${first}": put a concrete host such as ${first.replace('*.', 'aiops.')} first`,
+        });
+      }
+    })
     .describe('The public entry: one Ingress through Traefik, routing the hosts\' paths to the API gateway and the components\' prefixes such as /grafana.');

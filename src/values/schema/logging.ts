@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { existingSecret } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
+import { password } from './text.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
@@ -48,8 +49,7 @@ export const filebeatSchema = (p: Profile) =>
 
 /** A Kibana encryption key: empty (not given) or at least 32 characters, as Kibana requires. */
 const kibanaEncryptionKey = (what: string, description: string) =>
-  z
-    .string()
+  password(what, 'Kibana reads it from a one-line setting')
     .refine((key) => key === '' || key.length >= 32, {
       error: (i) => `${what} must have at least 32 characters (Kibana refuses shorter keys), found ${String(i.input).length}`,
     })

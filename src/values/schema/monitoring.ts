@@ -4,7 +4,9 @@ import { existingSecret, persistence, schedulingFields, type PersistenceValues }
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
-import { port, promDuration, quantityOrNumber, stringMap } from './primitives.js';
+import { labelMap } from './metadata.js';
+import { port, positiveDuration, quantityOrNumber } from './primitives.js';
+import { singleLine } from './text.js';
 import { replicaField, sized, workloadFields } from './workload.js';
 
 /** `prometheus.*` */
@@ -18,13 +20,13 @@ export const prometheusSchema = (p: Profile) => {
         resources: { development: sized('200m', '512Mi', '1Gi'), production: sized('1', '2Gi', '4Gi') },
       }),
       ...replicaField(p, 1, 1),
-      retention: promDuration.default('15d').describe('Time-based retention: series older than this are deleted (default 15d).'),
+      retention: positiveDuration.default('15d').describe('Time-based retention: series older than this are deleted (default 15d).'),
       /** The oldest blocks are deleted above it, so the volume cannot fill. */
       retentionSize: quantityOrNumber
         .optional()
         .describe('Size-based retention bound such as 40Gi, at most the volume size (default: 85 % of persistence.size, rounded down to whole Mi).'),
-      scrapeInterval: promDuration.default('30s').describe('How often targets are scraped (default 30s).'),
-      evaluationInterval: promDuration.default('30s').describe('How often the alert rules are evaluated (default 30s).'),
+      scrapeInterval: positiveDuration.default('30s').describe('How often targets are scraped (default 30s).'),
+      evaluationInterval: positiveDuration.default('30s').describe('How often the alert rules are evaluated (default 30s).'),
       ...volume.fields,
     })
     .prefault({})
@@ -73,7 +75,7 @@ export const grafanaSchema = (p: Profile) => {
       }),
       /** Each replica keeps its own embedded SQLite database (users, sessions, stars). */
       ...replicaField(p, 1, 1, 'more than 1 need persistence.enabled false and sticky sessions at the Ingress'),
-      adminUser: z.string().min(1).default('admin').describe('Admin user (default admin).'),
+      adminUser: singleLine('grafana.adminUser').min(1).default('admin').describe('Admin user (default admin).'),
       /** Later changes need `grafana cli admin reset-admin-password`. */
       adminPassword: z
         .string()
@@ -109,10 +111,14 @@ export const nodeExporterSchema = (p: Profile) =>
         image: IMAGES.nodeExporter,
         resources: { development: sized('10m', '32Mi', '64Mi'), production: sized('50m', '64Mi', '256Mi') },
       }),
+      /** node_exporter runs without capabilities (restricted container), so it cannot bind a privileged port. */
       port: port
+        .min(1024, {
+          error: (i) => `expected a port of at least 1024, found ${String(i.input)}: node_exporter runs without the NET_BIND_SERVICE capability and cannot bind a privileged port`,
+        })
         .default(9100)
         .describe('Port node_exporter listens on, on each node\'s IP (host network); change it when another node_exporter holds it (default 9100).'),
-      nodeSelector: stringMap
+      nodeSelector: labelMap
         .default({ 'kubernetes.io/os': 'linux' })
         .describe('Node labels the pods must match; node_exporter reads Linux /proc and /sys (default {kubernetes.io/os: linux}).'),
       tolerations: schedulingFields.tolerations

@@ -1,29 +1,52 @@
 import { z } from 'zod';
-import { parseQuantity, suggestQuantity } from '../../lib/quantity.js';
+import { isQuantitySyntax, MAX_QUANTITY, parseQuantity, suggestQuantity } from '../../lib/quantity.js';
 
-/** A Kubernetes resource quantity such as `50Gi`, `500m` or `2`; `50GB` is rejected with a suggestion. */
+/**
+ * A Kubernetes resource quantity such as `50Gi`, `500m` or `2`, above 0 (every quantity of the
+ * values is a size, a request or a limit) and at most 8Ei; `50GB` is rejected with a suggestion.
+ */
 export const quantity = z.string().superRefine((value, ctx) => {
-  if (parseQuantity(value) !== undefined) return;
+  const amount = parseQuantity(value);
+  if (amount !== undefined && amount > 0 && amount <= MAX_QUANTITY) return;
   const suggestion = suggestQuantity(value);
-  ctx.addIssue({
-    code: 'custom',
-    input: value,
-    message:
-      `expected a Kubernetes quantity (binary suffixes Ki Mi Gi Ti Pi Ei, decimal k M G T P E, or millicores like 500m), found "${value}"` +
-      (suggestion ? `; did you mean "${suggestion}"?` : ''),
-  });
+  const message = !isQuantitySyntax(value)
+    ? `expected a Kubernetes quantity (binary suffixes Ki Mi Gi Ti Pi Ei, decimal k M G T P E, or millicores like 500m), found "${value}"` +
+      (suggestion ? `; did you mean "${suggestion}"?` : '')
+    : amount === undefined || amount > MAX_QUANTITY
+      ? `expected a quantity of at most 8Ei, found "${value}" (the components hold sizes in 64-bit integers)`
+      : `expected a quantity above 0, found "${value}" (a size, request or limit of 0 or less is refused by Kubernetes or useless)`;
+  ctx.addIssue({ code: 'custom', input: value, message });
 });
 
 /** A Kubernetes quantity that accepts a bare YAML number too (`cpu: 2`), normalised to a string. */
-export const quantityOrNumber = z.union([z.number().nonnegative().transform(String), z.string()]).pipe(quantity);
+export const quantityOrNumber = z.union([z.number().transform(String), z.string()]).pipe(quantity);
 
 const dns1123Subdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dns1123Label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** A DNS host name as used by Ingress rules; a leading `*.` wildcard is allowed. */
-export const hostname = z.string().refine((h) => dns1123Subdomain.test(h.replace(/^\*\./, '')), {
-  error: (issue) => `expected a lower-case DNS name such as aiops.example.com, found "${String(issue.input)}"`,
+/** Whether `value` is a DNS-1123 subdomain (lower-case labels of at most 63 characters, at most 253 in all). */
+export const isDnsSubdomain = (value: string): boolean => dns1123Subdomain.test(value) && value.split('.').every((l) => l.length <= 63);
+
+/**
+ * A DNS host name as used by Ingress rules; a leading `*.` wildcard is allowed. IP addresses are
+ * refused, as the API server does for Ingress hosts.
+ */
+export const hostname = z.string().superRefine((h, ctx) => {
+  const name = h.replace(/^\*\./, '');
+  const message = ipv4.test(name)
+    ? `expected a DNS name, found the IP address "${h}" (Ingress hosts must be names; leave the IP to the Service or DNS)`
+    : !isDnsSubdomain(name)
+      ? `expected a lower-case DNS name such as aiops.example.com, found "${h}"`
+      : undefined;
+  if (message) ctx.addIssue({ code: 'custom', input: h, message });
 });
+
+/** A DNS-1123 subdomain, such as a cluster domain or a storage class name; `what` names it in messages. */
+export const dnsSubdomain = (what: string) =>
+  z.string().refine(isDnsSubdomain, {
+    error: (issue) => `expected ${what}: a DNS-1123 name of lower-case letters, digits, '-' and '.' (at most 253 characters), found ${JSON.stringify(issue.input)}`,
+  });
 
 /** A Kubernetes object name (DNS-1123 subdomain). */
 export const objectName = z.string().regex(dns1123Subdomain, {
@@ -35,14 +58,52 @@ export const dnsLabel = z.string().regex(dns1123Label, {
   error: (issue) => `expected a DNS-1123 label (lower-case letters, digits and '-', at most 63), found "${String(issue.input)}"`,
 });
 
-/** A Prometheus duration such as `15d`, `12h` or `1w2d`. */
-export const promDuration = z.string().regex(/^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/, {
-  error: (issue) => `expected a Prometheus duration such as 15d, 12h or 90d, found "${String(issue.input)}"`,
-}).refine((d) => d.length > 0, { error: 'expected a Prometheus duration such as 15d, found an empty string' });
+const DURATION_UNITS_MS = { y: 31_536_000_000n, w: 604_800_000n, d: 86_400_000n, h: 3_600_000n, m: 60_000n, s: 1_000n, ms: 1n } as const;
+const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+/** Longest duration Prometheus and Alertmanager parse (model.Duration is an int64 of nanoseconds: about 292 years). */
+const MAX_DURATION_MS = (2n ** 63n - 1n) / 1_000_000n;
 
-/** A positive replica count. */
+/** Milliseconds of a Prometheus duration (`1w2d`), as a bigint; undefined when malformed or empty. */
+export function durationMs(value: string): bigint | undefined {
+  const match = DURATION.exec(value);
+  if (!match || value === '') return undefined;
+  const units = Object.values(DURATION_UNITS_MS);
+  return match.slice(1).reduce((sum, n, i) => sum + (n === undefined ? 0n : BigInt(n) * units[i]!), 0n);
+}
+
+/** A Prometheus duration such as `15d`, `12h` or `1w2d`, within Prometheus' range; `positive` refuses `0s`. */
+const duration = (positive: boolean) =>
+  z.string().superRefine((d, ctx) => {
+    const ms = durationMs(d);
+    const message =
+      ms === undefined
+        ? d === ''
+          ? 'expected a Prometheus duration such as 15d, found an empty string'
+          : `expected a Prometheus duration such as 15d, 12h or 90d, found "${d}"`
+        : ms > MAX_DURATION_MS
+          ? `duration "${d}" is out of Prometheus' range (at most 292y, a 64-bit count of nanoseconds)`
+          : positive && ms === 0n
+            ? `expected a duration above 0, found "${d}"`
+            : undefined;
+    if (message) ctx.addIssue({ code: 'custom', input: d, message });
+  });
+
+/** A Prometheus duration such as `15d`, `12h` or `1w2d` (0 allowed), at most 292 years. */
+export const promDuration = duration(false);
+/** A Prometheus duration above 0 (intervals, retention, windows), at most 292 years. */
+export const positiveDuration = duration(true);
+
+/** Largest value of an int32 API field (replicas, HPA bounds). */
+export const INT32_MAX = 2 ** 31 - 1;
+
+/** A positive replica count (an int32 in the API). */
 export const replicas = (defaultValue: number) =>
-  z.number().int().min(1, { error: (i) => `expected at least 1 replica, found ${String(i.input)}` }).default(defaultValue);
+  z
+    .number()
+    .int()
+    .min(1, { error: (i) => `expected at least 1 replica, found ${String(i.input)}` })
+    .max(INT32_MAX)
+    .default(defaultValue);
 
 /** A TCP port. */
 export const port = z.number().int().min(1).max(65535);
@@ -50,11 +111,19 @@ export const port = z.number().int().min(1).max(65535);
 /** A percentage between 0 and 100. */
 export const percent = z.number().min(0).max(100);
 
-/** A string-to-string map such as labels, annotations or a node selector. */
+/**
+ * A HorizontalPodAutoscaler utilisation target: a whole percentage of the requests (the API's
+ * averageUtilization is an int32 above 0); above 100 is allowed (usage above the request, up to
+ * the limit), up to 1000.
+ */
+export const utilizationPercent = z
+  .number()
+  .int({ error: (i) => `expected a whole percentage (the API field is an integer), found ${String(i.input)}` })
+  .min(1, { error: (i) => `expected a utilisation target of at least 1 %, found ${String(i.input)} (0 would scale out forever or be refused)` })
+  .max(1000, { error: (i) => `expected a utilisation target of at most 1000 % of the request, found ${String(i.input)}` });
+
+/** A string-to-string map (see metadata.ts for label and annotation maps). */
 export const stringMap = z.record(z.string(), z.string());
 
 /** Kubernetes `imagePullPolicy`. */
 export const pullPolicy = z.enum(['Always', 'IfNotPresent', 'Never']);
-
-/** A plaintext credential given in values (lands in a Secret manifest). */
-export const credential = z.string();

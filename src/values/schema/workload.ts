@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { existingSecret, image, resources, schedulingFields, type ImageDefaults, type ResourceDefaults } from './common.js';
 import { CREDENTIAL_DEFAULT, defaultText } from './describe.js';
 import type { Profile } from './profile.js';
-import { percent, replicas } from './primitives.js';
+import { INT32_MAX, replicas, utilizationPercent } from './primitives.js';
+import { password } from './text.js';
 
 /** Defaults of one workload in both profiles. */
 export interface WorkloadDefaults {
@@ -33,16 +34,17 @@ const autoscalingCpuFields = (p: Profile, maxReplicas: { development: number; pr
     .boolean()
     .default(p.pick(false, true))
     .describe('Create a HorizontalPodAutoscaler, which then owns the number of pods (default false; production true).'),
-  minReplicas: z.number().int().min(1).optional().describe('Lower bound of the autoscaler (default: the slice\'s replicas).'),
+  minReplicas: z.number().int().min(1).max(INT32_MAX).optional().describe('Lower bound of the autoscaler (default: the slice\'s replicas).'),
   maxReplicas: z
     .number()
     .int()
     .min(1)
+    .max(INT32_MAX)
     .default(p.pick(maxReplicas.development, maxReplicas.production))
     .describe(`Upper bound of the autoscaler (default ${defaultText(maxReplicas.development, maxReplicas.production)}).`),
-  targetCPUUtilizationPercentage: percent
+  targetCPUUtilizationPercentage: utilizationPercent
     .default(70)
-    .describe('Average CPU utilisation target, in percent of the CPU request (default 70).'),
+    .describe('Average CPU utilisation target, a whole percentage of the CPU request from 1 to 1000 (default 70).'),
 });
 
 /** minReplicas ≤ maxReplicas. */
@@ -62,9 +64,9 @@ export const autoscaling = (p: Profile, maxReplicas: { development: number; prod
   z
     .strictObject({
       ...autoscalingCpuFields(p, maxReplicas),
-      targetMemoryUtilizationPercentage: percent
+      targetMemoryUtilizationPercentage: utilizationPercent
         .default(80)
-        .describe('Average memory utilisation target, in percent of the memory request (default 80).'),
+        .describe('Average memory utilisation target, a whole percentage of the memory request from 1 to 1000 (default 80).'),
     })
     .prefault({})
     .superRefine(refineBounds);
@@ -109,10 +111,9 @@ export const passwordAuth = (what: string, secretKey: string) =>
   z
     .strictObject({
       enabled: z.boolean().default(true).describe(`Require a password for ${what} (default true).`),
-      password: z
-        .string()
+      password: password(`the ${what} password`, `${what} reads it from a one-line config directive`)
         .default('')
-        .describe(`Password of ${what}, kept in a Secret ${CREDENTIAL_DEFAULT}.`),
+        .describe(`Password of ${what}, one line without control characters, kept in a Secret ${CREDENTIAL_DEFAULT}.`),
       existingSecret: existingSecret.describe(`Existing Secret with key ${secretKey}; the chart then renders none (default: none).`),
     })
     .prefault({})
