@@ -97,6 +97,13 @@ const REASONS: Record<string, string> = {
   ENOTDIR: 'a parent in the path is not a folder',
   ENXIO: 'not a file that can be read (a socket?)',
   ENAMETOOLONG: 'the name is too long',
+  EEXIST: 'a file is in the way of a folder to create',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large (file-system or process file-size limit)',
+  EROFS: 'read-only file system',
+  EBUSY: 'the folder is busy (a mount point?)',
+  EXDEV: 'the folder is on another file system than its parent (a mount point?)',
 };
 
 /** A short human reason for a file-system error. */

@@ -17,12 +17,12 @@ const ALLOWED_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq
  * other types or plain strings), keys that are not scalars, and `__proto__` keys (which would be
  * dropped or reach a prototype).
  */
-export function structureProblems(doc: Document): YamlProblem[] {
+export function structureProblems(doc: Document, text: string): YamlProblem[] {
   const problems: YamlProblem[] = [];
   visit(doc, {
     Node(_key, node) {
       if (node.tag && !ALLOWED_TAGS.has(node.tag)) {
-        problems.push({ offset: node.range?.[0] ?? 0, message: tagMessage(node.tag) });
+        problems.push({ offset: tagOffset(text, node.range?.[0] ?? 0), message: tagMessage(node.tag) });
       }
     },
     Pair(_key, pair) {
@@ -37,6 +37,12 @@ export function structureProblems(doc: Document): YamlProblem[] {
     },
   });
   return problems;
+}
+
+/** Where the tag of a node starting at `start` is written: it precedes the node, perhaps with an anchor. */
+function tagOffset(text: string, start: number): number {
+  const match = /!\S*\s+(?:&\S+\s+)?$|!\S*$/.exec(text.slice(Math.max(0, start - 1000), start));
+  return match ? start - (Math.min(start, 1000) - match.index) : start;
 }
 
 function tagMessage(tag: string): string {

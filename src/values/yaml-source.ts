@@ -55,7 +55,7 @@ export function parseValuesFile(name: string, text: string): { layer?: ValuesLay
   if (!doc) return { layer: { name, data: {}, locate: () => undefined }, issues: [] };
   const deep = tooDeep(doc);
   if (deep !== undefined) return fail(deep, `nested more than ${MAX_DEPTH} levels deep`);
-  const problems = structureProblems(doc);
+  const problems = structureProblems(doc, text);
   if (problems.length > 0) return { issues: problems.map((p) => ({ location: where(p.offset), path: '', message: p.message })) };
   let data: unknown;
   try {
