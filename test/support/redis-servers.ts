@@ -213,8 +213,8 @@ export async function startClusterNode(
   writeFileSync(confFile, rewritePaths(pod.conf, dirs));
   const args = pod.args.map((a) => (a === '$(POD_IP)' ? ip : a === '/etc/redis/redis.conf' ? confFile : a));
   if (args.includes('/etc/redis/redis.conf') || !args.includes(ip)) throw new Error(`unexpected container args: ${pod.args.join(' ')}`);
-  const [cmd, ...cmdArgs] = pod.command;
-  const server = local.start(ip, cmd!, [...cmdArgs, ...args, '--bind', ip], cleanEnv({ POD_IP: ip, REDISCLI_AUTH: password }, shimDir));
+  const [cmd, ...rest] = [...pod.command, ...args, '--bind', ip];
+  const server = local.start(ip, cmd!, rest, cleanEnv({ POD_IP: ip, REDISCLI_AUTH: password }, shimDir));
   await waitForPong(server, password);
   return server;
 }

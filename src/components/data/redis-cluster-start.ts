@@ -2,7 +2,7 @@ import { shellQuote, shellScript } from '../../lib/config-files.js';
 import { REDIS_BUS_PORT, REDIS_PORT } from './redis-config.js';
 
 /** Pause between two checks while some known node is not connected (a restart is being healed). */
-export const REDIS_HEAL_PAUSE_SECONDS = 2;
+export const REDIS_HEAL_PAUSE_SECONDS = 1;
 /** Pause between two checks while every known node is connected (one local CLUSTER NODES each time). */
 export const REDIS_IDLE_PAUSE_SECONDS = 10;
 
