@@ -18,7 +18,12 @@ const ALLOWED_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq
  * dropped or reach a prototype).
  */
 export function structureProblems(doc: Document, text: string): YamlProblem[] {
-  const problems: YamlProblem[] = [];
+  const problems: YamlProblem[] = doc.warnings.flatMap((warning) => {
+    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+    if (warning.code !== 'TAG_RESOLVE_FAILED') return [{ offset: warning.pos[0], message: warning.message.split('\n')[0]! }];
+    // A core tag on a value it does not fit (`!!int abc`) would silently become a string; other tags are reported below.
+    return tag && ALLOWED_TAGS.has(tag) ? [{ offset: warning.pos[0], message: `the value does not fit its tag ${shortTag(tag)}` }] : [];
+  });
   visit(doc, {
     Node(_key, node) {
       if (node.tag && !ALLOWED_TAGS.has(node.tag)) {
@@ -45,8 +50,12 @@ function tagOffset(text: string, start: number): number {
   return match ? start - (Math.min(start, 1000) - match.index) : start;
 }
 
+function shortTag(tag: string): string {
+  return tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag;
+}
+
 function tagMessage(tag: string): string {
-  const short = tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag;
+  const short = shortTag(tag);
   const what: Record<string, string> = {
     '!!binary': 'binary data',
     '!!timestamp': 'a timestamp',
