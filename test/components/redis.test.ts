@@ -215,7 +215,7 @@ describe('Redis', () => {
     expect(redisConf(render().objects)).not.toContain('cluster-replica-validity-factor');
   });
 
-  it('quotes the headless Service host in the start-up script: a hostile value stays one word', () => {
+  it('quotes the headless Service host in the start-up script (a hostile value stays one word) and resolves it in the pod IP family', () => {
     const hostile = `x'"; touch /tmp/PWNED; echo "$(id)\`id\``;
     const script = redisClusterStartScript(hostile);
     expect(shellSyntaxErrors(script)).toBe('');
@@ -224,6 +224,11 @@ describe('Redis', () => {
     const result = spawnSync('sh', ['-c', `${head}\nprintf '%s' "$peers"`], { env: { PATH: process.env.PATH, POD_IP: '10.0.0.1' }, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(hostile);
+    // The address family of the lookup follows the pod's own (IPv6-only clusters resolve AAAA records).
+    const family = (podIp: string) =>
+      spawnSync('sh', ['-c', `${head}\nprintf '%s' "$family"`], { env: { PATH: process.env.PATH, POD_IP: podIp }, encoding: 'utf8' }).stdout;
+    expect(family('10.0.0.1')).toBe('ahostsv4');
+    expect(family('fd00::1')).toBe('ahostsv6');
   });
 
   it('uses an emptyDir named data when persistence is disabled', () => {
