@@ -10,3 +10,4 @@ mkdir -p imports/crds
 import() { cp "$crds/$2" imports/crds/ && npx cdk8s import "$1:=$crds/$2" -l typescript -o imports --no-save; }
 import externalsecret external-secrets.io_externalsecrets.yaml
 import ciliumnetworkpolicy cilium.io_ciliumnetworkpolicies.yaml
+import middleware traefik.io_middlewares.yaml

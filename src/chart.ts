@@ -7,7 +7,8 @@ import type { SelfHealingJobs } from './components/aiops/self-healing-rules.js';
 import { PostgreSql } from './components/data/postgresql.js';
 import { PostgreSqlMaintenance } from './components/data/postgresql-maintenance.js';
 import { Redis } from './components/data/redis.js';
-import { PlatformIngress, type IngressRoute } from './components/ingress/platform-ingress.js';
+import { BasicAuth } from './components/ingress/basic-auth.js';
+import { PlatformIngress, servedRoutes, type IngressProtection, type IngressRoute } from './components/ingress/platform-ingress.js';
 import { Traefik } from './components/ingress/traefik.js';
 import { Elasticsearch } from './components/logging/elasticsearch.js';
 import { ElasticsearchSetup } from './components/logging/elasticsearch-setup.js';
@@ -142,30 +143,36 @@ export class PlatformChart extends Chart {
         }).connection
       : undefined;
 
-    // Edge: Traefik and the Ingress to every served component.
-    const traefik = v.traefik.enabled
-      ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0 }).connection
-      : undefined;
-    const route = (component: string, path: string, backend: { serviceName: string; port: number } | undefined): IngressRoute[] =>
-      backend ? [{ component, path, serviceName: backend.serviceName, servicePort: backend.port }] : [];
-    const ingressRoutes: IngressRoute[] = v.ingress.enabled
+    // Edge: the routes (`protect`: no login of its own, routed only behind basic auth), Traefik, the Ingresses.
+    const route = (component: string, path: string, backend: { serviceName: string; port: number } | undefined, protect = false): IngressRoute[] =>
+      backend ? [{ component, path, serviceName: backend.serviceName, servicePort: backend.port, protect }] : [];
+    const allRoutes: IngressRoute[] = v.ingress.enabled
       ? [
           ...route('grafana', '/grafana', grafana && { serviceName: grafana.serviceName, port: grafana.port }),
-          ...route('prometheus', '/prometheus', prometheus),
-          ...route('alertmanager', '/alertmanager', alertmanager),
-          ...route('kibana', '/kibana', kibana),
-          ...route('ai-engine', '/ai', aiEngine),
+          ...route('prometheus', '/prometheus', prometheus, true),
+          ...route('alertmanager', '/alertmanager', alertmanager, true),
+          ...route('kibana', '/kibana', kibana, !elasticsearch?.authEnabled),
+          ...route('ai-engine', '/ai', aiEngine, true),
           ...route('api-gateway', '/api', apiGateway),
           // The hosts' own paths (the seed's `/`) go to the gateway too.
           ...route('api-gateway', '/', apiGateway),
         ]
       : [];
+    const basicAuth = allRoutes.some((r) => r.protect) && v.ingress.basicAuth.enabled && v.traefik.enabled;
+    const traefik = v.traefik.enabled
+      ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0, crdProvider: basicAuth }).connection
+      : undefined;
+    const protection: IngressProtection = basicAuth
+      ? { middlewareRef: new BasicAuth(this, 'basic-auth', { ctx, values: v.ingress.basicAuth }).ref }
+      : { unavailable: v.ingress.basicAuth.enabled ? "traefik.enabled is false, and the basic-auth Middleware needs the chart's Traefik" : 'ingress.basicAuth.enabled is false' };
+    const ingressRoutes = servedRoutes(allRoutes, protection);
     if (v.ingress.enabled) {
       new PlatformIngress(this, 'ingress', {
         ctx,
         values: v.ingress,
         className: traefik?.ingressClassName ?? v.ingress.className,
-        routes: ingressRoutes.filter((r) => r.path !== '/'),
+        routes: allRoutes.filter((r) => r.path !== '/'),
+        protection,
         defaultBackend: apiGateway && { serviceName: apiGateway.serviceName, servicePort: apiGateway.port },
       });
     }

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PlatformIngress, type IngressBackendRef, type IngressRoute } from '../../src/components/ingress/platform-ingress.js';
+import {
+  MIDDLEWARES_ANNOTATION,
+  PlatformIngress,
+  servedRoutes,
+  type IngressBackendRef,
+  type IngressProtection,
+  type IngressRoute,
+} from '../../src/components/ingress/platform-ingress.js';
 import { ConfigError } from '../../src/lib/errors.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { SEED_DIR } from '../support/fixtures.js';
@@ -21,10 +28,14 @@ const ROUTES: IngressRoute[] = [
 const GATEWAY: IngressBackendRef = { serviceName: svc('api-gateway'), servicePort: 8080 };
 
 /** Renders the Ingress; `gateway` null means no API gateway (no default backend). */
-const render = (valuesYaml = '', routes: readonly IngressRoute[] = ROUTES, gateway: IngressBackendRef | null = GATEWAY): ConstructRender =>
+const render = (valuesYaml = '', routes: readonly IngressRoute[] = ROUTES, gateway: IngressBackendRef | null = GATEWAY, protection?: IngressProtection): ConstructRender =>
   renderConstruct(valuesYaml, (chart, ctx, values) =>
-    new PlatformIngress(chart, 'ingress', { ctx, values: values.ingress, className: values.ingress.className, routes, defaultBackend: gateway ?? undefined }),
+    new PlatformIngress(chart, 'ingress', { ctx, values: values.ingress, className: values.ingress.className, routes, defaultBackend: gateway ?? undefined, protection }),
   );
+/** The routes as the chart marks them: the UIs without a login of their own are protected. */
+const PROTECTED = new Set(['prometheus', 'alertmanager', 'ai-engine']);
+const MARKED: IngressRoute[] = ROUTES.map((r) => ({ ...r, protect: PROTECTED.has(r.component) }));
+const AUTH: IngressProtection = { middlewareRef: 'aiops-platform-aiops-platform-basic-auth@kubernetescrd' };
 
 const ingress = (r: ConstructRender) => find(r.objects, 'Ingress', 'aiops-platform');
 /** `host path pathType → service:port` of every rule, in order. */
@@ -80,6 +91,57 @@ describe('PlatformIngress', () => {
     expect(ingress(r).spec.tls).toEqual([{ secretName: 'wildcard' }]);
     expect(ingress(r).spec.ingressClassName).toBe('aiops-traefik');
     expect(ingress(r).metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'ops-auth@kubernetescrd' });
+  });
+
+  it('routes the UIs without a login of their own through a second Ingress with the basic-auth middleware, the others as before', () => {
+    const r = render('', MARKED, GATEWAY, AUTH);
+    assertValidK8sObjects(r.objects);
+    expect(ofKind(r.objects, 'Ingress').map((i) => i.metadata.name)).toEqual(['aiops-platform-protected', 'aiops-platform']);
+    const guarded = find(r.objects, 'Ingress', 'aiops-platform-protected');
+    expect(guarded.metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: AUTH.middlewareRef });
+    const paths = (ing: any) => ing.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => `${rule.host} ${p.path} → ${p.backend.service.name}`));
+    expect(paths(guarded)).toEqual(['aiops.local /prometheus → aiops-platform-prometheus', 'aiops.local /alertmanager → aiops-platform-alertmanager', 'aiops.local /ai → aiops-platform-ai-engine']);
+    expect(paths(ingress(r))).toEqual([
+      'aiops.local /grafana → aiops-platform-grafana',
+      'aiops.local /kibana → aiops-platform-kibana',
+      'aiops.local /api → aiops-platform-api-gateway',
+      'aiops.local / → aiops-platform-api-gateway',
+    ]);
+    expect(ingress(r).metadata.annotations).toBeUndefined();
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('never routes a protected UI without its middleware: left out, with a warning naming them and why', () => {
+    for (const protection of [undefined, { unavailable: 'ingress.basicAuth.enabled is false' }]) {
+      const r = render('', MARKED, GATEWAY, protection);
+      expect(ofKind(r.objects, 'Ingress').map((i) => i.metadata.name)).toEqual(['aiops-platform']);
+      expect(table(r).filter((line: string) => /prometheus|alertmanager|ai-engine/.test(line))).toEqual([]);
+      expect(r.warnings).toEqual([
+        `/prometheus, /alertmanager, /ai (prometheus, alertmanager, ai-engine: no login of their own) not routed: ${protection?.unavailable ?? 'no protection middleware'}; reach them with kubectl port-forward`,
+      ]);
+    }
+    expect(servedRoutes(MARKED, { unavailable: 'x' }).map((r) => r.component)).toEqual(['grafana', 'kibana', 'api-gateway']);
+    expect(servedRoutes(MARKED, AUTH)).toEqual(MARKED);
+  });
+
+  it('keeps the protection first when values add middlewares, and puts TLS and the values annotations on both Ingresses', () => {
+    const r = render(
+      'ingress:\n  tls: [{secretName: aiops-tls}]\n  annotations: {traefik.ingress.kubernetes.io/router.middlewares: ops-ratelimit@kubernetescrd, example.com/team: ops}\n',
+      MARKED,
+      GATEWAY,
+      AUTH,
+    );
+    const guarded = find(r.objects, 'Ingress', 'aiops-platform-protected');
+    expect(guarded.metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: `${AUTH.middlewareRef},ops-ratelimit@kubernetescrd`, 'example.com/team': 'ops' });
+    expect(ingress(r).metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: 'ops-ratelimit@kubernetescrd', 'example.com/team': 'ops' });
+    expect(guarded.spec.tls).toEqual([{ secretName: 'aiops-tls' }]);
+    expect(ingress(r).spec.tls).toEqual([{ secretName: 'aiops-tls' }]);
+  });
+
+  it('renders only the protected Ingress, without a warning, when every routed UI is protected and there is no gateway', () => {
+    const r = render('', MARKED.filter((x) => x.protect), null, AUTH);
+    expect(ofKind(r.objects, 'Ingress').map((i) => i.metadata.name)).toEqual(['aiops-platform-protected']);
+    expect(r.warnings).toEqual([]);
   });
 
   it('routes only the enabled components, and leaves the host paths out without a gateway', () => {

@@ -6,8 +6,11 @@ import { NetworkPolicies } from '../../src/components/platform/network-policies.
 import { loadValues } from '../../src/values/load.js';
 import { renderConstruct } from '../support/construct.js';
 import { FIXTURES_DIR, fixtures, SEED_DIR, type Fixture } from '../support/fixtures.js';
+import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { allows, selects, type Endpoint, type NamespaceLabels } from '../support/network-policy-eval.js';
+
+registerCrdValidators(); // the render has custom resources (the basic-auth Middleware)
 import { ADDRESSES, KUBE_DNS, renderedConnections } from '../support/render-connections.js';
 import { find, ofKind, parseManifests, podSpecOf } from '../support/render.js';
 

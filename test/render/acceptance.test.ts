@@ -151,8 +151,11 @@ describe('edge and AIOps: default render', () => {
     expect(ingress.spec.ingressClassName).toBe('traefik');
   });
 
-  it('routes /grafana, /prometheus, /alertmanager, /kibana, /ai, /api and / on aiops.local', () => {
-    expect(paths('aiops.local').map((p: any) => p.path)).toEqual(['/grafana', '/prometheus', '/alertmanager', '/kibana', '/ai', '/api', '/']);
+  it('routes /grafana, /kibana, /api and / on aiops.local, and /prometheus, /alertmanager, /ai behind basic auth', () => {
+    expect(paths('aiops.local').map((p: any) => p.path)).toEqual(['/grafana', '/kibana', '/api', '/']);
+    const guarded = find(objects, 'Ingress', 'aiops-platform-protected');
+    expect(guarded.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'aiops-platform-aiops-platform-basic-auth@kubernetescrd' });
+    expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/prometheus', '/alertmanager', '/ai']);
   });
 
   it('points every route at a Service and port of the same render', () => {

@@ -19,7 +19,18 @@ export interface IngressRoute extends IngressBackendRef {
   readonly path: string;
   /** Component name, for messages (e.g. grafana). */
   readonly component: string;
+  /**
+   * The component has no login of its own (Prometheus, Alertmanager…): it is routed only behind
+   * the {@link PlatformIngressProps.protection} middleware, never bare (default false).
+   */
+  readonly protect?: boolean;
 }
+
+/** The middleware in front of the protected routes, or why there is none (they are then not routed). */
+export type IngressProtection = { readonly middlewareRef: string } | { readonly unavailable: string };
+
+/** The Traefik annotation that attaches middlewares (`<ns>-<name>@kubernetescrd`, comma-separated) to every router of an Ingress. */
+export const MIDDLEWARES_ANNOTATION = 'traefik.ingress.kubernetes.io/router.middlewares';
 
 /** Props of {@link PlatformIngress}. */
 export interface PlatformIngressProps {
@@ -30,6 +41,8 @@ export interface PlatformIngressProps {
   readonly className: string;
   /** The enabled components' prefixes; the same on every host, in this order. */
   readonly routes: readonly IngressRoute[];
+  /** Protection of the routes marked `protect` (default: unavailable, they are not routed). */
+  readonly protection?: IngressProtection;
   /**
    * Receives each host's own `paths` from values (the seed's `/`): the API gateway. Without it
    * (gateway disabled) those paths are not routed (default none).
@@ -40,13 +53,17 @@ export interface PlatformIngressProps {
 const ID: ComponentIdentity = { name: 'aiops-platform', component: 'ingress' };
 
 /**
- * The platform's one Ingress, named `<release>` like a Helm chart's own Ingress (what the seed's
- * `kubectl get ingress -n aiops-platform` shows). For every host of `ingress.hosts`: the
- * component routes (pathType Prefix, no path stripping: each component serves under its prefix),
- * then the host's own paths to the default backend. Traefik orders routers by rule length, so the
- * longer component prefixes win over `/` whatever the order here. TLS from `ingress.tls` (its
- * Secrets must be in the platform namespace, the only one Traefik watches); annotations from
- * values.
+ * The platform's Ingresses. `<release>`, like a Helm chart's own Ingress (what the seed's
+ * `kubectl get ingress -n aiops-platform` shows): for every host of `ingress.hosts`, the routes of
+ * the components with a login of their own (pathType Prefix, no path stripping: each component
+ * serves under its prefix), then the host's own paths to the default backend. `<release>-protected`:
+ * the same for the routes marked `protect`, with the protection middleware attached by
+ * {@link MIDDLEWARES_ANNOTATION} (it applies to every router of an Ingress, hence a second one);
+ * without a middleware those routes are not routed at all, and a warning says so. Traefik orders
+ * routers by rule length, so the longer component prefixes win over `/` whatever the order here.
+ * TLS from `ingress.tls` on both (its Secrets must be in the platform namespace, the only one
+ * Traefik watches); annotations from values on both (a values middleware list comes after the
+ * protection, never instead of it).
  *
  * No `traefik.ingress.kubernetes.io/router.entrypoints` annotation: the routers attach to Traefik's
  * default entry points, `web` and `websecure`. With TLS, `web` redirects every request to HTTPS
@@ -54,38 +71,51 @@ const ID: ComponentIdentity = { name: 'aiops-platform', component: 'ingress' };
  * HTTP. Leaving it unset works in both cases, as upstream recommends.
  */
 export class PlatformIngress extends Construct {
-  /** Name of the Ingress, undefined when there was nothing to route. */
+  /** Name of the main Ingress, undefined when it had nothing to route. */
   readonly name: string | undefined;
+  /** The routes actually served (a protected route only with its middleware), for the network policies. */
+  readonly routed: readonly IngressRoute[];
 
   constructor(scope: Construct, id: string, props: PlatformIngressProps) {
     super(scope, id);
     const { ctx, values, defaultBackend: gateway } = props;
     checkRoutes(props);
+    const protection = props.protection ?? { unavailable: 'no protection middleware' };
+    const open = props.routes.filter((r) => !r.protect);
+    const guarded = props.routes.filter((r) => r.protect);
+    const middleware = 'middlewareRef' in protection ? protection.middlewareRef : undefined;
+    if (guarded.length > 0 && 'unavailable' in protection) {
+      ctx.warn(
+        `${guarded.map((r) => r.path).join(', ')} (${guarded.map((r) => r.component).join(', ')}: no login of their own) not routed: ${protection.unavailable}; ` +
+          'reach them with kubectl port-forward',
+      );
+    }
+    this.routed = servedRoutes(props.routes, protection);
 
-    const backend = (ref: IngressBackendRef): k8s.IngressBackend => ({
-      service: { name: ref.serviceName, port: { number: ref.servicePort } },
-    });
+    const protectedName = objectName(ctx, 'protected');
+    if (middleware && guarded.length > 0) {
+      const theirs = values.annotations[MIDDLEWARES_ANNOTATION];
+      const annotations = { ...values.annotations, [MIDDLEWARES_ANNOTATION]: theirs ? `${middleware},${theirs}` : middleware };
+      this.renderIngress(props, 'protected', protectedName, ingressRules(props, guarded, undefined), annotations);
+    }
+
     // A host left without paths (no route, `paths: []`) gets no rule: an empty rule is invalid.
-    const rules: k8s.IngressRule[] = values.hosts
-      .map((host) => ({
-        host: host.host,
-        http: {
-          paths: [
-            ...props.routes.map((r) => ({ path: r.path, pathType: 'Prefix', backend: backend(r) })),
-            ...(gateway ? host.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: backend(gateway) })) : []),
-          ],
-        },
-      }))
-      .filter((rule) => rule.http.paths.length > 0);
+    const rules = ingressRules(props, open, gateway);
     if (rules.length === 0) {
-      ctx.warn('ingress.enabled but no component is served through it (no route and no API gateway): no Ingress is rendered');
+      if (!middleware || guarded.length === 0) {
+        ctx.warn('ingress.enabled but no component is served through it (no route and no API gateway): no Ingress is rendered');
+      }
       this.name = undefined;
       return;
     }
-
     this.name = objectName(ctx, ''); // the release name itself
-    new k8s.KubeIngress(this, 'ingress', {
-      metadata: metadata(ctx, this.name, ID, { annotations: values.annotations }),
+    this.renderIngress(props, 'ingress', this.name, rules, values.annotations);
+  }
+
+  private renderIngress(props: PlatformIngressProps, id: string, name: string, rules: k8s.IngressRule[], annotations: Readonly<Record<string, string>>): void {
+    const { ctx, values } = props;
+    new k8s.KubeIngress(this, id, {
+      metadata: metadata(ctx, name, ID, { annotations: { ...annotations } }),
       spec: {
         ingressClassName: props.className,
         ...(values.tls.length > 0
@@ -95,6 +125,29 @@ export class PlatformIngress extends Construct {
       },
     });
   }
+}
+
+/** The routes that are served: all with a protection middleware, else only those not marked `protect`. */
+export function servedRoutes(routes: readonly IngressRoute[], protection: IngressProtection): IngressRoute[] {
+  return 'middlewareRef' in protection ? [...routes] : routes.filter((r) => !r.protect);
+}
+
+/** One rule per host: `routes`, then (with a gateway) the host's own paths; hosts left without paths get none. */
+function ingressRules(props: PlatformIngressProps, routes: readonly IngressRoute[], gateway: IngressBackendRef | undefined): k8s.IngressRule[] {
+  const backend = (ref: IngressBackendRef): k8s.IngressBackend => ({
+    service: { name: ref.serviceName, port: { number: ref.servicePort } },
+  });
+  return props.values.hosts
+    .map((host) => ({
+      host: host.host,
+      http: {
+        paths: [
+          ...routes.map((r) => ({ path: r.path, pathType: 'Prefix', backend: backend(r) })),
+          ...(gateway ? host.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: backend(gateway) })) : []),
+        ],
+      },
+    }))
+    .filter((rule) => rule.http.paths.length > 0);
 }
 
 /** Rejects two routes with the same path, and host paths that repeat a route's or each other's. */

@@ -116,11 +116,7 @@ export const percent = z.number().min(0).max(100);
  * averageUtilization is an int32 above 0); above 100 is allowed (usage above the request, up to
  * the limit), up to 1000.
  */
-export const utilizationPercent = z
-  .number()
-  .int({ error: (i) => `expected a whole percentage (the API field is an integer), found ${String(i.input)}` })
-  .min(1, { error: (i) => `expected a utilisation target of at least 1 %, found ${String(i.input)} (0 would scale out forever or be refused)` })
-  .max(1000, { error: (i) => `expected a utilisation target of at most 1000 % of the request, found ${String(i.input)}` });
+export const utilizationPercent = z.number().int().min(1).max(1000);
 
 /** A string-to-string map (see metadata.ts for label and annotation maps). */
 export const stringMap = z.record(z.string(), z.string());
