@@ -88,7 +88,7 @@ export class PlatformChart extends Chart {
     if (v.kubeStateMetrics.enabled) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
     // The self-healing executor first: Alertmanager sends it webhooks with its token.
     const jobs: SelfHealingJobs = {
-      ...(setup ? { cleanDisk: { namePrefix: setup.cronJobName, spec: setup.jobSpec } } : {}),
+      ...(setup ? { cleanDisk: { namePrefix: setup.diskCleanup.namePrefix, spec: setup.diskCleanup.jobSpec } } : {}),
       ...(maintenance ? { optimizeDatabase: { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } } : {}),
     };
     const selfHealing = v.selfHealing.enabled

@@ -20,7 +20,10 @@ const ruleNamed = (rules: AlertingRule[], alert: string): AlertingRule => {
 const EXPECTED: Record<string, { component: string; action: SelfHealingAction }> = {
   NodeHighCPU: { component: 'node', action: 'scale-out' },
   NodeHighMemory: { component: 'node', action: 'none' },
-  NodeDiskAlmostFull: { component: 'node', action: 'clean-disk' },
+  // Nothing the platform runs frees a node's filesystem: not routed to the executor.
+  NodeDiskAlmostFull: { component: 'node', action: 'none' },
+  // The disk cleanup Job frees exactly this volume (it deletes log indices).
+  ElasticsearchDiskAlmostFull: { component: 'elasticsearch', action: 'clean-disk' },
   HighResponseTime: { component: 'http', action: 'scale-out' },
   HighErrorRate: { component: 'http', action: 'none' },
   PostgreSQLTooManyConnections: { component: 'postgresql', action: 'optimize-db' },
@@ -68,6 +71,7 @@ describe('alert rules', () => {
     expect(comparison('NodeHighCPU')).toMatch(/\) > 80$/);
     expect(comparison('NodeHighMemory')).toMatch(/\) > 85$/);
     expect(comparison('NodeDiskAlmostFull')).toMatch(/\) > 90 unless /);
+    expect(comparison('ElasticsearchDiskAlmostFull')).toMatch(/\) > 90$/);
     expect(comparison('HighResponseTime')).toMatch(/\) > 5 and on \(service\) .* >= 0\.1$/);
     expect(comparison('HighErrorRate')).toMatch(/\) > 5 and on \(service\) .* >= 0\.1$/);
     expect(comparison('PostgreSQLTooManyConnections')).toMatch(/\) > 80$/);
@@ -91,11 +95,14 @@ describe('alert rules', () => {
         minimumTraffic: { httpRequestsPerSecond: 0.25, redisLookupsPerSecond: 3 },
         for: '2m',
       },
+      // The disk cleanup's target must stay below the disk threshold.
+      elasticsearch: { diskCleanup: { targetPercent: 55 } },
     });
     const expr = (alert: string) => ruleNamed(rules, alert).expr;
     expect(expr('NodeHighCPU')).toMatch(/\) > 61$/);
     expect(expr('NodeHighMemory')).toMatch(/\) > 62$/);
     expect(expr('NodeDiskAlmostFull')).toMatch(/\) > 63 unless /);
+    expect(expr('ElasticsearchDiskAlmostFull')).toMatch(/\) > 63$/);
     expect(expr('HighResponseTime')).toMatch(/\) > 2\.5 and on \(service\) .* >= 0\.25$/);
     expect(expr('HighErrorRate')).toMatch(/\) > 1\.5 and on \(service\) .* >= 0\.25$/);
     expect(expr('PostgreSQLTooManyConnections')).toMatch(/\) > 64$/);
@@ -103,6 +110,7 @@ describe('alert rules', () => {
     expect(expr('PodCrashLooping')).toMatch(/\) >= 7$/);
     expect(ruleNamed(rules, 'NodeHighCPU').annotations.description).toContain('above 61%');
     expect(ruleNamed(rules, 'HighResponseTime').annotations.description).toContain('above 2.5s');
+    expect(ruleNamed(rules, 'ElasticsearchDiskAlmostFull').annotations.runbook).toContain('at most 55% full');
     expect(new Set(rules.map((r) => r.for))).toEqual(new Set(['2m']));
   });
 
@@ -114,6 +122,8 @@ describe('alert rules', () => {
     ['redis', { redis: { enabled: false } }, ['RedisLowHitRate']],
     ['redis.exporter', { redis: { exporter: { enabled: false } } }, ['RedisLowHitRate']],
     ['kubeStateMetrics', { kubeStateMetrics: { enabled: false } }, ['PodCrashLooping']],
+    ['elasticsearch', { elasticsearch: { enabled: false } }, ['ElasticsearchDiskAlmostFull']],
+    ['elasticsearch.exporter', { elasticsearch: { exporter: { enabled: false } } }, ['ElasticsearchDiskAlmostFull']],
   ] as [string, ValuesInput, string[]][])('leaves out the rules of a disabled %s', (_, input, absent) => {
     const alerts = rulesOf(input).map((r) => r.alert);
     expect(alerts.filter((a) => absent.includes(a))).toEqual([]);

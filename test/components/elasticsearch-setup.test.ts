@@ -160,8 +160,9 @@ describe('ElasticsearchSetup', () => {
   it('has no credentials, no password env and no security requests with security off', () => {
     const { container, files, script } = render('', false);
     expect(container.env.some((e: Obj) => e.valueFrom)).toBe(false);
-    expect(Object.keys(files).sort()).toEqual(['ilm-policy.json', 'index-template.json', 'setup.sh']);
+    expect(Object.keys(files).sort()).toEqual(['disk-cleanup.sh', 'ilm-policy.json', 'index-template.json', 'setup.sh']);
     expect(script).not.toMatch(/_security|PASSWORD|curl\.conf| -K /);
+    expect(files['disk-cleanup.sh']).not.toMatch(/PASSWORD|curl\.conf| -K /);
   });
 
   it('never puts a password on a command line: curl reads the elastic password from a config file', () => {

@@ -28,9 +28,9 @@ const ALL: Targets = {
   optimizeDatabase: true,
 };
 
-/** A typed clean-disk Job as a component builds it (cdk8s quantities), labelled like the Elasticsearch setup pods. */
+/** A typed clean-disk Job as a component builds it (cdk8s quantities), labelled like the Elasticsearch setup pods that run it. */
 const cleanDiskJob: JobTemplate = {
-  namePrefix: 'aiops-platform-elasticsearch-setup',
+  namePrefix: 'aiops-platform-elasticsearch-disk-cleanup',
   spec: {
     backoffLimit: 3,
     template: {
@@ -249,8 +249,8 @@ describe('SelfHealing', () => {
 
   it('embeds the clean-disk Job in its API form (quantities as strings)', () => {
     const clean = rule(defaults.rules, 'clean-disk-space');
-    expect(clean.description).toContain('ILM deletes the log indices older than the retention');
-    expect(clean.action.job.metadata.generateName).toBe('aiops-platform-elasticsearch-setup-');
+    expect(clean.description).toContain('deletes the oldest daily log indices until the data volumes are under elasticsearch.diskCleanup.targetPercent');
+    expect(clean.action.job.metadata.generateName).toBe('aiops-platform-elasticsearch-disk-cleanup-');
     expect(clean.action.job.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '10m' } });
     expect(clean.action.job.spec).toMatchObject({ backoffLimit: 3, ttlSecondsAfterFinished: 86400 });
   });

@@ -52,6 +52,12 @@ const POSTGRES = target('aiops-platform', 'postgresql', 'aiops-platform-postgres
 const POSTGRES_ALERT = { namespace: 'aiops-platform', pod: 'aiops-platform-postgresql-0', instance: '10.0.1.8:9187' };
 const REDIS = target('aiops-platform', 'redis', 'aiops-platform-redis-0', '10.0.1.9:9121');
 const REDIS_ALERT = { namespace: 'aiops-platform', pod: 'aiops-platform-redis-0', instance: '10.0.1.9:9121' };
+const ELASTICSEARCH = (pod: string, instance: string) => target('aiops-platform', 'elasticsearch', pod, instance);
+/** One Elasticsearch node's data volume of 1000 bytes as elasticsearch_exporter reports it (node stats labels, data path). */
+const esVolume = (pod: string, instance: string, available: number) => {
+  const labels = { ...ELASTICSEARCH(pod, instance), cluster: 'aiops-platform', host: '10.0.1.11', name: pod, es_master_node: 'true', es_data_node: 'true', es_ingest_node: 'true', es_client_node: 'true', mount: '/usr/share/elasticsearch/data (/dev/sdb)', path: '/usr/share/elasticsearch/data' };
+  return [series('elasticsearch_filesystem_data_size_bytes', labels, '1000x20'), series('elasticsearch_filesystem_data_available_bytes', labels, `${available}x20`)];
+};
 /** kube-state-metrics (honor_labels): namespace and pod describe the object, the rest the exporter. */
 const KSM = target('aiops-platform', 'kube-state-metrics', 'aiops-platform-kube-state-metrics-0', '10.0.1.10:8080', 'kube-state-metrics');
 
@@ -115,6 +121,16 @@ export const RULE_CASES: RuleCase[] = [
     ],
     alerts: [{ labels: { ...NODE_ALERT, device: '/dev/sda1', mountpoint: '/' }, value: '95' }],
     silent: filesystem('/dev/sda1', '/', 'ext4', 101),
+  },
+  {
+    alert: 'ElasticsearchDiskAlmostFull',
+    firing: [
+      ...esVolume('aiops-platform-elasticsearch-0', '10.0.1.11:9114', 50),
+      // Another node at 89.9 %: below the threshold.
+      ...esVolume('aiops-platform-elasticsearch-1', '10.0.1.12:9114', 101),
+    ],
+    alerts: [{ labels: { namespace: 'aiops-platform', pod: 'aiops-platform-elasticsearch-0', instance: '10.0.1.11:9114' }, value: '95' }],
+    silent: esVolume('aiops-platform-elasticsearch-0', '10.0.1.11:9114', 101),
   },
   {
     alert: 'HighResponseTime',

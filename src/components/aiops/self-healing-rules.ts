@@ -21,7 +21,7 @@ export interface JobTemplate {
 
 /** Jobs the executor creates on demand; a missing one leaves its rule out. */
 export interface SelfHealingJobs {
-  /** The Elasticsearch setup Job: re-applies the ILM retention (ILM deletes the expired indices). */
+  /** The Elasticsearch disk cleanup Job: deletes the oldest log indices until the data volumes are under the target. */
   readonly cleanDisk?: JobTemplate | undefined;
   /** The PostgreSQL maintenance Job. */
   readonly optimizeDatabase?: JobTemplate | undefined;
@@ -153,7 +153,7 @@ export function selfHealingRules(
     });
   }
   for (const [name, action, template, description] of [
-    ['clean-disk-space', 'clean-disk', targets.jobs.cleanDisk, 'Runs the Elasticsearch setup Job, which re-applies the index lifecycle policy: ILM deletes the log indices older than the retention. Prometheus bounds its own disk with size-based retention.'],
+    ['clean-disk-space', 'clean-disk', targets.jobs.cleanDisk, "Runs the Elasticsearch disk cleanup Job on ElasticsearchDiskAlmostFull: it deletes the oldest daily log indices until the data volumes are under elasticsearch.diskCleanup.targetPercent, a bounded number per run, never today's or the newest index. Node filesystems are not cleaned (nothing of the platform frees them); Prometheus bounds its own volume with size-based retention."],
     ['optimize-database-queries', 'optimize-db', targets.jobs.optimizeDatabase, 'Runs the PostgreSQL maintenance Job: VACUUM (ANALYZE) of the application database and the query statistics view.'],
   ] as const) {
     if (template) rules.push({ name, description, match: match(action), cooldown: limits.jobCooldown, action: createJob(ctx, name, template) });

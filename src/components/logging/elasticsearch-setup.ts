@@ -13,7 +13,14 @@ import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
+import { DISK_CLEANUP_SCRIPT, diskCleanupScript } from './elasticsearch-disk-cleanup-config.js';
 import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_SCRIPT, SETUP_WORK_DIR, setupFiles } from './elasticsearch-setup-config.js';
+
+/** A Job the self-healing executor creates on demand: its spec and the prefix of the generated names. */
+export interface OnDemandJob {
+  readonly namePrefix: string;
+  readonly jobSpec: k8s.JobSpec;
+}
 
 /** Props of {@link ElasticsearchSetup}. */
 export interface ElasticsearchSetupProps {
@@ -40,8 +47,14 @@ const ELASTICSEARCH_UID = 1000;
 export class ElasticsearchSetup extends Construct {
   /** The CronJob: `kubectl create job --from=cronjob/<name>` runs the setup on demand (e.g. on a disk alert). */
   readonly cronJobName: string;
-  /** The Job spec the Job and the CronJob run: the self-healing executor creates Jobs from it (clean disk). */
+  /** The Job spec the Job and the CronJob run. */
   readonly jobSpec: k8s.JobSpec;
+  /**
+   * The disk cleanup Job (`<release>-elasticsearch-disk-cleanup-xxxxx`), which the self-healing
+   * executor creates on ElasticsearchDiskAlmostFull: the same pod (image, identity, network
+   * policy) running the cleanup script with the `elastic` password only; one attempt, no restart.
+   */
+  readonly diskCleanup: OnDemandJob;
 
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
     super(scope, id);
@@ -55,7 +68,15 @@ export class ElasticsearchSetup extends Construct {
 
     new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(ctx, name, ID, { version }),
-      data: setupFiles({ connection, retentionDays: values.retentionDays, nodes: values.replicas, managedBy: name }),
+      data: {
+        ...setupFiles({ connection, retentionDays: values.retentionDays, nodes: values.replicas, managedBy: name }),
+        [DISK_CLEANUP_SCRIPT]: diskCleanupScript({
+          auth: connection.authEnabled,
+          indexPrefix: connection.indexPrefix,
+          targetPercent: values.diskCleanup.targetPercent,
+          maxIndices: values.diskCleanup.maxIndicesPerRun,
+        }),
+      },
     });
 
     const passwordEnv = secretName
@@ -105,5 +126,23 @@ export class ElasticsearchSetup extends Construct {
     });
     createCronJob(this, ctx, { name, id: ID, version, schedule: values.setup.schedule, jobSpec: jobSpec });
     this.cronJobName = name;
+
+    const cleanupEnv = new Set(['ES_URL', 'SETUP_WORK_DIR', SETUP_PASSWORD_ENV.elastic]);
+    const cleanup: k8s.Container = {
+      ...container,
+      name: 'disk-cleanup',
+      command: ['sh', `${SETUP_CONFIG_DIR}/${DISK_CLEANUP_SCRIPT}`],
+      env: container.env!.filter((e) => cleanupEnv.has(e.name)),
+    };
+    // One attempt (restartPolicy Never, backoffLimit 0): a retry would be a second run, past the
+    // per-run bound; the executor's cooldown spaces the runs.
+    this.diskCleanup = {
+      namePrefix: objectName(ctx, 'elasticsearch', 'disk-cleanup', CRONJOB_NAME_MAX),
+      jobSpec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: 600,
+        template: { ...template, spec: { ...template.spec!, containers: [cleanup], restartPolicy: 'Never' } },
+      },
+    };
   }
 }

@@ -42,6 +42,7 @@ export function alertRules(values: Values, scope: AlertScope): RuleFile {
   add(values.traefik.enabled, 'http', httpRules);
   add(values.postgresql.enabled && values.postgresql.exporter.enabled, 'postgresql', postgresqlRules);
   add(values.redis.enabled && values.redis.exporter.enabled, 'redis', redisRules);
+  add(values.elasticsearch.enabled && values.elasticsearch.exporter.enabled, 'elasticsearch', elasticsearchRules);
   add(values.kubeStateMetrics.enabled, 'kubernetes', kubernetesRules);
   add(true, 'monitoring', monitoringRules);
   return { groups };
@@ -82,11 +83,13 @@ function nodeRules({ t, ns, rule }: RuleContext): AlertingRule[] {
       'NodeDiskAlmostFull',
       `100 * (1 - max ${fsBy} (node_filesystem_avail_bytes{${fs}}) / max ${fsBy} (node_filesystem_size_bytes{${fs}})) > ${t.diskPercent}` +
         ` unless on (node, instance, device, mountpoint) max ${fsBy} (node_filesystem_readonly{${fs}}) == 1`,
-      { severity: 'critical', component: 'node', action: 'clean-disk' },
+      // Not actionable: no Job of the platform frees a node's filesystem; each platform volume has its own bound.
+      { severity: 'critical', component: 'node', action: 'none' },
       {
         summary: 'Filesystem {{ $labels.mountpoint }} on node {{ $labels.node }} is almost full',
         description: `Filesystem {{ $labels.mountpoint }} ({{ $labels.device }}) of node {{ $labels.node }} is {{ $value | humanize }}% full, above ${t.diskPercent}%.`,
-        runbook: 'The self-healing executor cleans disk space: Elasticsearch index retention and Prometheus size-based retention. If the mount point fills with something else, find it with du on the node.',
+        runbook:
+          "No automatic action: nothing the platform runs can free a node's filesystem. The platform's own volumes are bounded on their own: Elasticsearch's by index retention and ElasticsearchDiskAlmostFull (the executor deletes the oldest log indices), Prometheus' by its size-based retention (prometheus.retentionSize, 85 % of the volume by default), so it never fills its volume. Find what fills {{ $labels.mountpoint }} with du -xh on the node (container images: crictl rmi --prune; logs: journalctl --vacuum-size) or add disk.",
       },
     ),
   ];
@@ -158,6 +161,26 @@ function redisRules({ t, ns, values, rule }: RuleContext): AlertingRule[] {
         summary: 'Low cache hit rate of Redis {{ $labels.pod }}',
         description: `Only {{ $value | humanize }}% of the key lookups of Redis {{ $labels.namespace }}/{{ $labels.pod }} hit, below ${t.redisHitRatePercent}%.`,
         runbook: 'No automatic action. Check key expiry (TTLs) and evictions (redis_evicted_keys_total): maxmemory may be too small for the working set.',
+      },
+    ),
+  ];
+}
+
+/** elasticsearch_exporter (its node stats): the data volume of each Elasticsearch node. */
+function elasticsearchRules({ t, ns, values, rule }: RuleContext): AlertingRule[] {
+  const by = 'by (namespace, pod, instance)';
+  const target = values.elasticsearch.diskCleanup.targetPercent;
+  return [
+    rule(
+      'ElasticsearchDiskAlmostFull',
+      `100 * (1 - sum ${by} (elasticsearch_filesystem_data_available_bytes{${ns}}) / sum ${by} (elasticsearch_filesystem_data_size_bytes{${ns}})) > ${t.diskPercent}`,
+      { severity: 'critical', component: 'elasticsearch', action: 'clean-disk' },
+      {
+        summary: 'Elasticsearch data volume of {{ $labels.pod }} is almost full',
+        description: `The data volume of Elasticsearch {{ $labels.namespace }}/{{ $labels.pod }} is {{ $value | humanize }}% full, above ${t.diskPercent}%.`,
+        runbook:
+          `The self-healing executor runs the disk cleanup Job (with a cooldown): it deletes the oldest daily log indices until the data volumes are at most ${target}% full, at most ${values.elasticsearch.diskCleanup.maxIndicesPerRun} per run, never today's or the newest index (kubectl logs -n {{ $labels.namespace }} -l app.kubernetes.io/component=setup). ` +
+          'At 95% Elasticsearch blocks writes to every index on the node (flood stage). If the logs of the retention period do not fit, raise elasticsearch.persistence.size or lower elasticsearch.retentionDays.',
       },
     ),
   ];

@@ -20,7 +20,9 @@
  *   per-command `commands_*` descriptions).
  * - Traefik v3.5: pkg/observability/metrics/prometheus.go (v3 moved open connections to
  *   `traefik_open_connections{entrypoint,protocol}`).
- * - elasticsearch_exporter v1.9.0: collector/cluster_health.go and the README's metric table.
+ * - elasticsearch_exporter v1.9.0: collector/cluster_health.go, collector/nodes.go (node stats, on
+ *   by default: `elasticsearch_filesystem_data_{available,size}_bytes` with the labels of the node
+ *   and `mount`, `path`) and the README's metric table.
  * - Prometheus / Alertmanager: the series every scrape adds (`up`, `scrape_*`) and the servers' own
  *   /metrics, read from running Debian builds (Prometheus 2.42, Alertmanager 0.25; the names are
  *   unchanged in the pinned v3.5.0 and v0.28.1) and alertmanager's notify/notify.go.

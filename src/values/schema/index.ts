@@ -4,7 +4,7 @@ import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';
 import { globalSchema } from './global.js';
 import { ingressSchema } from './ingress.js';
-import { elasticsearchSchema, refineElasticsearchSysctl } from './elasticsearch.js';
+import { elasticsearchSchema, refineDiskCleanupTarget, refineElasticsearchSysctl } from './elasticsearch.js';
 import { filebeatSchema, kibanaSchema, logstashSchema } from './logging.js';
 import { alertingSchema, alertmanagerSchema, refineResponseTimeBuckets } from './alerting.js';
 import { grafanaSchema, kubeStateMetricsSchema, nodeExporterSchema, prometheusSchema } from './monitoring.js';
@@ -42,7 +42,8 @@ export function buildValuesSchema(p: Profile) {
     })
     .prefault({})
     .superRefine(refineResponseTimeBuckets)
-    .superRefine(refineElasticsearchSysctl);
+    .superRefine(refineElasticsearchSysctl)
+    .superRefine(refineDiskCleanupTarget);
 }
 
 /** The schema type (the same for both profiles; only defaults differ). */
