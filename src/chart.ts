@@ -163,7 +163,7 @@ export class PlatformChart extends Chart {
       ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0, crdProvider: basicAuth }).connection
       : undefined;
     const protection: IngressProtection = basicAuth
-      ? { middlewareRef: new BasicAuth(this, 'basic-auth', { ctx, values: v.ingress.basicAuth }).ref }
+      ? { middlewareRef: new BasicAuth(this, 'basic-auth', { ctx, values: v.ingress.basicAuth, tls: v.ingress.tls.length > 0 }).ref }
       : { unavailable: v.ingress.basicAuth.enabled ? "traefik.enabled is false, and the basic-auth Middleware needs the chart's Traefik" : 'ingress.basicAuth.enabled is false' };
     const ingressRoutes = servedRoutes(allRoutes, protection);
     if (v.ingress.enabled) {

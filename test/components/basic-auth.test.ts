@@ -11,10 +11,10 @@ import { find, ofKind } from '../support/render.js';
 registerCrdValidators();
 
 const NAME = 'aiops-platform-basic-auth';
-const render = (valuesYaml = ''): ConstructRender & { ref: string } => {
+const render = (valuesYaml = '', tls = false): ConstructRender & { ref: string } => {
   let ref = '';
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    ref = new BasicAuth(chart, 'basic-auth', { ctx, values: values.ingress.basicAuth }).ref;
+    ref = new BasicAuth(chart, 'basic-auth', { ctx, values: values.ingress.basicAuth, tls }).ref;
   });
   assertValidK8sObjects(r.objects);
   return { ...r, ref };
@@ -72,14 +72,21 @@ describe('BasicAuth', () => {
   });
 
   it('renders no Secret in production without a password and says which to create; warns about a plaintext password', () => {
-    const production = render('global: {development: false}');
+    const production = render('global: {development: false}', true);
     expect(ofKind(production.objects, 'Secret')).toEqual([]);
     expect(find(production.objects, 'Middleware', NAME).spec.basicAuth.secret).toBe(NAME);
     expect(production.warnings).toEqual([
       `ingress.basicAuth.password not set and no ingress.basicAuth.existingSecret: no Secret is rendered; create it before applying: kubectl -n aiops-platform create secret generic ${NAME} --from-literal=users=…`,
     ]);
-    const plaintext = render('global: {development: false}\ningress: {basicAuth: {password: s3cret-pass}}');
+    const plaintext = render('global: {development: false}\ningress: {basicAuth: {password: s3cret-pass}}', true);
     expect(plaintext.warnings.join('\n')).toContain('ingress.basicAuth.password is a plaintext credential while global.development is false');
+  });
+
+  it('warns in production when the password would cross the network in clear (no ingress.tls)', () => {
+    const warning = 'ingress.basicAuth without ingress.tls: browsers send the basic-auth password in clear text over HTTP; add a certificate to ingress.tls';
+    expect(render('global: {development: false}\ningress: {basicAuth: {existingSecret: x}}').warnings).toEqual([warning]);
+    expect(render('global: {development: false}\ningress: {basicAuth: {existingSecret: x}}', true).warnings).toEqual([]);
+    expect(render('', false).warnings).toEqual([]); // development: no TLS expected
   });
 
   it('uses ingress.basicAuth.existingSecret, or an ExternalSecret with property users, instead of its own Secret', () => {

@@ -13,6 +13,8 @@ export interface BasicAuthProps {
   readonly ctx: PlatformContext;
   /** The `ingress.basicAuth.*` values slice (enabled is the chart's business). */
   readonly values: Values['ingress']['basicAuth'];
+  /** The Ingress serves TLS (`ingress.tls`); without it production warns: the password crosses the network in clear (default false). */
+  readonly tls?: boolean;
 }
 
 const ID: ComponentIdentity = { name: 'basic-auth', component: 'ingress-auth' };
@@ -67,6 +69,9 @@ export class BasicAuth extends Construct {
       metadata: metadata(ctx, name, ID),
       spec: { basicAuth: { secret: secretName, realm: REALM, removeHeader: true } },
     });
+    if (!ctx.development && !props.tls) {
+      ctx.warn('ingress.basicAuth without ingress.tls: browsers send the basic-auth password in clear text over HTTP; add a certificate to ingress.tls');
+    }
     this.middlewareName = name;
     this.ref = `${ctx.namespace}-${name}@kubernetescrd`;
   }
