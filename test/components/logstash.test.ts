@@ -123,9 +123,12 @@ describe('Logstash', () => {
     expect(defaults.connection).toEqual({ serviceName: NAME, host: `${NAME}.aiops-platform.svc.cluster.local`, beatsPort: 5044 });
   });
 
-  it('probes the node info API and allows a start of up to ten minutes', () => {
+  it('is ready once the beats input listens; startup and liveness probe the node info API, a start of up to ten minutes', () => {
     const c = container(defaults);
-    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) expect(probe.httpGet).toEqual({ path: '/', port: 'http' });
+    // GET / answers from the agent's start, while the pipeline still compiles: too early for the Service.
+    expect(c.readinessProbe.tcpSocket).toEqual({ port: 'beats' });
+    expect(c.readinessProbe.httpGet).toBeUndefined();
+    for (const probe of [c.livenessProbe, c.startupProbe]) expect(probe.httpGet).toEqual({ path: '/', port: 'http' });
     expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(600);
   });
 

@@ -10,7 +10,7 @@ import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
-import { httpAction, probes } from '../../lib/probes.js';
+import { httpAction, probes, tcpAction } from '../../lib/probes.js';
 import { resourceRequirements } from '../../lib/resources.js';
 import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
@@ -66,8 +66,9 @@ const DATA_DIR = `${HOME}/data`;
  *   pipeline are single files (subPath) over the image's defaults; the image's entrypoint rewrites
  *   logstash.yml only when an environment variable is named like a setting (PIPELINE_WORKERS …),
  *   which none of ours is.
- * - Probes: GET / on the API (node info; served once the agent runs), a startup probe of up to ten
- *   minutes for the slow JRuby start.
+ * - Probes: readiness is the beats port open (the pipeline's input runs); startup (up to ten
+ *   minutes for the slow JRuby start) and liveness are GET / on the API (node info, served from
+ *   the agent's start, before the pipeline runs: too early for readiness).
  * - `autoscaling.enabled`: an HPA on CPU only owns the replica count (the Deployment leaves
  *   `replicas` unset). Not on memory: the heap is fixed (-Xms = -Xmx) and the JVM never gives it
  *   back, so memory use never falls and an HPA on it would climb to maxReplicas and stay there.
@@ -104,7 +105,9 @@ export class Logstash extends Construct {
         { name: 'LS_JAVA_OPTS', value: jvmHeapOptions(jvmHeapMi(values.resources, values.heapSize)) },
         ...(es.authEnabled && es.secretName ? [secretEnv(LOGSTASH_WRITER_PASSWORD_ENV, es.secretName, es.keys.logstashWriter)] : []),
       ],
-      ...probes(httpAction('/', 'http'), { startupSeconds: 600 }),
+      // Ready only once the beats input listens (the pipeline runs): the API at / answers as soon
+      // as the agent starts, while the pipeline still compiles, and keeps answering if it stops.
+      ...probes(tcpAction('beats'), { startupSeconds: 600, startupAction: httpAction('/', 'http'), livenessAction: httpAction('/', 'http') }),
       resources: resourceRequirements(values.resources),
       securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
