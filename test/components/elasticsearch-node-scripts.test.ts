@@ -122,11 +122,17 @@ describe.runIf(haveTools).each(SHELLS)('Elasticsearch node scripts run by %s', (
     expect(r.stdout).toContain('(HTTP 000)');
     const { es } = await fakeNode(basicAuth('elastic', 'another password'));
     const refused = pod(files, es.url);
-    expect((await run(refused.root, 'readiness.sh')).stdout).toContain('(HTTP 401)');
+    const first = await run(refused.root, 'readiness.sh');
+    expect(first.stdout).toContain('(HTTP 401)');
+    // The cause a changed elasticsearch.auth.password has: said in the probe's message (kubectl describe pod).
+    expect(first.stdout).toContain('the elastic password of the Secret is refused: Elasticsearch takes it at its first start only');
     // Once ready, the local check fails the same way.
     writeFileSync(refused.paths.ready, '');
     const local = await run(refused.root, 'readiness.sh');
-    expect([local.code, local.stdout]).toEqual([1, 'the node answers its local health with HTTP 401\n']);
+    expect([local.code, local.stdout]).toEqual([
+      1,
+      'the node answers its local health with HTTP 401\nthe elastic password of the Secret is refused: Elasticsearch takes it at its first start only\n',
+    ]);
   });
 
   it('accepts yellow for a single node, which can never assign replicas', async () => {

@@ -82,9 +82,12 @@ export function readinessScript(o: ReadinessOptions): string {
     `formed=${shellQuote(CLUSTER_FORMED_MARKER)}`,
     '# status PATH: the HTTP status of GET PATH on this node (000 when it does not answer).',
     `status() { curl -s -o /dev/null -w '%{http_code}' --max-time 3${user} "$url$1" || true; }`,
+    ...(o.auth
+      ? ['# A 401: the Secret\'s elastic password is not the cluster\'s (Elasticsearch takes it at its first start only).', 'refused() { [ "$1" != 401 ] || echo "the elastic password of the Secret is refused: Elasticsearch takes it at its first start only"; }']
+      : ['refused() { :; }']),
     'if [ -f "$ready" ]; then',
     `  code=$(status '/_cluster/health?local=true')`,
-    '  [ "$code" = 200 ] || { echo "the node answers its local health with HTTP $code"; exit 1; }',
+    '  [ "$code" = 200 ] || { echo "the node answers its local health with HTTP $code"; refused "$code"; exit 1; }',
     '  exit 0',
     'fi',
     `code=$(status '/_cluster/health?wait_for_status=${o.firstStatus}&timeout=1s&master_timeout=1s')`,
@@ -96,6 +99,7 @@ export function readinessScript(o: ReadinessOptions): string {
     '  exit 0',
     'fi',
     `echo "first readiness waits for ${o.firstStatus} cluster health (HTTP $code)"`,
+    'refused "$code"',
     'exit 1',
   ]);
 }

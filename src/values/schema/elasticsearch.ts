@@ -35,7 +35,7 @@ const elasticsearchAuth = () =>
         .describe('X-Pack security: basic auth on HTTP, TLS between the nodes of a multi-node cluster (default true).'),
       password: elasticsearchPassword(
         'the elastic password',
-        `Password of the elastic superuser, at least 6 characters, Secret key elastic-password; the other users' passwords derive from it ${CREDENTIAL_DEFAULT}.`,
+        `Password of the elastic superuser, at least 6 characters, Secret key elastic-password; the other users' passwords derive from it ${CREDENTIAL_DEFAULT}. Elasticsearch takes it at its first start only: to change it later, change it in Elasticsearch (POST _security/user/elastic/_password), then in the Secret.`,
       ),
       kibanaPassword: elasticsearchPassword(
         'the kibana_system password',
