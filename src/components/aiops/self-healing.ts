@@ -79,6 +79,9 @@ export const SELF_HEALING_RBAC: readonly Rule[] = [
  * | `NAMESPACE` | the platform namespace, the only one it acts in |
  * | `WEBHOOK_TOKEN` | secretKeyRef `webhook-token` of `<release>-self-healing` (or `selfHealing.existingSecret`): the bearer token every `POST /api/v1/alerts` must carry (`Authorization: Bearer …`); the executor answers 401 without it, compared in constant time |
  *
+ * Every other endpoint of the executor is read-only (health, `/metrics`, the status the API gateway
+ * shows through `SELF_HEALING_URL`): nothing but an authenticated webhook makes it act.
+ *
  * The token Secret follows the chart's credential rules ({@link CredentialSecret}): a fixed
  * development token in development; in production `selfHealing.webhookToken`, an existing Secret
  * or `secrets.external`, else no Secret and a warning saying which to create (Alertmanager and the
