@@ -9,7 +9,8 @@
  * exactly one of url and url_file is set). So each config is checked as rendered, where an unknown
  * `url_file` must be 0.25's only objection, and then as a copy with `url_file` replaced by an inline
  * dummy `url`, which 0.25 must accept in full. That the `*_file` fields point at the mounted Secret
- * is asserted in test/components/alertmanager.test.ts.
+ * is asserted in test/components/alertmanager.test.ts. The executor's bearer token
+ * (`http_config.authorization.credentials_file`) is known to 0.25 and checked as rendered.
  *
  * Needs amtool (Debian: `apt-get install prometheus-alertmanager`). Skipped with a warning when it
  * is missing locally; fails when it is missing in CI (`CI=true`).
@@ -95,6 +96,15 @@ describe.skipIf(!haveAmtool)('amtool on the rendered alertmanager.yml', () => {
       expect(compatible.stdout).toContain('SUCCESS');
     });
   }
+
+  it('check-config accepts the executor webhook with its bearer token file (http_config.authorization.credentials_file) as rendered', async () => {
+    const config = parse(rendered.get('self-healing')!) as AlertmanagerConfig;
+    expect(config.receivers.find((r) => r.name === 'self-healing')!.webhook_configs![0]!.http_config).toEqual({
+      authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/self-healing/webhook-token' },
+    });
+    const r = await amtool(['check-config', join(dir, 'self-healing.yml')]);
+    expect(r.code, output(r)).toBe(0);
+  });
 
   it('check-config sees the rendered defaults as they are (no url_file to adapt) and counts the inhibition rule', async () => {
     const r = await amtool(['check-config', join(dir, 'defaults.yml')]);
