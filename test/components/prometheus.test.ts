@@ -112,7 +112,8 @@ describe('Prometheus', () => {
     const [above] = issuesOf('prometheus: {retentionSize: 60Gi, persistence: {size: 50Gi}}');
     expect(above).toMatchObject({ path: 'prometheus.retentionSize', location: 'values.yaml:1:29' });
     expect(above!.message).toContain('retentionSize 60Gi is above the volume size 50Gi');
-    expect(issuesOf('prometheus: {retentionSize: 0}')[0]!.message).toContain('below 1Mi');
+    expect(issuesOf('prometheus: {retentionSize: 0}')[0]!.message).toContain('expected a quantity above 0');
+    expect(issuesOf('prometheus: {retentionSize: 1Ki}')[0]!.message).toContain('below 1Mi');
   });
 
   it('puts the data on an emptyDir capped at persistence.size when persistence is off', () => {
