@@ -6,7 +6,7 @@
  * and meets the nodes it knows at their new addresses. Formed on 127.0.0.31-36 by the rendered Job
  * script; restarted without the script on 127.0.0.81-86 (the control: as before the fix, the
  * cluster stays `cluster_state:fail`, every node knowing only the old addresses), then with it on
- * 127.0.0.61-66 (all at once), 127.0.0.67 (one node), 127.0.0.71-75 (all but one master) and
+ * 127.0.0.61-66 (all at once, then again with the addresses swapped between pods), 127.0.0.67 (one node), 127.0.0.71-75 (all but one master) and
  * 127.0.0.76 (that master, later).
  */
 import { writeFileSync } from 'node:fs';
@@ -200,6 +200,20 @@ describe.runIf(haveRedis)('Redis Cluster restarted on new pod IPs: the start-up 
     }
     expect(links.map((l) => l.split(' ')[1])).toEqual(['up', 'up', 'up']);
     for (const l of links) expect(range(61, 6)).toContain(l.split(' ')[0]);
+  });
+
+  it('all six restarted at once with their addresses swapped (each pod gets the old IP of another pod): same convergence', async () => {
+    const previous = pods.map((p) => p.ip!);
+    timings.swappedStop = await stopPods([0, 1, 2, 3, 4, 5]);
+    const started = Date.now();
+    const rotated = previous.map((_, i) => previous[(i + 1) % 6]!);
+    await startPods([0, 1, 2, 3, 4, 5], rotated);
+    await converged();
+    timings.swappedStartToConverged = Date.now() - started;
+    const view = await viewWithReplicas(pods[0]!.ip!, 3);
+    for (const p of pods) expect(view.find((n) => n.id === p.id)?.ip).toBe(p.ip);
+    expect(topology(view)).toEqual(formedTopology);
+    await expectKeys(pods[5]!.ip!);
   });
 
   it('one pod restarted on a new IP rejoins: every node sees it at the new address, state ok, keys intact', async () => {
