@@ -206,6 +206,9 @@ describe('one-line values and passwords', () => {
     ['a Redis password with a NUL', 'redis: {auth: {password: "pass\\0word"}}', 'redis.auth.password', 'U+0000'],
     ['an Elasticsearch password with a tab', 'elasticsearch: {auth: {password: "secret\\tword"}}', 'elasticsearch.auth.password', 'a tab'],
     ['a logstash_writer password with DEL', 'elasticsearch: {auth: {logstashPassword: "secret\\x7fword"}}', 'elasticsearch.auth.logstashPassword', 'U+007F'],
+    ['a vault path with a line break', 'secrets: {vaultPath: "secret/aiops\\nx"}', 'secrets.vaultPath', 'line break'],
+    ['a webhook URL with a control character', 'alertmanager: {receivers: {webhook: {url: "https://a.example.com/\\x01"}}}', 'alertmanager.receivers.webhook.url', 'http(s) URL'],
+    ['a DNS pod selector value with a space', 'networkPolicy: {dns: {podSelector: {k8s-app: "kube dns"}}}', 'networkPolicy.dns.podSelector.k8s-app', 'expected a label value'],
     ['a Kibana key with a line separator', `kibana: {encryptionKeys: {security: "${'k'.repeat(32)}\\u2028"}}`, 'kibana.encryptionKeys.security', 'U+2028'],
   ])('rejects %s', (...c) => expectRejected(c));
 

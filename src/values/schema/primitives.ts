@@ -118,8 +118,5 @@ export const percent = z.number().min(0).max(100);
  */
 export const utilizationPercent = z.number().int().min(1).max(1000);
 
-/** A string-to-string map (see metadata.ts for label and annotation maps). */
-export const stringMap = z.record(z.string(), z.string());
-
 /** Kubernetes `imagePullPolicy`. */
 export const pullPolicy = z.enum(['Always', 'IfNotPresent', 'Never']);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Profile } from './profile.js';
-import { dnsLabel, objectName, stringMap } from './primitives.js';
+import { labelMap } from './metadata.js';
+import { singleLine } from './text.js';
+import { dnsLabel, objectName } from './primitives.js';
 
 /** An IPv4 CIDR such as 10.0.0.0/16, or an IPv6 one such as fd00::/8. */
 const cidr = z.string().refine(isCidr, {
@@ -69,7 +71,7 @@ export const networkPolicySchema = (p: Profile) =>
           namespace: dnsLabel
             .default('kube-system')
             .describe('Namespace of the DNS pods, matched by its kubernetes.io/metadata.name label (default kube-system).'),
-          podSelector: stringMap
+          podSelector: labelMap
             .default({ 'k8s-app': 'kube-dns' })
             .describe('Labels of the DNS pods; CoreDNS keeps k8s-app: kube-dns on kubeadm, k3s, EKS, GKE and AKS (default {k8s-app: kube-dns}).'),
           cidrs: z
@@ -118,7 +120,7 @@ export const secretsSchema = () =>
         .default(false)
         .describe('Render ExternalSecret objects (external-secrets operator) instead of Secrets (default false).'),
       provider: z.enum(['vault']).default('vault').describe('Secret backend (default vault).'),
-      vaultPath: z.string().min(1).default('secret/aiops').describe('Path of the platform\'s secrets in the backend, one entry per component below it (default secret/aiops).'),
+      vaultPath: singleLine('secrets.vaultPath').min(1).default('secret/aiops').describe('Path of the platform\'s secrets in the backend, one entry per component below it (default secret/aiops).'),
       store: z
         .strictObject({
           kind: z
