@@ -3,6 +3,7 @@ import { chmodSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reason } from '../src/cli/input-files.js';
 import { GENERATED_HEADER } from '../src/cli/output-folder.js';
 import { cli, treeState } from './support/cli.js';
 
@@ -179,5 +180,25 @@ describe('an output that cannot be written: exit 2, the folder unchanged, no sta
     expect(result.stderr).toBe(`error: --write-schema ${join(out, 'values.schema.json')}: cannot write: permission denied\n`);
     expect(result.code).toBe(2);
     expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('generated files (--write-schema, --write-values-doc)', () => {
+  it('write through a symbolic link into its target and keep the link', () => {
+    const real = join(dir, 'schema.json');
+    writeFileSync(real, '{}\n');
+    symlinkSync(real, join(dir, 'link.json'));
+    expect(cli('--write-schema', join(dir, 'link.json')).code).toBe(0);
+    expect(JSON.parse(readFileSync(real, 'utf8')).title).toBe('aiops-platform values');
+    expect(spawnSync('readlink', [join(dir, 'link.json')]).stdout.toString().trim()).toBe(real);
+    expect(readdirSync(dir).sort()).toEqual(['dist', 'link.json', 'schema.json']);
+  });
+});
+
+describe('unexpected errors stay exit 1', () => {
+  it('a file-system reason is given only for errors with an errno code; anything else is rethrown', () => {
+    expect(reason(Object.assign(new Error('x'), { code: 'ENOSPC' }))).toBe('no space left on the device');
+    expect(reason(Object.assign(new Error('odd failure'), { code: 'EWEIRD' }))).toBe('odd failure');
+    expect(() => reason(new TypeError('a bug'))).toThrow('a bug');
   });
 });
