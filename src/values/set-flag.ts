@@ -164,7 +164,9 @@ function parseScalar(raw: string): unknown {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   if (raw === 'null') return null;
-  if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(raw)) return Number(raw);
+  // As Helm: an integer too large to hold exactly stays a string (a long numeric token is not a number).
+  if (/^-?(0|[1-9]\d*)$/.test(raw)) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  if (/^-?(0|[1-9]\d*)\.\d+$/.test(raw)) return Number(raw);
   return raw;
 }
 

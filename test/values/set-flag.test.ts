@@ -12,6 +12,10 @@ describe('--set parsing', () => {
     expect(data('a.b=3,a.c=true,a.d=null,a.e=1.5,a.f=007,a.g=-2')).toEqual({ a: { b: 3, c: true, d: null, e: 1.5, f: '007', g: -2 } });
   });
 
+  it('keeps integers too large to hold exactly as strings, as Helm does', () => {
+    expect(data('a=9007199254740991,b=12345678901234567890,c=-99999999999999999999')).toEqual({ a: 9007199254740991, b: '12345678901234567890', c: '-99999999999999999999' });
+  });
+
   it('parses lists and list indexes', () => {
     expect(data('a={x,y,3}')).toEqual({ a: ['x', 'y', 3] });
     expect(data('a.hosts[0].host=x.example.com,a.hosts[1].host=y')).toEqual({ a: { hosts: [{ host: 'x.example.com' }, { host: 'y' }] } });
