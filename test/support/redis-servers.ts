@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { onPath, runProcess, type RunResult } from './process.js';
 
 /** The tools the Redis server tests need (the rendered scripts use the rest of them). */
-export const REDIS_TEST_TOOLS = ['redis-server', 'redis-cli', 'sh', 'sed', 'awk', 'sort', 'getent'];
+export const REDIS_TEST_TOOLS = ['redis-server', 'redis-cli', 'sh', 'sed', 'awk', 'sort', 'grep', 'timeout', 'getent'];
 
 /** A clean environment: PATH (optionally prefixed) and `extra` only, no REDISCLI_AUTH leaking from the caller. */
 export function cleanEnv(extra: Record<string, string> = {}, pathPrefix?: string): NodeJS.ProcessEnv {

@@ -5,6 +5,8 @@ import { REDIS_BUS_PORT, REDIS_PORT } from './redis-config.js';
 export const REDIS_HEAL_PAUSE_SECONDS = 1;
 /** Pause between two checks while every known node is connected (one local CLUSTER NODES each time). */
 export const REDIS_IDLE_PAUSE_SECONDS = 10;
+/** Bound on asking a peer for its node id (coreutils `timeout`). */
+const ASK_TIMEOUT_SECONDS = 3;
 
 /**
  * Start-up script of a Redis Cluster node: `sh -c <script> redis-cluster-start redis-server …`.
@@ -38,7 +40,7 @@ export const REDIS_IDLE_PAUSE_SECONDS = 10;
  * redirects. The nodes keep announcing their pod IP (`--cluster-announce-ip $(POD_IP)`).
  *
  * Needs `$POD_IP`, `$REDISCLI_AUTH` (with auth; redis-cli reads it, never on a command line),
- * redis-cli, getent, awk and sort (all in the official image); writes no file.
+ * redis-cli, getent, awk, sort, grep and timeout (all in the official image); writes no file.
  */
 export function redisClusterStartScript(headlessHost: string): string {
   return shellScript('Re-meets cluster peers that restarted on new IPs (in the background), then starts redis-server.', [
@@ -47,6 +49,7 @@ export function redisClusterStartScript(headlessHost: string): string {
     `bus=${shellQuote(String(REDIS_BUS_PORT))}`,
     `heal_pause=${shellQuote(String(REDIS_HEAL_PAUSE_SECONDS))}`,
     `idle_pause=${shellQuote(String(REDIS_IDLE_PAUSE_SECONDS))}`,
+    `ask_timeout=${shellQuote(String(ASK_TIMEOUT_SECONDS))}`,
     'case "$POD_IP" in *:*) family=ahostsv6 ;; *) family=ahostsv4 ;; esac',
     '# heal: returns 0 when every node this node knows is connected; else re-meets the known nodes',
     '# found at addresses it does not know, and returns 1.',
@@ -57,7 +60,8 @@ export function redisClusterStartScript(headlessHost: string): string {
     '    [ "$ip" != "$POD_IP" ] || continue',
     '    # An address a node already has (maybe mid-handshake): its own link reconnects or corrects it.',
     "    if printf '%s\\n' \"$view\" | awk -v ip=\"$ip\" '{ a = $2; sub(/@.*/, \"\", a); sub(/:[0-9]*$/, \"\", a) } a == ip { f = 1 } END { exit !f }'; then continue; fi",
-    '    id=$(redis-cli -h "$ip" -p "$port" cluster myid 2>/dev/null) || continue',
+    '    # Bounded: an address of a pod being deleted may drop packets instead of refusing.',
+    '    id=$(timeout "$ask_timeout" redis-cli -h "$ip" -p "$port" cluster myid 2>/dev/null) || continue',
     "    printf '%s\\n' \"$id\" | grep -Eqx '[0-9a-f]{40}' || continue",
     '    # Only a node this node knows: never joins a pod that is not a member.',
     "    printf '%s\\n' \"$view\" | awk -v id=\"$id\" '$1 == id && $3 !~ /myself/ { f = 1 } END { exit !f }' || continue",
