@@ -25,8 +25,10 @@ import { PlatformNamespace } from './components/platform/namespace.js';
 import { networkEdges } from './components/platform/network-graph.js';
 import { NetworkPolicies } from './components/platform/network-policies.js';
 import { createPlatformContext } from './lib/context.js';
+import type { ConfigError } from './lib/errors.js';
 import { serviceUrl } from './lib/names.js';
 import type { Values } from './values/schema/index.js';
+import { ROUTE_PREFIXES } from './values/schema/ingress-routes.js';
 import { grafanaLogsSource, loggingPlan, scaleTargets } from './chart-wiring.js';
 
 /** Props of {@link PlatformChart}. */
@@ -37,6 +39,8 @@ export interface PlatformChartProps {
   readonly release: string;
   /** Namespace (default aiops-platform). */
   readonly namespace: string;
+  /** Receives the configuration problems found while building, which then goes on so that all are reported (default: the first is thrown). */
+  readonly report?: (problem: ConfigError) => void;
 }
 
 /**
@@ -52,7 +56,13 @@ export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { values: v } = props;
-    const ctx = createPlatformContext(v, props.release, props.namespace, (message) => this.warnings.push(message));
+    const ctx = createPlatformContext(
+      v,
+      props.release,
+      props.namespace,
+      (message) => this.warnings.push(message),
+      props.report,
+    );
     const logging = loggingPlan(v);
 
     // Namespaces: the platform's (restricted) and, for host agents, the privileged agents namespace.
@@ -148,12 +158,12 @@ export class PlatformChart extends Chart {
       backend ? [{ component, path, serviceName: backend.serviceName, servicePort: backend.port, protect }] : [];
     const allRoutes: IngressRoute[] = v.ingress.enabled
       ? [
-          ...route('grafana', '/grafana', grafana && { serviceName: grafana.serviceName, port: grafana.port }),
-          ...route('prometheus', '/prometheus', prometheus, true),
-          ...route('alertmanager', '/alertmanager', alertmanager, true),
-          ...route('kibana', '/kibana', kibana, !elasticsearch?.authEnabled),
-          ...route('ai-engine', '/ai', aiEngine, true),
-          ...route('api-gateway', '/api', apiGateway),
+          ...route('grafana', ROUTE_PREFIXES.grafana, grafana && { serviceName: grafana.serviceName, port: grafana.port }),
+          ...route('prometheus', ROUTE_PREFIXES.prometheus, prometheus, true),
+          ...route('alertmanager', ROUTE_PREFIXES.alertmanager, alertmanager, true),
+          ...route('kibana', ROUTE_PREFIXES.kibana, kibana, !elasticsearch?.authEnabled),
+          ...route('ai-engine', ROUTE_PREFIXES.aiEngine, aiEngine, true),
+          ...route('api-gateway', ROUTE_PREFIXES.apiGateway, apiGateway),
           // The hosts' own paths (the seed's `/`) go to the gateway too.
           ...route('api-gateway', '/', apiGateway),
         ]

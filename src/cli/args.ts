@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ValuesIssue } from '../values/issues.js';
 import type { SetFlag } from '../values/set-flag.js';
 
 /** Parsed command line. */
@@ -7,6 +8,8 @@ export interface CliOptions {
   readonly valuesFiles: string[];
   /** `--set`, then `--set-string`, then `--set-file` flags (Helm's order), each kind in command-line order; they win over files. */
   readonly sets: SetFlag[];
+  /** Mistakes in flag values (`--release`, `--namespace`), reported together with the values' problems. */
+  readonly problems: ValuesIssue[];
   /** Release name (default aiops-platform). */
   readonly release: string;
   /** Namespace (default aiops-platform). */
@@ -96,12 +99,16 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
   }
   const v = parsed.values;
-  checkName('--release', v.release, DNS_1035_LABEL, 53, 'a DNS-1035 label (starts with a lower-case letter; lower-case letters, digits and \'-\')');
-  checkName('--namespace', v.namespace, DNS_1123_LABEL, 63, "a DNS-1123 label (lower-case letters, digits and '-')");
-  if (RESERVED_NAMESPACES.test(v.namespace)) {
-    throw new UsageError(`--namespace "${v.namespace}": reserved for Kubernetes itself (default, kube-*); choose a namespace of its own`);
-  }
+  // Bad names are reported with the values' problems (one run shows all), not thrown here.
+  const problems = [
+    ...nameProblems('--release', v.release, DNS_1035_LABEL, 53, 'a DNS-1035 label (starts with a lower-case letter; lower-case letters, digits and \'-\')'),
+    ...nameProblems('--namespace', v.namespace, DNS_1123_LABEL, 63, "a DNS-1123 label (lower-case letters, digits and '-')"),
+    ...(RESERVED_NAMESPACES.test(v.namespace)
+      ? [{ location: `--namespace ${JSON.stringify(v.namespace)}`, path: '', message: 'reserved for Kubernetes itself (default, kube-*); choose a namespace of its own' }]
+      : []),
+  ];
   return {
+    problems,
     valuesFiles: v.values,
     sets: [
       ...v.set.map((text) => ({ kind: 'set' as const, text })),
@@ -118,8 +125,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   };
 }
 
-function checkName(flag: string, value: string, pattern: RegExp, max: number, what: string): void {
-  if (!pattern.test(value) || value.length > max) {
-    throw new UsageError(`${flag} "${value}": expected ${what}, at most ${max} characters`);
-  }
+function nameProblems(flag: string, value: string, pattern: RegExp, max: number, what: string): ValuesIssue[] {
+  if (pattern.test(value) && value.length <= max) return [];
+  return [{ location: `${flag} ${JSON.stringify(value)}`, path: '', message: `expected ${what}, at most ${max} characters` }];
 }

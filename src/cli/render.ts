@@ -1,7 +1,10 @@
 import { App, Yaml } from 'cdk8s';
 import { PlatformChart } from '../chart.js';
+import { ConfigError } from '../lib/errors.js';
+import type { ValuesSource } from '../values/load.js';
 import type { Values } from '../values/schema/index.js';
 import { hideMaps, restoreMaps } from './opaque-maps.js';
+import { renderProblemsError } from './render-problems.js';
 
 /** The result of one render. */
 export interface Rendered {
@@ -13,13 +16,26 @@ export interface Rendered {
 }
 
 /**
- * Renders the platform from validated values. Pure: no file system, no process state. Objects are
+ * Renders the platform from validated values. Pure: no file system, no process state. Every
+ * configuration problem found while building is collected and thrown at the end as one
+ * ValuesError, located through `source` (the loaded values' files and flags). Objects are
  * synthesized once; string maps cdk8s would mishandle (prototype-named keys, large maps) travel
  * around its serializer (see opaque-maps.ts).
  */
-export function render(values: Values, release: string, namespace: string): Rendered {
+export function render(values: Values, release: string, namespace: string, source?: ValuesSource): Rendered {
+  const problems: ConfigError[] = [];
+  const fail = () => renderProblemsError(problems, { release, namespace }, source);
   const app = new App({ outdir: 'unused' });
-  const chart = new PlatformChart(app, release, { values, release, namespace });
+  let chart: PlatformChart;
+  try {
+    chart = new PlatformChart(app, release, { values, release, namespace, report: (problem) => problems.push(problem) });
+  } catch (error) {
+    // A problem that stops the build: reported with those collected before it.
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error);
+    throw fail();
+  }
+  if (problems.length > 0) throw fail();
   const vault = hideMaps(chart);
   const objects = restoreMaps(chart.toJson() as Record<string, unknown>[], vault);
   return { files: { [`${release}.k8s.yaml`]: Yaml.stringify(...objects) }, objects, warnings: chart.warnings };

@@ -1,8 +1,8 @@
 import type { Values } from '../values/schema/index.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, reportProblem, type ProblemSink } from './errors.js';
 
 /** What every component receives besides its own values slice. Built once by the chart. */
-export interface PlatformContext {
+export interface PlatformContext extends ProblemSink {
   /** Release name, the prefix of every object name (default aiops-platform). */
   readonly release: string;
   /** Namespace of every namespaced object (default aiops-platform). */
@@ -24,25 +24,41 @@ export interface PlatformContext {
   warn(message: string): void;
 }
 
-/** Builds the context the chart hands to every component. */
-export function createPlatformContext(values: Values, release: string, namespace: string, warn: (message: string) => void): PlatformContext {
+/**
+ * Builds the context the chart hands to every component. With `report`, configuration problems are
+ * collected (the render goes on, so all are reported at once); without it, the first one is thrown.
+ */
+export function createPlatformContext(
+  values: Values,
+  release: string,
+  namespace: string,
+  warn: (message: string) => void,
+  report?: (problem: ConfigError) => void,
+): PlatformContext {
+  const sink: ProblemSink = { report };
   return {
     release,
     namespace,
-    agentsNamespace: agentsNamespaceOf(namespace),
+    agentsNamespace: agentsNamespaceOf(namespace, sink),
     publicBaseUrl: publicBaseUrlOf(values),
     development: values.global.development,
     global: values.global,
     secrets: values.secrets,
     warn,
+    report,
   };
 }
 
 /** `<namespace>-node-agents`, checked against the 63-character limit of namespace names. */
-function agentsNamespaceOf(namespace: string): string {
+function agentsNamespaceOf(namespace: string, sink: ProblemSink): string {
   const name = `${namespace}-node-agents`;
   if (name.length > 63) {
-    throw new ConfigError(`namespace "${namespace}" is too long: the node agents' namespace "${name}" would exceed 63 characters; use at most 51`);
+    reportProblem(
+      sink,
+      new ConfigError(`namespace "${namespace}" is too long: the node agents' namespace "${name}" would exceed 63 characters; use at most 51`, {
+        flag: '--namespace',
+      }),
+    );
   }
   return name;
 }

@@ -1,5 +1,5 @@
 import type { PlatformContext } from './context.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, reportProblem } from './errors.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -11,11 +11,21 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function objectName(ctx: PlatformContext, component: string, role?: string, max = 63): string {
   const name = [ctx.release, component, role].filter(Boolean).join('-');
   if (!DNS_LABEL.test(name)) {
-    throw new ConfigError(`object name "${name}" is not a DNS-1123 label: use a release name of lower-case letters, digits and '-'`);
-  }
-  if (name.length > max) {
-    throw new ConfigError(
-      `object name "${name}" has ${name.length} characters, more than ${max}: choose a release name at least ${name.length - max} characters shorter`,
+    reportProblem(
+      ctx,
+      new ConfigError(
+        `object name "${name}" is not a DNS-1123 label: use a release name of lower-case letters, digits and '-'`,
+        { flag: '--release', group: { id: 'release-syntax', weight: 0 } },
+      ),
+    );
+  } else if (name.length > max) {
+    // Every name that does not fit is one problem with the release name: the longest one is reported.
+    reportProblem(
+      ctx,
+      new ConfigError(
+        `object name "${name}" has ${name.length} characters, more than ${max}: choose a release name at least ${name.length - max} characters shorter`,
+        { flag: '--release', group: { id: 'release-length', weight: name.length - max } },
+      ),
     );
   }
   return name;

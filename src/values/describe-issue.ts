@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { formatPath, type ValuesIssue } from './issues.js';
+import { formatPath, involvedPaths, type ValuesIssue } from './issues.js';
+import type { Locate } from './locate.js';
 import { didYouMean, keysAt } from './suggest.js';
 import { describe } from './yaml-source.js';
 
@@ -9,7 +10,7 @@ type ZodIssue = z.core.$ZodIssue;
 export function describeIssue(
   issue: ZodIssue,
   jsonSchema: unknown,
-  locate: (path: readonly PropertyKey[], atKey: boolean) => string,
+  locate: Locate,
 ): ValuesIssue[] {
   if (issue.code === 'unrecognized_keys') {
     const allowed = keysAt(jsonSchema, issue.path);
@@ -17,10 +18,12 @@ export function describeIssue(
       const path = [...issue.path, key];
       const suggestion = didYouMean(key, allowed);
       const hint = suggestion ? `; did you mean "${suggestion}"?` : allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
-      return { location: locate(path, true), path: formatPath(path), message: `unknown key "${key}"${hint}` };
+      return { location: locate(path, { atKey: true }).location, path: formatPath(path), message: `unknown key "${key}"${hint}` };
     });
   }
-  return [{ location: locate(issue.path, false), path: formatPath(issue.path), message: messageOf(issue) }];
+  // A cross-field problem is located at the value the user set: its own, or an involved one.
+  const { location } = locate(issue.path, { involves: involvedPaths(issue) });
+  return [{ location, path: formatPath(issue.path), message: messageOf(issue) }];
 }
 
 function messageOf(issue: ZodIssue): string {

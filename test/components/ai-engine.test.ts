@@ -134,7 +134,7 @@ describe('AiEngine', () => {
   it('takes extraEnv after its own variables and rejects one that collides with the contract', () => {
     expect(container(render('aiEngine: {extraEnv: {MODEL: isolation-forest}}')).env.at(-1)).toEqual({ name: 'MODEL', value: 'isolation-forest' });
     expect(() => render('aiEngine: {extraEnv: {REDIS_HOST: elsewhere}}')).toThrow(
-      'aiEngine.extraEnv.REDIS_HOST collides with the chart-managed variable REDIS_HOST of ai-engine',
+      'aiEngine.extraEnv.REDIS_HOST: REDIS_HOST is set by the chart on the AI engine (from the values and connections): remove it from extraEnv',
     );
   });
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Alertmanager, type AlertmanagerConnection } from '../../src/components/monitoring/alertmanager.js';
 import type { AlertmanagerConfig } from '../../src/components/monitoring/alertmanager-config.js';
-import { ConfigError } from '../../src/lib/errors.js';
 import { loadValues } from '../../src/values/load.js';
 import { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
@@ -259,7 +258,7 @@ describe('Alertmanager', () => {
   });
 
   it('refuses an enabled Slack receiver without a URL in development, naming the fixes', () => {
-    expect(() => render('alertmanager: {receivers: {slack: {enabled: true}}}')).toThrow(ConfigError);
+    expect(() => render('alertmanager: {receivers: {slack: {enabled: true}}}')).toThrow(ValuesError);
     expect(() => render('alertmanager: {receivers: {slack: {enabled: true}}}')).toThrow(/alertmanager\.receivers\.slack\.apiUrl.*alertmanager\.existingSecret/);
     expect(() => render('secrets: {external: true}\nalertmanager: {receivers: {slack: {enabled: true}}}')).not.toThrow();
   });

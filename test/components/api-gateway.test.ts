@@ -110,7 +110,7 @@ describe('ApiGateway', () => {
   it('appends extraEnv and rejects a key the gateway sets', () => {
     expect(container(render('apiGateway: {extraEnv: {CORS_ORIGINS: "*"}}')).env.at(-1)).toEqual({ name: 'CORS_ORIGINS', value: '*' });
     expect(() => render('apiGateway: {extraEnv: {SESSION_STORE: memory}}')).toThrow(
-      'apiGateway.extraEnv.SESSION_STORE collides with the chart-managed variable SESSION_STORE of api-gateway',
+      'apiGateway.extraEnv.SESSION_STORE: SESSION_STORE is set by the chart on the API gateway (from the values and connections): remove it from extraEnv',
     );
   });
 });

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { createAutoscaler, type AutoscalingValues } from '../../lib/autoscaling.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName, serviceUrl } from '../../lib/names.js';
@@ -15,6 +15,7 @@ import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import type { ImageValues, ResourceValues } from '../../values/schema/common.js';
+import { MANAGED_ENV, type ManagedEnvSlice } from '../../values/schema/managed-env.js';
 
 /** The values every platform service slice has (`aiEngine`, `apiGateway`, `selfHealing`). */
 export interface PlatformServiceValues extends SchedulingValues {
@@ -32,8 +33,8 @@ export interface PlatformServiceValues extends SchedulingValues {
 export interface PlatformServiceProps {
   readonly ctx: PlatformContext;
   readonly values: PlatformServiceValues;
-  /** Values path of the slice, for messages, e.g. `aiEngine`. */
-  readonly valuesPath: string;
+  /** Values path of the slice, for messages and its chart-managed variables, e.g. `aiEngine`. */
+  readonly valuesPath: ManagedEnvSlice;
   /** Component name, e.g. `ai-engine`: object names `<release>-<component>`, label app.kubernetes.io/name. */
   readonly component: string;
   /** Role label app.kubernetes.io/component, e.g. `anomaly-detection`. */
@@ -67,8 +68,14 @@ export interface PlatformServiceConnection {
 }
 
 const PORT = 8080;
+/**
+ * Port of the second listener that serves only `GET /metrics`: on the pod, never on the Service,
+ * so no Ingress route (the gateway's `/` catch-all included) reaches the metrics; Prometheus scrapes
+ * the pods. 9464 is the OpenTelemetry Prometheus exporter's default.
+ */
+const METRICS_PORT = 9464;
 /** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { PORT as PLATFORM_SERVICE_PORT };
+export { PORT as PLATFORM_SERVICE_PORT, METRICS_PORT as PLATFORM_METRICS_PORT };
 /** uid/gid the platform images run as: they are built FROM a distroless nonroot-style base with this user. */
 const PLATFORM_UID = 10001;
 
@@ -82,9 +89,10 @@ export function underBasePath(basePath: string, path: string): string {
  * same shape: Deployment and Service `<release>-<component>` on 8080 (port `http`), serving under
  * `basePath`:
  * - probes `GET <basePath>/healthz/ready` (readiness) and `<basePath>/healthz/live` (liveness and
- *   startup), Prometheus scrape annotations for `<basePath>/metrics` on 8080;
+ *   startup) on 8080; metrics at `/metrics` on their own port 9464 (`metrics`, pod only, with
+ *   Prometheus scrape annotations), so the public routes never expose them;
  * - uid 10001, restricted profile, read-only root filesystem, an emptyDir on /tmp;
- * - env: BASE_PATH, LOG_LEVEL (global.logLevel), PORT, POD_NAME, POD_NAMESPACE, then `env`, then
+ * - env: BASE_PATH, LOG_LEVEL (global.logLevel), PORT, METRICS_PORT, POD_NAME, POD_NAMESPACE, then `env`, then
  *   values' `extraEnv` sorted by name (a name the chart sets is a ConfigError);
  * - `autoscaling.enabled`: an HPA on CPU and memory owns the replica count (the Deployment has no
  *   `replicas`); a PDB outside development; preferred anti-affinity in production.
@@ -106,7 +114,10 @@ export class PlatformService extends Construct {
     const container: k8s.Container = {
       name: props.component,
       ...containerImage(ctx, values.image),
-      ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
+      ports: [
+        { name: 'http', containerPort: PORT, protocol: 'TCP' },
+        { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+      ],
       env: serviceEnv(props),
       ...probes(http('/healthz/ready'), {
         livenessAction: http('/healthz/live'),
@@ -126,7 +137,7 @@ export class PlatformService extends Construct {
       serviceAccountName: props.serviceAccountName,
       containers: [container],
       volumes: [emptyDirVolume('tmp', { sizeLimit: '256Mi' }), ...(props.volumes ?? [])],
-      annotations: { ...props.annotations, ...scrapeAnnotations(PORT, underBasePath(basePath, '/metrics')) },
+      annotations: { ...props.annotations, ...scrapeAnnotations(METRICS_PORT, '/metrics') },
     });
 
     const autoscaled = values.autoscaling.enabled;
@@ -145,22 +156,27 @@ function serviceEnv(props: PlatformServiceProps): k8s.EnvVar[] {
     { name: 'BASE_PATH', value: props.basePath },
     { name: 'LOG_LEVEL', value: props.ctx.global.logLevel },
     { name: 'PORT', value: String(PORT) },
+    { name: 'METRICS_PORT', value: String(METRICS_PORT) },
     fieldEnv('POD_NAME', 'metadata.name'),
     fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
     ...props.env,
   ];
   const names = new Set<string>();
+  const reserved: readonly string[] = MANAGED_ENV[props.valuesPath];
   for (const { name } of managed) {
     if (names.has(name)) throw new Error(`${props.component} sets the environment variable ${name} twice`);
+    // The values schema refuses these names in extraEnv: the list must know every one.
+    if (!reserved.includes(name)) throw new Error(`${props.component} sets ${name}, which MANAGED_ENV.${props.valuesPath} does not list`);
     names.add(name);
   }
   const extra = Object.keys(props.values.extraEnv).sort();
-  for (const name of extra) {
-    if (names.has(name)) {
-      throw new ConfigError(
-        `${props.valuesPath}.extraEnv.${name} collides with the chart-managed variable ${name} of ${props.component}: remove it from extraEnv (the chart sets it from the values and connections)`,
-      );
-    }
+  for (const name of extra.filter((n) => names.has(n))) {
+    reportProblem(
+      props.ctx,
+      new ConfigError(`${name} is set by the chart on ${props.component} (from the values and connections): remove it from extraEnv`, {
+        path: [props.valuesPath, 'extraEnv', name],
+      }),
+    );
   }
-  return [...managed, ...extra.map((name) => ({ name, value: props.values.extraEnv[name]! }))];
+  return [...managed, ...extra.filter((n) => !names.has(n)).map((name) => ({ name, value: props.values.extraEnv[name]! }))];
 }

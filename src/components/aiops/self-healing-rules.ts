@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { PlatformContext } from '../../lib/context.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { SELECTOR_LABEL_KEYS } from '../../lib/labels.js';
 import type { Values } from '../../values/schema/index.js';
 import type { SELF_HEALING_ACTIONS } from '../monitoring/alertmanager-config.js';
@@ -176,7 +176,14 @@ function scaleTargetEntry(ctx: PlatformContext, target: ScaleTarget): ScaleTarge
 function createJob(ctx: PlatformContext, rule: string, template: JobTemplate): CreateJobRule['action'] {
   const generateName = `${template.namePrefix}-`;
   if (generateName.length + 5 > 63) {
-    throw new ConfigError(`Job name prefix "${template.namePrefix}" of rule ${rule} is too long: generated Job names would exceed 63 characters; use a shorter release name`);
+    const excess = generateName.length + 5 - 63;
+    reportProblem(
+      ctx,
+      new ConfigError(`Job name prefix "${template.namePrefix}" of rule ${rule} is too long: generated Job names would exceed 63 characters; use a release name at least ${excess} characters shorter`, {
+        flag: '--release',
+        group: { id: 'release-length', weight: excess },
+      }),
+    );
   }
   const podLabels = template.spec.template.metadata?.labels ?? {};
   const selector: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, reportProblem } from '../../lib/errors.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
@@ -163,8 +163,14 @@ function checkRoutes(props: PlatformIngressProps): void {
     const seen = new Map(owners);
     host.paths.forEach((p, j) => {
       const owner = seen.get(p.path);
+      // The values schema refuses this first (refineIngressPaths); kept as the construct's own guard.
       if (owner) {
-        throw new ConfigError(`ingress.hosts[${i}].paths[${j}].path: "${p.path}" on ${host.host} is already routed to ${owner}; remove it or use another path`);
+        reportProblem(
+          props.ctx,
+          new ConfigError(`"${p.path}" on ${host.host} is already routed to ${owner}; remove it or use another path`, {
+            path: ['ingress', 'hosts', i, 'paths', j, 'path'],
+          }),
+        );
       }
       seen.set(p.path, `ingress.hosts[${i}].paths (the API gateway)`);
     });

@@ -99,7 +99,7 @@ export function elasticsearchYml(values: Values['elasticsearch'], o: Elasticsear
  * compressed object pointers. The other half is left to Lucene's file cache and off-heap memory.
  */
 export function elasticsearchHeapMi(values: Pick<Values['elasticsearch'], 'heapSize' | 'resources'>): number {
-  return jvmHeapMi(values.resources, values.heapSize, { minMi: ELASTICSEARCH_MIN_HEAP_MI, maxMi: MAX_HEAP_MI });
+  return jvmHeapMi(values.resources, values.heapSize, { minMi: ELASTICSEARCH_MIN_HEAP_MI, maxMi: MAX_HEAP_MI }, 'elasticsearch');
 }
 
 /**

@@ -102,7 +102,7 @@ export class Logstash extends Construct {
         { name: 'http', containerPort: API_PORT, protocol: 'TCP' },
       ],
       env: [
-        { name: 'LS_JAVA_OPTS', value: jvmHeapOptions(jvmHeapMi(values.resources, values.heapSize)) },
+        { name: 'LS_JAVA_OPTS', value: jvmHeapOptions(jvmHeapMi(values.resources, values.heapSize, {}, 'logstash')) },
         ...(es.authEnabled && es.secretName ? [secretEnv(LOGSTASH_WRITER_PASSWORD_ENV, es.secretName, es.keys.logstashWriter)] : []),
       ],
       // Ready only once the beats input listens (the pipeline runs): the API at / answers as soon

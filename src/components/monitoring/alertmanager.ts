@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
@@ -191,8 +191,13 @@ function requireReceiverUrls(ctx: PlatformContext, values: Values['alertmanager'
   if (!ctx.development || values.existingSecret || ctx.secrets.external) return;
   const missing = credentials.filter((c) => c.key !== CREDENTIAL_KEYS.smtpPassword && !c.value);
   if (missing.length === 0) return;
-  throw new ConfigError(
-    `${missing.map((c) => c.valuesPath).join(' and ')} empty while the receiver is enabled: set the URL, or name a Secret holding it ` +
-      `(key ${missing.map((c) => c.key).join(', ')}) in alertmanager.existingSecret`,
-  );
+  // The values schema refuses this first (refineReceiverUrls); kept as the construct's own guard.
+  for (const c of missing) {
+    reportProblem(
+      ctx,
+      new ConfigError(`${c.valuesPath} is empty while the receiver is enabled: set the URL, or name a Secret holding it (key ${c.key}) in alertmanager.existingSecret`, {
+        path: c.valuesPath.split('.'),
+      }),
+    );
+  }
 }

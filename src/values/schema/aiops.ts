@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { addCrossFieldIssue } from '../issues.js';
 import { existingSecret, type ImageDefaults } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
+import { MANAGED_ENV, type ManagedEnvSlice } from './managed-env.js';
 import type { Profile } from './profile.js';
 import { positiveDuration, promDuration } from './primitives.js';
 import { autoscaling, replicaField, sized, withMinReplicas, workloadFields, type WorkloadDefaults } from './workload.js';
@@ -11,6 +13,7 @@ const appServiceFields = (
   p: Profile,
   name: string,
   image: ImageDefaults,
+  slice: ManagedEnvSlice,
   resources: WorkloadDefaults['resources'] = { development: sized('100m', '256Mi', '512Mi'), production: sized('500m', '512Mi', '1Gi') },
 ) => ({
   ...workloadFields(p, { name, image, resources }),
@@ -20,6 +23,17 @@ const appServiceFields = (
   ),
   extraEnv: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+    .superRefine((env, ctx) => {
+      for (const key of Object.keys(env).sort()) {
+        if (!(MANAGED_ENV[slice] as readonly string[]).includes(key)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          input: env[key],
+          message: `${key} is set by the chart on the ${name} (from the values and connections): remove it from extraEnv`,
+        });
+      }
+    })
     .default({})
     .describe('Extra environment variables, appended after the chart\'s own (sorted by name); a chart-managed name is an error (default {}).'),
 });
@@ -28,7 +42,7 @@ const appServiceFields = (
 export const aiEngineSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, 'AI engine', IMAGES.aiEngine, {
+      ...appServiceFields(p, 'AI engine', IMAGES.aiEngine, 'aiEngine', {
         development: sized('250m', '512Mi', '1Gi'),
         production: sized('1', '2Gi', '4Gi'),
       }),
@@ -40,7 +54,7 @@ export const aiEngineSchema = (p: Profile) =>
 /** `apiGateway.*` */
 export const apiGatewaySchema = (p: Profile) =>
   z
-    .strictObject(appServiceFields(p, 'API gateway', IMAGES.apiGateway))
+    .strictObject(appServiceFields(p, 'API gateway', IMAGES.apiGateway, 'apiGateway'))
     .prefault({})
     .transform(withMinReplicas)
     .describe('The API gateway: the platform\'s public API behind the Ingress.');
@@ -49,7 +63,7 @@ export const apiGatewaySchema = (p: Profile) =>
 export const selfHealingSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, 'self-healing executor', IMAGES.selfHealing),
+      ...appServiceFields(p, 'self-healing executor', IMAGES.selfHealing, 'selfHealing'),
       ...replicaField(p, 1, 1, 'exactly 1: the rate limits and cooldowns are kept per process'),
       autoscaling: autoscaling(p, { development: 3, production: 10 })
         .prefault({ enabled: false })
@@ -80,9 +94,9 @@ export const selfHealingSchema = (p: Profile) =>
         })
         .superRefine((l, ctx) => {
           if (l.minReplicas > l.maxReplicas) {
-            ctx.addIssue({
-              code: 'custom',
+            addCrossFieldIssue(ctx, {
               path: ['minReplicas'],
+              involves: [['maxReplicas']],
               input: l.minReplicas,
               message: `minReplicas (${l.minReplicas}) is above maxReplicas (${l.maxReplicas}): the executor could never scale; lower minReplicas or raise maxReplicas`,
             });

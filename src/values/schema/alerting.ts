@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { addCrossFieldIssue } from '../issues.js';
 import { existingSecret, persistence } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { percent, positiveDuration, promDuration } from './primitives.js';
-import { singleLine, templatedLine } from './text.js';
+import { emailAddresses, singleLine, templatedLine } from './text.js';
 import { replicaField, sized, workloadFields } from './workload.js';
 
 /** An `http(s)://host…` URL, or empty (not given). */
-const optionalHttpUrl = z.string().regex(/^(https?:\/\/[^\s/]+\S*)?$/, {
+const optionalHttpUrl = z.string().regex(/^(https?:\/\/[^\s\u0000-\u001f\u007f/]+[^\s\u0000-\u001f\u007f]*)?$/, {
   error: (issue) => `expected an http(s) URL such as https://hooks.example.com/…, found "${String(issue.input)}"`,
 });
 
@@ -16,8 +17,8 @@ const optionalHttpUrl = z.string().regex(/^(https?:\/\/[^\s/]+\S*)?$/, {
 const emailReceiver = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Send alert notifications by email (default false).'),
-    to: templatedLine('email.to').default('').describe('Recipient address(es), comma-separated; required when enabled (default "").'),
-    from: templatedLine('email.from').default('').describe('Sender address; required when enabled (default "").'),
+    to: emailAddresses('email.to', true).default('').describe('Recipient address(es), comma-separated; required when enabled (default "").'),
+    from: emailAddresses('email.from', false).default('').describe('Sender address; required when enabled (default "").'),
     smarthost: singleLine('email.smarthost').default('').describe('SMTP server as host:port, e.g. smtp.example.com:587; required when enabled (default "").'),
     username: singleLine('email.username').default('').describe('SMTP user; empty sends without authentication (default "").'),
     password: z
@@ -29,7 +30,7 @@ const emailReceiver = z
   .superRefine((email, ctx) => {
     if (!email.enabled) return;
     for (const key of ['to', 'from', 'smarthost'] as const) {
-      if (!email[key]) ctx.addIssue({ code: 'custom', path: [key], input: email[key], message: `${key} is required when the email receiver is enabled` });
+      if (!email[key]) addCrossFieldIssue(ctx, { path: [key], involves: [['enabled']], input: email[key], message: `${key} is required when the email receiver is enabled` });
     }
     if (email.smarthost && !/^[^\s:]+:\d+$/.test(email.smarthost)) {
       ctx.addIssue({ code: 'custom', path: ['smarthost'], input: email.smarthost, message: `expected host:port such as smtp.example.com:587, found "${email.smarthost}"` });
@@ -180,12 +181,46 @@ export function refineResponseTimeBuckets(
   const threshold = v.alerting.thresholds.responseTimeSeconds;
   const highest = Math.max(...v.traefik.latencyBuckets);
   if (!v.traefik.enabled || threshold < highest) return;
-  ctx.addIssue({
-    code: 'custom',
+  addCrossFieldIssue(ctx, {
     path: ['alerting', 'thresholds', 'responseTimeSeconds'],
+    involves: [['traefik', 'latencyBuckets'], ['traefik', 'enabled']],
     input: threshold,
     message:
       `the response-time alert could never fire: ${threshold} s is not below the highest Traefik latency bucket (${highest} s, traefik.latencyBuckets) ` +
       `and a percentile computed from the histogram never exceeds it; add a larger bucket such as ${threshold * 2} or lower the threshold`,
   });
+}
+
+/**
+ * Root rule: in development, an enabled Slack or webhook receiver needs its URL from values,
+ * `alertmanager.existingSecret` or `secrets.external` (a made-up development URL would only fail
+ * when a notification is sent). In production a missing one is a warning naming the Secret to create.
+ */
+export function refineReceiverUrls(
+  v: {
+    global: { development: boolean };
+    secrets: { external: boolean };
+    alertmanager: {
+      enabled: boolean;
+      existingSecret?: string | undefined;
+      receivers: { slack: { enabled: boolean; apiUrl: string }; webhook: { enabled: boolean; url: string } };
+    };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const am = v.alertmanager;
+  if (!am.enabled || !v.global.development || am.existingSecret || v.secrets.external) return;
+  const receivers = [
+    { name: 'slack', label: 'Slack', field: 'apiUrl', key: 'slack-api-url', ...am.receivers.slack, url: am.receivers.slack.apiUrl },
+    { name: 'webhook', label: 'webhook', field: 'url', key: 'webhook-url', ...am.receivers.webhook },
+  ];
+  for (const r of receivers) {
+    if (!r.enabled || r.url !== '') continue;
+    addCrossFieldIssue(ctx, {
+      path: ['alertmanager', 'receivers', r.name, r.field],
+      involves: [['alertmanager', 'receivers', r.name, 'enabled'], ['global', 'development']],
+      input: r.url,
+      message: `alertmanager.receivers.${r.name}.${r.field} is empty while the ${r.label} receiver is enabled (development has no stand-in URL): set the URL, or name a Secret holding it (key ${r.key}) in alertmanager.existingSecret, or use secrets.external`,
+    });
+  }
 }

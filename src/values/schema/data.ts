@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addCrossFieldIssue } from '../issues.js';
 import { existingSecret, persistence, resources } from './common.js';
 import { cronSchedule } from './cron.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
@@ -43,9 +44,9 @@ export const postgresqlSchema = (p: Profile) => {
         .superRefine((auth, ctx) => {
           // With username postgres, the application user is the superuser: one role, one password.
           if (auth.username === 'postgres' && auth.postgresPassword !== '' && auth.postgresPassword !== auth.password) {
-            ctx.addIssue({
-              code: 'custom',
+            addCrossFieldIssue(ctx, {
               path: ['postgresPassword'],
+              involves: [['username'], ['password']],
               input: '(hidden)',
               message:
                 'username is postgres, so the application user is the superuser and has one password: postgresPassword differs from password; remove postgresPassword or choose another username',
@@ -57,6 +58,7 @@ export const postgresqlSchema = (p: Profile) => {
         .number()
         .int()
         .min(10)
+        .max(262143, { error: (i) => `expected at most 262143 (PostgreSQL's limit of max_connections), found ${String(i.input)}` })
         .default(p.pick(100, 200))
         .describe('max_connections of the server (default 100; production 200).'),
       exporter: sidecarExporter(p, 'postgres_exporter', IMAGES.postgresExporter),
@@ -95,6 +97,7 @@ export const redisSchema = (p: Profile) => {
           nodes: z
             .number()
             .int()
+            .max(1000, { error: (i) => `expected at most 1000 nodes (Redis Cluster's documented upper bound), found ${String(i.input)}` })
             .default(6)
             .describe('Cluster nodes: masters with one replica each, so an even number of at least 6 (default 6); raising it adds the new pods to the cluster, lowering it is manual.'),
           initJob: z
@@ -106,9 +109,9 @@ export const redisSchema = (p: Profile) => {
         .superRefine((c, ctx) => {
           if (!c.enabled) return;
           if (c.nodes < 6 || c.nodes % 2 !== 0) {
-            ctx.addIssue({
-              code: 'custom',
+            addCrossFieldIssue(ctx, {
               path: ['nodes'],
+              involves: [['enabled']],
               input: c.nodes,
               message: `Redis Cluster with one replica per master needs an even number of at least 6 nodes (3 masters + 3 replicas), found ${c.nodes}`,
             });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addCrossFieldIssue } from '../issues.js';
 import { parseQuantity } from '../../lib/quantity.js';
 import { existingSecret, persistence, resources, type ResourceValues } from './common.js';
 import { cronSchedule } from './cron.js';
@@ -67,7 +68,7 @@ export function refineHeapSize(v: { heapSize?: string | undefined; resources: Re
       : memory !== undefined && heap >= (parseQuantity(memory) ?? Infinity)
         ? `heapSize ${v.heapSize} is not below the memory limit ${memory} (resources.limits.memory): the JVM needs memory beside its heap; use at most half of it, or leave heapSize unset`
         : undefined;
-  if (problem) ctx.addIssue({ code: 'custom', path: ['heapSize'], input: v.heapSize, message: problem });
+  if (problem) addCrossFieldIssue(ctx, { path: ['heapSize'], involves: [['resources', 'limits', 'memory'], ['resources', 'requests', 'memory']], input: v.heapSize, message: problem });
 }
 
 /**
@@ -79,9 +80,9 @@ export function refineElasticsearchSysctl(
   ctx: z.RefinementCtx,
 ): void {
   if (!v.elasticsearch.enabled || !v.elasticsearch.sysctlInitContainer.enabled || !v.podSecurityPolicy.enabled) return;
-  ctx.addIssue({
-    code: 'custom',
+  addCrossFieldIssue(ctx, {
     path: ['elasticsearch', 'sysctlInitContainer', 'enabled'],
+    involves: [['podSecurityPolicy', 'enabled']],
     input: true,
     message:
       'the sysctl init container is privileged and runs as root, which the restricted Pod Security Standard enforced by podSecurityPolicy.enabled rejects (the Elasticsearch pods would never be created): ' +
@@ -101,9 +102,9 @@ export function refineDiskCleanupTarget(
   const target = v.elasticsearch.diskCleanup.targetPercent;
   const alert = v.alerting.thresholds.diskPercent;
   if (!v.elasticsearch.enabled || target < alert) return;
-  ctx.addIssue({
-    code: 'custom',
+  addCrossFieldIssue(ctx, {
     path: ['elasticsearch', 'diskCleanup', 'targetPercent'],
+    involves: [['alerting', 'thresholds', 'diskPercent']],
     input: target,
     message: `the disk cleanup target (${target} %) must be below the disk alert threshold alerting.thresholds.diskPercent (${alert} %), or the alert keeps firing after the cleanup: lower targetPercent or raise diskPercent`,
   });

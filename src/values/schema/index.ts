@@ -4,9 +4,11 @@ import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';
 import { globalSchema } from './global.js';
 import { ingressSchema } from './ingress.js';
+import { refineIngressPaths, ROUTED_SLICES } from './ingress-routes.js';
+import { whenValid } from '../issues.js';
 import { elasticsearchSchema, refineDiskCleanupTarget, refineElasticsearchSysctl } from './elasticsearch.js';
 import { filebeatSchema, kibanaSchema, logstashSchema } from './logging.js';
-import { alertingSchema, alertmanagerSchema, refineResponseTimeBuckets } from './alerting.js';
+import { alertingSchema, alertmanagerSchema, refineReceiverUrls, refineResponseTimeBuckets } from './alerting.js';
 import { grafanaSchema, kubeStateMetricsSchema, nodeExporterSchema, prometheusSchema } from './monitoring.js';
 import { profileFor, type Profile } from './profile.js';
 import { networkPolicySchema, podSecurityPolicySchema, secretsSchema } from './security.js';
@@ -41,9 +43,12 @@ export function buildValuesSchema(p: Profile) {
       secrets: secretsSchema(),
     })
     .prefault({})
-    .superRefine(refineResponseTimeBuckets)
-    .superRefine(refineElasticsearchSysctl)
-    .superRefine(refineDiskCleanupTarget);
+    // Root rules: each runs when the slices it reads are valid, whatever the others.
+    .superRefine(refineResponseTimeBuckets, whenValid(['alerting'], ['traefik']))
+    .superRefine(refineElasticsearchSysctl, whenValid(['elasticsearch'], ['podSecurityPolicy']))
+    .superRefine(refineDiskCleanupTarget, whenValid(['elasticsearch'], ['alerting']))
+    .superRefine(refineIngressPaths, whenValid(['ingress'], ...ROUTED_SLICES.map((slice) => [slice, 'enabled'])))
+    .superRefine(refineReceiverUrls, whenValid(['global'], ['secrets'], ['alertmanager']));
 }
 
 /** The schema type (the same for both profiles; only defaults differ). */

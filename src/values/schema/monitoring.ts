@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addCrossFieldIssue } from '../issues.js';
 import { parseQuantity } from '../../lib/quantity.js';
 import { existingSecret, persistence, schedulingFields, type PersistenceValues } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
@@ -59,7 +60,7 @@ function resolveRetentionSize<T extends { retentionSize?: string | undefined; pe
       : size < 2 ** 20
         ? `retentionSize ${v.retentionSize} is below 1Mi (0 would turn size-based retention off); use a size such as 40Gi, or leave it unset for ${PROMETHEUS_RETENTION_SHARE * 100} % of the volume`
         : undefined;
-  if (problem) ctx.addIssue({ code: 'custom', path: ['retentionSize'], input: v.retentionSize, message: problem });
+  if (problem) addCrossFieldIssue(ctx, { path: ['retentionSize'], involves: [['persistence', 'size'], ['storage', 'size']], input: v.retentionSize, message: problem });
   return { ...v, retentionSize: v.retentionSize };
 }
 
@@ -91,9 +92,9 @@ export const grafanaSchema = (p: Profile) => {
     .superRefine((g, ctx) => {
       // A ReadWriteOnce volume attaches to one pod: a Deployment with a volume runs one replica.
       if (g.replicas > 1 && g.persistence.enabled) {
-        ctx.addIssue({
-          code: 'custom',
+        addCrossFieldIssue(ctx, {
           path: ['replicas'],
+          involves: [['persistence', 'enabled']],
           input: g.replicas,
           message: `grafana.replicas ${g.replicas} needs grafana.persistence.enabled: false (the data volume is ReadWriteOnce and holds one SQLite database); use 1 replica or turn persistence off`,
         });
