@@ -50,9 +50,17 @@ export function writeOutputFolder(folder: string, files: Record<string, string>,
     if ((error as NodeJS.ErrnoException).code === undefined) throw error;
     fail(error);
   } finally {
-    if (work) rmSync(work, { recursive: true, force: true });
+    if (work) removeStaging(work);
   }
   return target;
+}
+
+function removeStaging(work: string): void {
+  try {
+    rmSync(work, { recursive: true, force: true });
+  } catch (error) {
+    throw new UsageError(`cannot remove the staging folder ${work}: ${reason(error)}; remove it by hand`);
+  }
 }
 
 /** The absolute folder to replace: `folder` itself, or the folder a symbolic link points to. */
