@@ -189,8 +189,15 @@ describe('Alertmanager', () => {
     ['{{ in the email recipient', 'alertmanager: {receivers: {email: {to: "{{x}}@example.com"}}}', 'alertmanager.receivers.email.to', 'Go template'],
     ['{{ in the email sender', 'alertmanager: {receivers: {email: {from: "a{{b"}}}', 'alertmanager.receivers.email.from', 'Go template'],
     ['a line break in the email recipient', 'alertmanager: {receivers: {email: {to: "a@example.com\\nBcc: b@example.com"}}}', 'alertmanager.receivers.email.to', 'line break'],
+    ['a recipient that is not an address', 'alertmanager: {receivers: {email: {to: "ops@example.com, on-call team"}}}', 'alertmanager.receivers.email.to', '"on-call team" is not an email address'],
+    ['two senders', 'alertmanager: {receivers: {email: {from: "a@example.com, b@example.com"}}}', 'alertmanager.receivers.email.from', 'not an email address'],
     ['a line break in the SMTP user', 'alertmanager: {receivers: {email: {username: "a\\nb"}}}', 'alertmanager.receivers.email.username', 'line break'],
   ])('rejects %s', (...c) => expectRejected(c));
+
+  it('accepts several recipients, named addresses and empty ones', () => {
+    const v = valid('alertmanager: {receivers: {email: {to: "a@example.com, Ops Team <ops@example.com>", from: "AIOps <aiops@example.com>"}}}');
+    expect(v.alertmanager.receivers.email.to).toBe('a@example.com, Ops Team <ops@example.com>');
+  });
 
   it('accepts "..." alone and label names with underscores', () => {
     expect(valid('alertmanager: {route: {groupBy: ["..."]}}').alertmanager.route.groupBy).toEqual(['...']);
@@ -229,6 +236,9 @@ describe('component limits', () => {
     ['unsorted latency buckets', 'traefik: {latencyBuckets: [0.1, 5, 1.2, 30]}', 'traefik.latencyBuckets[2]', 'out of order', 'values.yaml:1:36'],
     ['duplicate latency buckets', 'traefik: {latencyBuckets: [0.1, 1, 1, 30]}', 'traefik.latencyBuckets[2]', 'a duplicate'],
     ['username postgres with a second password', 'postgresql: {auth: {username: postgres, password: one-password, postgresPassword: another}}', 'postgresql.auth.postgresPassword', 'one password'],
+    ['max_connections above PostgreSQL\'s limit', 'postgresql: {maxConnections: 300000}', 'postgresql.maxConnections', 'at most 262143'],
+    ['a Redis Cluster of 2000 nodes', 'redis: {cluster: {enabled: true, nodes: 2000}}', 'redis.cluster.nodes', 'at most 1000'],
+    ['an ExternalSecret refresh beyond a Go duration', 'secrets: {refreshInterval: 99999999999999h}', 'secrets.refreshInterval', 'out of range'],
     ['a retention of 99999999999 days', 'elasticsearch: {retentionDays: 99999999999}', 'elasticsearch.retentionDays', 'at most 36500'],
     ['a cluster domain with a shell command', 'global: {clusterDomain: "x\\"; touch /tmp/PWNED; echo \\""}', 'global.clusterDomain', 'DNS-1123 name', 'values.yaml:1:25'],
     ['a cluster domain with a trailing dot', 'global: {clusterDomain: cluster.local.}', 'global.clusterDomain', 'without a trailing dot'],

@@ -111,6 +111,9 @@ export const podSecurityPolicySchema = () =>
     .prefault({})
     .describe('Pod security: PodSecurityPolicy was removed in Kubernetes 1.25, so this maps to Pod Security Admission labels.');
 
+/** Longest Go time.Duration (int64 nanoseconds), in seconds: external-secrets parses refreshInterval as one. */
+const MAX_GO_DURATION_SECONDS = 9_223_372_036;
+
 /** `secrets.*`: external secret management. */
 export const secretsSchema = () =>
   z
@@ -133,7 +136,10 @@ export const secretsSchema = () =>
         .describe('The external-secrets store the ExternalSecrets read from (default ClusterSecretStore vault).'),
       refreshInterval: z
         .string()
-        .regex(/^\d+[smh]$/)
+        .regex(/^\d+[smh]$/, { error: (i) => `expected a duration such as 30m or 1h (a number and s, m or h), found ${JSON.stringify(i.input)}` })
+        .refine((d) => Number(d.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[d.slice(-1) as 's' | 'm' | 'h'] <= MAX_GO_DURATION_SECONDS, {
+          error: (i) => `duration ${JSON.stringify(i.input)} is out of range (at most about 292 years, a Go time.Duration)`,
+        })
         .default('1h')
         .describe('How often the ExternalSecrets refresh, e.g. 30m (default 1h).'),
     })

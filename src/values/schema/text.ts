@@ -49,3 +49,25 @@ export const templatedLine = (what: string) =>
       });
     }
   });
+
+/** `local@domain` or `Name <local@domain>`: one address as Go's net/mail parses it (simplified). */
+const ADDRESS = /^(?:[^<>,"@\s][^<>,"@]*<[^\s<>@,"]+@[^\s<>@,"]+>|[^\s<>@,"]+@[^\s<>@,"]+)$/;
+
+/**
+ * Email address(es) of the email receiver, or empty (not given): `list` allows several,
+ * comma-separated (Alertmanager's `to`). Alertmanager parses them only when it sends, so a
+ * malformed one would fail every notification.
+ */
+export const emailAddresses = (what: string, list: boolean) =>
+  templatedLine(what).superRefine((value, ctx) => {
+    if (value === '') return;
+    const parts = list ? value.split(',').map((p) => p.trim()) : [value.trim()];
+    const bad = parts.find((p) => !ADDRESS.test(p));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: `${what}: ${JSON.stringify(bad)} is not an email address such as ops@example.com or "Ops <ops@example.com>"${list ? ' (separate several with commas)' : ''}`,
+      });
+    }
+  });
