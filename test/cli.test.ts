@@ -187,6 +187,8 @@ describe('bad input leaves the output folder untouched', () => {
     { name: '--set-file of a missing file', argv: () => ['--set-file', `redis.auth.password=${join(dir, 'missing')}`], message: /--set-file redis\.auth\.password=.*missing {2}cannot read ".*missing": no such file/ },
     { name: '--set-file without a file', argv: () => ['--set-file', 'redis.auth.password'], message: /--set-file redis\.auth\.password {2}expected KEY=FILE/ },
     { name: '--set-file of a file that is not UTF-8', argv: () => ['--set-file', `redis.auth.password=${values('pw', Buffer.from([0x70, 0xff]) as unknown as string)}`], message: /pw:1:2 {2}invalid UTF-8 \(byte 0xFF\)/ },
+    { name: 'a 9 MiB values file', argv: () => ['-f', values('big.yaml', `# ${'x'.repeat(9 * 1024 * 1024)}\n`)], message: /big\.yaml {2}cannot read values file: larger than 8 MiB/ },
+    { name: 'a values file that is a symbolic link loop', argv: () => { symlinkSync(join(dir, 'loop.yaml'), join(dir, 'loop.yaml')); return ['-f', join(dir, 'loop.yaml')]; }, message: /loop\.yaml {2}cannot read values file: too many symbolic links/ },
     { name: 'a values file that never ends (/dev/zero)', argv: () => ['-f', '/dev/zero'], message: /\/dev\/zero {2}cannot read values file: larger than 8 MiB/ },
     { name: '--set on an entry an earlier --set made a string', argv: () => ['--set', 'global.imageRegistry=x', '--set', 'global.imageRegistry.host=y'], message: /--set global\.imageRegistry\.host=y {2}key "host" used on something that is not a mapping/ },
     { name: 'release name too long for the object names', argv: () => ['--release', 'a'.repeat(45)], message: /object name "a{45}-[a-z-]+" has \d+ characters, more than 52: choose a release name at least \d+ characters shorter/ },
