@@ -129,6 +129,13 @@ describe.runIf(haveRedis)('Redis Cluster restarted on new pod IPs: the start-up 
     return view;
   }
 
+  /** Runs the rendered Job script with its pods' DNS names replaced by their current addresses. */
+  function runJob() {
+    let job: string = find(objects, 'Job', 'aiops-platform-redis-cluster-init').spec.template.spec.containers[0].command[2];
+    for (let i = 5; i >= 0; i--) job = job.replaceAll(`aiops-platform-redis-${i}.${HEADLESS}`, pods[i]!.ip!);
+    return run('sh', ['-c', job], cleanEnv({ REDISCLI_AUTH: password }, shimDir), 45_000);
+  }
+
   beforeAll(async () => {
     expect(pod.command.slice(0, 2)).toEqual(['sh', '-c']);
     shimDir = local.tempDir('redis-restart-shim-');
@@ -140,10 +147,8 @@ describe.runIf(haveRedis)('Redis Cluster restarted on new pod IPs: the start-up 
     await startPods([0, 1, 2, 3, 4, 5], formed);
     for (const p of pods) p.id = (await cli(p.ip!, ['cluster', 'myid'], password)).stdout.trim();
 
-    // Formed by the rendered Job script, its pods' DNS names replaced by the addresses.
-    let job: string = find(objects, 'Job', 'aiops-platform-redis-cluster-init').spec.template.spec.containers[0].command[2];
-    for (let i = 5; i >= 0; i--) job = job.replaceAll(`aiops-platform-redis-${i}.${HEADLESS}`, formed[i]!);
-    const formation = await run('sh', ['-c', job], cleanEnv({ REDISCLI_AUTH: password }, shimDir), 45_000);
+    // Formed by the rendered Job script.
+    const formation = await runJob();
     expect(formation.code, output(formation)).toBe(0);
     for (const key of keys) {
       const set = await cli(formed[0]!, ['-c', 'set', key, `value-${key}`], password);
@@ -175,7 +180,7 @@ describe.runIf(haveRedis)('Redis Cluster restarted on new pod IPs: the start-up 
     }
   });
 
-  it('all six nodes restarted at once on new IPs: every node re-meets the others, cluster_state:ok, keys, masters and replicas as before', async () => {
+  it('all six nodes restarted at once on new IPs: every node re-meets the others, cluster_state:ok, keys, masters and replicas as before; the Job changes nothing', async () => {
     timings.fullStop = await stopPods([0, 1, 2, 3, 4, 5]);
     const started = Date.now();
     await startPods([0, 1, 2, 3, 4, 5], range(61, 6));
@@ -200,6 +205,11 @@ describe.runIf(haveRedis)('Redis Cluster restarted on new pod IPs: the start-up 
     }
     expect(links.map((l) => l.split(' ')[1])).toEqual(['up', 'up', 'up']);
     for (const l of links) expect(range(61, 6)).toContain(l.split(' ')[0]);
+    // The Job, recreated by a later `kubectl apply`, finds the cluster formed and changes nothing.
+    const job = await runJob();
+    expect(job.code, output(job)).toBe(0);
+    expect(job.stdout).toContain('the Redis Cluster is already formed and ok');
+    expect(job.stdout).toContain('nothing to add');
   });
 
   it('all six restarted at once with their addresses swapped (each pod gets the old IP of another pod): same convergence', async () => {
