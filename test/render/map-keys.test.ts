@@ -53,6 +53,15 @@ describe('string maps with keys named like Object.prototype members', () => {
     ]);
   });
 
+  it('renders them when given with --set', () => {
+    const rendered = renderYaml('', ['global.commonLabels.constructor=x', 'grafana.nodeSelector.toString=y', 'aiEngine.extraEnv.valueOf=z']);
+    const grafana = find(rendered.objects, 'Deployment', 'aiops-platform-grafana');
+    expect(grafana.metadata.labels.constructor).toBe('x');
+    expect(podSpecOf(grafana).nodeSelector).toEqual({ toString: 'y' });
+    const env = podSpecOf(find(rendered.objects, 'Deployment', 'aiops-platform-ai-engine')).containers[0].env;
+    expect(env).toContainEqual({ name: 'valueOf', value: 'z' });
+  });
+
   it('renders the same values twice to the same bytes (the values are not changed by a render)', () => {
     const text = `global:\n  commonLabels: ${JSON.stringify(map)}\n`;
     expect(renderYaml(text).yaml).toBe(renderYaml(text).yaml);
