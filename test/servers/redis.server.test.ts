@@ -1,8 +1,10 @@
 /**
  * Runs the rendered Redis config and scripts against real redis-server processes on loopback
  * (127.0.0.11 standalone, 127.0.0.21-28 cluster, grown from 6 nodes to 8): the rendered files must be accepted by Redis and
- * do what they claim, not merely render. Only absolute paths are rewritten (to temp dirs) and the
- * listen address is overridden on the command line; every other line runs as rendered.
+ * do what they claim, not merely render. Only absolute paths are rewritten (to temp dirs), the
+ * listen address is overridden on the command line and DNS names are answered by a fake getent
+ * (test/support/redis-servers.ts); every other line runs as rendered, the cluster nodes' start-up
+ * script included (its re-meet loop must leave the forming and growing cluster alone).
  *
  * Needs redis-server and redis-cli (Debian: `apt-get install redis-server`). Skipped with a warning
  * when they are missing locally; fails when they are missing in CI (`CI=true`).
