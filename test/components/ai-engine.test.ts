@@ -116,7 +116,7 @@ describe('AiEngine', () => {
     for (const e of container(r).env.filter((v: any) => /PASSWORD/.test(v.name))) expect(e.value).toBeUndefined();
   });
 
-  it('probes /ai/healthz/* and is scraped at /ai/metrics on 8080, allowing five minutes to load its models', () => {
+  it('probes /ai/healthz/* on 8080 and is scraped at /metrics on the metrics port 9464, allowing five minutes to load its models', () => {
     const c = container(defaults);
     expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path, c.startupProbe.httpGet.path]).toEqual([
       '/ai/healthz/ready',
@@ -126,8 +126,8 @@ describe('AiEngine', () => {
     expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(300);
     expect(deployment(defaults).spec.template.metadata.annotations).toMatchObject({
       'prometheus.io/scrape': 'true',
-      'prometheus.io/port': '8080',
-      'prometheus.io/path': '/ai/metrics',
+      'prometheus.io/port': '9464',
+      'prometheus.io/path': '/metrics',
     });
   });
 

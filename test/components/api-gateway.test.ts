@@ -7,7 +7,7 @@ import { Redis } from '../../src/components/data/redis.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { platformService, secretRef, SVC } from '../support/platform-service.js';
-import { ofKind } from '../support/render.js';
+import { find, ofKind } from '../support/render.js';
 
 const { name: NAME, own, deployment, container, ownEnv } = platformService('api-gateway');
 const SELF_HEALING_URL = `http://${SVC('self-healing')}:8080`;
@@ -85,7 +85,7 @@ describe('ApiGateway', () => {
     for (const e of container(r).env.filter((v: any) => /PASSWORD/.test(v.name))) expect(Object.keys(e.valueFrom)).toEqual(['secretKeyRef']);
   });
 
-  it('probes /healthz/* and is scraped at /metrics, without a double slash', () => {
+  it('probes /healthz/* and is scraped at /metrics on the metrics port 9464, which no route reaches (not even the / catch-all)', () => {
     const c = container(defaults);
     expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path, c.startupProbe.httpGet.path]).toEqual([
       '/healthz/ready',
@@ -94,9 +94,14 @@ describe('ApiGateway', () => {
     ]);
     expect(deployment(defaults).spec.template.metadata.annotations).toEqual({
       'prometheus.io/path': '/metrics',
-      'prometheus.io/port': '8080',
+      'prometheus.io/port': '9464',
       'prometheus.io/scrape': 'true',
     });
+    expect(container(defaults).ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
+    expect(find(defaults.objects, 'Service', NAME).spec.ports.map((p: any) => p.port)).toEqual([8080]);
   });
 
   it('autoscales from 2 to 10 pods with a PDB in production, without a replicas field', () => {

@@ -49,7 +49,7 @@ describe('PlatformService', () => {
     expect(render('', { basePath: '/' }).connection.url).toBe(`http://${NAME}.aiops-platform.svc.cluster.local:8080`);
   });
 
-  it('probes and scrapes under the base path, without a double slash at /', () => {
+  it('probes under the base path, without a double slash at /, and is scraped at /metrics on its own port', () => {
     const paths = (r: ConstructRender) => {
       const c = container(r);
       return [c.readinessProbe, c.livenessProbe, c.startupProbe].map((p: any) => `${p.httpGet.port} ${p.httpGet.path}`);
@@ -57,11 +57,13 @@ describe('PlatformService', () => {
     expect(paths(defaults)).toEqual(['http /demo/healthz/ready', 'http /demo/healthz/live', 'http /demo/healthz/live']);
     expect(paths(render('', { basePath: '/' }))).toEqual(['http /healthz/ready', 'http /healthz/live', 'http /healthz/live']);
     expect(deployment(defaults).spec.template.metadata.annotations).toEqual({
-      'prometheus.io/path': '/demo/metrics',
-      'prometheus.io/port': '8080',
+      'prometheus.io/path': '/metrics',
+      'prometheus.io/port': '9464',
       'prometheus.io/scrape': 'true',
     });
-    expect(render('', { basePath: '/' }).objects.find((o) => o.kind === 'Deployment').spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+    // The metrics listener is on the pod only: the Service (and so any Ingress route) has just http.
+    expect(container(defaults).ports.map((p: any) => `${p.name}:${p.containerPort}`)).toEqual(['http:8080', 'metrics:9464']);
+    expect(defaults.objects.find((o) => o.kind === 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http']);
     expect(underBasePath('/', '/metrics')).toBe('/metrics');
     expect(underBasePath('/ai', '/metrics')).toBe('/ai/metrics');
   });
@@ -109,6 +111,7 @@ describe('PlatformService', () => {
       { name: 'BASE_PATH', value: '/demo' },
       { name: 'LOG_LEVEL', value: 'debug' },
       { name: 'PORT', value: '8080' },
+      { name: 'METRICS_PORT', value: '9464' },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'OWN', value: 'x' },

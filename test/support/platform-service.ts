@@ -5,7 +5,7 @@ import { find } from './render.js';
 export const SVC = (name: string) => `aiops-platform-${name}.aiops-platform.svc.cluster.local`;
 
 /** Variables every platform service gets before its own. */
-export const COMMON_ENV = ['BASE_PATH', 'LOG_LEVEL', 'PORT', 'POD_NAME', 'POD_NAMESPACE'];
+export const COMMON_ENV = ['BASE_PATH', 'LOG_LEVEL', 'PORT', 'METRICS_PORT', 'POD_NAME', 'POD_NAMESPACE'];
 
 /** An env value read from a Secret key. */
 export const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });

@@ -1,6 +1,6 @@
 import type { PlatformContext } from '../../lib/context.js';
 import type { Values } from '../../values/schema/index.js';
-import { PLATFORM_SERVICE_PORT } from '../aiops/platform-service.js';
+import { PLATFORM_METRICS_PORT, PLATFORM_SERVICE_PORT } from '../aiops/platform-service.js';
 import { POSTGRESQL_EXPORTER_PORT, POSTGRESQL_PORT } from '../data/postgresql.js';
 import { REDIS_BUS_PORT, REDIS_PORT } from '../data/redis-config.js';
 import { REDIS_EXPORTER_PORT } from '../data/redis.js';
@@ -91,7 +91,7 @@ export function networkEdges(ctx: PlatformContext, v: Values, rendered: Rendered
   edge(w.prometheus, w.grafana, tcp(GRAFANA_PORT), 'kubernetes-pods job: /grafana/metrics');
   edge(w.prometheus, w.traefik, tcp(TRAEFIK_PORTS.metrics), 'kubernetes-pods job: Traefik metrics entry point');
   for (const service of [w.aiEngine, w.apiGateway, w.selfHealing]) {
-    edge(w.prometheus, service, tcp(PLATFORM_SERVICE_PORT), 'kubernetes-pods job: <basePath>/metrics');
+    edge(w.prometheus, service, tcp(PLATFORM_METRICS_PORT), 'kubernetes-pods job: /metrics on the metrics port');
   }
   api(w.kubeStateMetrics, 'kube-state-metrics lists and watches the objects it reports');
   if (v.alertmanager.replicas > 1) {
