@@ -73,7 +73,8 @@ function assignments(text: string): { key: string; value: string; credential: bo
 
 /** A `--set…` location with its credential values hidden. */
 function redactFlag(location: string): string {
-  const match = /^(--set[-a-z]* )(.*)$/s.exec(location);
+  // --set-file values are file names: its contents are hidden as values, wherever they appear.
+  const match = /^(--set(?:-string)? )(.*)$/s.exec(location);
   if (!match) return location;
   const parts = splitFlag(match[2]!).map((part) => {
     const a = assignment(part);

@@ -122,6 +122,13 @@ describe('labels, annotations and node selectors', () => {
     ['annotations above 256 KiB', `traefik: {service: {annotations: {big: "${'1'.repeat(262_142)}"}}}`, 'traefik.service.annotations', '256 KiB'],
   ])('rejects %s', (...c) => expectRejected(c));
 
+  it('checks a 256 KiB annotation of letters in linear time (the credential-URL scan was quadratic: minutes)', () => {
+    const started = Date.now();
+    const v = valid(`traefik: {service: {annotations: {big: "${'x'.repeat(262_141)}"}}}`);
+    expect(v.traefik.service.annotations.big).toHaveLength(262_141);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('accepts prefixed keys, dotted names, empty label values and any annotation value', () => {
     const v = valid(
       'global: {commonLabels: {app.kubernetes.io/part-of: aiops, team: ""}}\n' +
