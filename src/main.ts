@@ -50,7 +50,7 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
     return 0;
   }
   const inputs = readInputs(options.valuesFiles, options.sets);
-  const { values, source } = loadValues({ files: inputs.files, sets: inputs.sets, issues: options.problems });
+  const { values, source } = loadValues({ files: inputs.files, sets: inputs.sets, issues: [...options.problems, ...inputs.issues] });
   const rendered = render(values, options.release, options.namespace, source);
   for (const warning of rendered.warnings) out.stderr(`warning: ${warning}\n`);
   if (options.strict && rendered.warnings.length > 0) {

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { ValuesError, type ValuesIssue } from '../values/issues.js';
+import type { ValuesIssue } from '../values/issues.js';
 import { setFileTarget, type SetFlag } from '../values/set-flag.js';
 import { decodeUtf8 } from '../values/utf8.js';
 
@@ -16,6 +16,8 @@ export interface InputFile {
 
 /** What the CLI read: the values files and the `--set` flags with their `--set-file` contents filled in. */
 export interface Inputs {
+  /** Files that could not be read, located at the file or the flag; their inputs are left out, the others still load. */
+  readonly issues: ValuesIssue[];
   /** The values files, in order. */
   readonly files: InputFile[];
   readonly sets: SetFlag[];
@@ -25,8 +27,8 @@ export interface Inputs {
 
 /**
  * Reads every values file and `--set-file` file (regular files, or pipes such as `<(sops -d …)`),
- * at most {@link MAX_INPUT_BYTES} each, as strict UTF-8. Throws one {@link ValuesError} with every
- * file that cannot be read.
+ * at most {@link MAX_INPUT_BYTES} each, as strict UTF-8. Files that cannot be read become issues
+ * (reported with the values' problems, in one run).
  */
 export function readInputs(valuesFiles: readonly string[], sets: readonly SetFlag[]): Inputs {
   const issues: ValuesIssue[] = [];
@@ -45,15 +47,14 @@ export function readInputs(valuesFiles: readonly string[], sets: readonly SetFla
     const file = read(name, name);
     if (file) files.push(file);
   }
-  const filled = sets.map((flag) => {
-    if (flag.kind !== 'set-file') return flag;
+  const filled = sets.flatMap((flag) => {
+    if (flag.kind !== 'set-file') return [flag];
     const target = setFileTarget(flag.text);
-    if (typeof target === 'string') return flag; // the values loader reports the malformed flag
+    if (typeof target === 'string') return [flag]; // the values loader reports the malformed flag
     const file = read(target.file, `--set-file ${flag.text}`);
-    return { ...flag, contents: file?.text ?? '' };
+    return file ? [{ ...flag, contents: file.text }] : [];
   });
-  if (issues.length > 0) throw new ValuesError(issues);
-  return { files, sets: filled, ids };
+  return { issues, files, sets: filled, ids };
 }
 
 /** Reads one file; `location` names it in messages (the file, or the flag that gave it). */
