@@ -42,6 +42,9 @@ describe('quantities', () => {
   it.each<Case>([
     ['a size of 1e400 (a YAML number)', 'redis: {persistence: {size: "1e400"}}', 'redis.persistence.size', 'at most 8Ei', 'values.yaml:1:29'],
     ['a memory of 1e400 (maxmemory Infinity)', 'redis: {resources: {requests: {cpu: 1, memory: "1e400"}}}', 'redis.resources.requests.memory', 'at most 8Ei'],
+    ['a size of 1e400 as a bare YAML number (Infinity)', 'redis: {persistence: {size: 1e400}}', 'redis.persistence.size', 'Infinity', 'values.yaml:1:29'],
+    ['a memory of 1e400 as a bare YAML number', 'redis: {resources: {requests: {cpu: 1, memory: 1e400}}}', 'redis.resources.requests.memory', 'Infinity'],
+    ['a latency bucket of 1e400', 'traefik: {latencyBuckets: [1, 1e400]}', 'traefik.latencyBuckets[1]', 'Infinity'],
     ['a size above 8Ei', 'postgresql: {persistence: {size: 9Ei}}', 'postgresql.persistence.size', 'at most 8Ei'],
     ['a zero size', 'prometheus: {persistence: {size: 0}}', 'prometheus.persistence.size', 'above 0'],
     ['a zero size written 0Gi', 'prometheus: {storage: {size: 0Gi}}', 'prometheus.storage.size', 'above 0'],
