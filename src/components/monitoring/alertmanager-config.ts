@@ -1,5 +1,8 @@
 import type { Values } from '../../values/schema/index.js';
 import type { CredentialEntry } from '../shared/credential-secret.js';
+import { INHIBIT_RULES, type AmInhibitRule } from './alertmanager-inhibit.js';
+
+export type { AmInhibitRule };
 
 // Typed subset of alertmanager.yml (Alertmanager v0.28) that the chart writes.
 
@@ -25,13 +28,6 @@ export interface AmRoute {
   /** Keep matching later siblings after this route matched. */
   continue?: boolean;
   routes?: AmRoute[];
-}
-
-/** An inhibition: alerts matching `target_matchers` are muted while one matching `source_matchers` fires with the same `equal` labels. */
-export interface AmInhibitRule {
-  source_matchers: string[];
-  target_matchers: string[];
-  equal: string[];
 }
 
 export interface AmEmailConfig {
@@ -79,32 +75,6 @@ export interface AlertmanagerConfig {
   receivers: AmReceiver[];
 }
 
-/**
- * Inhibitions, by what a warning means once a critical alert fires. Every alert name has a single
- * severity, so an inhibition must match across alert names (the former `equal: [alertname, …]`
- * never matched), and across components: PodCrashLooping and TargetDown are `kubernetes` and
- * `monitoring` alerts about a `postgresql` or `redis` pod. An inhibited alert is muted for every
- * receiver, the self-healing executor included, so a warning is muted only where its action is
- * pointless while the critical alert lasts:
- * - a critical alert naming a pod (PodCrashLooping, TargetDown) mutes the warnings naming the same
- *   pod in the same namespace (PostgreSQLTooManyConnections → no VACUUM run against a crash-looping
- *   database; RedisLowHitRate): `equal: [namespace, pod]`, with `pod` required non-empty on both
- *   sides, because Alertmanager counts two missing labels as equal and would otherwise let any
- *   pod-less critical alert mute every pod-less warning;
- * - nothing else: NodeDiskAlmostFull (a node's filesystem) says nothing about its CPU or memory;
- *   HighErrorRate of a service does not mute its HighResponseTime, whose scale-out is the remedy
- *   when the errors are timeouts under load; node and HTTP alerts carry no namespace, so an
- *   `equal: [namespace, component]` rule would let one node's or service's critical alert mute the
- *   warnings of all the others.
- */
-export const INHIBIT_RULES: AmInhibitRule[] = [
-  {
-    source_matchers: ['severity="critical"', 'pod=~".+"'],
-    target_matchers: ['severity="warning"', 'pod=~".+"'],
-    equal: ['namespace', 'pod'],
-  },
-];
-
 /** Receiver of every alert: the people's integrations enabled in values (none: alerts are only shown in the UI). */
 const DEFAULT_RECEIVER = 'default';
 /** Receiver of the self-healing executor's webhook. */
@@ -142,7 +112,8 @@ export interface AlertmanagerConfigOptions {
 /**
  * alertmanager.yml: every alert goes to the `default` receiver (the enabled people integrations);
  * with self-healing, alerts whose `action` label names an executor action go to its webhook as
- * well, with the executor's bearer token (the executor refuses webhooks without it). A critical alert about a pod mutes the warnings about the same pod ({@link INHIBIT_RULES}).
+ * well, with the executor's bearer token (the executor refuses webhooks without it). A critical alert about a pod
+ * mutes the warnings about the same pod ({@link INHIBIT_RULES}).
  * Credentials are referenced as files (`*_file`), so the file itself holds no secret.
  */
 export function alertmanagerConfig(values: Values['alertmanager'], o: AlertmanagerConfigOptions): AlertmanagerConfig {
