@@ -40,7 +40,7 @@ Options:
       --set KEY=VALUE   set a value (repeatable; a.b=c, a.b[0]=x, list={x,y}, numbers and
                         true/false are typed; escape . , = with \\)
       --set-string KEY=VALUE
-                        like --set, but every value stays a string (e.g. a password 0123)
+                        like --set, but every value stays a string (e.g. a password 1234)
       --set-file KEY=FILE
                         set a value to the contents of FILE
       --release NAME    release name, the prefix of every object name (default aiops-platform)
