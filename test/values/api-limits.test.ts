@@ -120,6 +120,8 @@ describe('labels, annotations and node selectors', () => {
     ['a label value of 64 characters', `kibana: {podLabels: {team: ${'b'.repeat(64)}}}`, 'kibana.podLabels.team', 'expected a label value'],
     ['a label value ending in -', 'redis: {nodeSelector: {pool: "fast-"}}', 'redis.nodeSelector.pool', 'expected a label value'],
     ['a node selector key with a slash only', 'nodeExporter: {nodeSelector: {"/os": linux}}', 'nodeExporter.nodeSelector./os', 'prefix'],
+    ['a chart label in commonLabels', 'global: {commonLabels: {app.kubernetes.io/instance: other}}', 'global.commonLabels.app.kubernetes.io/instance', 'set by the chart'],
+    ['a chart label in podLabels', 'redis: {podLabels: {app.kubernetes.io/name: cache}}', 'redis.podLabels.app.kubernetes.io/name', 'set by the chart'],
     ['an annotation key with a colon', 'ingress: {annotations: {"a:b": x}}', 'ingress.annotations.a:b', 'not a Kubernetes key'],
     ['a pod annotation key with a space', 'grafana: {podAnnotations: {"x y": z}}', 'grafana.podAnnotations.x y', 'not a Kubernetes key'],
     ['annotations above 256 KiB', `traefik: {service: {annotations: {big: "${'1'.repeat(262_142)}"}}}`, 'traefik.service.annotations', '256 KiB'],
@@ -134,10 +136,10 @@ describe('labels, annotations and node selectors', () => {
 
   it('accepts prefixed keys, dotted names, empty label values and any annotation value', () => {
     const v = valid(
-      'global: {commonLabels: {app.kubernetes.io/part-of: aiops, team: ""}}\n' +
+      'global: {commonLabels: {example.com/cost-center: aiops, team: ""}}\n' +
         'redis: {nodeSelector: {node.kubernetes.io/instance-type: m5.large}, podAnnotations: {example.com/note: "any text: with spaces\\nand lines"}}',
     );
-    expect(v.global.commonLabels).toEqual({ 'app.kubernetes.io/part-of': 'aiops', team: '' });
+    expect(v.global.commonLabels).toEqual({ 'example.com/cost-center': 'aiops', team: '' });
   });
 });
 

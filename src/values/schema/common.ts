@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseQuantity } from '../../lib/quantity.js';
 import { defaultText, resourcesText } from './describe.js';
-import { annotationMap, labelMap, labelValueProblem, qualifiedNameProblem } from './metadata.js';
+import { annotationMap, extraLabelMap, labelMap, labelValueProblem, qualifiedNameProblem } from './metadata.js';
 import { isDnsSubdomain, objectName, pullPolicy, quantityOrNumber } from './primitives.js';
 import type { Profile } from './profile.js';
 
@@ -233,7 +233,7 @@ export const schedulingFields = {
     .optional()
     .describe('Kubernetes affinity of the pods, passed through (default: none; production: the chart\'s pod anti-affinity).'),
   podAnnotations: annotationMap.default({}).describe('Extra annotations on the pods (default {}).'),
-  podLabels: labelMap.default({}).describe('Extra labels on the pods (default {}).'),
+  podLabels: extraLabelMap.default({}).describe('Extra labels on the pods (default {}).'),
 };
 
 /** A reference to a Secret the user created; the chart then renders no Secret of its own. */

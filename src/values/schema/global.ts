@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Profile } from './profile.js';
 import { imageRegistry, storageClassName } from './common.js';
-import { labelMap } from './metadata.js';
+import { extraLabelMap } from './metadata.js';
 import { dnsSubdomain, objectName } from './primitives.js';
 
 const pullSecret = z
@@ -37,7 +37,7 @@ export const globalSchema = (p: Profile) =>
       clusterDomain: dnsSubdomain('the cluster DNS domain such as cluster.local, without a trailing dot')
         .default('cluster.local')
         .describe('Cluster DNS domain of fully qualified service names, a DNS name without a trailing dot (default cluster.local).'),
-      commonLabels: labelMap
+      commonLabels: extraLabelMap
         .default({})
         .describe('Extra labels on every object (default {}).'),
     })
