@@ -53,6 +53,19 @@ describe('string maps with keys named like Object.prototype members', () => {
     ]);
   });
 
+  it('renders them in production objects too: NetworkPolicy selectors, PodDisruptionBudgets, HPAs, the Redis Cluster Job', () => {
+    const objects = renderBoth(
+      `global:\n  development: false\n  commonLabels: ${JSON.stringify(map)}\nnetworkPolicy:\n  dns:\n    podSelector: {constructor: kube-dns, value: x}\nredis: {cluster: {enabled: true}}\n`,
+    );
+    for (const kind of ['NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Job', 'StatefulSet']) {
+      const ofKind = objects.filter((o) => o.kind === kind);
+      expect(ofKind.length, kind).toBeGreaterThan(0);
+      for (const object of ofKind) expect((object.metadata as { labels: object }).labels).toMatchObject(map);
+    }
+    const selectors = JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy'));
+    expect(selectors).toContain('{"constructor":"kube-dns","value":"x"}');
+  });
+
   it('renders them when given with --set', () => {
     const rendered = renderYaml('', ['global.commonLabels.constructor=x', 'grafana.nodeSelector.toString=y', 'aiEngine.extraEnv.valueOf=z']);
     const grafana = find(rendered.objects, 'Deployment', 'aiops-platform-grafana');
