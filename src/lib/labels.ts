@@ -11,6 +11,9 @@ export interface ComponentIdentity {
 /** The keys of {@link selectorLabels}, e.g. to find a component's objects by the labels they carry. */
 export const SELECTOR_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'] as const;
 
+/** Every label key {@link objectLabels} sets besides `global.commonLabels`: values may not set them. */
+export const CHART_LABEL_KEYS = [...SELECTOR_LABEL_KEYS, 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'] as const;
+
 /** The stable label subset used in selectors: never includes the version, so upgrades keep selectors. */
 export function selectorLabels(ctx: PlatformContext, id: ComponentIdentity): Record<string, string> {
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHART_LABEL_KEYS } from '../../lib/labels.js';
 import { isDnsSubdomain } from './primitives.js';
 
 /**
@@ -57,15 +58,13 @@ export const annotationMap = z.record(key, z.string()).superRefine((annotations,
   }
 });
 
-/** Labels the chart sets on every object (src/lib/labels.ts); values cannot replace them. */
-const CHART_LABELS = ['name', 'instance', 'component', 'part-of', 'managed-by', 'version'].map((k) => `app.kubernetes.io/${k}`);
 
 /**
  * Extra labels for the chart's objects (commonLabels, podLabels): a label map without the
  * `app.kubernetes.io/*` labels the chart sets itself (selectors rely on them; the chart's would win).
  */
 export const extraLabelMap = labelMap.superRefine((labels, ctx) => {
-  for (const key of Object.keys(labels).filter((k) => CHART_LABELS.includes(k))) {
+  for (const key of Object.keys(labels).filter((k) => (CHART_LABEL_KEYS as readonly string[]).includes(k))) {
     ctx.addIssue({
       code: 'custom',
       path: [key],
