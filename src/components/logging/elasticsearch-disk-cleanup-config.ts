@@ -44,7 +44,7 @@ export function diskCleanupScript(o: DiskCleanupOptions): string {
       ...(o.auth
         ? [
             `[ -n "$${PASSWORD_ENV}" ] || fail "${PASSWORD_ENV} is empty: set it in the Elasticsearch credentials Secret"`,
-            String.raw`[ "$(printf '%s' "$` + PASSWORD_ENV + String.raw`" | LC_ALL=C tr -d '-')" = "$` + PASSWORD_ENV + `" ] || fail "${PASSWORD_ENV} contains a control character, which cannot be sent"`,
+            String.raw`[ "$(printf '%s' "$` + PASSWORD_ENV + String.raw`" | LC_ALL=C tr -d '\001-\037\177')" = "$` + PASSWORD_ENV + `" ] || fail "${PASSWORD_ENV} contains a control character, which cannot be sent"`,
             `trap 'rm -f "$work/curl.conf"' EXIT`,
             String.raw`printf 'user = "elastic:%s"\n' "$(printf '%s' "$` + PASSWORD_ENV + String.raw`" | sed 's/[\\"]/\\&/g')" > "$work/curl.conf"`,
           ]
