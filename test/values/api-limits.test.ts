@@ -105,7 +105,7 @@ describe('cron schedules', () => {
     ['L (Quartz syntax)', 'postgresql: {maintenance: {schedule: "0 0 L * *"}}', 'postgresql.maintenance.schedule', 'not a number'],
   ])('rejects %s', (...c) => expectRejected(c));
 
-  it.each(['30 3 * * *', '*/15 0-6,22 * jan-MAR mon-fri', '5/10 * ? * SUN', '0 0 1,15 * 1-5/2', '@daily', '@hourly', '@annually'])('accepts %j', (schedule) => {
+  it.each(['30 3 * * *', '*/15 0-6,22 * jan-MAR mon-fri', '5/10 * ? * SUN', '? ? * * *', '0 0 1,15 * 1-5/2', '@daily', '@hourly', '@annually'])('accepts %j', (schedule) => {
     expect(valid(`postgresql: {maintenance: {schedule: "${schedule}"}}`).postgresql.maintenance.schedule).toBe(schedule);
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * Cron schedules as a Kubernetes CronJob accepts them: the API server parses `spec.schedule` with
  * robfig/cron's standard parser (five fields: minute, hour, day of month, month, day of week; each a
- * comma list of `*`, `?` (day fields), numbers, names (jan-dec, sun-sat), ranges `a-b` and steps
+ * comma list of `*` or `?` (any), numbers, names (jan-dec, sun-sat), ranges `a-b` and steps
  * `/n`), or one of the macros below. `TZ=` prefixes are refused (spec.timeZone replaces them), and
  * so is `@every`, which the API accepts but the documentation does not promise.
  */
@@ -17,16 +17,14 @@ interface Field {
   readonly min: number;
   readonly max: number;
   readonly names?: readonly string[];
-  /** `?` means "any" in this field (robfig: day of month, day of week). */
-  readonly question?: boolean;
 }
 
 const FIELDS: readonly Field[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day of week', min: 0, max: 6, names: DAYS, question: true },
+  { name: 'day of week', min: 0, max: 6, names: DAYS },
 ];
 
 /** The value of one number or name in `field`, or a problem. */
@@ -43,7 +41,8 @@ function termProblem(term: string, field: Field): string | undefined {
   const [range = '', step, extra] = term.split('/');
   if (extra !== undefined) return `"${term}" has more than one "/"`;
   if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0)) return `the step of "${term}" must be a positive number`;
-  if (range === '*' || (field.question && range === '?')) return undefined;
+  // robfig/cron takes `?` as `*` in every field.
+  if (range === '*' || range === '?') return undefined;
   const [low = '', high, beyond] = range.split('-');
   if (beyond !== undefined) return `"${range}" has more than one "-"`;
   const start = valueOf(low, field);
