@@ -53,7 +53,7 @@ export const objectName = z.string().regex(dns1123Subdomain, {
   error: (issue) => `expected a DNS-1123 name (lower-case letters, digits, '-' and '.'), found "${String(issue.input)}"`,
 });
 
-/** A DNS-1123 label (namespace, release and storage class style names). */
+/** A DNS-1123 label (namespace and release style names). */
 export const dnsLabel = z.string().regex(dns1123Label, {
   error: (issue) => `expected a DNS-1123 label (lower-case letters, digits and '-', at most 63), found "${String(issue.input)}"`,
 });
