@@ -121,10 +121,22 @@ export class PlatformChart extends Chart {
           kubeStateMetrics: v.kubeStateMetrics.enabled,
         }).connection
       : undefined;
+    // Why the Ingress cannot put basic auth in front of what has no login of its own (undefined: it can).
+    const noIngressAuth = !v.ingress.basicAuth.enabled
+      ? 'ingress.basicAuth.enabled is false'
+      : !v.traefik.enabled
+        ? "traefik.enabled is false, and the basic-auth Middleware needs the chart's Traefik"
+        : undefined;
+    // Grafana's login does not cover /grafana/metrics: served only where the Ingress cannot publish it bare.
+    const grafanaMetrics = !(v.ingress.enabled && noIngressAuth);
+    if (v.grafana.enabled && !grafanaMetrics) {
+      ctx.warn(`/grafana/metrics turned off (Grafana serves it without login, and the Ingress would publish it: ${noIngressAuth}); Grafana's own metrics are not collected`);
+    }
     const grafana = v.grafana.enabled
       ? new Grafana(this, 'grafana', {
           ctx,
           values: v.grafana,
+          metrics: grafanaMetrics,
           prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },
           elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
           components: {
@@ -159,6 +171,8 @@ export class PlatformChart extends Chart {
     const allRoutes: IngressRoute[] = v.ingress.enabled
       ? [
           ...route('grafana', ROUTE_PREFIXES.grafana, grafana && { serviceName: grafana.serviceName, port: grafana.port }),
+          // Grafana's own login does not cover its /metrics: the longer prefix wins over /grafana in Traefik.
+          ...route('grafana metrics', `${ROUTE_PREFIXES.grafana}/metrics`, grafanaMetrics ? grafana && { serviceName: grafana.serviceName, port: grafana.port } : undefined, true),
           ...route('prometheus', ROUTE_PREFIXES.prometheus, prometheus, true),
           ...route('alertmanager', ROUTE_PREFIXES.alertmanager, alertmanager, true),
           ...route('kibana', ROUTE_PREFIXES.kibana, kibana, !elasticsearch?.authEnabled),
@@ -168,13 +182,13 @@ export class PlatformChart extends Chart {
           ...route('api-gateway', '/', apiGateway),
         ]
       : [];
-    const basicAuth = allRoutes.some((r) => r.protect) && v.ingress.basicAuth.enabled && v.traefik.enabled;
+    const basicAuth = allRoutes.some((r) => r.protect) && !noIngressAuth;
     const traefik = v.traefik.enabled
       ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0, crdProvider: basicAuth }).connection
       : undefined;
     const protection: IngressProtection = basicAuth
       ? { middlewareRef: new BasicAuth(this, 'basic-auth', { ctx, values: v.ingress.basicAuth, tls: v.ingress.tls.length > 0 }).ref }
-      : { unavailable: v.ingress.basicAuth.enabled ? "traefik.enabled is false, and the basic-auth Middleware needs the chart's Traefik" : 'ingress.basicAuth.enabled is false' };
+      : { unavailable: noIngressAuth ?? 'nothing to protect' };
     const ingressRoutes = servedRoutes(allRoutes, protection);
     if (v.ingress.enabled) {
       new PlatformIngress(this, 'ingress', {

@@ -85,4 +85,64 @@ describe('Ingress protection over every render', () => {
     const guarded = ofKind(r.objects, 'Ingress').find((i) => i.metadata.annotations?.[MIDDLEWARES_ANNOTATION]);
     expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toContain('/kibana');
   });
+
+  /**
+   * The metrics endpoints of routed Services: for each pod annotated for scraping behind a routed
+   * Service port, the Ingress path Traefik would pick for its metrics path (the longest matching
+   * prefix on that host) must carry a middleware: metrics are never public, even when the UI has
+   * a login of its own (Grafana's covers its pages, not /metrics).
+   */
+  for (const c of CASES) {
+    it(`${c.name}: no scrape endpoint is reachable through an Ingress without a middleware`, () => {
+      const r = renderValues(c.files, c.sets);
+      const workloads = r.objects.filter((o: any) => ['Deployment', 'StatefulSet'].includes(o.kind)) as any[];
+      const services = ofKind(r.objects, 'Service');
+      let checked = 0;
+      for (const ingress of ofKind(r.objects, 'Ingress')) {
+        for (const rule of ingress.spec.rules) {
+          for (const p of rule.http.paths) {
+            const service = services.find((x) => x.metadata.name === p.backend.service.name);
+            const servicePort = service?.spec.ports.find((x: any) => x.port === p.backend.service.port.number);
+            for (const w of workloads.filter((x) => service && Object.entries(service.spec.selector).every(([k, v]) => x.spec.template.metadata.labels[k] === v))) {
+              const annotations = w.spec.template.metadata.annotations ?? {};
+              if (annotations['prometheus.io/scrape'] !== 'true') continue;
+              const containerPorts = w.spec.template.spec.containers.flatMap((ct: any) => ct.ports ?? []);
+              const target = containerPorts.find((cp: any) => cp.name === servicePort.targetPort || cp.containerPort === servicePort.targetPort);
+              if (String(target?.containerPort) !== annotations['prometheus.io/port']) continue;
+              const metricsPath: string = annotations['prometheus.io/path'];
+              // Every path of this host on every Ingress: the longest prefix of the metrics path wins.
+              const candidates = ofKind(r.objects, 'Ingress').flatMap((i) =>
+                i.spec.rules.filter((x: any) => x.host === rule.host).flatMap((x: any) => x.http.paths.map((q: any) => ({ ingress: i, path: q.path as string }))),
+              );
+              const matches = candidates.filter((q) => q.path === '/' || metricsPath === q.path || metricsPath.startsWith(`${q.path}/`));
+              const winner = matches.sort((a, b) => b.path.length - a.path.length)[0];
+              checked++;
+              expect(winner?.ingress.metadata.annotations?.[MIDDLEWARES_ANNOTATION], `${rule.host}${metricsPath} (${w.metadata.name}) via ${winner?.ingress.metadata.name} ${winner?.path}`).toBeTruthy();
+            }
+          }
+        }
+      }
+      // Not vacuous: Grafana serves its metrics on the port the Ingress routes to.
+      const grafana = workloads.find((w) => w.metadata.name.endsWith('-grafana'));
+      const grafanaRouted = ofKind(r.objects, 'Ingress').some((i) => JSON.stringify(i.spec).includes('"path":"/grafana"'));
+      if (grafanaRouted && grafana?.spec.template.metadata.annotations['prometheus.io/scrape'] === 'true') expect(checked).toBeGreaterThan(0);
+    });
+  }
+
+  it('turns Grafana\'s metrics off, with a warning, where the Ingress would publish them bare', () => {
+    for (const text of ['ingress: {basicAuth: {enabled: false}}\n', 'traefik: {enabled: false}\n']) {
+      const r = renderValues([{ name: 'v.yaml', text }]);
+      const grafana = ofKind(r.objects, 'Deployment').find((d) => d.metadata.name.endsWith('-grafana'));
+      expect(grafana.spec.template.metadata.annotations['prometheus.io/scrape'], text).toBeUndefined();
+      const ini: string = ofKind(r.objects, 'ConfigMap').find((c) => c.data?.['grafana.ini']).data['grafana.ini'];
+      expect(ini).toContain('[metrics]\nenabled = false');
+      expect(r.warnings.join('\n')).toContain('/grafana/metrics turned off');
+    }
+    for (const text of ['ingress: {enabled: false, basicAuth: {enabled: false}}\n', '']) {
+      const r = renderValues([{ name: 'v.yaml', text }]);
+      const ini: string = ofKind(r.objects, 'ConfigMap').find((c) => c.data?.['grafana.ini']).data['grafana.ini'];
+      expect(ini, text).toContain('[metrics]\nenabled = true');
+      expect(r.warnings.join('\n')).not.toContain('/grafana/metrics');
+    }
+  });
 });

@@ -28,6 +28,7 @@ export type GrafanaIni = {
   plugins: { preinstall_disabled: boolean };
   snapshots: { external_enabled: boolean };
   log: { mode: 'console'; level: Values['global']['logLevel'] };
+  metrics: { enabled: boolean };
 };
 
 /** Inputs of {@link grafanaIni}. */
@@ -38,6 +39,8 @@ export interface GrafanaIniOptions {
   readonly rootUrl: string;
   readonly adminUser: string;
   readonly logLevel: Values['global']['logLevel'];
+  /** Serve Prometheus metrics on `<sub-path>/metrics` (no login: Grafana does not protect it). */
+  readonly metrics: boolean;
 }
 
 /**
@@ -63,6 +66,7 @@ export function grafanaIni(o: GrafanaIniOptions): GrafanaIni {
     plugins: { preinstall_disabled: true },
     snapshots: { external_enabled: false },
     log: { mode: 'console', level: o.logLevel },
+    metrics: { enabled: o.metrics },
   };
 }
 

@@ -42,6 +42,11 @@ export interface GrafanaProps {
   readonly components: DashboardComponents;
   /** `alerting.thresholds`, drawn on the dashboards. */
   readonly thresholds: Values['alerting']['thresholds'];
+  /**
+   * Serve `/grafana/metrics` and be scraped there (default true). Grafana's login does not cover
+   * it: false where an Ingress would publish it without authentication.
+   */
+  readonly metrics?: boolean;
 }
 
 const ID: ComponentIdentity = { name: 'grafana', component: 'dashboards' };
@@ -87,7 +92,7 @@ export class Grafana extends Construct {
 
     const rootUrl = `${externalUrl(ctx, GRAFANA_SUB_PATH, { service: name, port: PORT })}/`;
     const config = {
-      'grafana.ini': iniFile(grafanaIni({ port: PORT, rootUrl, adminUser: values.adminUser, logLevel: ctx.global.logLevel })),
+      'grafana.ini': iniFile(grafanaIni({ port: PORT, rootUrl, adminUser: values.adminUser, logLevel: ctx.global.logLevel, metrics: props.metrics ?? true })),
       'datasources.yaml': yamlFile(datasourcesFile(prometheus, elasticsearch)),
       'dashboards.yaml': yamlFile(dashboardProvidersFile()),
     };
@@ -155,7 +160,7 @@ export class Grafana extends Construct {
       annotations: {
         'checksum/config': checksum(config),
         'checksum/dashboards': checksum(dashboardData),
-        ...scrapeAnnotations(PORT, `${GRAFANA_SUB_PATH}/metrics`),
+        ...((props.metrics ?? true) ? scrapeAnnotations(PORT, `${GRAFANA_SUB_PATH}/metrics`) : {}),
       },
     });
 
