@@ -1,10 +1,11 @@
 import type { PlatformContext } from './context.js';
 import { ConfigError, reportProblem } from './errors.js';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1035 label: what Service names must be (a letter first), so every object name is one. */
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * The explicit name of an object: `<release>-<component>[-<role>]`, a DNS-1123 label of at most
+ * The explicit name of an object: `<release>-<component>[-<role>]`, a DNS-1035 label of at most
  * `max` characters (63; StatefulSets leave room for their pods' `-N` and revision-hash labels).
  * Never shortened or hashed: a name that does not fit is an error that says which one.
  */
@@ -14,7 +15,7 @@ export function objectName(ctx: PlatformContext, component: string, role?: strin
     reportProblem(
       ctx,
       new ConfigError(
-        `object name "${name}" is not a DNS-1123 label: use a release name of lower-case letters, digits and '-'`,
+        `object name "${name}" is not a DNS-1035 label (Service names must be): use a release name that starts with a lower-case letter, then lower-case letters, digits and '-'`,
         { flag: '--release', group: { id: 'release-syntax', weight: 0 } },
       ),
     );

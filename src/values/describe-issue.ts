@@ -21,6 +21,11 @@ export function describeIssue(
       return { location: locate(path, { atKey: true }).location, path: formatPath(path), message: `unknown key "${key}"${hint}` };
     });
   }
+  if (issue.code === 'invalid_key') {
+    // A map key that its schema refuses (a label key…): located at the key, with the key schema's messages.
+    const message = issue.issues.map((i) => (i.code === 'custom' ? i.message : messageOf(i as ZodIssue))).join('; ');
+    return [{ location: locate(issue.path, { atKey: true }).location, path: formatPath(issue.path), message }];
+  }
   // A cross-field problem is located at the value the user set: its own, or an involved one.
   const { location } = locate(issue.path, { involves: involvedPaths(issue) });
   return [{ location, path: formatPath(issue.path), message: messageOf(issue) }];
