@@ -12,7 +12,17 @@ registerCrdValidators();
 
 const renders = renderCases().map((c) => {
   const rendered = renderValues(c.files, c.sets);
-  return { name: c.name, objects: parseManifests(rendered.yaml) };
+  return { name: c.name, objects: parseManifests(rendered.yaml), yaml: rendered.yaml };
+});
+
+/** Characters outside YAML's printable set (tab, line feed and carriage return aside): YAML parsers such as kubectl's refuse them unescaped. */
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ud800-\udfff\ufffe\uffff]/u;
+
+describe.each(renders.map((r) => [r.name, r.yaml] as const))('render %s as text', (_name, yaml) => {
+  it('holds only YAML-printable characters', () => {
+    const at = yaml.search(NON_PRINTABLE);
+    expect(at, at >= 0 ? JSON.stringify(yaml.slice(Math.max(0, at - 60), at + 10)) : '').toBe(-1);
+  });
 });
 
 const each = renders.map((r) => [r.name, r.objects] as const);
