@@ -3,7 +3,7 @@ import { PlatformChart } from '../chart.js';
 import { ConfigError } from '../lib/errors.js';
 import type { ValuesSource } from '../values/load.js';
 import type { Values } from '../values/schema/index.js';
-import { hideMaps, restoreMaps } from './opaque-maps.js';
+import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
 import { renderProblemsError } from './render-problems.js';
 
 /** The result of one render. */
@@ -20,7 +20,7 @@ export interface Rendered {
  * configuration problem found while building is collected and thrown at the end as one
  * ValuesError, located through `source` (the loaded values' files and flags). Objects are
  * synthesized once; string maps cdk8s would mishandle (prototype-named keys, large maps) travel
- * around its serializer (see opaque-maps.ts).
+ * around its serializer (see lib/opaque-maps.ts).
  */
 export function render(values: Values, release: string, namespace: string, source?: ValuesSource): Rendered {
   const problems: ConfigError[] = [];

@@ -47,6 +47,15 @@ export function restoreMaps<T>(value: T, vault: MapVault): T {
   return restore(value, vault) as T;
 }
 
+/**
+ * Applies a generated `k8s.toJson_*` converter to a value outside an ApiObject (a manifest kept in a
+ * config file), with the same protection: linear in map sizes, prototype-named keys kept.
+ */
+export function convertJson<T, R>(value: T, convert: (value: T) => R): R {
+  const vault: MapVault = new Map();
+  return restoreMaps(convert(hide(value, vault) as T), vault);
+}
+
 function hide(value: unknown, vault: MapVault): unknown {
   if (Array.isArray(value)) return value.map((item) => hide(item, vault));
   if (!isPlainObject(value)) return value;

@@ -1,4 +1,6 @@
+import { k8s } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
+import { convertJson } from '../../src/lib/opaque-maps.js';
 import { find, parseManifests, podSpecOf, renderYaml } from '../support/render.js';
 
 /** Keys every plain JavaScript object inherits: valid Kubernetes label/annotation keys or env names all the same. */
@@ -99,5 +101,21 @@ describe('large string maps', () => {
     const rendered = find(objects, 'Deployment', 'aiops-platform-grafana').spec.template.metadata.annotations;
     expect(Object.keys(rendered)).toEqual(Object.keys(rendered).sort());
     expect(rendered).toMatchObject(annotations);
+  });
+
+  it('converts a manifest kept in a config file (the self-healing Job template) in linear time, keys kept', () => {
+    const labels = Object.fromEntries([...Array.from({ length: 20_000 }, (_, i) => [`l${i}`, 'v']), ['constructor', 'x'], ['value', 'y']]);
+    const started = Date.now();
+    const spec = convertJson({ template: { metadata: { labels }, spec: { containers: [] } } } as k8s.JobSpec, k8s.toJson_JobSpec)!;
+    expect(Date.now() - started).toBeLessThan(5000); // the converter alone copies the map once per key: minutes
+    expect(spec.template.metadata!.labels).toEqual(labels);
+  });
+
+  it('renders the self-healing rules with 2,000 commonLabels on their Job templates', () => {
+    const labels = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`example.com/l${i}`, 'v']));
+    const rendered = renderYaml(JSON.stringify({ global: { commonLabels: { ...labels, constructor: 'x' } } }));
+    const rules = rendered.objects.find((o) => o.kind === 'ConfigMap' && JSON.stringify(o).includes('create-job'));
+    expect(JSON.stringify(rules)).toContain('example.com/l1999');
+    expect(JSON.stringify(rules)).toContain('constructor');
   });
 });

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { PlatformContext } from '../../lib/context.js';
+import { convertJson } from '../../lib/opaque-maps.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { SELECTOR_LABEL_KEYS } from '../../lib/labels.js';
 import type { Values } from '../../values/schema/index.js';
@@ -199,7 +200,7 @@ function createJob(ctx: PlatformContext, rule: string, template: JobTemplate): C
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { generateName, namespace: ctx.namespace, labels: { ...podLabels, [RULE_LABEL]: rule } },
-      spec: k8s.toJson_JobSpec({ ...template.spec, ttlSecondsAfterFinished: JOB_TTL_SECONDS })!,
+      spec: convertJson({ ...template.spec, ttlSecondsAfterFinished: JOB_TTL_SECONDS }, k8s.toJson_JobSpec)!,
     },
   };
 }
