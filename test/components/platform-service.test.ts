@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformService, underBasePath, type PlatformServiceConnection, type PlatformServiceProps } from '../../src/components/aiops/platform-service.js';
-import { ConfigError } from '../../src/lib/errors.js';
+import { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind } from '../support/render.js';
@@ -20,7 +20,7 @@ const render = (valuesYaml = '', extra: Extra = {}): ConstructRender & { connect
       component: 'demo',
       role: 'demo-role',
       basePath: '/demo',
-      env: [{ name: 'OWN', value: 'x' }],
+      env: [{ name: 'PROMETHEUS_URL', value: 'x' }],
       ...extra,
     }).connection;
   });
@@ -38,7 +38,10 @@ describe('PlatformService', () => {
   it('renders Deployment and Service <release>-<component> on 8080 named http, and exposes the URL with its base path', () => {
     expect(defaults.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Deployment/${NAME}`, `Service/${NAME}`]);
     expect(find(defaults.objects, 'Service', NAME).spec.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP', targetPort: 'http' }]);
-    expect(container(defaults).ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(container(defaults).ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
     expect(deployment(defaults).metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'demo', 'app.kubernetes.io/component': 'demo-role' });
     expect(defaults.connection).toEqual({
       serviceName: NAME,
@@ -114,19 +117,27 @@ describe('PlatformService', () => {
       { name: 'METRICS_PORT', value: '9464' },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      { name: 'OWN', value: 'x' },
+      { name: 'PROMETHEUS_URL', value: 'x' },
       { name: 'ALPHA', value: 'a' },
       { name: 'ZED', value: 'z' },
     ]);
     expect(container(production).env[1]).toEqual({ name: 'LOG_LEVEL', value: 'info' });
   });
 
-  it('rejects an extraEnv key the chart manages, naming both', () => {
-    for (const key of ['OWN', 'PORT', 'POD_NAME']) {
+  it('rejects an extraEnv key the chart manages, located by the values schema', () => {
+    for (const key of ['PROMETHEUS_URL', 'PORT', 'POD_NAME', 'METRICS_PORT']) {
       const attempt = () => render(`aiEngine: {extraEnv: {${key}: x}}`);
-      expect(attempt).toThrow(ConfigError);
-      expect(attempt).toThrow(`aiEngine.extraEnv.${key} collides with the chart-managed variable ${key} of demo`);
+      expect(attempt).toThrow(ValuesError);
+      try {
+        attempt();
+      } catch (error) {
+        expect((error as ValuesError).issues).toContainEqual(expect.objectContaining({ location: expect.stringMatching(/^values\.yaml:1:/), path: `aiEngine.extraEnv.${key}` }));
+      }
     }
+  });
+
+  it('refuses to set a variable the schema\'s list of chart-managed names lacks (the list cannot fall behind)', () => {
+    expect(() => render('', { env: [{ name: 'OWN', value: 'x' }] })).toThrow(/demo sets OWN, which MANAGED_ENV\.aiEngine does not list/);
   });
 
   it('refuses its own env setting a common variable again', () => {

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { PlatformChart } from '../../src/chart.js';
 import { redisClusterStartScript } from '../../src/components/data/redis-cluster-start.js';
 import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js';
+import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
+
+registerCrdValidators();
 
 type Obj = any;
 

@@ -151,11 +151,11 @@ describe('edge and AIOps: default render', () => {
     expect(ingress.spec.ingressClassName).toBe('traefik');
   });
 
-  it('routes /grafana, /kibana, /api and / on aiops.local, and /prometheus, /alertmanager, /ai behind basic auth', () => {
+  it('routes /grafana, /kibana, /api and / on aiops.local, and /grafana/metrics, /prometheus, /alertmanager, /ai behind basic auth', () => {
     expect(paths('aiops.local').map((p: any) => p.path)).toEqual(['/grafana', '/kibana', '/api', '/']);
     const guarded = find(objects, 'Ingress', 'aiops-platform-protected');
     expect(guarded.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'aiops-platform-aiops-platform-basic-auth@kubernetescrd' });
-    expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/prometheus', '/alertmanager', '/ai']);
+    expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/grafana/metrics', '/prometheus', '/alertmanager', '/ai']);
   });
 
   it('points every route at a Service and port of the same render', () => {
