@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Prometheus, type PrometheusConnection, type PrometheusProps } from '../../src/components/monitoring/prometheus.js';
 import type { PrometheusConfig } from '../../src/components/monitoring/prometheus-config.js';
-import { ValuesError, type ValuesIssue } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind } from '../support/render.js';
+import { issuesThrownBy } from '../support/values-issues.js';
 
 const ALERTMANAGER = { serviceName: 'aiops-platform-alertmanager', port: 9093, pathPrefix: '/alertmanager' };
 const RULES = { 'node-alerts.yml': 'groups:\n  - name: node\n    rules: []\n' };
@@ -29,15 +29,7 @@ const flag = (r: ConstructRender, name: string) => container(r).args.find((a: st
 const config = (r: ConstructRender): PrometheusConfig => parse(find(r.objects, 'ConfigMap', NAME).data['prometheus.yml']);
 const rolesByNamespace = (r: ConstructRender) => Object.fromEntries(ofKind(r.objects, 'Role').map((role) => [role.metadata.namespace, role.rules]));
 
-function issuesOf(valuesYaml: string): ValuesIssue[] {
-  try {
-    render(valuesYaml);
-  } catch (error) {
-    if (error instanceof ValuesError) return [...error.issues];
-    throw error;
-  }
-  throw new Error('expected the values to be rejected');
-}
+const issuesOf = (valuesYaml: string) => issuesThrownBy(() => render(valuesYaml));
 
 describe('Prometheus', () => {
   const defaults = render();

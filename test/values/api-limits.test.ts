@@ -7,19 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/main.js';
-import { ValuesError, type ValuesIssue } from '../../src/values/issues.js';
 import { loadValues } from '../../src/values/load.js';
-
-/** Loads values and returns the issues they fail with (fails the test when they are valid). */
-function issuesOf(text: string, sets: string[] = []): ValuesIssue[] {
-  try {
-    loadValues({ files: [{ name: 'values.yaml', text }], sets });
-  } catch (error) {
-    if (error instanceof ValuesError) return [...error.issues];
-    throw error;
-  }
-  throw new Error(`expected the values to be rejected:\n${text}`);
-}
+import { issuesOf } from '../support/values-issues.js';
 
 /** Loads values that must be valid. */
 function valid(text: string, sets: string[] = []) {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValuesError, type ValuesIssue } from '../../src/values/issues.js';
 import { loadValues } from '../../src/values/load.js';
-
-/** Loads values and returns the issues they fail with (fails the test when they are valid). */
-function issuesOf(text: string, sets: string[] = []): ValuesIssue[] {
-  try {
-    loadValues({ files: [{ name: 'values.yaml', text }], sets });
-  } catch (error) {
-    if (error instanceof ValuesError) return [...error.issues];
-    throw error;
-  }
-  throw new Error('expected the values to be rejected');
-}
+import { issuesOf, issuesThrownBy } from '../support/values-issues.js';
 
 describe('values errors', () => {
   it('rejects an unknown top-level key with its line, column and a suggestion', () => {
@@ -133,12 +122,10 @@ describe('values errors', () => {
   });
 
   it('attributes an error to the later file that set the key', () => {
-    try {
-      loadValues({ files: [{ name: 'a.yaml', text: 'elasticsearch: {replicas: 3}' }, { name: 'b.yaml', text: '\nelasticsearch:\n  replicas: 0\n' }], sets: [] });
-      expect.unreachable();
-    } catch (error) {
-      expect((error as ValuesError).issues[0]!.location).toBe('b.yaml:3:13');
-    }
+    const issues = issuesThrownBy(() =>
+      loadValues({ files: [{ name: 'a.yaml', text: 'elasticsearch: {replicas: 3}' }, { name: 'b.yaml', text: '\nelasticsearch:\n  replicas: 0\n' }], sets: [] }),
+    );
+    expect(issues[0]!.location).toBe('b.yaml:3:13');
   });
 });
 
