@@ -76,7 +76,7 @@ describe('BasicAuth', () => {
     expect(ofKind(production.objects, 'Secret')).toEqual([]);
     expect(find(production.objects, 'Middleware', NAME).spec.basicAuth.secret).toBe(NAME);
     expect(production.warnings).toEqual([
-      `ingress.basicAuth.password not set and no ingress.basicAuth.existingSecret: no Secret is rendered; create it before applying: kubectl -n aiops-platform create secret generic ${NAME} --from-literal=users=…`,
+      `ingress.basicAuth.password not set and no ingress.basicAuth.existingSecret: no Secret is rendered; create it before applying: kubectl -n aiops-platform create secret generic ${NAME} --from-file=users=<(htpasswd -nbB admin …)`,
     ]);
     const plaintext = render('global: {development: false}\ningress: {basicAuth: {password: s3cret-pass}}', true);
     expect(plaintext.warnings.join('\n')).toContain('ingress.basicAuth.password is a plaintext credential while global.development is false');

@@ -227,6 +227,14 @@ describe('Elasticsearch', () => {
     expect(open.connection).toMatchObject({ authEnabled: false, secretName: undefined });
   });
 
+  it('names each missing production credential once, with the command that creates the Secret', () => {
+    const r = render('global: {development: false}');
+    expect(ofKind(r.objects, 'Secret')).toEqual([]);
+    const [warning] = r.warnings.filter((w) => w.includes('not set'));
+    expect(warning).toMatch(/^elasticsearch\.auth\.password not set and no elasticsearch\.auth\.existingSecret: /);
+    expect(warning).toContain('kubectl -n aiops-platform create secret generic aiops-platform-elasticsearch --from-literal=elastic-password=… --from-literal=kibana-system-password=…');
+  });
+
   it('uses an existingSecret for the server and the exporter without rendering a Secret', () => {
     const r = render('elasticsearch: {auth: {existingSecret: my-es}}');
     expect(ofKind(r.objects, 'Secret')).toEqual([]);

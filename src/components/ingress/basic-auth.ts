@@ -61,6 +61,8 @@ export class BasicAuth extends Construct {
           key: USERS_KEY,
           value: password ? htpasswdLine(values.username, password, `${ctx.namespace}/${ctx.release}`) : '',
           valuesPath: 'ingress.basicAuth.password',
+          // Traefik reads htpasswd lines; bcrypt (-B) is the only strong hash it accepts.
+          kubectlArg: `--from-file=${USERS_KEY}=<(htpasswd -nbB ${values.username} …)`,
         },
       ],
     }).secretName;

@@ -16,6 +16,8 @@ export interface CredentialEntry {
   readonly valuesPath: string;
   /** A secret value (default true); a user name is not, so it neither warns nor counts as missing. */
   readonly sensitive?: boolean;
+  /** How `kubectl create secret generic` takes this key, for the hint (default `--from-literal=<key>=…`). */
+  readonly kubectlArg?: string;
 }
 
 /** Props of {@link CredentialSecret}. */
@@ -65,10 +67,11 @@ export class CredentialSecret extends Construct {
         );
       }
       if (missing.length > 0) {
-        const keys = props.entries.map((e) => e.key);
+        const paths = [...new Set(missing.map((e) => e.valuesPath))];
+        const args = props.entries.map((e) => e.kubectlArg ?? `--from-literal=${e.key}=…`);
         ctx.warn(
-          `${missing.map((e) => e.valuesPath).join(', ')} not set and no ${props.existingSecretPath}: no Secret is rendered; create it before applying: ` +
-            `kubectl -n ${ctx.namespace} create secret generic ${props.name} ${keys.map((k) => `--from-literal=${k}=…`).join(' ')}`,
+          `${paths.join(', ')} not set and no ${props.existingSecretPath}: no Secret is rendered; create it before applying: ` +
+            `kubectl -n ${ctx.namespace} create secret generic ${props.name} ${args.join(' ')}`,
         );
         return;
       }
