@@ -1,6 +1,7 @@
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { LABEL_KEY } from '../core/label-keys.js';
 import { UsageError } from './args.js';
 import { reason } from './input-files.js';
 
@@ -154,8 +155,8 @@ function isPreviousRender(path: string, release: string): boolean {
       typeof object?.apiVersion === 'string' &&
       typeof object.kind === 'string' &&
       typeof object.metadata?.name === 'string' &&
-      labels?.['app.kubernetes.io/managed-by'] === 'cdk8s' &&
-      labels['app.kubernetes.io/instance'] === release
+      labels?.[LABEL_KEY.managedBy] === 'cdk8s' &&
+      labels[LABEL_KEY.instance] === release
     );
   });
 }

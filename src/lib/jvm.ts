@@ -1,6 +1,6 @@
 import type { ResourceValues } from '../values/schema/common.js';
 import { ConfigError } from './errors.js';
-import { toMebibytes } from './quantity.js';
+import { toMebibytes } from '../core/quantity.js';
 
 /** Bounds of a derived JVM heap, in MiB (default none). */
 export interface HeapBounds {

@@ -1,3 +1,4 @@
+import { LABEL_KEY } from '../core/label-keys.js';
 import type { PlatformContext } from './context.js';
 
 /** The identity of a component's workload: `app.kubernetes.io/name` and `…/component`. */
@@ -8,18 +9,12 @@ export interface ComponentIdentity {
   readonly component: string;
 }
 
-/** The keys of {@link selectorLabels}, e.g. to find a component's objects by the labels they carry. */
-export const SELECTOR_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'] as const;
-
-/** Every label key {@link objectLabels} sets besides `global.commonLabels`: values may not set them. */
-export const CHART_LABEL_KEYS = [...SELECTOR_LABEL_KEYS, 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'] as const;
-
 /** The stable label subset used in selectors: never includes the version, so upgrades keep selectors. */
 export function selectorLabels(ctx: PlatformContext, id: ComponentIdentity): Record<string, string> {
   return {
-    'app.kubernetes.io/name': id.name,
-    'app.kubernetes.io/instance': ctx.release,
-    'app.kubernetes.io/component': id.component,
+    [LABEL_KEY.name]: id.name,
+    [LABEL_KEY.instance]: ctx.release,
+    [LABEL_KEY.component]: id.component,
   };
 }
 
@@ -28,9 +23,9 @@ export function objectLabels(ctx: PlatformContext, id: ComponentIdentity, versio
   return {
     ...ctx.global.commonLabels,
     ...selectorLabels(ctx, id),
-    'app.kubernetes.io/part-of': 'aiops-platform',
-    'app.kubernetes.io/managed-by': 'cdk8s',
-    ...(version ? { 'app.kubernetes.io/version': labelValue(version) } : {}),
+    [LABEL_KEY.partOf]: 'aiops-platform',
+    [LABEL_KEY.managedBy]: 'cdk8s',
+    ...(version ? { [LABEL_KEY.version]: labelValue(version) } : {}),
   };
 }
 

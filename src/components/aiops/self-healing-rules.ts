@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { PlatformContext } from '../../lib/context.js';
 import { convertJson } from '../../lib/opaque-maps.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
-import { SELECTOR_LABEL_KEYS } from '../../lib/labels.js';
+import { SELECTOR_LABEL_KEYS } from '../../core/label-keys.js';
 import type { Values } from '../../values/schema/index.js';
 import type { SELF_HEALING_ACTIONS } from '../monitoring/alertmanager-config.js';
 

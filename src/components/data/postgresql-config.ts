@@ -1,5 +1,5 @@
 import { assignmentConfFile, shellScript } from '../../lib/config-files.js';
-import { toMebibytes } from '../../lib/quantity.js';
+import { toMebibytes } from '../../core/quantity.js';
 import type { Values } from '../../values/schema/index.js';
 
 /**

@@ -2,7 +2,7 @@ import type { k8s } from 'cdk8s-plus-27';
 import { keyValueConfFile, shellScript, type ConfValue } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { containerImage } from '../../lib/images.js';
-import { parseQuantity } from '../../lib/quantity.js';
+import { parseQuantity } from '../../core/quantity.js';
 import { resourceRequirements } from '../../lib/resources.js';
 import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import type { Values } from '../../values/schema/index.js';

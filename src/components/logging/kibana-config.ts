@@ -1,4 +1,4 @@
-import { toMebibytes } from '../../lib/quantity.js';
+import { toMebibytes } from '../../core/quantity.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Kibana's log levels that `global.logLevel` maps onto one to one. */

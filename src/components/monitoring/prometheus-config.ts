@@ -1,3 +1,4 @@
+import { LABEL_KEY } from '../../core/label-keys.js';
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import type { Values } from '../../values/schema/index.js';
@@ -108,8 +109,8 @@ export const CONVENTION_RELABELING: readonly RelabelConfig[] = [
   replace(['__meta_kubernetes_namespace'], 'namespace'),
   replace(['__meta_kubernetes_pod_name'], 'pod'),
   replace(['__meta_kubernetes_pod_node_name'], 'node'),
-  replace([POD_LABEL('app.kubernetes.io/name')], 'app'),
-  replace([POD_LABEL('app.kubernetes.io/component')], 'component'),
+  replace([POD_LABEL(LABEL_KEY.name)], 'app'),
+  replace([POD_LABEL(LABEL_KEY.component)], 'component'),
 ];
 
 /** Pods that are not running have nothing to scrape (Jobs' finished pods, pods still starting). */
@@ -129,8 +130,8 @@ function podJob(
     ...extra,
     kubernetes_sd_configs: sd('pod', namespace),
     relabel_configs: [
-      keep(POD_LABEL('app.kubernetes.io/name'), target.app),
-      keep(POD_LABEL('app.kubernetes.io/instance'), ctx.release),
+      keep(POD_LABEL(LABEL_KEY.name), target.app),
+      keep(POD_LABEL(LABEL_KEY.instance), ctx.release),
       keep('__meta_kubernetes_pod_container_port_name', target.port),
       DROP_NOT_RUNNING,
       ...CONVENTION_RELABELING,

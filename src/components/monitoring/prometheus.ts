@@ -8,7 +8,7 @@ import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
-import { toBinaryUnits } from '../../lib/quantity.js';
+import { toBinaryUnits } from '../../core/quantity.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { resourceRequirements } from '../../lib/resources.js';
 import { restrictedContainerSecurityContext } from '../../lib/security.js';

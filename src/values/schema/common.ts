@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseQuantity } from '../../lib/quantity.js';
-import { defaultText, resourcesText } from './describe.js';
+import { parseQuantity } from '../../core/quantity.js';
+import { defaultText, resourcesText, type ResourceDefaults } from './describe.js';
 import { annotationMap, extraLabelMap, labelMap, labelValueProblem, qualifiedNameProblem } from './metadata.js';
 import { isDnsSubdomain, objectName, pullPolicy, quantityOrNumber } from './primitives.js';
 import type { Profile } from './profile.js';
@@ -58,11 +58,6 @@ const resourceList = z.strictObject({
   memory: quantityOrNumber.optional().describe('Memory as a Kubernetes quantity, e.g. 512Mi or 2Gi.'),
   'ephemeral-storage': quantityOrNumber.optional().describe('Ephemeral (scratch) storage as a Kubernetes quantity, e.g. 1Gi.'),
 });
-
-export interface ResourceDefaults {
-  requests: { cpu: string; memory: string };
-  limits: { cpu?: string; memory: string };
-}
 
 type ResourceList = z.output<typeof resourceList>;
 

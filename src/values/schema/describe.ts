@@ -4,7 +4,11 @@
  * description names the production default too when it differs.
  */
 
-import type { ResourceDefaults } from './common.js';
+/** The default `resources` of a container in one profile (the schema's `resources` helper takes two). */
+export interface ResourceDefaults {
+  requests: { cpu: string; memory: string };
+  limits: { cpu?: string; memory: string };
+}
 
 /** The default of a credential in values, for descriptions: `(default …)`. */
 export const CREDENTIAL_DEFAULT =

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addCrossFieldIssue } from '../issues.js';
-import { parseQuantity } from '../../lib/quantity.js';
+import { parseQuantity } from '../../core/quantity.js';
 import { existingSecret, persistence, resources, type ResourceValues } from './common.js';
 import { cronSchedule } from './cron.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHART_LABEL_KEYS } from '../../lib/labels.js';
+import { CHART_LABEL_KEYS } from '../../core/label-keys.js';
 import { isDnsSubdomain } from './primitives.js';
 
 /**

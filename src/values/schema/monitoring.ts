@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addCrossFieldIssue } from '../issues.js';
-import { parseQuantity } from '../../lib/quantity.js';
+import { parseQuantity } from '../../core/quantity.js';
 import { existingSecret, persistence, schedulingFields, type PersistenceValues } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';

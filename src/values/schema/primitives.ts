@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isQuantitySyntax, MAX_QUANTITY, parseQuantity, suggestQuantity } from '../../lib/quantity.js';
+import { isQuantitySyntax, MAX_QUANTITY, parseQuantity, suggestQuantity } from '../../core/quantity.js';
 
 /**
  * A Kubernetes resource quantity such as `50Gi`, `500m` or `2`, above 0 (every quantity of the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { existingSecret, image, resources, schedulingFields, type ImageDefaults, type ResourceDefaults } from './common.js';
-import { CREDENTIAL_DEFAULT, defaultText } from './describe.js';
+import { existingSecret, image, resources, schedulingFields, type ImageDefaults } from './common.js';
+import { CREDENTIAL_DEFAULT, defaultText, type ResourceDefaults } from './describe.js';
 import type { Profile } from './profile.js';
 import { INT32_MAX, replicas, utilizationPercent } from './primitives.js';
 import { password } from './text.js';

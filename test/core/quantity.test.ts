@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuantity, suggestQuantity, toMebibytes } from '../../src/lib/quantity.js';
+import { parseQuantity, suggestQuantity, toMebibytes } from '../../src/core/quantity.js';
 
 describe('Kubernetes quantities', () => {
   it.each([
