@@ -6,7 +6,7 @@ import { loadValues } from '../../src/values/load.js';
 import { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-alertmanager';
 const HEADLESS = 'aiops-platform-alertmanager-headless';
@@ -35,9 +35,7 @@ function render(valuesYaml = '', selfHealing = false): ConstructRender & { conne
   return { ...r, connection: connection! };
 }
 
-const sts = (r: ConstructRender) => find(r.objects, 'StatefulSet', NAME);
-const pod = (r: ConstructRender) => sts(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { object: sts, pod, container } = workload('StatefulSet', NAME);
 const args = (r: ConstructRender): string[] => container(r).args;
 const amConfig = (r: ConstructRender): AlertmanagerConfig => parse(find(r.objects, 'ConfigMap', NAME).data['alertmanager.yml']);
 const servicePorts = (r: ConstructRender, name: string) =>

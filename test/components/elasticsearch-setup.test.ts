@@ -10,6 +10,7 @@ import { sampleElasticsearch } from '../support/connections.js';
 import { renderConstruct } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
+import { find } from '../support/render.js';
 
 type Obj = any;
 
@@ -25,10 +26,10 @@ function render(valuesYaml = '', auth = true) {
   const { objects } = renderConstruct(valuesYaml, (chart, ctx, values) => {
     setup = new ElasticsearchSetup(chart, 'setup', { ctx, values: values.elasticsearch, connection: connection(auth) });
   });
-  const find = (kind: string) => objects.find((o) => o.kind === kind && o.metadata.name === 'aiops-platform-elasticsearch-setup');
-  const job = find('Job');
-  const cronJob = find('CronJob');
-  const files: Record<string, string> = find('ConfigMap').data;
+  const NAME = 'aiops-platform-elasticsearch-setup';
+  const job = find(objects, 'Job', NAME);
+  const cronJob = find(objects, 'CronJob', NAME);
+  const files: Record<string, string> = find(objects, 'ConfigMap', NAME).data;
   const json = (file: string) => JSON.parse(files[file]!);
   const container = job.spec.template.spec.containers[0];
   return { objects, setup: setup!, job, cronJob, files, json, container, script: files['setup.sh']! };

@@ -11,7 +11,7 @@ import { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { SEED_DIR } from '../support/fixtures.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-elasticsearch';
 const HEADLESS = 'aiops-platform-elasticsearch-headless';
@@ -32,10 +32,7 @@ function render(valuesYaml = ''): Render {
   return { ...r, connection: connection! };
 }
 
-const sts = (r: Render) => find(r.objects, 'StatefulSet', NAME);
-const pod = (r: Render) => sts(r).spec.template.spec;
-const container = (r: Render, name: string) => [...(pod(r).initContainers ?? []), ...pod(r).containers].find((c: any) => c.name === name);
-const env = (r: Render, c: string, name: string) => container(r, c)?.env?.find((e: any) => e.name === name);
+const { object: sts, pod, container, env } = workload('StatefulSet', NAME);
 const files = (r: Render): Record<string, string> => find(r.objects, 'ConfigMap', NAME).data;
 const yml = (r: Render): ElasticsearchYml => parse(files(r)['elasticsearch.yml']!);
 const script = (r: Render, c: string): string => container(r, c).command[2];
@@ -69,8 +66,8 @@ describe('Elasticsearch', () => {
     expect(yml(defaults)).not.toHaveProperty('cluster.initial_master_nodes');
     expect(files(defaults)['start.sh']).not.toMatch(/initial_master_nodes|INITIAL__MASTER__NODES/);
     expect(yml(defaults)).toMatchObject({ 'cluster.name': 'aiops-platform', 'node.name': '${NODE_NAME}', 'network.host': '0.0.0.0', 'network.publish_host': '${POD_IP}' });
-    expect(env(defaults, 'elasticsearch', 'NODE_NAME').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
-    expect(env(defaults, 'elasticsearch', 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(env(defaults, 'NODE_NAME', 'elasticsearch').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
+    expect(env(defaults, 'POD_IP', 'elasticsearch').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
     const ports = (name: string) => find(defaults.objects, 'Service', name).spec.ports.map((p: any) => [p.name, p.port]);
     expect(ports(NAME)).toEqual([['http', 9200], ['metrics', 9114]]);
     expect(ports(HEADLESS)).toEqual([['http', 9200], ['transport', 9300]]);
@@ -132,9 +129,9 @@ describe('Elasticsearch', () => {
     expect(elasticsearchHeapMi(slice('elasticsearch: {resources: {requests: {cpu: 1, memory: 3Gi}, limits: {cpu: 2}}}'))).toBe(1536);
     expect(elasticsearchHeapMi(slice('elasticsearch: {heapSize: 3Gi, resources: {requests: {cpu: 1, memory: 8Gi}, limits: {memory: 8Gi}}}'))).toBe(3072);
     expect(elasticsearchJavaOpts(slice(''))).toMatch(/^-Xms1024m -Xmx1024m /);
-    expect(env(defaults, 'elasticsearch', 'ES_JAVA_OPTS').value).toBe(elasticsearchJavaOpts(slice('')));
-    expect(env(render(`elasticsearch: ${JSON.stringify(memory('64Gi'))}`), 'elasticsearch', 'ES_JAVA_OPTS').value).toMatch(/^-Xms31744m -Xmx31744m /);
-    expect(env(production, 'elasticsearch', 'ES_JAVA_OPTS').value).toMatch(/^-Xms2048m -Xmx2048m /);
+    expect(env(defaults, 'ES_JAVA_OPTS', 'elasticsearch').value).toBe(elasticsearchJavaOpts(slice('')));
+    expect(env(render(`elasticsearch: ${JSON.stringify(memory('64Gi'))}`), 'ES_JAVA_OPTS', 'elasticsearch').value).toMatch(/^-Xms31744m -Xmx31744m /);
+    expect(env(production, 'ES_JAVA_OPTS', 'elasticsearch').value).toMatch(/^-Xms2048m -Xmx2048m /);
   });
 
   it('rejects a heapSize not below the memory limit, a bare-number heap and passwords shorter than 6 characters', () => {
@@ -193,7 +190,7 @@ describe('Elasticsearch', () => {
 
   it('authenticates the readiness probe with the password from the environment; liveness and startup only check the port', () => {
     const es = container(defaults, 'elasticsearch');
-    expect(env(defaults, 'elasticsearch', 'ELASTIC_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: NAME, key: 'elastic-password' } });
+    expect(env(defaults, 'ELASTIC_PASSWORD', 'elasticsearch').valueFrom).toEqual({ secretKeyRef: { name: NAME, key: 'elastic-password' } });
     expect(es.readinessProbe.exec.command).toEqual(['sh', '/usr/share/elasticsearch/aiops-scripts/readiness.sh']);
     const readiness = files(defaults)['readiness.sh'];
     expect(readiness).toContain('-u "elastic:${ELASTIC_PASSWORD}"');
@@ -220,7 +217,7 @@ describe('Elasticsearch', () => {
     expect(yml(open)['xpack.security.enabled']).toBe(false);
     expect(Object.keys(yml(open)).filter((k) => k.startsWith('xpack.security.') && k !== 'xpack.security.enabled')).toEqual([]);
     expect(pod(open).initContainers.map((c: any) => c.name)).toEqual(['config']);
-    expect(env(open, 'elasticsearch', 'ELASTIC_PASSWORD')).toBeUndefined();
+    expect(env(open, 'ELASTIC_PASSWORD', 'elasticsearch')).toBeUndefined();
     expect(container(open, 'metrics').env).toEqual([]);
     expect(container(open, 'elasticsearch').readinessProbe.exec.command).toEqual(['sh', '/usr/share/elasticsearch/aiops-scripts/readiness.sh']);
     expect(files(open)['readiness.sh']).not.toMatch(/ -u |PASSWORD/);
@@ -238,8 +235,8 @@ describe('Elasticsearch', () => {
   it('uses an existingSecret for the server and the exporter without rendering a Secret', () => {
     const r = render('elasticsearch: {auth: {existingSecret: my-es}}');
     expect(ofKind(r.objects, 'Secret')).toEqual([]);
-    expect(env(r, 'elasticsearch', 'ELASTIC_PASSWORD').valueFrom.secretKeyRef.name).toBe('my-es');
-    expect(env(r, 'metrics', 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-es', key: 'metrics-reader-password' });
+    expect(env(r, 'ELASTIC_PASSWORD', 'elasticsearch').valueFrom.secretKeyRef.name).toBe('my-es');
+    expect(env(r, 'ES_PASSWORD', 'metrics').valueFrom.secretKeyRef).toEqual({ name: 'my-es', key: 'metrics-reader-password' });
     expect(r.connection.secretName).toBe('my-es');
   });
 
@@ -324,8 +321,8 @@ describe('Elasticsearch', () => {
     const metrics = container(defaults, 'metrics');
     expect(metrics.args).toEqual(['--es.uri=http://localhost:9200', '--es.all=false', '--es.indices', '--web.listen-address=:9114']);
     expect(metrics.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(env(defaults, 'metrics', 'ES_USERNAME').value).toBe('metrics_reader');
-    expect(env(defaults, 'metrics', 'ES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: NAME, key: 'metrics-reader-password' });
+    expect(env(defaults, 'ES_USERNAME', 'metrics').value).toBe('metrics_reader');
+    expect(env(defaults, 'ES_PASSWORD', 'metrics').valueFrom.secretKeyRef).toEqual({ name: NAME, key: 'metrics-reader-password' });
     expect(sts(defaults).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9114' });
     const none = render('elasticsearch: {exporter: {enabled: false}}');
     expect(container(none, 'metrics')).toBeUndefined();

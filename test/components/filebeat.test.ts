@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { Filebeat } from '../../src/components/logging/filebeat.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find } from '../support/render.js';
+import { find, RESTRICTED_CONTAINER, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-filebeat';
 const AGENTS = 'aiops-platform-node-agents';
@@ -12,9 +12,7 @@ const LOGSTASH = { host: 'aiops-platform-logstash.aiops-platform.svc.cluster.loc
 const render = (valuesYaml = ''): ConstructRender =>
   renderConstruct(valuesYaml, (chart, ctx, values) => new Filebeat(chart, 'filebeat', { ctx, values: values.filebeat, logstash: LOGSTASH }));
 
-const daemonSet = (r: ConstructRender) => find(r.objects, 'DaemonSet', NAME);
-const pod = (r: ConstructRender) => daemonSet(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { pod, container } = workload('DaemonSet', NAME);
 const config = (r: ConstructRender) => parse(find(r.objects, 'ConfigMap', NAME).data['filebeat.yml']);
 
 describe('Filebeat', () => {
@@ -111,14 +109,7 @@ describe('Filebeat', () => {
 
   it('runs as root without any capability, escalation, host namespace or writable root filesystem', () => {
     expect(pod(defaults).securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container(defaults).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: false,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(container(defaults).securityContext).toEqual({ ...RESTRICTED_CONTAINER, runAsNonRoot: false });
     for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) expect(pod(defaults)[key]).toBeUndefined();
     // Filebeat refuses a config file that anyone but its owner (root) may write.
     expect(pod(defaults).volumes.find((v: any) => v.name === 'config').configMap.defaultMode).toBe(0o444);

@@ -10,7 +10,7 @@ import { renderConstruct } from '../support/construct.js';
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { SEED_DIR } from '../support/fixtures.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 
 const PROMETHEUS_URL = 'http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus';
 const ALL: DashboardComponents = { nodeExporter: true, traefik: true, postgresql: true, redis: true, aiEngine: true };
@@ -39,10 +39,7 @@ function render(valuesYaml = '', extra: Extra = {}) {
 }
 
 type Render = ReturnType<typeof render>;
-const deployment = (r: Render) => find(r.objects, 'Deployment', 'aiops-platform-grafana');
-const pod = (r: Render) => deployment(r).spec.template.spec;
-const container = (r: Render) => pod(r).containers[0];
-const env = (r: Render, name: string) => container(r).env.find((e: any) => e.name === name);
+const { object: deployment, pod, container, env } = workload('Deployment', 'aiops-platform-grafana');
 const configMap = (r: Render) => find(r.objects, 'ConfigMap', 'aiops-platform-grafana').data;
 const dashboardsMap = (r: Render) => find(r.objects, 'ConfigMap', 'aiops-platform-grafana-dashboards').data ?? {};
 

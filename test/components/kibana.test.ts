@@ -9,7 +9,7 @@ import { renderConstruct } from '../support/construct.js';
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { ES_HOST, sampleElasticsearch } from '../support/connections.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 
 const ES = sampleElasticsearch();
 const ES_NO_AUTH = sampleElasticsearch({ authEnabled: false });
@@ -29,10 +29,7 @@ function render(valuesYaml = '', elasticsearch = ES) {
 }
 
 type Render = ReturnType<typeof render>;
-const deployment = (r: Render) => find(r.objects, 'Deployment', NAME);
-const pod = (r: Render) => deployment(r).spec.template.spec;
-const container = (r: Render) => pod(r).containers[0];
-const env = (r: Render, name: string) => container(r).env.find((e: any) => e.name === name);
+const { object: deployment, pod, container, env } = workload('Deployment', NAME);
 const kibanaYmlText = (r: Render): string => find(r.objects, 'ConfigMap', NAME).data['kibana.yml'];
 const kibanaYml = (r: Render) => parse(kibanaYmlText(r));
 

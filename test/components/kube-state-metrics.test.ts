@@ -4,7 +4,7 @@ import { loadValues } from '../../src/values/load.js';
 import { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-kube-state-metrics';
 const PLATFORM = 'aiops-platform';
@@ -13,9 +13,7 @@ const AGENTS = 'aiops-platform-node-agents';
 const render = (valuesYaml = ''): ConstructRender =>
   renderConstruct(valuesYaml, (chart, ctx, values) => new KubeStateMetrics(chart, 'kube-state-metrics', { ctx, values: values.kubeStateMetrics }));
 
-const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
-const pod = (r: ConstructRender) => deployment(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { object: deployment, pod, container } = workload('Deployment', NAME);
 /** The value of `--name=value` in the container's args. */
 const flag = (r: ConstructRender, name: string): string => {
   const arg: string | undefined = container(r).args.find((a: string) => a.startsWith(`--${name}=`));

@@ -5,7 +5,7 @@ import { Logstash, type LogstashConnection } from '../../src/components/logging/
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { ES_HOST, sampleElasticsearch } from '../support/connections.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 
 const ES = sampleElasticsearch();
 const ES_NO_AUTH = sampleElasticsearch({ authEnabled: false });
@@ -19,10 +19,8 @@ const render = (valuesYaml = '', es = ES): ConstructRender & { connection: Logst
   });
   return { ...r, connection: connection! };
 };
-const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
-const container = (r: ConstructRender) => deployment(r).spec.template.spec.containers[0];
+const { object: deployment, container, env } = workload('Deployment', NAME);
 const configMap = (r: ConstructRender) => find(r.objects, 'ConfigMap', NAME);
-const env = (r: ConstructRender, name: string) => container(r).env.find((e: any) => e.name === name);
 
 const PIPELINE = `input {
   beats {

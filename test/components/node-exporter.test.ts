@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeExporter } from '../../src/components/monitoring/node-exporter.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find } from '../support/render.js';
+import { RESTRICTED_CONTAINER, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-node-exporter';
 const AGENTS = 'aiops-platform-node-agents';
@@ -10,9 +10,7 @@ const AGENTS = 'aiops-platform-node-agents';
 const render = (valuesYaml = ''): ConstructRender =>
   renderConstruct(valuesYaml, (chart, ctx, values) => new NodeExporter(chart, 'node-exporter', { ctx, values: values.nodeExporter }));
 
-const daemonSet = (r: ConstructRender) => find(r.objects, 'DaemonSet', NAME);
-const pod = (r: ConstructRender) => daemonSet(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { object: daemonSet, pod, container } = workload('DaemonSet', NAME);
 /** The value of `--name=value` in the container's args. */
 const flag = (r: ConstructRender, name: string): string => {
   const arg: string | undefined = container(r).args.find((a: string) => a.startsWith(`--${name}=`));
@@ -51,14 +49,7 @@ describe('NodeExporter', () => {
 
   it('keeps the container non-root, unprivileged, without capabilities, token or writable root', () => {
     expect(pod(defaults).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container(defaults).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(container(defaults).securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(pod(defaults).automountServiceAccountToken).toBe(false);
     expect(pod(defaults).serviceAccountName).toBeUndefined();
     expect(pod(defaults).priorityClassName).toBeUndefined();

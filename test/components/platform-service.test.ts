@@ -3,7 +3,7 @@ import { PlatformService, underBasePath, type PlatformServiceConnection, type Pl
 import { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, RESTRICTED_CONTAINER, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-demo';
 const PRODUCTION = 'global: {development: false}\n';
@@ -27,9 +27,7 @@ const render = (valuesYaml = '', extra: Extra = {}): ConstructRender & { connect
   assertValidK8sObjects(r.objects);
   return { ...r, connection: connection! };
 };
-const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
-const pod = (r: ConstructRender) => deployment(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { object: deployment, pod, container } = workload('Deployment', NAME);
 
 describe('PlatformService', () => {
   const defaults = render();
@@ -84,12 +82,7 @@ describe('PlatformService', () => {
 
   it('runs as uid 10001, restricted, read-only root, with an emptyDir on /tmp and no service account token', () => {
     expect(pod(defaults).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container(defaults).securityContext).toMatchObject({
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: { drop: ['ALL'] },
-    });
+    expect(container(defaults).securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(container(defaults).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(pod(defaults).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }]);
     expect(pod(defaults).automountServiceAccountToken).toBe(false);

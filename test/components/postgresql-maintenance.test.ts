@@ -6,7 +6,7 @@ import { queryStatsSql } from '../../src/components/data/postgresql-config.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find } from '../support/render.js';
+import { find, RESTRICTED_CONTAINER, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-postgresql-maintenance';
 
@@ -20,10 +20,7 @@ function render(valuesYaml = ''): ConstructRender & { maintenance: PostgreSqlMai
   assertValidK8sObjects(r.objects);
   return { ...r, maintenance: maintenance! };
 }
-const cronJob = (r: ConstructRender) => find(r.objects, 'CronJob', NAME);
-const pod = (r: ConstructRender) => cronJob(r).spec.jobTemplate.spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
-const env = (r: ConstructRender, name: string) => container(r).env.find((e: any) => e.name === name);
+const { object: cronJob, pod, container, env } = workload('CronJob', NAME);
 const sql = (r: ConstructRender): string => find(r.objects, 'ConfigMap', NAME).data['maintenance.sql'];
 
 describe('PostgreSqlMaintenance', () => {
@@ -45,14 +42,7 @@ describe('PostgreSqlMaintenance', () => {
   it('runs psql of the official image as uid 999 under the restricted profile with small resources', () => {
     expect(container(defaults).image).toBe('docker.io/library/postgres:17.6-bookworm');
     expect(pod(defaults).securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container(defaults).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(container(defaults).securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(pod(defaults).automountServiceAccountToken).toBe(false);
     expect(container(defaults).resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
     const sized = render('postgresql: {maintenance: {resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}}}');

@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { find, ofKind, renderYaml, type TestRender } from '../support/render.js';
+import { envOf, find, ofKind, renderYaml, workload } from '../support/render.js';
 
-const sts = (r: TestRender) => find(r.objects, 'StatefulSet', 'aiops-platform-postgresql');
-const container = (r: TestRender, name: string) => sts(r).spec.template.spec.containers.find((c: any) => c.name === name);
-const env = (c: any, name: string) => c.env.find((e: any) => e.name === name);
+const { object: sts, container } = workload('StatefulSet', 'aiops-platform-postgresql');
 
 describe('PostgreSql', () => {
   const defaults = renderYaml('');
@@ -30,7 +28,7 @@ describe('PostgreSql', () => {
     const pod = sts(defaults).spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true });
     expect(container(defaults, 'postgresql').securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(env(container(defaults, 'postgresql'), 'PGDATA').value).toBe('/var/lib/postgresql/data/pgdata');
+    expect(envOf(container(defaults, 'postgresql'), 'PGDATA').value).toBe('/var/lib/postgresql/data/pgdata');
   });
 
   it('checks readiness and liveness with pg_isready', () => {
@@ -42,23 +40,23 @@ describe('PostgreSql', () => {
 
   it('reads every password from the Secret and never from a plain value', () => {
     const c = container(defaults, 'postgresql');
-    expect(env(c, 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'aiops-platform-postgresql', key: 'postgres-password' });
-    expect(env(c, 'APP_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'aiops-platform-postgresql', key: 'password' });
-    expect(env(container(defaults, 'metrics'), 'DATA_SOURCE_PASS').valueFrom.secretKeyRef.key).toBe('postgres-password');
+    expect(envOf(c, 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'aiops-platform-postgresql', key: 'postgres-password' });
+    expect(envOf(c, 'APP_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'aiops-platform-postgresql', key: 'password' });
+    expect(envOf(container(defaults, 'metrics'), 'DATA_SOURCE_PASS').valueFrom.secretKeyRef.key).toBe('postgres-password');
     expect(c.env.filter((e: any) => /PASS/.test(e.name) && e.value !== undefined)).toEqual([]);
   });
 
   it('puts the values credentials into the Secret', () => {
     const r = renderYaml('postgresql:\n  auth: {username: app, password: s3cret, database: appdb, postgresPassword: root}\n');
     expect(find(r.objects, 'Secret', 'aiops-platform-postgresql').stringData).toEqual({ password: 's3cret', 'postgres-password': 'root' });
-    expect(env(container(r, 'postgresql'), 'APP_USER').value).toBe('app');
-    expect(env(container(r, 'postgresql'), 'APP_DATABASE').value).toBe('appdb');
+    expect(envOf(container(r, 'postgresql'), 'APP_USER').value).toBe('app');
+    expect(envOf(container(r, 'postgresql'), 'APP_DATABASE').value).toBe('appdb');
   });
 
   it('uses auth.existingSecret and renders no Secret', () => {
     const r = renderYaml('postgresql: {auth: {existingSecret: pg-creds}}');
     expect(ofKind(r.objects, 'Secret').filter((s) => s.metadata.name.includes('postgresql'))).toEqual([]);
-    expect(env(container(r, 'postgresql'), 'POSTGRES_PASSWORD').valueFrom.secretKeyRef.name).toBe('pg-creds');
+    expect(envOf(container(r, 'postgresql'), 'POSTGRES_PASSWORD').valueFrom.secretKeyRef.name).toBe('pg-creds');
   });
 
   it('warns in production when no credential is given and renders no Secret', () => {

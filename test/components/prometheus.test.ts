@@ -4,7 +4,7 @@ import { Prometheus, type PrometheusConnection, type PrometheusProps } from '../
 import type { PrometheusConfig } from '../../src/components/monitoring/prometheus-config.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, workload } from '../support/render.js';
 import { issuesThrownBy } from '../support/values-issues.js';
 
 const ALERTMANAGER = { serviceName: 'aiops-platform-alertmanager', port: 9093, pathPrefix: '/alertmanager' };
@@ -22,9 +22,7 @@ function render(valuesYaml = '', options: Options = {}): ConstructRender & { con
 }
 
 const NAME = 'aiops-platform-prometheus';
-const sts = (r: ConstructRender) => find(r.objects, 'StatefulSet', NAME);
-const pod = (r: ConstructRender) => sts(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { object: sts, pod, container } = workload('StatefulSet', NAME);
 const flag = (r: ConstructRender, name: string) => container(r).args.find((a: string) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const config = (r: ConstructRender): PrometheusConfig => parse(find(r.objects, 'ConfigMap', NAME).data['prometheus.yml']);
 const rolesByNamespace = (r: ConstructRender) => Object.fromEntries(ofKind(r.objects, 'Role').map((role) => [role.metadata.namespace, role.rules]));

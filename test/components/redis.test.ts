@@ -9,6 +9,7 @@ import { redisClusterStartScript } from '../../src/components/data/redis-cluster
 import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js';
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
+import { containerOf, envOf, find } from '../support/render.js';
 
 registerCrdValidators();
 
@@ -21,19 +22,11 @@ function render(redis: Record<string, unknown> = {}, development = true): { obje
   return { objects: Testing.synth(chart), warnings: chart.warnings };
 }
 
-function find(objects: Obj[], kind: string, name: string): Obj {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`no ${kind} ${name}`);
-  return found;
-}
-
 const redisObjects = (objects: Obj[]) => objects.filter((o) => o.metadata?.labels?.['app.kubernetes.io/name'] === 'redis');
 const sts = (objects: Obj[]) => find(objects, 'StatefulSet', 'aiops-platform-redis');
-const container = (pod: Obj, name: string) => [...(pod.initContainers ?? []), ...pod.containers].find((c: Obj) => c.name === name);
-const env = (c: Obj, name: string) => c.env?.find((e: Obj) => e.name === name);
 const job = (objects: Obj[]) => find(objects, 'Job', 'aiops-platform-redis-cluster-init');
 const jobScript = (objects: Obj[]): string => job(objects).spec.template.spec.containers[0].command[2];
-const initScript = (objects: Obj[]): string => container(sts(objects).spec.template.spec, 'auth-config').command[2];
+const initScript = (objects: Obj[]): string => containerOf(sts(objects).spec.template.spec, 'auth-config').command[2];
 const redisConf = (objects: Obj[]): string => find(objects, 'ConfigMap', 'aiops-platform-redis').data['redis.conf'];
 
 /** `sh -n`: parses the script without running it. */
@@ -67,15 +60,15 @@ describe('Redis', () => {
   it('runs as the redis user with a restricted, read-only container and probes that ping through redis-cli', () => {
     const pod = sts(render().objects).spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, runAsNonRoot: true });
-    const redis = container(pod, 'redis');
+    const redis = containerOf(pod, 'redis');
     expect(redis.command).toEqual(['redis-server', '/etc/redis/redis.conf']);
     expect(redis.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(redis.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
     expect(redis.startupProbe.failureThreshold * redis.startupProbe.periodSeconds).toBe(120);
     expect(redis.volumeMounts.map((m: Obj) => m.mountPath)).toEqual(['/data', '/etc/redis', '/run/redis', '/tmp']);
-    const metrics = container(pod, 'metrics');
+    const metrics = containerOf(pod, 'metrics');
     expect(metrics.readinessProbe.httpGet.path).toBe('/health');
-    expect(env(metrics, 'REDIS_ADDR').value).toBe('redis://127.0.0.1:6379');
+    expect(envOf(metrics, 'REDIS_ADDR').value).toBe('redis://127.0.0.1:6379');
     const annotations = sts(render().objects).spec.template.metadata.annotations;
     expect(annotations['prometheus.io/port']).toBe('9121');
     expect(annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
@@ -95,10 +88,10 @@ describe('Redis', () => {
   it('reads REDIS_PASSWORD and REDISCLI_AUTH from the Secret', () => {
     const pod = sts(render().objects).spec.template.spec;
     const ref = { secretKeyRef: { name: 'aiops-platform-redis', key: 'redis-password' } };
-    expect(env(container(pod, 'redis'), 'REDISCLI_AUTH').valueFrom).toEqual(ref);
-    expect(env(container(pod, 'metrics'), 'REDIS_PASSWORD').valueFrom).toEqual(ref);
-    expect(env(container(pod, 'auth-config'), 'REDIS_PASSWORD').valueFrom).toEqual(ref);
-    expect(container(pod, 'auth-config').volumeMounts).toEqual([{ name: 'run', mountPath: '/run/redis' }]);
+    expect(envOf(containerOf(pod, 'redis'), 'REDISCLI_AUTH').valueFrom).toEqual(ref);
+    expect(envOf(containerOf(pod, 'metrics'), 'REDIS_PASSWORD').valueFrom).toEqual(ref);
+    expect(envOf(containerOf(pod, 'auth-config'), 'REDIS_PASSWORD').valueFrom).toEqual(ref);
+    expect(containerOf(pod, 'auth-config').volumeMounts).toEqual([{ name: 'run', mountPath: '/run/redis' }]);
     expect(pod.volumes.find((v: Obj) => v.name === 'run').emptyDir.medium).toBe('Memory');
   });
 
@@ -106,8 +99,8 @@ describe('Redis', () => {
     const { objects } = render({ auth: { existingSecret: 'my-redis' } });
     expect(redisObjects(objects).some((o) => o.kind === 'Secret')).toBe(false);
     const pod = sts(objects).spec.template.spec;
-    expect(env(container(pod, 'redis'), 'REDISCLI_AUTH').valueFrom.secretKeyRef.name).toBe('my-redis');
-    expect(env(container(pod, 'metrics'), 'REDIS_PASSWORD').valueFrom.secretKeyRef.name).toBe('my-redis');
+    expect(envOf(containerOf(pod, 'redis'), 'REDISCLI_AUTH').valueFrom.secretKeyRef.name).toBe('my-redis');
+    expect(envOf(containerOf(pod, 'metrics'), 'REDIS_PASSWORD').valueFrom.secretKeyRef.name).toBe('my-redis');
   });
 
   it('renders no Secret, no init container and no include with auth disabled, and turns protected mode off', () => {
@@ -115,8 +108,8 @@ describe('Redis', () => {
     expect(redisObjects(objects).some((o) => o.kind === 'Secret')).toBe(false);
     const pod = sts(objects).spec.template.spec;
     expect(pod.initContainers).toBeUndefined();
-    expect(env(container(pod, 'redis'), 'REDISCLI_AUTH')).toBeUndefined();
-    expect(env(container(pod, 'metrics'), 'REDIS_PASSWORD')).toBeUndefined();
+    expect(envOf(containerOf(pod, 'redis'), 'REDISCLI_AUTH')).toBeUndefined();
+    expect(envOf(containerOf(pod, 'metrics'), 'REDIS_PASSWORD')).toBeUndefined();
     expect(redisConf(objects)).toContain('protected-mode no\n');
     expect(redisConf(objects)).not.toContain('include');
   });
@@ -135,11 +128,11 @@ describe('Redis', () => {
     const statefulSet = sts(objects);
     expect(statefulSet.spec.replicas).toBe(6);
     expect(statefulSet.spec.podManagementPolicy).toBe('Parallel');
-    const redis = container(statefulSet.spec.template.spec, 'redis');
+    const redis = containerOf(statefulSet.spec.template.spec, 'redis');
     expect(redis.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(redis.args).toEqual(['redis-server', '/etc/redis/redis.conf', '--cluster-announce-ip', '$(POD_IP)']);
-    expect(env(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
-    expect(env(container(statefulSet.spec.template.spec, 'metrics'), 'REDIS_EXPORTER_IS_CLUSTER').value).toBe('true');
+    expect(envOf(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(envOf(containerOf(statefulSet.spec.template.spec, 'metrics'), 'REDIS_EXPORTER_IS_CLUSTER').value).toBe('true');
     const headless = find(objects, 'Service', 'aiops-platform-redis-headless');
     expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual([6379, 16379]);
     expect(redisConf(objects)).toContain('cluster-enabled yes\n');
@@ -162,7 +155,7 @@ describe('Redis', () => {
     expect(pod.securityContext.runAsUser).toBe(999);
     expect(pod.containers[0].resources.requests).toBeDefined();
     expect(pod.containers[0].securityContext.allowPrivilegeEscalation).toBe(false);
-    expect(env(pod.containers[0], 'REDISCLI_AUTH').valueFrom.secretKeyRef.key).toBe('redis-password');
+    expect(envOf(pod.containers[0], 'REDISCLI_AUTH').valueFrom.secretKeyRef.key).toBe('redis-password');
     expect(j.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('cluster-init');
     expect(find(objects, 'Service', 'aiops-platform-redis').spec.selector['app.kubernetes.io/component']).toBe('cache');
   });
@@ -198,7 +191,7 @@ describe('Redis', () => {
 
   it('starts cluster nodes through the re-meet start-up script, which then execs the args (redis-server stays PID 1)', () => {
     const { objects } = render({ cluster: { enabled: true, nodes: 6 } });
-    const redis = container(sts(objects).spec.template.spec, 'redis');
+    const redis = containerOf(sts(objects).spec.template.spec, 'redis');
     const [sh, flag, script, name] = redis.command;
     expect([sh, flag, name]).toEqual(['sh', '-c', 'redis-cluster-start']);
     expect(shellSyntaxErrors(script)).toBe('');
@@ -209,8 +202,8 @@ describe('Redis', () => {
     expect(script).toContain('cluster meet "$ip" "$port" "$bus"');
     expect(script).toContain("port='6379'\nbus='16379'\n");
     expect(script).not.toMatch(/ -a |--pass|--user/);
-    expect(env(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
-    expect(env(redis, 'REDISCLI_AUTH').valueFrom.secretKeyRef.key).toBe('redis-password');
+    expect(envOf(redis, 'POD_IP').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(envOf(redis, 'REDISCLI_AUTH').valueFrom.secretKeyRef.key).toBe('redis-password');
     // The pods' DNS names come from the headless Service, which publishes not-ready pods too.
     expect(find(objects, 'Service', 'aiops-platform-redis-headless').spec.publishNotReadyAddresses).toBe(true);
     // A replica takes over a master that stays down after a full restart (cache: availability first).

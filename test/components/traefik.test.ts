@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Traefik } from '../../src/components/ingress/traefik.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind } from '../support/render.js';
+import { find, ofKind, RESTRICTED_CONTAINER, workload } from '../support/render.js';
 
 const NAME = 'aiops-platform-traefik';
 const NS = 'aiops-platform';
@@ -10,9 +10,7 @@ const NS = 'aiops-platform';
 const render = (valuesYaml = '', tls = false, ingressClassName = 'traefik', crdProvider = false): ConstructRender =>
   renderConstruct(valuesYaml, (chart, ctx, values) => new Traefik(chart, 'traefik', { ctx, values: values.traefik, ingressClassName, tls, crdProvider }));
 
-const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', NAME);
-const pod = (r: ConstructRender) => deployment(r).spec.template.spec;
-const container = (r: ConstructRender) => pod(r).containers[0];
+const { object: deployment, pod, container } = workload('Deployment', NAME);
 const args = (r: ConstructRender): string[] => container(r).args;
 
 describe('Traefik', () => {
@@ -193,14 +191,7 @@ describe('Traefik', () => {
 
   it('runs as uid 65532 under the restricted profile with a read-only root and resources from values', () => {
     expect(pod(defaults).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container(defaults).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(container(defaults).securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(container(defaults).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(container(defaults).resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
   });

@@ -1,5 +1,5 @@
 import type { ConstructRender } from './construct.js';
-import { find } from './render.js';
+import { workload } from './render.js';
 
 /** In-cluster host of a platform Service of the default release. */
 export const SVC = (name: string) => `aiops-platform-${name}.aiops-platform.svc.cluster.local`;
@@ -13,8 +13,7 @@ export const secretRef = (name: string, key: string) => ({ secretKeyRef: { name,
 /** Accessors for one platform service (`app` = app.kubernetes.io/name) in a construct render. */
 export function platformService(app: string) {
   const name = `aiops-platform-${app}`;
-  const deployment = (r: ConstructRender) => find(r.objects, 'Deployment', name);
-  const container = (r: ConstructRender) => deployment(r).spec.template.spec.containers[0];
+  const { object: deployment, container } = workload('Deployment', name);
   return {
     name,
     deployment,

@@ -42,3 +42,38 @@ export function ofKind(objects: readonly Record<string, unknown>[], kind: string
 export function podSpecOf(workload: any): any {
   return workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template.spec : workload.spec.template.spec;
 }
+
+/** A container of a pod spec: the first one, or the (init) container named `name` (undefined when none is). */
+export function containerOf(pod: any, name?: string): any {
+  return name === undefined ? pod.containers[0] : [...(pod.initContainers ?? []), ...pod.containers].find((c: any) => c.name === name);
+}
+
+/** The env entry `name` of a container (undefined when it has none). */
+export const envOf = (container: any, name: string): any => container.env?.find((e: any) => e.name === name);
+
+/** Anything that rendered objects: a whole-chart render or one construct's. */
+interface HasObjects {
+  readonly objects: readonly Record<string, unknown>[];
+}
+
+/**
+ * Accessors for one workload of a render: the object, its pod spec, a container (the first, or by
+ * name) and an env entry of it. `workload('StatefulSet', NAME).container(r)` reads like the test means.
+ */
+export function workload(kind: string, name: string) {
+  const object = (r: HasObjects): any => find(r.objects, kind, name);
+  const pod = (r: HasObjects): any => podSpecOf(object(r));
+  const container = (r: HasObjects, containerName?: string): any => containerOf(pod(r), containerName);
+  const env = (r: HasObjects, envName: string, containerName?: string): any => envOf(container(r, containerName), envName);
+  return { name, object, pod, container, env };
+}
+
+/** The security context of a container that runs restricted: no escalation, privilege, capability or writable root. */
+export const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
