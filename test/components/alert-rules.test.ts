@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { alertRules, alertRulesYaml } from '../../src/components/monitoring/alert-rules.js';
 import { isKnownMetric, METRICS } from '../../src/components/monitoring/metrics-catalog.js';
 import { metricNames, vectorSelectors } from '../../src/components/monitoring/promql.js';
-import type { AlertingRule, SelfHealingAction } from '../../src/components/monitoring/rule-files.js';
+import type { AlertingRule } from '../../src/components/monitoring/rule-files.js';
+import { NO_ACTION, SELF_HEALING_ACTIONS, type AlertAction } from '../../src/core/self-healing-actions.js';
 import { loadValues } from '../../src/values/load.js';
 import { buildValuesSchema, profileFor, type ValuesInput } from '../../src/values/schema/index.js';
 
@@ -17,7 +18,7 @@ const ruleNamed = (rules: AlertingRule[], alert: string): AlertingRule => {
 };
 
 /** Every rule with the component and self-healing action it must carry. */
-const EXPECTED: Record<string, { component: string; action: SelfHealingAction }> = {
+const EXPECTED: Record<string, { component: string; action: AlertAction }> = {
   NodeHighCPU: { component: 'node', action: 'scale-out' },
   NodeHighMemory: { component: 'node', action: 'none' },
   // Nothing the platform runs frees a node's filesystem: not routed to the executor.
@@ -42,6 +43,11 @@ describe('alert rules', () => {
       expect(Object.keys(rule.annotations)).toEqual(['summary', 'description', 'runbook']);
       expect(rule.for).toBe('5m');
     }
+  });
+
+  it('gives every executor action an alert that asks for it, and every other alert the action none', () => {
+    const actions = new Set(rulesOf().map((r) => r.labels.action));
+    expect([...actions].sort()).toEqual([...SELF_HEALING_ACTIONS, NO_ACTION].sort());
   });
 
   it('reads only metrics of the metrics catalog', () => {

@@ -5,7 +5,7 @@ import { SelfHealing, type SelfHealingConnection, type SelfHealingProps } from '
 import { RULE_LABEL, type JobTemplate, type SelfHealingRulesFile } from '../../src/components/aiops/self-healing-rules.js';
 import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
-import { SELF_HEALING_ACTIONS } from '../../src/components/monitoring/alertmanager-config.js';
+import { SELF_HEALING_ACTIONS } from '../../src/core/self-healing-actions.js';
 import { objectName, serviceUrl } from '../../src/lib/names.js';
 import { loadValues } from '../../src/values/load.js';
 import type { ValuesError } from '../../src/values/issues.js';

@@ -3,8 +3,8 @@ import type { PlatformContext } from '../../lib/context.js';
 import { convertJson } from '../../lib/opaque-maps.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { SELECTOR_LABEL_KEYS } from '../../core/label-keys.js';
+import type { SelfHealingAction } from '../../core/self-healing-actions.js';
 import type { Values } from '../../values/schema/index.js';
-import type { SELF_HEALING_ACTIONS } from '../monitoring/alertmanager-config.js';
 
 /** A workload the executor may scale; the chart passes only those NOT managed by an HPA. */
 export interface ScaleTarget {
@@ -31,15 +31,12 @@ export interface SelfHealingJobs {
 /** Objects with all of these labels. */
 type LabelSelector = { readonly matchLabels: Readonly<Record<string, string>> };
 
-/** The `action` alert label values Alertmanager routes to the executor, one per rule. */
-export type AlertAction = (typeof SELF_HEALING_ACTIONS)[number];
-
 interface RuleBase {
   /** Rule name, also the value of the {@link RULE_LABEL} label on created Jobs and in Events. */
   readonly name: string;
   readonly description: string;
   /** Which alerts the rule acts on: firing ones (never resolved) whose labels equal `labels`. */
-  readonly match: { readonly status: 'firing'; readonly labels: { readonly action: AlertAction } };
+  readonly match: { readonly status: 'firing'; readonly labels: { readonly action: SelfHealingAction } };
   /** Pause between two actions of the rule on the same target (pod, workload, Job template). */
   readonly cooldown: string;
 }
@@ -125,7 +122,7 @@ export function selfHealingRules(
   ownPods: Readonly<Record<string, string>>,
 ): SelfHealingRulesFile {
   const { limits } = values;
-  const match = (action: AlertAction): RuleBase['match'] => ({ status: 'firing', labels: { action } });
+  const match = (action: SelfHealingAction): RuleBase['match'] => ({ status: 'firing', labels: { action } });
   const rules: SelfHealingRule[] = [
     {
       name: 'restart-abnormal-pods',

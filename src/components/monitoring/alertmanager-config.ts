@@ -1,3 +1,4 @@
+import { SELF_HEALING_ACTIONS } from '../../core/self-healing-actions.js';
 import type { Values } from '../../values/schema/index.js';
 import type { CredentialEntry } from '../shared/credential-secret.js';
 import { INHIBIT_RULES, type AmInhibitRule } from './alertmanager-inhibit.js';
@@ -79,8 +80,6 @@ export interface AlertmanagerConfig {
 const DEFAULT_RECEIVER = 'default';
 /** Receiver of the self-healing executor's webhook. */
 const SELF_HEALING_RECEIVER = 'self-healing';
-/** Values of the `action` alert label the self-healing executor acts on. */
-export const SELF_HEALING_ACTIONS = ['restart-pod', 'scale-out', 'clean-disk', 'optimize-db'] as const;
 /** Most alerts in one webhook message to the executor, which acts on each alert of a message. */
 const SELF_HEALING_MAX_ALERTS = 20;
 

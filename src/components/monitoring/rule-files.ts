@@ -1,3 +1,4 @@
+import type { AlertAction } from '../../core/self-healing-actions.js';
 import { yamlFile } from '../../lib/config-files.js';
 
 /**
@@ -17,15 +18,13 @@ export interface RuleGroup {
   rules: AlertingRule[];
 }
 
-/** What the self-healing executor does with a firing alert (it routes on the `action` label). */
-export type SelfHealingAction = 'restart-pod' | 'scale-out' | 'clean-disk' | 'optimize-db' | 'none';
-
 /** Labels every rule of the platform carries (Alertmanager groups and routes on them). */
 export interface AlertLabels {
   severity: 'warning' | 'critical';
   /** The area the alert is about: node, http, postgresql, redis, kubernetes, monitoring. */
   component: string;
-  action: SelfHealingAction;
+  /** What the self-healing executor does with the firing alert (Alertmanager routes on it). */
+  action: AlertAction;
 }
 
 /** Annotations every rule of the platform carries; Go templates over `$labels` and `$value`. */
