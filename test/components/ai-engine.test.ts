@@ -35,12 +35,11 @@ function connections(chart: Chart, ctx: PlatformContext, values: Values, stores:
 
 /** Renders the AI engine (with the given stores); every object is checked against the Kubernetes schema. */
 const render = (valuesYaml = '', stores: readonly Store[] = ALL): ConstructRender & { connection: PlatformServiceConnection } => {
-  let connection: PlatformServiceConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    connection = new AiEngine(chart, 'ai-engine', { ctx, values: values.aiEngine, ...connections(chart, ctx, values, stores) }).connection;
+    return new AiEngine(chart, 'ai-engine', { ctx, values: values.aiEngine, ...connections(chart, ctx, values, stores) }).connection;
   });
   assertValidK8sObjects(r.objects);
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 };
 /** Only the AI engine's own objects. */
 

@@ -24,15 +24,14 @@ const RECEIVERS = `alertmanager:
 `;
 
 function render(valuesYaml = '', selfHealing = false): ConstructRender & { connection: AlertmanagerConnection } {
-  let connection: AlertmanagerConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    connection = new Alertmanager(chart, 'alertmanager', {
+    return new Alertmanager(chart, 'alertmanager', {
       ctx,
       values: values.alertmanager,
       selfHealing: selfHealing ? { url: SELF_HEALING_URL, token: SELF_HEALING_TOKEN } : undefined,
     }).connection;
   });
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 }
 
 const { object: sts, pod, container } = workload('StatefulSet', NAME);

@@ -16,10 +16,9 @@ const ALL: readonly Peer[] = ['aiEngine', 'selfHealing', 'redis', 'postgresql'];
 
 /** Renders the gateway with the given peers (the AI engine, Redis and PostgreSQL as real constructs); schema-checked. */
 const render = (valuesYaml = '', peers: readonly Peer[] = ALL): ConstructRender & { connection: PlatformServiceConnection } => {
-  let connection: PlatformServiceConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
     const has = (p: Peer) => peers.includes(p);
-    connection = new ApiGateway(chart, 'api-gateway', {
+    return new ApiGateway(chart, 'api-gateway', {
       ctx,
       values: values.apiGateway,
       aiEngine: has('aiEngine') ? new AiEngine(chart, 'ai-engine', { ctx, values: values.aiEngine }).connection : undefined,
@@ -29,7 +28,7 @@ const render = (valuesYaml = '', peers: readonly Peer[] = ALL): ConstructRender 
     }).connection;
   });
   assertValidK8sObjects(r.objects);
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 };
 
 describe('ApiGateway', () => {

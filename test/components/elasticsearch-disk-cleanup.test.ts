@@ -24,12 +24,11 @@ const PASSWORD = `el "q" \\ $HOME \`x\` 'single' ü`;
 
 /** The setup construct alone: the cleanup Job spec and the ConfigMap files it reads. */
 function renderCleanup(valuesYaml = '', auth = true) {
-  let setup: ElasticsearchSetup | undefined;
-  const { objects } = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    setup = new ElasticsearchSetup(chart, 'setup', { ctx, values: values.elasticsearch, connection: sampleElasticsearch({ authEnabled: auth, secretName: SECRET }) });
+  const { objects, built: setup } = renderConstruct(valuesYaml, (chart, ctx, values) => {
+    return new ElasticsearchSetup(chart, 'setup', { ctx, values: values.elasticsearch, connection: sampleElasticsearch({ authEnabled: auth, secretName: SECRET }) });
   });
   const files: Record<string, string> = find(objects, 'ConfigMap', 'aiops-platform-elasticsearch-setup').data;
-  return { setup: setup!, files, container: setup!.diskCleanup.jobSpec.template.spec!.containers[0]! };
+  return { setup: setup, files, container: setup.diskCleanup.jobSpec.template.spec!.containers[0]! };
 }
 
 /** `aiops-logs-YYYY.MM.dd` of `days` after today (UTC, as Logstash names its indices). */

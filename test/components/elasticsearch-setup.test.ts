@@ -22,9 +22,8 @@ const connection = (authEnabled: boolean) => sampleElasticsearch({ authEnabled, 
 
 /** Renders the setup alone from a values file; `auth` is the connection's security switch. */
 function render(valuesYaml = '', auth = true) {
-  let setup: ElasticsearchSetup | undefined;
-  const { objects } = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    setup = new ElasticsearchSetup(chart, 'setup', { ctx, values: values.elasticsearch, connection: connection(auth) });
+  const { objects, built: setup } = renderConstruct(valuesYaml, (chart, ctx, values) => {
+    return new ElasticsearchSetup(chart, 'setup', { ctx, values: values.elasticsearch, connection: connection(auth) });
   });
   const NAME = 'aiops-platform-elasticsearch-setup';
   const job = find(objects, 'Job', NAME);
@@ -32,7 +31,7 @@ function render(valuesYaml = '', auth = true) {
   const files: Record<string, string> = find(objects, 'ConfigMap', NAME).data;
   const json = (file: string) => JSON.parse(files[file]!);
   const container = job.spec.template.spec.containers[0];
-  return { objects, setup: setup!, job, cronJob, files, json, container, script: files['setup.sh']! };
+  return { objects, setup: setup, job, cronJob, files, json, container, script: files['setup.sh']! };
 }
 
 const shellSyntaxErrors = (shell: string, script: string) => {

@@ -24,12 +24,11 @@ type Render = ConstructRender & { connection: ElasticsearchConnection };
 
 /** Renders the construct alone and validates every object against the Kubernetes 1.27 schema. */
 function render(valuesYaml = ''): Render {
-  let connection: ElasticsearchConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    connection = new Elasticsearch(chart, 'elasticsearch', { ctx, values: values.elasticsearch }).connection;
+    return new Elasticsearch(chart, 'elasticsearch', { ctx, values: values.elasticsearch }).connection;
   });
   assertValidK8sObjects(r.objects);
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 }
 
 const { object: sts, pod, container, env } = workload('StatefulSet', NAME);

@@ -20,12 +20,11 @@ registerCrdValidators();
 
 /** Renders Kibana alone; every render is checked against the Kubernetes schemas. */
 function render(valuesYaml = '', elasticsearch = ES) {
-  let kibana: Kibana | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    kibana = new Kibana(chart, 'kibana', { ctx, values: values.kibana, elasticsearch });
+    return new Kibana(chart, 'kibana', { ctx, values: values.kibana, elasticsearch });
   });
   assertValidK8sObjects(r.objects);
-  return { ...r, kibana: kibana! };
+  return { ...r, kibana: r.built };
 }
 
 type Render = ReturnType<typeof render>;

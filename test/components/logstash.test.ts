@@ -13,11 +13,10 @@ const NAME = 'aiops-platform-logstash';
 const PRODUCTION = 'global: {development: false}\n';
 
 const render = (valuesYaml = '', es = ES): ConstructRender & { connection: LogstashConnection } => {
-  let connection: LogstashConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    connection = new Logstash(chart, 'logstash', { ctx, values: values.logstash, elasticsearch: es }).connection;
+    return new Logstash(chart, 'logstash', { ctx, values: values.logstash, elasticsearch: es }).connection;
   });
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 };
 const { object: deployment, container, env } = workload('Deployment', NAME);
 const configMap = (r: ConstructRender) => find(r.objects, 'ConfigMap', NAME);

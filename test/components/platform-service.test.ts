@@ -11,9 +11,8 @@ type Extra = Partial<Omit<PlatformServiceProps, 'ctx' | 'values'>>;
 
 /** Renders a PlatformService `demo` with the `aiEngine` slice as its values; every render is schema-checked. */
 const render = (valuesYaml = '', extra: Extra = {}): ConstructRender & { connection: PlatformServiceConnection } => {
-  let connection: PlatformServiceConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
-    connection = new PlatformService(chart, 'demo', {
+    return new PlatformService(chart, 'demo', {
       ctx,
       values: values.aiEngine,
       valuesPath: 'aiEngine',
@@ -25,7 +24,7 @@ const render = (valuesYaml = '', extra: Extra = {}): ConstructRender & { connect
     }).connection;
   });
   assertValidK8sObjects(r.objects);
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 };
 const { object: deployment, pod, container } = workload('Deployment', NAME);
 

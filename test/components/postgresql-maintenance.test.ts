@@ -12,13 +12,12 @@ const NAME = 'aiops-platform-postgresql-maintenance';
 
 /** Renders PostgreSQL and its maintenance; every object is schema-checked. */
 function render(valuesYaml = ''): ConstructRender & { maintenance: PostgreSqlMaintenance } {
-  let maintenance: PostgreSqlMaintenance | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
     const pg = new PostgreSql(chart, 'postgresql', { ctx, values: values.postgresql });
-    maintenance = new PostgreSqlMaintenance(chart, 'maintenance', { ctx, values: values.postgresql, connection: pg.connection });
+    return new PostgreSqlMaintenance(chart, 'maintenance', { ctx, values: values.postgresql, connection: pg.connection });
   });
   assertValidK8sObjects(r.objects);
-  return { ...r, maintenance: maintenance! };
+  return { ...r, maintenance: r.built };
 }
 const { object: cronJob, pod, container, env } = workload('CronJob', NAME);
 const sql = (r: ConstructRender): string => find(r.objects, 'ConfigMap', NAME).data['maintenance.sql'];

@@ -13,12 +13,11 @@ type Options = Partial<Omit<PrometheusProps, 'ctx' | 'values'>>;
 
 /** Renders the Prometheus construct alone (with Alertmanager, node-exporter and kube-state-metrics unless told). */
 function render(valuesYaml = '', options: Options = {}): ConstructRender & { connection: PrometheusConnection } {
-  let connection: PrometheusConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
     const props: PrometheusProps = { ctx, values: values.prometheus, ruleFiles: RULES, alertmanager: ALERTMANAGER, nodeExporter: true, kubeStateMetrics: true, ...options };
-    connection = new Prometheus(chart, 'prometheus', props).connection;
+    return new Prometheus(chart, 'prometheus', props).connection;
   });
-  return { ...r, connection: connection! };
+  return { ...r, connection: r.built };
 }
 
 const NAME = 'aiops-platform-prometheus';
