@@ -3,10 +3,11 @@ import { buildValuesSchema, profileFor } from './schema/index.js';
 
 /**
  * The values JSON Schema, from zod's own export (input side, so defaults and optional keys are as
- * users write them). Defaults shown are the development profile's; descriptions name the production ones.
+ * users write them). Defaults shown are the development profile's (default); descriptions name the
+ * production ones.
  */
-export function valuesJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(buildValuesSchema(profileFor(true)), { io: 'input', unrepresentable: 'any', override: keepInputDefault });
+export function valuesJsonSchema(development = true): Record<string, unknown> {
+  const schema = z.toJSONSchema(buildValuesSchema(profileFor(development)), { io: 'input', unrepresentable: 'any', override: keepInputDefault });
   return {
     ...schema,
     title: 'aiops-platform values',

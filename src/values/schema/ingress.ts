@@ -54,7 +54,7 @@ export const ingressSchema = () =>
         .array(ingressHost)
         .min(1)
         .default([{ host: 'aiops.local', paths: [{ path: '/', pathType: 'Prefix' }] }])
-        .describe('Hosts of the Ingress; each also gets the components\' path prefixes (default one host, aiops.local, with path /).'),
+        .describe('Hosts of the Ingress; each also gets the components\' path prefixes (default [{host: aiops.local, paths: [{path: /, pathType: Prefix}]}]).'),
       tls: z
         .array(ingressTls)
         .default([])

@@ -133,7 +133,7 @@ export const secretsSchema = () =>
           name: objectName.default('vault').describe('Name of the store (default vault).'),
         })
         .prefault({})
-        .describe('The external-secrets store the ExternalSecrets read from (default ClusterSecretStore vault).'),
+        .describe('The external-secrets store the ExternalSecrets read from (default {kind: ClusterSecretStore, name: vault}).'),
       refreshInterval: z
         .string()
         .regex(/^\d+[smh]$/, { error: (i) => `expected a duration such as 30m or 1h (a number and s, m or h), found ${JSON.stringify(i.input)}` })
