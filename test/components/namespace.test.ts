@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { find, renderValues, renderYaml } from '../support/render.js';
+import { find, namesOf, renderValues, renderYaml } from '../support/render.js';
 
 describe('PlatformNamespace', () => {
   it('renders Namespace aiops-platform that warns and audits against the restricted standard', () => {
@@ -21,7 +21,7 @@ describe('PlatformNamespace', () => {
 
   it('is named by --namespace and every namespaced object lives in it', () => {
     const r = renderValues([], [], 'ops', 'observability');
-    expect(find(r.objects, 'Namespace', 'observability')).toBeDefined();
+    expect(namesOf(r.objects, 'Namespace').sort()).toEqual(['observability', 'observability-node-agents']);
     const namespaced = r.objects.filter((o: any) => o.kind !== 'Namespace' && o.metadata.namespace !== undefined);
     expect(new Set(namespaced.map((o: any) => o.metadata.namespace))).toEqual(new Set(['observability', 'observability-node-agents']));
     expect(namespaced.filter((o: any) => o.metadata.name !== 'ops' && !o.metadata.name.startsWith('ops-'))).toEqual([]);

@@ -214,6 +214,11 @@ describe('Kubernetes discovery blocks', () => {
   const blocks = discoveryBlocks(defaults.config);
   const jobs = Object.fromEntries(defaults.config.scrape_configs.map((j) => [j.job_name, j.relabel_configs]));
 
+  it('has blocks to check: the scrape jobs and the Alertmanager discovery', () => {
+    expect(blocks.length).toBeGreaterThan(3);
+    expect(blocks.map((b) => b.name)).toContain('alertmanagers');
+  });
+
   it('is exactly what the pure builder returns for the same context, values and options', () => {
     const options = { ruleFiles: Object.keys(RULES), alertmanager: ALERTMANAGER, nodeExporter: true, kubeStateMetrics: true };
     expect(prometheusConfig(defaults.ctx, defaults.values.prometheus, options)).toEqual(defaults.config);

@@ -93,7 +93,9 @@ describe.each(each)('render %s', (_name, objects) => {
 
   it('meets the restricted Pod Security Standard with every pod of the platform namespace', () => {
     const allowedVolumes = ['configMap', 'secret', 'emptyDir', 'persistentVolumeClaim', 'projected', 'downwardAPI', 'csi', 'ephemeral'];
-    for (const o of (objects as any[]).filter((x) => WORKLOADS.includes(x.kind) && x.metadata.namespace === 'aiops-platform')) {
+    const platformWorkloads = (objects as any[]).filter((x) => WORKLOADS.includes(x.kind) && x.metadata.namespace === 'aiops-platform');
+    expect(platformWorkloads.length).toBeGreaterThan(10);
+    for (const o of platformWorkloads) {
       const pod = podSpecOf(o);
       const where = `${o.kind} ${o.metadata.name}`;
       expect(pod.hostNetwork || pod.hostPID || pod.hostIPC, where).toBeFalsy();

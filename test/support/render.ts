@@ -38,6 +38,11 @@ export function ofKind(objects: readonly Record<string, unknown>[], kind: string
   return objects.filter((o) => o.kind === kind);
 }
 
+/** The names of the objects of a kind, in render order. */
+export function namesOf(objects: readonly Record<string, unknown>[], kind: string): string[] {
+  return ofKind(objects, kind).map((o) => o.metadata.name);
+}
+
 /** The pod spec of a workload object (Deployment, StatefulSet, DaemonSet, Job, CronJob). */
 export function podSpecOf(workload: any): any {
   return workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template.spec : workload.spec.template.spec;
