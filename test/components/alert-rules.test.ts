@@ -138,6 +138,7 @@ describe('alert rules', () => {
 
   it('scopes the rules to the namespaces of the release', () => {
     const rules = alertRules(valuesOf(), { namespace: 'ops', agentsNamespace: 'ops-node-agents' }).groups.flatMap((g) => g.rules);
+    expect(rules).toHaveLength(rulesOf().length);
     for (const rule of rules) expect(rule.expr, rule.alert).toContain('namespace=~"ops|ops-node-agents"');
   });
 
