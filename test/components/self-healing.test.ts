@@ -21,8 +21,8 @@ const PRODUCTION = 'global: {development: false}\npostgresql: {auth: {existingSe
 type Targets = Pick<SelfHealingProps, 'scaleTargets'> & { cleanDisk?: boolean; optimizeDatabase?: boolean };
 const ALL: Targets = {
   scaleTargets: [
-    { kind: 'Deployment', name: 'aiops-platform-ai-engine' },
-    { kind: 'StatefulSet', name: 'aiops-platform-logstash' },
+    { kind: 'Deployment', name: 'aiops-platform-ai-engine', app: 'ai-engine' },
+    { kind: 'StatefulSet', name: 'aiops-platform-logstash', app: 'logstash' },
   ],
   cleanDisk: true,
   optimizeDatabase: true,
@@ -45,11 +45,10 @@ const cleanDiskJob: JobTemplate = {
 
 /** Renders the executor alone (with PostgreSQL and its maintenance for the optimize-db Job); every object is schema-checked. */
 function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { connection: SelfHealingConnection; rules: SelfHealingRulesFile } {
-  let connection: SelfHealingConnection | undefined;
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
     const pg = new PostgreSql(chart, 'postgresql', { ctx, values: values.postgresql });
     const maintenance = new PostgreSqlMaintenance(chart, 'maintenance', { ctx, values: values.postgresql, connection: pg.connection });
-    connection = new SelfHealing(chart, 'self-healing', {
+    return new SelfHealing(chart, 'self-healing', {
       ctx,
       values: values.selfHealing,
       scaleTargets: targets.scaleTargets,
@@ -63,7 +62,7 @@ function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { co
   // The embedded Jobs are complete manifests: validate them like the rendered objects.
   const jobs = rules.rules.flatMap((rule) => (rule.action.type === 'create-job' ? [rule.action.job as unknown as Record<string, unknown>] : []));
   assertValidK8sObjects([...r.objects, ...jobs]);
-  return { ...r, connection: connection!, rules };
+  return { ...r, connection: r.built, rules };
 }
 const own = (r: ConstructRender) => r.objects.filter((o) => o.metadata.name === NAME);
 const { container } = workload('Deployment', NAME);
@@ -270,8 +269,7 @@ describe('SelfHealing', () => {
     expect(text).toContain('secretKeyRef');
   });
 
-  it('refuses a scale target not named <release>-<app> and a Job prefix too long for generated names', () => {
-    expect(() => render('', { scaleTargets: [{ kind: 'Deployment', name: 'other-app' }] })).toThrow(/not named aiops-platform-<app>/);
+  it('refuses a Job prefix too long for generated names', () => {
     expect(() =>
       renderConstruct('', (chart, ctx, values) => {
         new SelfHealing(chart, 'sh', { ctx, values: values.selfHealing, scaleTargets: [], jobs: { cleanDisk: { ...cleanDiskJob, namePrefix: 'x'.repeat(58) } } });

@@ -6,11 +6,13 @@ import { SELECTOR_LABEL_KEYS } from '../../core/label-keys.js';
 import type { SelfHealingAction } from '../../core/self-healing-actions.js';
 import type { Values } from '../../values/schema/index.js';
 
-/** A workload the executor may scale; the chart passes only those NOT managed by an HPA. */
+/** A workload the executor may scale; the chart passes only those NOT managed by an HPA (the plan's `hpaManaged`). */
 export interface ScaleTarget {
   readonly kind: 'Deployment' | 'StatefulSet';
-  /** Object name `<release>-<app>` (the platform's naming: the pods' app.kubernetes.io/name is `<app>`). */
+  /** Object name, e.g. `<release>-ai-engine`. */
   readonly name: string;
+  /** The pods' app.kubernetes.io/name, e.g. `ai-engine`: the alerts' `app` label. */
+  readonly app: string;
 }
 
 /** A Job the executor creates on demand: a full Job spec and the prefix of the generated names. */
@@ -59,7 +61,7 @@ export interface DeletePodRule extends RuleBase {
 }
 
 /** A workload a scale-out alert may name, with the alert labels that name it (either one). */
-export interface ScaleTargetEntry extends ScaleTarget {
+export interface ScaleTargetEntry extends Omit<ScaleTarget, 'app'> {
   readonly alertLabels: {
     /** Equal to the alert's `app` label (the pods' app.kubernetes.io/name). */
     readonly app: string;
@@ -159,15 +161,11 @@ export function selfHealingRules(
   return { version: 1, dryRun: values.dryRun, namespace: ctx.namespace, rateLimit: { actionsPerMinute: limits.actionsPerMinute }, rules };
 }
 
-/** The alert labels that name a target: its app (the name without `<release>-`) or its Traefik service. */
+/** The alert labels that name a target: its app or its Traefik service. */
 function scaleTargetEntry(ctx: PlatformContext, target: ScaleTarget): ScaleTargetEntry {
-  const prefix = `${ctx.release}-`;
-  if (!target.name.startsWith(prefix) || target.name === prefix) {
-    throw new Error(`scale target ${target.kind} ${target.name} is not named ${prefix}<app>: its pods' app label cannot be derived`);
-  }
   // Names and namespaces are DNS labels: no regex metacharacters. Port names of the platform have no '-'.
   const serviceRegex = `${ctx.namespace}-${target.name}-[a-z0-9]+@kubernetes`;
-  return { kind: target.kind, name: target.name, alertLabels: { app: target.name.slice(prefix.length), serviceRegex } };
+  return { kind: target.kind, name: target.name, alertLabels: { app: target.app, serviceRegex } };
 }
 
 /** A create-job action: the Job manifest with generateName, the rule label and a TTL. */

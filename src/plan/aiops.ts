@@ -1,0 +1,100 @@
+import type { PlatformContext } from '../lib/context.js';
+import type { ComponentIdentity } from '../lib/labels.js';
+import { serviceHost, serviceUrl } from '../lib/names.js';
+import type { Values } from '../values/schema/index.js';
+import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
+import { CATALOG } from './catalog.js';
+import type { PlannedRoute, ServedPlan } from './component.js';
+import type { PostgreSqlPlan, RedisPlan } from './data.js';
+import type { ElasticsearchPlan } from './logging.js';
+import { apiServer, podsOf, tcp, use, type Endpoint, type Use } from './network.js';
+
+const { port: PORT, metricsPort: METRICS_PORT } = CATALOG.platformService;
+
+/** One of the platform's own HTTP services: Deployment and Service `<release>-<id.name>` on 8080, metrics on 9464 (pods only). */
+export interface PlatformServicePlan extends ServedPlan {
+  /** Path it serves under (`/ai`, `/api`, `/`). */
+  readonly basePath: string;
+  /** In-cluster URL with the base path and no trailing slash, e.g. `http://…:8080/ai`. */
+  readonly url: string;
+  /** `autoscaling.enabled`: an HPA owns the replica count (the executor never scales it). */
+  readonly hpaManaged: boolean;
+  /** `GET /metrics` on the metrics port of its pods (scraped through the pod annotations). */
+  readonly metrics: Endpoint;
+}
+
+/** The self-healing executor: Alertmanager posts to {@link webhookUrl}. */
+export interface SelfHealingPlan extends PlatformServicePlan {
+  /** `http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts` */
+  readonly webhookUrl: string;
+}
+
+/** The services each platform service connects to (undefined: not rendered). */
+export interface AiEngineUses {
+  readonly prometheus: Endpoint | undefined;
+  readonly elasticsearch: ElasticsearchPlan | undefined;
+  readonly redis: RedisPlan | undefined;
+  readonly postgresql: PostgreSqlPlan | undefined;
+}
+
+type ServiceValues = Values['aiEngine'] | Values['apiGateway'] | Values['selfHealing'];
+
+export function platformServicePlan(
+  ctx: PlatformContext,
+  id: ComponentIdentity,
+  values: ServiceValues,
+  basePath: string,
+  uses: readonly Use[],
+  route?: { readonly path: string; readonly protect: boolean }[],
+): PlatformServicePlan {
+  const pods = podsOf(ctx, id);
+  const routes: PlannedRoute[] = (route ?? []).map((r) => ({ component: id.name, path: r.path, serviceName: pods.name, servicePort: PORT, protect: r.protect }));
+  return {
+    id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    host: serviceHost(ctx, pods.name),
+    port: PORT,
+    basePath,
+    url: serviceUrl(ctx, pods.name, PORT, basePath === '/' ? '' : basePath),
+    hpaManaged: values.autoscaling.enabled,
+    endpoint: { peer: pods, ports: tcp(PORT) },
+    metrics: { peer: pods, ports: tcp(METRICS_PORT) },
+    uses,
+    routes,
+  };
+}
+
+export function selfHealingPlan(ctx: PlatformContext, values: Values['selfHealing']): SelfHealingPlan {
+  const id = CATALOG.selfHealing.id;
+  const service = platformServicePlan(ctx, id, values, '/', [apiServer('the executor deletes pods, scales workloads and creates Jobs')]);
+  return { ...service, webhookUrl: serviceUrl(ctx, service.serviceName, PORT, CATALOG.selfHealing.webhookPath) };
+}
+
+/** The AI engine under `/ai`, no login of its own (routed behind basic auth). */
+export function aiEnginePlan(ctx: PlatformContext, v: Values, u: AiEngineUses): PlatformServicePlan {
+  const uses = [
+    ...use(u.prometheus, 'AI engine PROMETHEUS_URL'),
+    ...use(u.elasticsearch?.endpoint, 'AI engine ELASTICSEARCH_URL'),
+    ...use(u.redis?.endpoint, 'AI engine REDIS_HOST (in cluster mode every node, on MOVED)'),
+    ...use(u.postgresql?.endpoint, 'AI engine POSTGRES_HOST'),
+  ];
+  return platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, '/ai', uses, v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, protect: true }] : []);
+}
+
+/** The API gateway: serves `/` (UI) and `/api`, routed under `/api` and the hosts' own paths (the seed's `/`); its own login. */
+export function apiGatewayPlan(
+  ctx: PlatformContext,
+  v: Values,
+  u: { aiEngine: PlatformServicePlan | undefined; selfHealing: SelfHealingPlan | undefined; redis: RedisPlan | undefined; postgresql: PostgreSqlPlan | undefined },
+): PlatformServicePlan {
+  const uses = [
+    ...use(u.aiEngine?.endpoint, 'API gateway AI_ENGINE_URL'),
+    ...use(u.selfHealing?.endpoint, 'API gateway SELF_HEALING_URL'),
+    ...use(u.redis?.endpoint, 'API gateway session store REDIS_HOST'),
+    ...use(u.postgresql?.endpoint, 'API gateway POSTGRES_HOST'),
+  ];
+  const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.apiGateway, protect: false }, { path: '/', protect: false }] : [];
+  return platformServicePlan(ctx, CATALOG.apiGateway.id, v.apiGateway, '/', uses, routes);
+}

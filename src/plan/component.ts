@@ -1,0 +1,46 @@
+import type { ComponentIdentity } from '../lib/labels.js';
+import type { EdgePort, Endpoint, Peer, PodsPeer, Use } from './network.js';
+
+/** A path the Ingress routes to a component's Service, e.g. `/grafana` → `<release>-grafana:3000`. */
+export interface PlannedRoute {
+  /** Component name, for messages (e.g. grafana). */
+  readonly component: string;
+  /** Path prefix (pathType Prefix), forwarded unchanged: the component serves under it. */
+  readonly path: string;
+  readonly serviceName: string;
+  readonly servicePort: number;
+  /** No login of its own: routed only behind the basic-auth middleware, never bare. */
+  readonly protect: boolean;
+}
+
+/**
+ * What the plan decides for one rendered workload, and what the NetworkPolicies and the Ingress
+ * read off it: a component that is not rendered has no plan entry (undefined).
+ */
+export interface ComponentPlan {
+  /** Identity of its pods (`app.kubernetes.io/name` and `…/component`). */
+  readonly id: ComponentIdentity;
+  /** Object name of the workload, `<release>-<id.name>[-<role>]`. */
+  readonly name: string;
+  /** Its pods on the pod network (a NetworkPolicy of their own); undefined on the host network. */
+  readonly pods?: PodsPeer | undefined;
+  /** The connections it opens: every one is an edge of the NetworkPolicy graph. */
+  readonly uses: readonly Use[];
+  /** Connections from peers outside the plan (clients on the internet), default none. */
+  readonly reachedFrom?: readonly { readonly peer: Peer; readonly ports: readonly EdgePort[]; readonly why: string }[];
+  /** The paths the Ingress routes to it (default none). */
+  readonly routes?: readonly PlannedRoute[];
+}
+
+/** A component other components connect to: its Service and the endpoint the connection arrives at. */
+export interface ServedPlan extends ComponentPlan {
+  readonly pods: PodsPeer;
+  /** Name of its client Service (the workload's name). */
+  readonly serviceName: string;
+  /** Fully qualified host of that Service. */
+  readonly host: string;
+  /** The client port of the Service (also the pods' port). */
+  readonly port: number;
+  /** Its pods on {@link port}: where the connections of its clients arrive. */
+  readonly endpoint: Endpoint;
+}

@@ -1,0 +1,72 @@
+import type { PlatformContext } from '../lib/context.js';
+import { CRONJOB_NAME_MAX, serviceHost, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import type { Values } from '../values/schema/index.js';
+import { CATALOG } from './catalog.js';
+import type { ComponentPlan, ServedPlan } from './component.js';
+import { podsOf, tcp, use, type Endpoint } from './network.js';
+
+const { postgresql: PG, postgresqlMaintenance: PGM, redis: REDIS, redisClusterInit: INIT } = CATALOG;
+
+/** PostgreSQL: StatefulSet and Service `<release>-postgresql`. */
+export interface PostgreSqlPlan extends ServedPlan {
+  /** Headless Service of the StatefulSet. */
+  readonly headless: string;
+  /** postgres-exporter sidecar on `exporterPort` (`postgresql.exporter.enabled`): scraped through the pod annotations. */
+  readonly exporter: Endpoint | undefined;
+}
+
+/** Redis: StatefulSet and Service `<release>-redis`. */
+export interface RedisPlan extends ServedPlan {
+  readonly headless: string;
+  /** `redis.cluster.enabled`: a Redis Cluster, clients follow MOVED redirects. */
+  readonly clusterMode: boolean;
+  /** redis_exporter sidecar (`redis.exporter.enabled`). */
+  readonly exporter: Endpoint | undefined;
+}
+
+export function postgresqlPlan(ctx: PlatformContext, v: Values['postgresql']): PostgreSqlPlan {
+  const pods = podsOf(ctx, PG.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  return {
+    id: PG.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    headless: podsOf(ctx, PG.id, 'headless').name,
+    host: serviceHost(ctx, pods.name),
+    port: PG.port,
+    endpoint: { peer: pods, ports: tcp(PG.port) },
+    exporter: v.exporter.enabled ? { peer: pods, ports: tcp(PG.exporterPort) } : undefined,
+    uses: [],
+  };
+}
+
+/** The maintenance CronJob (and the executor's on-demand Job of the same template). */
+export function postgresqlMaintenancePlan(ctx: PlatformContext, postgresql: PostgreSqlPlan): ComponentPlan {
+  const pods = podsOf(ctx, PGM.id, PGM.role, ctx.namespace, CRONJOB_NAME_MAX);
+  return { id: PGM.id, name: pods.name, pods, uses: use(postgresql.endpoint, 'the maintenance CronJob runs VACUUM/ANALYZE') };
+}
+
+export function redisPlan(ctx: PlatformContext, v: Values['redis']): RedisPlan {
+  const pods = podsOf(ctx, REDIS.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const clusterMode = v.cluster.enabled;
+  return {
+    id: REDIS.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    headless: podsOf(ctx, REDIS.id, 'headless').name,
+    host: serviceHost(ctx, pods.name),
+    port: REDIS.port,
+    clusterMode,
+    endpoint: { peer: pods, ports: tcp(REDIS.port) },
+    exporter: v.exporter.enabled ? { peer: pods, ports: tcp(REDIS.exporterPort) } : undefined,
+    uses: clusterMode ? use({ peer: pods, ports: tcp(REDIS.port, REDIS.busPort) }, 'Redis Cluster nodes: the cluster bus, and replicas replicating from masters') : [],
+  };
+}
+
+/** The Job that forms the Redis Cluster (cluster mode only). */
+export function redisClusterInitPlan(ctx: PlatformContext, redis: RedisPlan): ComponentPlan | undefined {
+  if (!redis.clusterMode) return undefined;
+  const pods = podsOf(ctx, INIT.id, INIT.role);
+  return { id: INIT.id, name: pods.name, pods, uses: use(redis.endpoint, 'the cluster-init Job forms the cluster') };
+}

@@ -1,0 +1,120 @@
+import { createPlatformContext, type PlatformContext } from '../lib/context.js';
+import type { Values } from '../values/schema/index.js';
+import { aiEnginePlan, apiGatewayPlan, selfHealingPlan, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
+import type { ComponentPlan, ServedPlan } from './component.js';
+import { postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
+import { grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
+import { loggingPlan, type ElasticsearchPlan, type LogstashPlan } from './logging.js';
+import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, withScrapes, type GrafanaPlan, type PrefixedPlan } from './monitoring.js';
+
+export type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
+
+/**
+ * Every rendered component of the platform, undefined when it is not rendered. The order is the
+ * order of the Ingress routes (Grafana, Prometheus, Alertmanager, Kibana, AI engine, API gateway).
+ */
+export interface PlannedComponents {
+  readonly grafana: GrafanaPlan | undefined;
+  readonly prometheus: PrefixedPlan | undefined;
+  readonly alertmanager: PrefixedPlan | undefined;
+  readonly kubeStateMetrics: ServedPlan | undefined;
+  readonly nodeExporter: ComponentPlan | undefined;
+  readonly postgresql: PostgreSqlPlan | undefined;
+  readonly postgresqlMaintenance: ComponentPlan | undefined;
+  readonly redis: RedisPlan | undefined;
+  readonly redisClusterInit: ComponentPlan | undefined;
+  readonly elasticsearch: ElasticsearchPlan | undefined;
+  readonly transportCa: ComponentPlan | undefined;
+  readonly elasticsearchSetup: ComponentPlan | undefined;
+  readonly logstash: LogstashPlan | undefined;
+  readonly filebeat: ComponentPlan | undefined;
+  readonly kibana: ServedPlan | undefined;
+  readonly aiEngine: PlatformServicePlan | undefined;
+  readonly apiGateway: PlatformServicePlan | undefined;
+  readonly selfHealing: SelfHealingPlan | undefined;
+  readonly traefik: TraefikPlan | undefined;
+}
+
+/** The platform plan: what renders, every name, port, URL, flag and connection, decided before any construct is built. */
+export interface PlatformPlan extends PlannedComponents {
+  readonly ingress: IngressPlan;
+  /** The node agents' namespace is rendered (node-exporter or Filebeat run). */
+  readonly agentsNamespace: boolean;
+  /** Warnings of the plan, where the chart reports them: `logging` (components skipped), `grafana` (its metrics off). */
+  readonly warnings: { readonly logging: readonly string[]; readonly grafana: readonly string[] };
+}
+
+/** The plan for `values`, release and namespace (configuration problems are thrown). Pure: builds no construct. */
+export function platformPlan(values: Values, release: string, namespace: string): PlatformPlan {
+  return planPlatform(createPlatformContext(values, release, namespace, () => undefined), values);
+}
+
+/** The plan, with the chart's context (which reports the problems of names). */
+export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
+  const postgresql = v.postgresql.enabled ? postgresqlPlan(ctx, v.postgresql) : undefined;
+  const redis = v.redis.enabled ? redisPlan(ctx, v.redis) : undefined;
+  const logging = loggingPlan(ctx, v);
+  const { elasticsearch } = logging;
+  const selfHealing = v.selfHealing.enabled ? selfHealingPlan(ctx, v.selfHealing) : undefined;
+  const traefik = v.traefik.enabled ? traefikPlan(ctx) : undefined;
+  const kubeStateMetrics = v.kubeStateMetrics.enabled ? kubeStateMetricsPlan(ctx) : undefined;
+  const alertmanager = v.alertmanager.enabled ? alertmanagerPlan(ctx, v, selfHealing) : undefined;
+  const scrapedPrometheus = v.prometheus.enabled
+    ? prometheusPlan(ctx, v, alertmanager, {
+        nodeExporterPort: v.nodeExporter.enabled ? v.nodeExporter.port : undefined,
+        kubeStateMetrics,
+        exporters: [postgresql?.exporter, redis?.exporter, elasticsearch?.exporter],
+        traefikMetrics: traefik?.metrics,
+      })
+    : undefined;
+  const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus?.endpoint, elasticsearch, redis, postgresql }) : undefined;
+  const apiGateway = v.apiGateway.enabled ? apiGatewayPlan(ctx, v, { aiEngine, selfHealing, redis, postgresql }) : undefined;
+  const grafanaMetrics = grafanaMetricsServed(v);
+  const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaMetrics, { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
+  const prometheus =
+    scrapedPrometheus &&
+    withScrapes(
+      withScrapes(scrapedPrometheus, [grafana?.endpoint], 'kubernetes-pods job: /grafana/metrics'),
+      [aiEngine?.metrics, apiGateway?.metrics, selfHealing?.metrics],
+      'kubernetes-pods job: /metrics on the metrics port',
+    );
+  const routed: Omit<PlannedComponents, 'traefik'> = {
+    grafana,
+    prometheus,
+    alertmanager,
+    kubeStateMetrics,
+    nodeExporter: v.nodeExporter.enabled ? nodeExporterPlan(ctx) : undefined,
+    postgresql,
+    postgresqlMaintenance: postgresql && v.postgresql.maintenance.enabled ? postgresqlMaintenancePlan(ctx, postgresql) : undefined,
+    redis,
+    redisClusterInit: redis && redisClusterInitPlan(ctx, redis),
+    elasticsearch,
+    transportCa: logging.transportCa,
+    elasticsearchSetup: logging.elasticsearchSetup,
+    logstash: logging.logstash,
+    filebeat: logging.filebeat,
+    kibana: logging.kibana,
+    aiEngine,
+    apiGateway,
+    selfHealing,
+  };
+  const ingress = ingressPlan(v, Object.values(routed));
+  const noMetrics = v.grafana.enabled && !grafanaMetrics;
+  return {
+    ...routed,
+    traefik: traefik && withRoutes(traefik, ingress.served, Object.values(routed)),
+    ingress,
+    agentsNamespace: Boolean(routed.nodeExporter || routed.filebeat),
+    warnings: {
+      logging: logging.warnings,
+      grafana: noMetrics
+        ? [`/grafana/metrics turned off (Grafana serves it without login, and the Ingress would publish it: ${ingress.noAuth}); Grafana's own metrics are not collected`]
+        : [],
+    },
+  };
+}
+
+/** The components of a plan (its rendered ones, in order). */
+export function plannedComponents(plan: PlannedComponents): ComponentPlan[] {
+  return Object.values(plan).filter((c): c is ComponentPlan => Boolean(c) && typeof c === 'object' && 'uses' in c);
+}

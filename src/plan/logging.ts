@@ -1,0 +1,126 @@
+import type { PlatformContext } from '../lib/context.js';
+import { CRONJOB_NAME_MAX, serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import type { Values } from '../values/schema/index.js';
+import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
+import { CATALOG } from './catalog.js';
+import type { ComponentPlan, ServedPlan } from './component.js';
+import { apiServer, podsOf, tcp, use, type Endpoint } from './network.js';
+
+const { elasticsearch: ES, transportCa: CA, elasticsearchSetup: SETUP, logstash: LS, filebeat: FB, kibana: KB } = CATALOG;
+
+/** Elasticsearch: StatefulSet and Service `<release>-elasticsearch`. */
+export interface ElasticsearchPlan extends ServedPlan {
+  readonly headless: string;
+  /** In-cluster base URL, e.g. `http://aiops-platform-elasticsearch.aiops-platform.svc.cluster.local:9200`. */
+  readonly url: string;
+  /** X-Pack security (`elasticsearch.auth.enabled`): clients authenticate. */
+  readonly authEnabled: boolean;
+  /** TLS between the nodes: security on and more than one node (the transport-CA Job makes the certificates). */
+  readonly transportTls: boolean;
+  /** elasticsearch_exporter sidecar (`elasticsearch.exporter.enabled`). */
+  readonly exporter: Endpoint | undefined;
+}
+
+/** Logstash: Deployment and Service `<release>-logstash`. */
+export interface LogstashPlan extends ServedPlan {
+  /** The Beats input ({@link ServedPlan.port}). */
+  readonly beatsPort: number;
+}
+
+/** The logging components that render: each needs the one it sends to; the skipped ones are explained in `warnings`. */
+export interface LoggingPlan {
+  readonly elasticsearch: ElasticsearchPlan | undefined;
+  readonly transportCa: ComponentPlan | undefined;
+  readonly elasticsearchSetup: ComponentPlan | undefined;
+  readonly logstash: LogstashPlan | undefined;
+  readonly filebeat: ComponentPlan | undefined;
+  readonly kibana: ServedPlan | undefined;
+  readonly warnings: readonly string[];
+}
+
+export function elasticsearchPlan(ctx: PlatformContext, v: Values['elasticsearch']): ElasticsearchPlan {
+  const pods = podsOf(ctx, ES.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const transportTls = v.auth.enabled && v.replicas > 1;
+  return {
+    id: ES.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    headless: podsOf(ctx, ES.id, 'headless').name,
+    host: serviceHost(ctx, pods.name),
+    port: ES.port,
+    url: serviceUrl(ctx, pods.name, ES.port),
+    authEnabled: v.auth.enabled,
+    transportTls,
+    endpoint: { peer: pods, ports: tcp(ES.port) },
+    exporter: v.exporter.enabled ? { peer: pods, ports: tcp(ES.exporterPort) } : undefined,
+    uses: v.replicas > 1 ? use({ peer: pods, ports: tcp(ES.transportPort) }, 'Elasticsearch nodes: discovery, cluster state, shard replication') : [],
+  };
+}
+
+export function loggingPlan(ctx: PlatformContext, v: Values): LoggingPlan {
+  const warnings: string[] = [];
+  const es = v.elasticsearch.enabled ? elasticsearchPlan(ctx, v.elasticsearch) : undefined;
+  const logstashOn = v.logstash.enabled && Boolean(es);
+  const filebeatOn = v.filebeat.enabled && logstashOn;
+  if (v.logstash.enabled && !logstashOn) warnings.push('logstash.enabled but elasticsearch.enabled is false: Logstash is not rendered (it has nowhere to send logs)');
+  if (v.filebeat.enabled && v.elasticsearch.enabled && !filebeatOn) warnings.push('filebeat.enabled but logstash.enabled is false: Filebeat is not rendered (it ships to Logstash)');
+  if (v.kibana.enabled && !v.elasticsearch.enabled) warnings.push('kibana.enabled but elasticsearch.enabled is false: Kibana is not rendered');
+  const logstash = es && logstashOn ? logstashPlan(ctx, es) : undefined;
+  return {
+    elasticsearch: es,
+    transportCa: es?.transportTls ? job(ctx, CA, [apiServer('the transport-CA Job reads and creates its Secret')]) : undefined,
+    elasticsearchSetup: es ? job(ctx, SETUP, use(es.endpoint, 'the setup Job and CronJob apply ILM, the index template and the users'), CRONJOB_NAME_MAX) : undefined,
+    logstash,
+    filebeat: logstash && filebeatOn ? filebeatPlan(ctx, logstash) : undefined,
+    kibana: es && v.kibana.enabled ? kibanaPlan(ctx, v.ingress.enabled, es) : undefined,
+    warnings,
+  };
+}
+
+function job(ctx: PlatformContext, c: { id: ComponentPlan['id']; role: string }, uses: ComponentPlan['uses'], max?: number): ComponentPlan {
+  const pods = podsOf(ctx, c.id, c.role, ctx.namespace, max);
+  return { id: c.id, name: pods.name, pods, uses };
+}
+
+function logstashPlan(ctx: PlatformContext, es: ElasticsearchPlan): LogstashPlan {
+  const pods = podsOf(ctx, LS.id);
+  return {
+    id: LS.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    host: serviceHost(ctx, pods.name),
+    port: LS.beatsPort,
+    beatsPort: LS.beatsPort,
+    endpoint: { peer: pods, ports: tcp(LS.beatsPort) },
+    uses: use(es.endpoint, 'Logstash writes the log indices'),
+  };
+}
+
+/** Filebeat runs in the node agents' namespace. */
+function filebeatPlan(ctx: PlatformContext, logstash: LogstashPlan): ComponentPlan {
+  const pods = podsOf(ctx, FB.id, undefined, ctx.agentsNamespace);
+  return {
+    id: FB.id,
+    name: pods.name,
+    pods,
+    uses: [...use(logstash.endpoint, 'Filebeat ships the container logs to the Beats input'), apiServer('Filebeat add_kubernetes_metadata reads pods, namespaces and nodes')],
+  };
+}
+
+/** Kibana under `/kibana`: without Elasticsearch security it has no login, so it is routed only behind basic auth. */
+function kibanaPlan(ctx: PlatformContext, routed: boolean, es: ElasticsearchPlan): ServedPlan {
+  const pods = podsOf(ctx, KB.id);
+  return {
+    id: KB.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    host: serviceHost(ctx, pods.name),
+    port: KB.port,
+    endpoint: { peer: pods, ports: tcp(KB.port) },
+    uses: use(es.endpoint, 'Kibana reads logs and keeps its saved objects'),
+    routes: routed ? [{ component: 'kibana', path: ROUTE_PREFIXES.kibana, serviceName: pods.name, servicePort: KB.port, protect: !es.authEnabled }] : [],
+  };
+}

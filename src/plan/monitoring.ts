@@ -1,0 +1,143 @@
+import type { PlatformContext } from '../lib/context.js';
+import { serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import type { Values } from '../values/schema/index.js';
+import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
+import { CATALOG } from './catalog.js';
+import type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
+import { apiServer, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
+
+const { prometheus: PROM, alertmanager: AM, grafana: GF, kubeStateMetrics: KSM, nodeExporter: NE } = CATALOG;
+
+/** A server with a path prefix (Prometheus, Alertmanager). */
+export interface PrefixedPlan extends ServedPlan {
+  readonly headless: string;
+  /** Route prefix of the UI and API (`/prometheus`, `/alertmanager`). */
+  readonly pathPrefix: string;
+  /** In-cluster base URL with the prefix. */
+  readonly url: string;
+}
+
+/** Grafana: Deployment and Service `<release>-grafana`. */
+export interface GrafanaPlan extends ServedPlan {
+  /** `/grafana/metrics` served (Grafana's login does not cover it): only where the Ingress cannot publish it bare. */
+  readonly metrics: boolean;
+  /** The Elasticsearch log datasource (as `logs_reader`: only with Elasticsearch security on). */
+  readonly logs: boolean;
+}
+
+/** What Prometheus scrapes besides itself and Alertmanager (undefined: not rendered or not scraped). */
+export interface ScrapeTargets {
+  readonly nodeExporterPort: number | undefined;
+  readonly kubeStateMetrics: ServedPlan | undefined;
+  readonly exporters: readonly (Endpoint | undefined)[];
+  readonly traefikMetrics: Endpoint | undefined;
+}
+
+function prefixed(ctx: PlatformContext, c: { id: ComponentPlan['id']; port: number }, pathPrefix: string, uses: readonly Use[], routed: boolean): PrefixedPlan {
+  const pods = podsOf(ctx, c.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  return {
+    id: c.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    headless: podsOf(ctx, c.id, 'headless').name,
+    host: serviceHost(ctx, pods.name),
+    port: c.port,
+    pathPrefix,
+    url: serviceUrl(ctx, pods.name, c.port, pathPrefix),
+    endpoint: { peer: pods, ports: tcp(c.port) },
+    uses,
+    routes: routed ? [{ component: c.id.name, path: pathPrefix, serviceName: pods.name, servicePort: c.port, protect: true }] : [],
+  };
+}
+
+/** node-exporter: a DaemonSet on the host network in the agents' namespace (no pods peer: reached on the node IPs). */
+export function nodeExporterPlan(ctx: PlatformContext): ComponentPlan {
+  return { id: NE.id, name: podsOf(ctx, NE.id).name, uses: [] };
+}
+
+export function kubeStateMetricsPlan(ctx: PlatformContext): ServedPlan {
+  const pods = podsOf(ctx, KSM.id);
+  return {
+    id: KSM.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    host: serviceHost(ctx, pods.name),
+    port: KSM.port,
+    endpoint: { peer: pods, ports: tcp(KSM.port) },
+    uses: [apiServer('kube-state-metrics lists and watches the objects it reports')],
+  };
+}
+
+/** Alertmanager under `/alertmanager` (no login of its own): gossip between peers, webhooks to the executor, notifications out. */
+export function alertmanagerPlan(ctx: PlatformContext, v: Values, selfHealing: ServedPlan | undefined): PrefixedPlan {
+  const pods = podsOf(ctx, AM.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const mesh: Endpoint = { peer: pods, ports: [...tcp(AM.meshPort), { port: AM.meshPort, protocol: 'UDP' }] };
+  const uses = [
+    ...(v.alertmanager.replicas > 1 ? use(mesh, 'Alertmanager peers gossip silences and notifications') : []),
+    ...use(selfHealing?.endpoint, 'Alertmanager posts actionable alerts to the executor webhook'),
+    ...use({ peer: WORLD, ports: tcp(...receiverPorts(v.alertmanager.receivers)) }, 'Alertmanager notifies the email, Slack and webhook receivers'),
+  ];
+  return prefixed(ctx, AM, ROUTE_PREFIXES.alertmanager, uses, v.ingress.enabled);
+}
+
+/** Prometheus under `/prometheus` (no login of its own): discovery and every scrape. */
+export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: ServedPlan | undefined, t: ScrapeTargets): PrefixedPlan {
+  const self = podsOf(ctx, PROM.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const uses = [
+    apiServer('Prometheus discovers pods and EndpointSlices'),
+    ...use({ peer: self, ports: tcp(PROM.port) }, 'the prometheus job scrapes every replica'),
+    ...use(alertmanager?.endpoint, 'Prometheus sends alerts to every peer; the alertmanager job scrapes them'),
+    ...(t.nodeExporterPort ? use({ peer: NODES, ports: tcp(t.nodeExporterPort) }, 'the node-exporter job scrapes the host-network pods on the node IPs') : []),
+    ...use(t.kubeStateMetrics?.endpoint, 'the kube-state-metrics job'),
+    ...t.exporters.flatMap((e) => use(e, 'kubernetes-pods job: exporter sidecar')),
+    ...use(t.traefikMetrics, 'kubernetes-pods job: Traefik metrics entry point'),
+  ];
+  return prefixed(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled);
+}
+
+/** Prometheus also scrapes `targets`, components planned after it (they use it: Grafana, the platform services). */
+export function withScrapes(prometheus: PrefixedPlan, targets: readonly (Endpoint | undefined)[], why: string): PrefixedPlan {
+  return { ...prometheus, uses: [...prometheus.uses, ...targets.flatMap((t) => use(t, why))] };
+}
+
+/** Grafana under `/grafana` (its own login), `/grafana/metrics` routed only behind basic auth. */
+export function grafanaPlan(ctx: PlatformContext, v: Values, metrics: boolean, u: { prometheus: ServedPlan | undefined; elasticsearch: (ServedPlan & { authEnabled: boolean }) | undefined }): GrafanaPlan {
+  const pods = podsOf(ctx, GF.id);
+  const logs = Boolean(u.elasticsearch?.authEnabled);
+  const route = (path: string, protect: boolean): PlannedRoute => ({ component: protect ? 'grafana metrics' : 'grafana', path, serviceName: pods.name, servicePort: GF.port, protect });
+  return {
+    id: GF.id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    host: serviceHost(ctx, pods.name),
+    port: GF.port,
+    metrics,
+    logs,
+    endpoint: { peer: pods, ports: tcp(GF.port) },
+    uses: [...use(u.prometheus?.endpoint, 'Grafana Prometheus datasource'), ...(logs ? use(u.elasticsearch?.endpoint, 'Grafana Elasticsearch log datasource') : [])],
+    // Grafana's own login does not cover its /metrics: the longer prefix wins over /grafana in Traefik.
+    routes: v.ingress.enabled ? [route(ROUTE_PREFIXES.grafana, false), ...(metrics ? [route(`${ROUTE_PREFIXES.grafana}/metrics`, true)] : [])] : [],
+  };
+}
+
+/**
+ * Ports Alertmanager's receivers connect to outside the cluster: the email smarthost's port, and
+ * the port of the Slack and webhook URLs (443 when the URL is only in a Secret: https assumed).
+ */
+function receiverPorts(receivers: Values['alertmanager']['receivers']): number[] {
+  const { email, slack, webhook } = receivers;
+  const urlPort = (url: string) => {
+    if (!url) return 443;
+    const u = new URL(url);
+    return u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443;
+  };
+  const ports = [
+    ...(email.enabled ? [Number(email.smarthost.split(':').pop())] : []),
+    ...(slack.enabled ? [urlPort(slack.apiUrl)] : []),
+    ...(webhook.enabled ? [urlPort(webhook.url)] : []),
+  ];
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
