@@ -82,6 +82,24 @@ export function createDaemonSet(scope: Construct, ctx: PlatformContext, o: Workl
 }
 
 /**
+ * Seconds a finished one-off Job stays: a later `kubectl apply` then recreates it (a Job's pod
+ * template is immutable) and its idempotent script runs again.
+ */
+const JOB_TTL_SECONDS = 300;
+
+/** Creates a Job that runs `jobSpec` once per `kubectl apply` (removed {@link JOB_TTL_SECONDS} after it finished). */
+export function createJob(
+  scope: Construct,
+  ctx: PlatformContext,
+  o: { readonly name: string; readonly id: ComponentIdentity; readonly version: string; readonly jobSpec: k8s.JobSpec },
+): k8s.KubeJob {
+  return new k8s.KubeJob(scope, 'job', {
+    metadata: metadata(ctx, o.name, o.id, { version: o.version }),
+    spec: { ...o.jobSpec, ttlSecondsAfterFinished: JOB_TTL_SECONDS },
+  });
+}
+
+/**
  * Creates a CronJob that runs `jobSpec` on `schedule`: never two runs at once, a run missed by
  * more than an hour is skipped, the last success and the last two failures are kept.
  */

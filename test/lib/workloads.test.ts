@@ -1,7 +1,8 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
 import { podTemplate } from '../../src/lib/pod.js';
-import { createDaemonSet, createDeployment } from '../../src/lib/workloads.js';
+import { baseContainer } from '../../src/lib/container.js';
+import { createCronJob, createDaemonSet, createDeployment, createJob } from '../../src/lib/workloads.js';
 import { renderConstruct } from '../support/construct.js';
 
 const ID = { name: 'agent', component: 'test' };
@@ -48,5 +49,32 @@ describe('host access of workloads', () => {
       });
       expect(() => podTemplate(ctx, { id: ID, version: '1', scheduling, runAs: { user: 0 }, containers: [container] })).toThrow(/runAs 'root'/);
     });
+  });
+});
+
+describe('containers and Jobs', () => {
+  it('gives every container the image (global registry applied), pull policy, resources and the restricted context', () => {
+    const r = renderConstruct('global: { imageRegistry: mirror.example }\nredis: { resources: { requests: { cpu: 100m, memory: 64Mi } } }', (_chart, ctx, values) =>
+      baseContainer(ctx, 'redis', values.redis),
+    );
+    expect(r.built).toMatchObject({
+      name: 'redis',
+      image: expect.stringMatching(/^mirror\.example\/.*redis:/),
+      imagePullPolicy: 'IfNotPresent',
+      resources: { requests: { cpu: { value: '100m' }, memory: { value: '64Mi' } }, limits: { memory: { value: '64Mi' } } },
+      securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    });
+  });
+
+  it('runs a one-off Job once per apply (removed 5 minutes after it finished); its CronJob runs the same spec', () => {
+    const r = renderConstruct('', (chart, ctx) => {
+      const template = podTemplate(ctx, { id: ID, version: '1', scheduling, runAs: { user: 1000 }, containers: [container], restartPolicy: 'OnFailure' });
+      const jobSpec = { backoffLimit: 2, template };
+      createJob(chart, ctx, { name: 'agent', id: ID, version: '1', jobSpec });
+      createCronJob(chart, ctx, { name: 'agent', id: ID, version: '1', schedule: '0 3 * * *', jobSpec });
+    });
+    const [job, cronJob] = r.objects;
+    expect(job).toMatchObject({ kind: 'Job', metadata: { name: 'agent' }, spec: { backoffLimit: 2, ttlSecondsAfterFinished: 300 } });
+    expect(cronJob.spec.jobTemplate.spec).toEqual({ backoffLimit: 2, template: job.spec.template });
   });
 });

@@ -1,16 +1,14 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { createAutoscaler, type AutoscalingValues } from '../../lib/autoscaling.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName, serviceUrl } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, type SchedulingValues } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
@@ -112,8 +110,7 @@ export class PlatformService extends Construct {
     const http = (path: string) => httpAction(underBasePath(basePath, path), 'http');
 
     const container: k8s.Container = {
-      name: props.component,
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, props.component, values),
       ports: [
         { name: 'http', containerPort: PORT, protocol: 'TCP' },
         { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
@@ -124,8 +121,6 @@ export class PlatformService extends Construct {
         startupAction: http('/healthz/live'),
         startupSeconds: props.startupSeconds ?? 120,
       }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(props.mounts ?? [])],
     };
 

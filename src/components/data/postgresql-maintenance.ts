@@ -1,14 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from './postgresql.js';
 import {
@@ -61,8 +59,7 @@ export class PostgreSqlMaintenance extends Construct {
     });
 
     const container: k8s.Container = {
-      name: 'maintenance',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'maintenance', { image: values.image, resources: values.maintenance.resources }),
       command: maintenancePsqlCommand(connection.username),
       env: [
         { name: 'PGHOST', value: connection.host },
@@ -73,8 +70,6 @@ export class PostgreSqlMaintenance extends Construct {
         { name: 'PGAPPNAME', value: name },
         { name: 'PGCONNECT_TIMEOUT', value: '10' },
       ],
-      resources: resourceRequirements(values.maintenance.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [{ name: 'sql', mountPath: MAINTENANCE_SQL_DIR, readOnly: true }],
     };
     const template = podTemplate(ctx, {

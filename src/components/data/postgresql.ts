@@ -1,16 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
 import { execAction, probes } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
@@ -85,8 +83,7 @@ export class PostgreSql extends Construct {
     new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
 
     const postgres: k8s.Container = {
-      name: 'postgresql',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'postgresql', values),
       args: ['-c', 'config_file=/etc/postgresql/postgresql.conf'],
       ports: [{ name: 'postgresql', containerPort: PORT, protocol: 'TCP' }],
       env: [
@@ -100,8 +97,6 @@ export class PostgreSql extends Construct {
         { name: 'POSTGRES_INITDB_ARGS', value: '--auth-host=scram-sha-256 --auth-local=trust' },
       ],
       ...probes(execAction(['pg_isready', '-U', 'postgres', '-h', '127.0.0.1', '-p', String(PORT)]), { startupSeconds: 300 }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
         { name: 'config', mountPath: '/etc/postgresql', readOnly: true },

@@ -1,12 +1,13 @@
-import { k8s } from 'cdk8s-plus-27';
+import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
-import { metadata } from '../../lib/metadata.js';
 import { objectName, podHost } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
+import { createJob } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
-import { REDIS_UID, redisImageContainer } from './redis-config.js';
+import { REDIS_UID } from './redis-config.js';
 import { redisClusterInitScript } from './redis-cluster-script.js';
 
 /** Props of {@link RedisClusterJob}. */
@@ -51,19 +52,19 @@ export class RedisClusterJob extends Construct {
     );
 
     const container: k8s.Container = {
-      ...redisImageContainer(ctx, values, 'cluster-init', values.cluster.initJob.resources),
+      ...baseContainer(ctx, 'cluster-init', { image: values.image, resources: values.cluster.initJob.resources }),
       command: ['sh', '-c', redisClusterInitScript(hosts, WAIT_SECONDS)],
       env: props.secretName ? [secretEnv('REDISCLI_AUTH', props.secretName, props.passwordKey)] : [],
     };
 
-    new k8s.KubeJob(this, 'job', {
-      metadata: metadata(ctx, name, ID, { version: values.image.tag }),
-      spec: {
+    // A later `kubectl apply` recreates the finished Job, and the idempotent script then does nothing.
+    createJob(this, ctx, {
+      name,
+      id: ID,
+      version: values.image.tag,
+      jobSpec: {
         backoffLimit: 20,
         activeDeadlineSeconds: 1800,
-        // Finished Jobs are removed after 5 minutes: a later `kubectl apply` recreates the Job
-        // (a Job's pod template is immutable) and the idempotent script then does nothing.
-        ttlSecondsAfterFinished: 300,
         template: podTemplate(ctx, {
           id: ID,
           version: values.image.tag,

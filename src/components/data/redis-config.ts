@@ -1,10 +1,5 @@
-import type { k8s } from 'cdk8s-plus-27';
 import { keyValueConfFile, shellScript, type ConfValue } from '../../lib/config-files.js';
-import type { PlatformContext } from '../../lib/context.js';
-import { containerImage } from '../../lib/images.js';
 import { parseQuantity } from '../../core/quantity.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** uid/gid of the `redis` user in the official image. */
@@ -98,22 +93,4 @@ export function redisAuthScript(): string {
     `chmod 0600 ${REDIS_AUTH_FILE}.tmp`,
     `mv -f ${REDIS_AUTH_FILE}.tmp ${REDIS_AUTH_FILE}`,
   ]);
-}
-
-/**
- * What every container on the redis image shares (server, auth init container, cluster Job):
- * name, image, resources (default: the server's, from values) and the restricted security context (read-only root).
- */
-export function redisImageContainer(
-  ctx: PlatformContext,
-  values: Values['redis'],
-  name: string,
-  resources: Values['redis']['resources'] = values.resources,
-): k8s.Container {
-  return {
-    name,
-    ...containerImage(ctx, values.image),
-    resources: resourceRequirements(resources),
-    securityContext: restrictedContainerSecurityContext(),
-  };
 }

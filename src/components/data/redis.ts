@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
@@ -25,7 +26,6 @@ import {
   REDIS_UID,
   redisAuthScript,
   redisConf,
-  redisImageContainer,
 } from './redis-config.js';
 
 /** Props of {@link Redis}. */
@@ -93,7 +93,7 @@ export class Redis extends Construct {
     const ports = [{ name: 'redis', port: REDIS_PORT }, ...(cluster ? [{ name: 'bus', port: REDIS_BUS_PORT }] : [])];
     const server = ['redis-server', `${REDIS_CONF_DIR}/redis.conf`];
     const redis: k8s.Container = {
-      ...redisImageContainer(ctx, values, 'redis'),
+      ...baseContainer(ctx, 'redis', values),
       // Cluster mode: the start-up script re-meets peers that restarted on new IPs, then execs
       // redis-server; Kubernetes expands $(POD_IP), so a restarted pod announces its new IP.
       ...(cluster
@@ -134,7 +134,7 @@ export class Redis extends Construct {
     const initContainers: k8s.Container[] = secretName
       ? [
           {
-            ...redisImageContainer(ctx, values, 'auth-config'),
+            ...baseContainer(ctx, 'auth-config', values),
             command: ['sh', '-c', redisAuthScript()],
             env: passwordEnv('REDIS_PASSWORD'),
             volumeMounts: [{ name: 'run', mountPath: REDIS_RUN_DIR }],

@@ -1,16 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { clusterMetadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
@@ -148,13 +146,10 @@ export class Traefik extends Construct {
     );
 
     const container: k8s.Container = {
-      name: 'traefik',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'traefik', values),
       args,
       ports: Object.entries(TRAEFIK_PORTS).map(([portName, containerPort]) => ({ name: portName, containerPort, protocol: 'TCP' })),
       ...probes(httpAction('/ping', 'traefik')),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     };
 

@@ -1,15 +1,13 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { ConfigError } from '../../lib/errors.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { createCronJob } from '../../lib/workloads.js';
+import { createCronJob, createJob } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
@@ -85,8 +83,7 @@ export class ElasticsearchSetup extends Construct {
         )
       : [];
     const container: k8s.Container = {
-      name: 'setup',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'setup', { image: values.image, resources: values.setup.resources }),
       command: ['sh', `${SETUP_CONFIG_DIR}/${SETUP_SCRIPT}`],
       env: [
         { name: 'ES_URL', value: connection.url },
@@ -94,8 +91,6 @@ export class ElasticsearchSetup extends Construct {
         { name: 'SETUP_WORK_DIR', value: SETUP_WORK_DIR },
         ...passwordEnv,
       ],
-      resources: resourceRequirements(values.setup.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: SETUP_CONFIG_DIR, readOnly: true },
         { name: 'work', mountPath: SETUP_WORK_DIR },
@@ -119,12 +114,9 @@ export class ElasticsearchSetup extends Construct {
     const jobSpec = { backoffLimit: 10, activeDeadlineSeconds: 1800, template } satisfies k8s.JobSpec;
     this.jobSpec = jobSpec;
 
-    new k8s.KubeJob(this, 'job', {
-      metadata: metadata(ctx, name, ID, { version }),
-      // Removed 5 minutes after it finishes: a later `kubectl apply` recreates it and it runs again.
-      spec: { ...jobSpec, ttlSecondsAfterFinished: 300 },
-    });
-    createCronJob(this, ctx, { name, id: ID, version, schedule: values.setup.schedule, jobSpec: jobSpec });
+    // Runs at every `kubectl apply` and on the schedule.
+    createJob(this, ctx, { name, id: ID, version, jobSpec });
+    createCronJob(this, ctx, { name, id: ID, version, schedule: values.setup.schedule, jobSpec });
     this.cronJobName = name;
 
     const cleanupEnv = new Set(['ES_URL', 'SETUP_WORK_DIR', SETUP_PASSWORD_ENV.elastic]);

@@ -1,16 +1,15 @@
-import { k8s } from 'cdk8s-plus-27';
+import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { containerImage } from '../../lib/images.js';
 import { objectLabels, type ComponentIdentity } from '../../lib/labels.js';
-import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { createServiceAccount } from '../../lib/rbac.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext, type RunAs } from '../../lib/security.js';
+import type { RunAs } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { createJob } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
 import { NODE_NAME_ENV, POD_IP_ENV } from './elasticsearch-config.js';
 
@@ -65,22 +64,19 @@ export class TransportCaJob extends Construct {
     });
 
     const container: k8s.Container = {
-      name: 'transport-ca',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'transport-ca', { image: values.image, resources: values.transportCaJob.resources }),
       command: ['sh', '-c', transportCaScript(ctx, name, objectLabels(ctx, ID, version))],
-      resources: resourceRequirements(values.transportCaJob.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [{ name: 'work', mountPath: WORK_DIR }],
     };
 
-    new k8s.KubeJob(this, 'job', {
-      metadata: metadata(ctx, name, ID, { version }),
-      spec: {
+    // A later `kubectl apply` recreates the finished Job, and the idempotent script then does nothing.
+    createJob(this, ctx, {
+      name,
+      id: ID,
+      version,
+      jobSpec: {
         backoffLimit: 6,
         activeDeadlineSeconds: 600,
-        // Removed 5 minutes after it finished: a later `kubectl apply` recreates it (a Job's pod
-        // template is immutable) and the idempotent script then does nothing.
-        ttlSecondsAfterFinished: 300,
         template: podTemplate(ctx, {
           id: ID,
           version,

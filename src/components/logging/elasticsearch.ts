@@ -1,16 +1,15 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
 import { execAction, probes, tcpAction } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext, type RunAs } from '../../lib/security.js';
+import type { RunAs } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
@@ -113,12 +112,7 @@ export class Elasticsearch extends Construct {
     };
     new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
 
-    const image = (container: string): k8s.Container => ({
-      name: container,
-      ...containerImage(ctx, values.image),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
-    });
+    const image = (container: string): k8s.Container => baseContainer(ctx, container, values);
     const podEnv = [fieldEnv(cfg.NODE_NAME_ENV, 'metadata.name'), fieldEnv(cfg.POD_IP_ENV, 'status.podIP')];
     const passwordEnv = (env: string) => (secretName ? [secretEnv(env, secretName, KEYS.elastic)] : []);
 

@@ -1,15 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
-import { resourceRequirements } from '../../lib/resources.js';
 import { rootAgentContainerSecurityContext } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDaemonSet } from '../../lib/workloads.js';
@@ -102,14 +101,11 @@ export class Filebeat extends Construct {
     new k8s.KubeConfigMap(this, 'config', { metadata: { ...metadata(ctx, this.name, ID, { version }), namespace }, data: config });
 
     const container: k8s.Container = {
-      name: 'filebeat',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'filebeat', values, rootAgentContainerSecurityContext()),
       args: ['-c', `${CONFIG_DIR}/filebeat.yml`, '-e'],
       env: [fieldEnv('NODE_NAME', 'spec.nodeName')],
       ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
       ...probes(httpAction('/', 'http')),
-      resources: resourceRequirements(values.resources),
-      securityContext: rootAgentContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         ...HOST_LOGS.map((h) => ({ name: h.name, mountPath: h.path, readOnly: true })),

@@ -1,16 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { httpAction, probes, tcpAction } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
@@ -101,8 +99,7 @@ export class Kibana extends Construct {
 
     const nodeOptions = kibanaNodeOptions(values.resources.limits.memory);
     const kibana: k8s.Container = {
-      name: 'kibana',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'kibana', values),
       ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
       // kibana.yml references these as ${VAR}: no password or key is ever in the ConfigMap.
       env: [
@@ -119,8 +116,6 @@ export class Kibana extends Construct {
         startupAction: tcpAction('http'),
         livenessAction: tcpAction('http'),
       }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: `${KIBANA_HOME}/config/kibana.yml`, subPath: 'kibana.yml', readOnly: true },
         { name: 'data', mountPath: `${KIBANA_HOME}/data` },

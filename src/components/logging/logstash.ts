@@ -2,17 +2,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { createAutoscaler } from '../../lib/autoscaling.js';
 import { checksum } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { httpAction, probes, tcpAction } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
@@ -95,8 +93,7 @@ export class Logstash extends Construct {
     new k8s.KubeConfigMap(this, 'config', { metadata: metadata(ctx, name, ID, { version }), data: config });
 
     const container: k8s.Container = {
-      name: 'logstash',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'logstash', values),
       ports: [
         { name: 'beats', containerPort: BEATS_PORT, protocol: 'TCP' },
         { name: 'http', containerPort: API_PORT, protocol: 'TCP' },
@@ -108,8 +105,6 @@ export class Logstash extends Construct {
       // Ready only once the beats input listens (the pipeline runs): the API at / answers as soon
       // as the agent starts, while the pipeline still compiles, and keeps answering if it stops.
       ...probes(tcpAction('beats'), { startupSeconds: 600, startupAction: httpAction('/', 'http'), livenessAction: httpAction('/', 'http') }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: `${HOME}/config/logstash.yml`, subPath: 'logstash.yml', readOnly: true },
         { name: 'config', mountPath: `${HOME}/pipeline/logstash.conf`, subPath: 'logstash.conf', readOnly: true },

@@ -1,17 +1,15 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName, podHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService, type ServicePort } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
@@ -110,8 +108,7 @@ export class Alertmanager extends Construct {
     const peers = Array.from({ length: values.replicas }, (_, i) => `--cluster.peer=${podHost(ctx, name, i, headless)}:${MESH_PORT}`);
 
     const alertmanager: k8s.Container = {
-      name: 'alertmanager',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'alertmanager', values),
       args: [
         `--config.file=${CONFIG_DIR}/alertmanager.yml`,
         `--storage.path=${DATA_DIR}`,
@@ -127,8 +124,6 @@ export class Alertmanager extends Construct {
       ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })),
       ...(clustered ? { env: [fieldEnv('POD_IP', 'status.podIP')] } : {}),
       ...probes(httpAction(`${PATH_PREFIX}/-/ready`, 'http'), { livenessAction: httpAction(`${PATH_PREFIX}/-/healthy`, 'http') }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },

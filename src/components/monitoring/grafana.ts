@@ -1,16 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, iniFile, yamlFile } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { claimSpec, emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
@@ -107,8 +105,7 @@ export class Grafana extends Construct {
     }
 
     const grafana: k8s.Container = {
-      name: 'grafana',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'grafana', values),
       ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
       // The Secret's keys win over grafana.ini; the password is never in a ConfigMap.
       env: [
@@ -122,8 +119,6 @@ export class Grafana extends Construct {
         startupSeconds: 300,
         livenessAction: httpAction(`${GRAFANA_SUB_PATH}/healthz`, 'http'),
       }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
         { name: 'config', mountPath: `${GRAFANA_PROVISIONING_DIR}/datasources`, subPath: 'datasources', readOnly: true },

@@ -1,14 +1,12 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { createDeployment } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
@@ -99,8 +97,7 @@ export class KubeStateMetrics extends Construct {
     });
 
     const container: k8s.Container = {
-      name: 'kube-state-metrics',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'kube-state-metrics', values),
       args: [
         `--port=${METRICS_PORT}`,
         `--telemetry-port=${TELEMETRY_PORT}`,
@@ -112,8 +109,6 @@ export class KubeStateMetrics extends Construct {
         { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
       ],
       ...probes(httpAction('/readyz', 'telemetry'), { livenessAction: httpAction('/livez', 'metrics') }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
     };
 
     const template = podTemplate(ctx, {

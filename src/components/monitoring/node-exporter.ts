@@ -1,13 +1,11 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { containerImage } from '../../lib/images.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createDaemonSet } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
 
@@ -74,8 +72,7 @@ export class NodeExporter extends Construct {
     const version = values.image.tag;
 
     const container: k8s.Container = {
-      name: 'node-exporter',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'node-exporter', values),
       args: [
         '--path.procfs=/host/proc',
         '--path.sysfs=/host/sys',
@@ -92,8 +89,6 @@ export class NodeExporter extends Construct {
       // hostPort equals containerPort on the host network; written out, it is visible and does not drift.
       ports: [{ name: 'metrics', containerPort: values.port, hostPort: values.port, protocol: 'TCP' }],
       ...probes(httpAction('/', 'metrics')),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: HOST_PATHS.map((h) => ({
         name: h.name,
         mountPath: h.mountPath,

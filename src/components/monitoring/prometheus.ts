@@ -1,17 +1,15 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
+import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import { containerImage } from '../../lib/images.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { toBinaryUnits } from '../../core/quantity.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { restrictedContainerSecurityContext } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
@@ -115,8 +113,7 @@ export class Prometheus extends Construct {
     });
 
     const prometheus: k8s.Container = {
-      name: 'prometheus',
-      ...containerImage(ctx, values.image),
+      ...baseContainer(ctx, 'prometheus', values),
       args: [
         `--config.file=${CONFIG_DIR}/prometheus.yml`,
         `--storage.tsdb.path=${DATA_DIR}`,
@@ -133,8 +130,6 @@ export class Prometheus extends Construct {
         livenessAction: httpAction(`${PROMETHEUS_PATH_PREFIX}/-/healthy`, 'http'),
         startupSeconds: WAL_REPLAY_SECONDS,
       }),
-      resources: resourceRequirements(values.resources),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
