@@ -23,7 +23,7 @@ import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
 import { renderConstruct } from '../support/construct.js';
 import { isExecutable, onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
-import { find, renderYaml } from '../support/render.js';
+import { envOf, envValues, find, renderYaml, workload } from '../support/render.js';
 
 // ---------------------------------------------------------------------------------------------
 // Prerequisites
@@ -117,10 +117,8 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
   const configMap = find(objects, 'ConfigMap', 'aiops-platform-postgresql');
   const conf: string = configMap.data['postgresql.conf'];
   const initScript: string = configMap.data['init-app-user.sh'];
-  const container = find(objects, 'StatefulSet', 'aiops-platform-postgresql').spec.template.spec.containers.find(
-    (c: { name: string }) => c.name === 'postgresql',
-  );
-  const envValue = (name: string): string | undefined => container.env.find((e: { name: string }) => e.name === name)?.value;
+  const container = workload('StatefulSet', 'aiops-platform-postgresql').container({ objects }, 'postgresql');
+  const envValue = (name: string): string | undefined => envOf(container, name)?.value;
   // The settings overridden on the command line here (the rest must come from the file).
   const OVERRIDDEN = ['listen_addresses', 'port'];
   // The maintenance CronJob, rendered with the PostgreSQL it maintains.
@@ -159,7 +157,7 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     const mounted = `--file=${maintenanceContainer.volumeMounts[0].mountPath}/maintenance.sql`;
     expect(maintenanceContainer.command).toContain(mounted);
     const [cmd, ...args] = (maintenanceContainer.command as string[]).map((a) => (a === mounted ? `--file=${maintenanceFile}` : a));
-    const env = Object.fromEntries(maintenanceContainer.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = envValues(maintenanceContainer);
     return run(cmd!, args, cleanEnv({ ...env, PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSWORD: superuserPassword }), 60_000);
   };
 

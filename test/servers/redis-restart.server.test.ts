@@ -28,7 +28,7 @@ import {
   type RedisClusterPod,
   type Server,
 } from '../support/redis-servers.js';
-import { find, renderYaml } from '../support/render.js';
+import { containerOf, find, renderYaml } from '../support/render.js';
 
 const haveRedis = toolsPresent('the Redis restart tests', REDIS_TEST_TOOLS.filter((b) => !onPath(b)), 'Debian: apt-get install redis-server');
 const HEADLESS = 'aiops-platform-redis-headless.aiops-platform.svc.cluster.local';
@@ -39,7 +39,7 @@ describe.runIf(haveRedis)('Redis Cluster restarted on new pod IPs: the start-up 
   const password = 'restart-pw';
   const objects = renderYaml(`redis: {cluster: {enabled: true, nodes: 6}, auth: {password: '${password}'}}`).objects;
   const sts = find(objects, 'StatefulSet', 'aiops-platform-redis');
-  const container = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === 'redis');
+  const container = containerOf(sts.spec.template.spec, 'redis');
   const pod: RedisClusterPod = {
     authScript: sts.spec.template.spec.initContainers[0].command[2],
     conf: find(objects, 'ConfigMap', 'aiops-platform-redis').data['redis.conf'],

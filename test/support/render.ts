@@ -56,6 +56,11 @@ export function containerOf(pod: any, name?: string): any {
 /** The env entry `name` of a container (undefined when it has none). */
 export const envOf = (container: any, name: string): any => container.env?.find((e: any) => e.name === name);
 
+/** The literal env values of a container by name (entries read from a Secret or field left out). */
+export function envValues(container: any): Record<string, string> {
+  return Object.fromEntries((container.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+}
+
 /** Anything that rendered objects: a whole-chart render or one construct's. */
 interface HasObjects {
   readonly objects: readonly Record<string, unknown>[];
