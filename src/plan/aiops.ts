@@ -1,13 +1,14 @@
 import type { PlatformContext } from '../lib/context.js';
 import type { ComponentIdentity } from '../lib/labels.js';
-import { serviceHost, serviceUrl } from '../lib/names.js';
+import { serviceUrl } from '../lib/names.js';
 import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
-import type { PlannedRoute, ServedPlan } from './component.js';
+import type { ServedPlan } from './component.js';
 import type { PostgreSqlPlan, RedisPlan } from './data.js';
 import type { ElasticsearchPlan } from './logging.js';
-import { apiServer, podsOf, tcp, use, type Endpoint, type Use } from './network.js';
+import { apiServer, tcp, use, type Endpoint, type Use } from './network.js';
+import { servedComponent, type ServedOptions } from './served.js';
 
 const { port: PORT, metricsPort: METRICS_PORT } = CATALOG.platformService;
 
@@ -45,24 +46,15 @@ export function platformServicePlan(
   values: ServiceValues,
   basePath: string,
   uses: readonly Use[],
-  route?: { readonly path: string; readonly protect: boolean }[],
+  routes: ServedOptions['routes'] = [],
 ): PlatformServicePlan {
-  const pods = podsOf(ctx, id);
-  const routes: PlannedRoute[] = (route ?? []).map((r) => ({ component: id.name, path: r.path, serviceName: pods.name, servicePort: PORT, protect: r.protect }));
+  const served = servedComponent(ctx, id, PORT, { uses, routes });
   return {
-    id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
-    host: serviceHost(ctx, pods.name),
-    port: PORT,
+    ...served,
     basePath,
-    url: serviceUrl(ctx, pods.name, PORT, basePath === '/' ? '' : basePath),
+    url: serviceUrl(ctx, served.name, PORT, basePath === '/' ? '' : basePath),
     hpaManaged: values.autoscaling.enabled,
-    endpoint: { peer: pods, ports: tcp(PORT) },
-    metrics: { peer: pods, ports: tcp(METRICS_PORT) },
-    uses,
-    routes,
+    metrics: { peer: served.pods, ports: tcp(METRICS_PORT) },
   };
 }
 

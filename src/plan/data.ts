@@ -1,9 +1,10 @@
 import type { PlatformContext } from '../lib/context.js';
-import { CRONJOB_NAME_MAX, serviceHost, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import { CRONJOB_NAME_MAX, STATEFULSET_NAME_MAX } from '../lib/names.js';
 import type { Values } from '../values/schema/index.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { podsOf, tcp, use, type Endpoint } from './network.js';
+import { servedComponent } from './served.js';
 
 const { postgresql: PG, postgresqlMaintenance: PGM, redis: REDIS, redisClusterInit: INIT } = CATALOG;
 
@@ -25,18 +26,11 @@ export interface RedisPlan extends ServedPlan {
 }
 
 export function postgresqlPlan(ctx: PlatformContext, v: Values['postgresql']): PostgreSqlPlan {
-  const pods = podsOf(ctx, PG.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const served = servedComponent(ctx, PG.id, PG.port, { maxName: STATEFULSET_NAME_MAX });
   return {
-    id: PG.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
+    ...served,
     headless: podsOf(ctx, PG.id, 'headless').name,
-    host: serviceHost(ctx, pods.name),
-    port: PG.port,
-    endpoint: { peer: pods, ports: tcp(PG.port) },
-    exporter: v.exporter.enabled ? { peer: pods, ports: tcp(PG.exporterPort) } : undefined,
-    uses: [],
+    exporter: v.exporter.enabled ? { peer: served.pods, ports: tcp(PG.exporterPort) } : undefined,
   };
 }
 
@@ -47,18 +41,13 @@ export function postgresqlMaintenancePlan(ctx: PlatformContext, postgresql: Post
 }
 
 export function redisPlan(ctx: PlatformContext, v: Values['redis']): RedisPlan {
-  const pods = podsOf(ctx, REDIS.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const served = servedComponent(ctx, REDIS.id, REDIS.port, { maxName: STATEFULSET_NAME_MAX });
+  const { pods } = served;
   const clusterMode = v.cluster.enabled;
   return {
-    id: REDIS.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
+    ...served,
     headless: podsOf(ctx, REDIS.id, 'headless').name,
-    host: serviceHost(ctx, pods.name),
-    port: REDIS.port,
     clusterMode,
-    endpoint: { peer: pods, ports: tcp(REDIS.port) },
     exporter: v.exporter.enabled ? { peer: pods, ports: tcp(REDIS.exporterPort) } : undefined,
     uses: clusterMode ? use({ peer: pods, ports: tcp(REDIS.port, REDIS.busPort) }, 'Redis Cluster nodes: the cluster bus, and replicas replicating from masters') : [],
   };

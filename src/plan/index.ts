@@ -35,6 +35,16 @@ export interface PlannedComponents {
   readonly traefik: TraefikPlan | undefined;
 }
 
+/** Values slices that switch something other than one component on (`enabled` keys that are not components). */
+type NotComponents = 'ingress' | 'networkPolicy' | 'podSecurityPolicy';
+/** The values slices with an `enabled` key. */
+type EnabledSlices = { [K in keyof Values]: Values[K] extends { enabled: boolean } ? K : never }[keyof Values];
+/** Components with a values slice but no plan entry: must be none (a compile error names the forgotten one). */
+type Unplanned = Exclude<EnabledSlices, keyof PlannedComponents | NotComponents>;
+/** Compile-time check: every component values slice has a plan entry in {@link PlannedComponents}. */
+const everySlicePlanned: [Unplanned] extends [never] ? true : { forgotten: Unplanned } = true;
+void everySlicePlanned;
+
 /** The platform plan: what renders, every name, port, URL, flag and connection, decided before any construct is built. */
 export interface PlatformPlan extends PlannedComponents {
   readonly ingress: IngressPlan;

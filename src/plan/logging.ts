@@ -1,10 +1,11 @@
 import type { PlatformContext } from '../lib/context.js';
-import { CRONJOB_NAME_MAX, serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import { CRONJOB_NAME_MAX, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
 import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { apiServer, podsOf, tcp, use, type Endpoint } from './network.js';
+import { servedComponent } from './served.js';
 
 const { elasticsearch: ES, transportCa: CA, elasticsearchSetup: SETUP, logstash: LS, filebeat: FB, kibana: KB } = CATALOG;
 
@@ -39,20 +40,15 @@ export interface LoggingPlan {
 }
 
 export function elasticsearchPlan(ctx: PlatformContext, v: Values['elasticsearch']): ElasticsearchPlan {
-  const pods = podsOf(ctx, ES.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const served = servedComponent(ctx, ES.id, ES.port, { maxName: STATEFULSET_NAME_MAX });
+  const { pods } = served;
   const transportTls = v.auth.enabled && v.replicas > 1;
   return {
-    id: ES.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
+    ...served,
     headless: podsOf(ctx, ES.id, 'headless').name,
-    host: serviceHost(ctx, pods.name),
-    port: ES.port,
     url: serviceUrl(ctx, pods.name, ES.port),
     authEnabled: v.auth.enabled,
     transportTls,
-    endpoint: { peer: pods, ports: tcp(ES.port) },
     exporter: v.exporter.enabled ? { peer: pods, ports: tcp(ES.exporterPort) } : undefined,
     uses: v.replicas > 1 ? use({ peer: pods, ports: tcp(ES.transportPort) }, 'Elasticsearch nodes: discovery, cluster state, shard replication') : [],
   };
@@ -84,18 +80,7 @@ function job(ctx: PlatformContext, c: { id: ComponentPlan['id']; role: string },
 }
 
 function logstashPlan(ctx: PlatformContext, es: ElasticsearchPlan): LogstashPlan {
-  const pods = podsOf(ctx, LS.id);
-  return {
-    id: LS.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
-    host: serviceHost(ctx, pods.name),
-    port: LS.beatsPort,
-    beatsPort: LS.beatsPort,
-    endpoint: { peer: pods, ports: tcp(LS.beatsPort) },
-    uses: use(es.endpoint, 'Logstash writes the log indices'),
-  };
+  return { ...servedComponent(ctx, LS.id, LS.beatsPort, { uses: use(es.endpoint, 'Logstash writes the log indices') }), beatsPort: LS.beatsPort };
 }
 
 /** Filebeat runs in the node agents' namespace. */
@@ -111,16 +96,8 @@ function filebeatPlan(ctx: PlatformContext, logstash: LogstashPlan): ComponentPl
 
 /** Kibana under `/kibana`: without Elasticsearch security it has no login, so it is routed only behind basic auth. */
 function kibanaPlan(ctx: PlatformContext, routed: boolean, es: ElasticsearchPlan): ServedPlan {
-  const pods = podsOf(ctx, KB.id);
-  return {
-    id: KB.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
-    host: serviceHost(ctx, pods.name),
-    port: KB.port,
-    endpoint: { peer: pods, ports: tcp(KB.port) },
+  return servedComponent(ctx, KB.id, KB.port, {
     uses: use(es.endpoint, 'Kibana reads logs and keeps its saved objects'),
-    routes: routed ? [{ component: 'kibana', path: ROUTE_PREFIXES.kibana, serviceName: pods.name, servicePort: KB.port, protect: !es.authEnabled }] : [],
-  };
+    routes: routed ? [{ path: ROUTE_PREFIXES.kibana, protect: !es.authEnabled }] : [],
+  });
 }

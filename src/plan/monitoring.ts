@@ -1,10 +1,11 @@
 import type { PlatformContext } from '../lib/context.js';
-import { serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import { serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
 import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
 import { apiServer, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
+import { servedComponent } from './served.js';
 
 const { prometheus: PROM, alertmanager: AM, grafana: GF, kubeStateMetrics: KSM, nodeExporter: NE } = CATALOG;
 
@@ -34,21 +35,8 @@ export interface ScrapeTargets {
 }
 
 function prefixed(ctx: PlatformContext, c: { id: ComponentPlan['id']; port: number }, pathPrefix: string, uses: readonly Use[], routed: boolean): PrefixedPlan {
-  const pods = podsOf(ctx, c.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
-  return {
-    id: c.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
-    headless: podsOf(ctx, c.id, 'headless').name,
-    host: serviceHost(ctx, pods.name),
-    port: c.port,
-    pathPrefix,
-    url: serviceUrl(ctx, pods.name, c.port, pathPrefix),
-    endpoint: { peer: pods, ports: tcp(c.port) },
-    uses,
-    routes: routed ? [{ component: c.id.name, path: pathPrefix, serviceName: pods.name, servicePort: c.port, protect: true }] : [],
-  };
+  const served = servedComponent(ctx, c.id, c.port, { uses, routes: routed ? [{ path: pathPrefix, protect: true }] : [], maxName: STATEFULSET_NAME_MAX });
+  return { ...served, headless: podsOf(ctx, c.id, 'headless').name, pathPrefix, url: serviceUrl(ctx, served.name, c.port, pathPrefix) };
 }
 
 /** node-exporter: a DaemonSet on the host network in the agents' namespace (no pods peer: reached on the node IPs). */
@@ -57,17 +45,7 @@ export function nodeExporterPlan(ctx: PlatformContext): ComponentPlan {
 }
 
 export function kubeStateMetricsPlan(ctx: PlatformContext): ServedPlan {
-  const pods = podsOf(ctx, KSM.id);
-  return {
-    id: KSM.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
-    host: serviceHost(ctx, pods.name),
-    port: KSM.port,
-    endpoint: { peer: pods, ports: tcp(KSM.port) },
-    uses: [apiServer('kube-state-metrics lists and watches the objects it reports')],
-  };
+  return servedComponent(ctx, KSM.id, KSM.port, { uses: [apiServer('kube-state-metrics lists and watches the objects it reports')] });
 }
 
 /** Alertmanager under `/alertmanager` (no login of its own): gossip between peers, webhooks to the executor, notifications out. */
@@ -104,19 +82,13 @@ export function withScrapes(prometheus: PrefixedPlan, targets: readonly (Endpoin
 
 /** Grafana under `/grafana` (its own login), `/grafana/metrics` routed only behind basic auth. */
 export function grafanaPlan(ctx: PlatformContext, v: Values, metrics: boolean, u: { prometheus: ServedPlan | undefined; elasticsearch: (ServedPlan & { authEnabled: boolean }) | undefined }): GrafanaPlan {
-  const pods = podsOf(ctx, GF.id);
+  const served = servedComponent(ctx, GF.id, GF.port);
   const logs = Boolean(u.elasticsearch?.authEnabled);
-  const route = (path: string, protect: boolean): PlannedRoute => ({ component: protect ? 'grafana metrics' : 'grafana', path, serviceName: pods.name, servicePort: GF.port, protect });
+  const route = (path: string, protect: boolean): PlannedRoute => ({ component: protect ? 'grafana metrics' : 'grafana', path, serviceName: served.name, servicePort: GF.port, protect });
   return {
-    id: GF.id,
-    name: pods.name,
-    pods,
-    serviceName: pods.name,
-    host: serviceHost(ctx, pods.name),
-    port: GF.port,
+    ...served,
     metrics,
     logs,
-    endpoint: { peer: pods, ports: tcp(GF.port) },
     uses: [...use(u.prometheus?.endpoint, 'Grafana Prometheus datasource'), ...(logs ? use(u.elasticsearch?.endpoint, 'Grafana Elasticsearch log datasource') : [])],
     // Grafana's own login does not cover its /metrics: the longer prefix wins over /grafana in Traefik.
     routes: v.ingress.enabled ? [route(ROUTE_PREFIXES.grafana, false), ...(metrics ? [route(`${ROUTE_PREFIXES.grafana}/metrics`, true)] : [])] : [],
