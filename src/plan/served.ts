@@ -1,0 +1,35 @@
+import type { PlatformContext } from '../lib/context.js';
+import type { ComponentIdentity } from '../lib/labels.js';
+import { serviceHost } from '../lib/names.js';
+import type { ServedPlan } from './component.js';
+import { podsOf, tcp, type Use } from './network.js';
+
+/** What a served component adds to its name, Service and port. */
+export interface ServedOptions {
+  /** The connections it opens (default none). */
+  readonly uses?: readonly Use[];
+  /** Paths the Ingress routes to its port (default none); `protect`: no login of its own, routed only behind basic auth. */
+  readonly routes?: readonly { readonly path: string; readonly protect: boolean }[];
+  /** Longest object name (default 63; StatefulSets 52). */
+  readonly maxName?: number;
+}
+
+/**
+ * The plan entry of a component with a Deployment or StatefulSet and a Service `<release>-<id.name>`
+ * on `port`: what a new component needs to take part in the NetworkPolicies (its `uses`, and the
+ * connections of its clients to its `endpoint`) and the Ingress (its `routes`).
+ */
+export function servedComponent(ctx: PlatformContext, id: ComponentIdentity, port: number, o: ServedOptions = {}): ServedPlan {
+  const pods = podsOf(ctx, id, undefined, ctx.namespace, o.maxName);
+  return {
+    id,
+    name: pods.name,
+    pods,
+    serviceName: pods.name,
+    host: serviceHost(ctx, pods.name),
+    port,
+    endpoint: { peer: pods, ports: tcp(port) },
+    uses: o.uses ?? [],
+    routes: (o.routes ?? []).map((r) => ({ component: id.name, path: r.path, serviceName: pods.name, servicePort: port, protect: r.protect })),
+  };
+}
