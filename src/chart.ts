@@ -7,9 +7,6 @@ import type { SelfHealingJobs } from './components/aiops/self-healing-rules.js';
 import { PostgreSql } from './components/data/postgresql.js';
 import { PostgreSqlMaintenance } from './components/data/postgresql-maintenance.js';
 import { Redis } from './components/data/redis.js';
-import { BasicAuth } from './components/ingress/basic-auth.js';
-import { PlatformIngress, type IngressProtection } from './components/ingress/platform-ingress.js';
-import { Traefik } from './components/ingress/traefik.js';
 import { Elasticsearch } from './components/logging/elasticsearch.js';
 import { ElasticsearchSetup } from './components/logging/elasticsearch-setup.js';
 import { Filebeat } from './components/logging/filebeat.js';
@@ -22,13 +19,12 @@ import { KubeStateMetrics } from './components/monitoring/kube-state-metrics.js'
 import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
-import { networkEdges } from './components/platform/network-graph.js';
-import { NetworkPolicies } from './components/platform/network-policies.js';
 import { createPlatformContext } from './lib/context.js';
 import type { ConfigError } from './lib/errors.js';
 import type { Values } from './values/schema/index.js';
 import { grafanaLogsSource, scaleTargets } from './chart-wiring.js';
-import { planPlatform, plannedComponents } from './plan/index.js';
+import { platformEdge, platformNetworkPolicies } from './chart-edge.js';
+import { planPlatform } from './plan/index.js';
 
 /** Props of {@link PlatformChart}. */
 export interface PlatformChartProps {
@@ -142,44 +138,12 @@ export class PlatformChart extends Chart {
     const aiEngine = plan.aiEngine
       ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, prometheus, elasticsearch, redis, postgresql }).connection
       : undefined;
-    const apiGateway = plan.apiGateway
-      ? new ApiGateway(this, 'api-gateway', {
-          ctx,
-          values: v.apiGateway,
-          aiEngine,
-          selfHealing: plan.selfHealing && { url: plan.selfHealing.url },
-          redis,
-          postgresql,
-        }).connection
-      : undefined;
-
-    // Edge: Traefik, the basic-auth Middleware in front of the routes without a login of their own, the Ingresses.
-    const { ingress } = plan;
-    const traefik = plan.traefik
-      ? new Traefik(this, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls: v.ingress.tls.length > 0, crdProvider: ingress.basicAuth }).connection
-      : undefined;
-    const protection: IngressProtection = ingress.basicAuth
-      ? { middlewareRef: new BasicAuth(this, 'basic-auth', { ctx, values: v.ingress.basicAuth, tls: v.ingress.tls.length > 0 }).ref }
-      : { unavailable: ingress.unprotected ?? 'nothing to protect' };
-    if (ingress.enabled) {
-      new PlatformIngress(this, 'ingress', {
-        ctx,
-        values: v.ingress,
-        className: traefik?.ingressClassName ?? v.ingress.className,
-        routes: ingress.routes.filter((r) => r.path !== '/'),
-        protection,
-        defaultBackend: apiGateway && { serviceName: apiGateway.serviceName, servicePort: apiGateway.port },
-      });
+    if (plan.apiGateway) {
+      new ApiGateway(this, 'api-gateway', { ctx, values: v.apiGateway, aiEngine, selfHealing: plan.selfHealing && { url: plan.selfHealing.url }, redis, postgresql });
     }
 
-    // NetworkPolicies: both sides of every edge of the component graph, once everything exists.
-    if (v.networkPolicy.enabled) {
-      if (ingress.enabled && !traefik) {
-        ctx.warn('networkPolicy.enabled with traefik.enabled false: no policy admits your own Ingress controller to the routed components; add a NetworkPolicy for it');
-      }
-      const edges = networkEdges(plannedComponents(plan));
-      const namespaces = plan.agentsNamespace ? [ctx.namespace, ctx.agentsNamespace] : [ctx.namespace];
-      new NetworkPolicies(this, 'network-policies', { ctx, values: v.networkPolicy, edges, namespaces });
-    }
+    // Edge (Traefik, basic auth, the Ingresses), then the NetworkPolicies of every connection of the plan.
+    platformEdge(this, ctx, v, plan);
+    platformNetworkPolicies(this, ctx, v, plan);
   }
 }

@@ -45,14 +45,17 @@ type Unplanned = Exclude<EnabledSlices, keyof PlannedComponents | NotComponents>
 const everySlicePlanned: [Unplanned] extends [never] ? true : { forgotten: Unplanned } = true;
 void everySlicePlanned;
 
-/** The platform plan: what renders, every name, port, URL, flag and connection, decided before any construct is built. */
-export interface PlatformPlan extends PlannedComponents {
+/** What {@link completePlan} adds to the components. */
+export interface PlanCompletion {
   readonly ingress: IngressPlan;
   /** The node agents' namespace is rendered (node-exporter or Filebeat run). */
   readonly agentsNamespace: boolean;
   /** Warnings of the plan, where the chart reports them: `logging` (components skipped), `grafana` (its metrics off). */
   readonly warnings: { readonly logging: readonly string[]; readonly grafana: readonly string[] };
 }
+
+/** The platform plan: what renders, every name, port, URL, flag and connection, decided before any construct is built. */
+export type PlatformPlan = PlannedComponents & PlanCompletion;
 
 /** The plan for `values`, release and namespace (configuration problems are thrown). Pure: builds no construct. */
 export function platformPlan(values: Values, release: string, namespace: string): PlatformPlan {
@@ -79,8 +82,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
     : undefined;
   const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus?.endpoint, elasticsearch, redis, postgresql }) : undefined;
   const apiGateway = v.apiGateway.enabled ? apiGatewayPlan(ctx, v, { aiEngine, selfHealing, redis, postgresql }) : undefined;
-  const grafanaMetrics = grafanaMetricsServed(v);
-  const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaMetrics, { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
+  const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaMetricsServed(v), { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
   const prometheus =
     scrapedPrometheus &&
     withScrapes(
@@ -88,7 +90,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
       [aiEngine?.metrics, apiGateway?.metrics, selfHealing?.metrics],
       'kubernetes-pods job: /metrics on the metrics port',
     );
-  const routed: Omit<PlannedComponents, 'traefik'> = {
+  const components: PlannedComponents = {
     grafana,
     prometheus,
     alertmanager,
@@ -107,16 +109,29 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
     aiEngine,
     apiGateway,
     selfHealing,
+    traefik,
   };
-  const ingress = ingressPlan(v, Object.values(routed));
-  const noMetrics = v.grafana.enabled && !grafanaMetrics;
+  return completePlan(v, components, logging.warnings);
+}
+
+/**
+ * Completes a plan from its components: the Ingress routes of every component (in the order of
+ * `components`) and Traefik forwarding the served ones, the node agents' namespace, the warnings.
+ * A component added to `components` takes part in the Ingress and, through its `uses`, in the
+ * NetworkPolicies, with no other change.
+ */
+export function completePlan<C extends PlannedComponents>(v: Values, components: C, loggingWarnings: readonly string[] = []): C & PlanCompletion {
+  const { traefik, ...others } = components;
+  const routed = plannedComponents(others);
+  const ingress = ingressPlan(v, routed);
+  const noMetrics = v.grafana.enabled && !components.grafana?.metrics;
   return {
-    ...routed,
-    traefik: traefik && withRoutes(traefik, ingress.served, Object.values(routed)),
+    ...components,
+    traefik: traefik && withRoutes(traefik, ingress.served, routed),
     ingress,
-    agentsNamespace: Boolean(routed.nodeExporter || routed.filebeat),
+    agentsNamespace: Boolean(components.nodeExporter || components.filebeat),
     warnings: {
-      logging: logging.warnings,
+      logging: loggingWarnings,
       grafana: noMetrics
         ? [`/grafana/metrics turned off (Grafana serves it without login, and the Ingress would publish it: ${ingress.noAuth}); Grafana's own metrics are not collected`]
         : [],
@@ -125,6 +140,6 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
 }
 
 /** The components of a plan (its rendered ones, in order). */
-export function plannedComponents(plan: PlannedComponents): ComponentPlan[] {
+export function plannedComponents(plan: object): ComponentPlan[] {
   return Object.values(plan).filter((c): c is ComponentPlan => Boolean(c) && typeof c === 'object' && 'uses' in c);
 }

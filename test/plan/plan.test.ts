@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { render } from '../../src/cli/render.js';
+import { platformPlan, plannedComponents, type PlatformPlan } from '../../src/plan/index.js';
+import { loadValues } from '../../src/values/load.js';
+import type { Values } from '../../src/values/schema/index.js';
+
+const NS = 'aiops-platform';
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const valuesOf = (text: string): Values => loadValues({ files: [{ name: 'inline.yaml', text }], sets: [] }).values;
+const planOf = (text = ''): PlatformPlan => platformPlan(valuesOf(text), NS, NS);
+
+describe('platformPlan: decided before any construct', () => {
+  it('names, ports and URLs of the defaults', () => {
+    const p = planOf();
+    expect(p.postgresql).toMatchObject({ name: `${NS}-postgresql`, serviceName: `${NS}-postgresql`, headless: `${NS}-postgresql-headless`, port: 5432 });
+    expect(p.postgresql?.host).toBe(`${NS}-postgresql.${NS}.svc.cluster.local`);
+    expect(p.prometheus?.url).toBe(`http://${NS}-prometheus.${NS}.svc.cluster.local:9090/prometheus`);
+    expect(p.selfHealing?.webhookUrl).toBe(`http://${NS}-self-healing.${NS}.svc.cluster.local:8080/api/v1/alerts`);
+    expect(p.selfHealing?.url).toBe(`http://${NS}-self-healing.${NS}.svc.cluster.local:8080`);
+    expect(p.aiEngine?.url).toBe(`http://${NS}-ai-engine.${NS}.svc.cluster.local:8080/ai`);
+    expect(p.filebeat?.pods?.namespace).toBe(`${NS}-node-agents`);
+    expect(p.nodeExporter?.pods).toBeUndefined();
+  });
+
+  it('derived flags: exporter scraped, cluster mode, transport TLS, HPA-managed', () => {
+    const p = planOf('postgresql: {exporter: {enabled: false}}\nredis: {cluster: {enabled: true, nodes: 6}}\nelasticsearch: {replicas: 3}\naiEngine: {autoscaling: {enabled: true}}\n');
+    expect(p.postgresql?.exporter).toBeUndefined();
+    expect(p.redis?.exporter).toBeDefined();
+    expect(p.redis?.clusterMode).toBe(true);
+    expect(p.redisClusterInit?.name).toBe(`${NS}-redis-cluster-init`);
+    expect(p.elasticsearch?.transportTls).toBe(true);
+    expect(p.transportCa?.name).toBe(`${NS}-elasticsearch-transport-ca`);
+    expect(p.aiEngine?.hpaManaged).toBe(true);
+    expect(p.apiGateway?.hpaManaged).toBe(false);
+    const single = planOf();
+    expect([single.elasticsearch?.transportTls, single.transportCa, single.redisClusterInit, single.redis?.clusterMode]).toEqual([false, undefined, undefined, false]);
+  });
+
+  it('skips what has nothing to talk to, with the warnings the chart gives', () => {
+    const p = planOf('elasticsearch: {enabled: false}\n');
+    expect([p.elasticsearch, p.logstash, p.filebeat, p.kibana, p.elasticsearchSetup]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(p.warnings.logging).toEqual([
+      'logstash.enabled but elasticsearch.enabled is false: Logstash is not rendered (it has nowhere to send logs)',
+      'kibana.enabled but elasticsearch.enabled is false: Kibana is not rendered',
+    ]);
+  });
+
+  it('routes: protected ones behind basic auth, /grafana/metrics only where the Ingress cannot publish it bare', () => {
+    const p = planOf('ingress: {enabled: true}\n');
+    expect(p.ingress.routes.map((r) => `${r.path}${r.protect ? ' (protected)' : ''}`)).toEqual([
+      '/grafana',
+      '/grafana/metrics (protected)',
+      '/prometheus (protected)',
+      '/alertmanager (protected)',
+      '/kibana',
+      '/ai (protected)',
+      '/api',
+      '/',
+    ]);
+    expect(p.ingress.basicAuth).toBe(true);
+    const bare = planOf('ingress: {enabled: true, basicAuth: {enabled: false}}\n');
+    expect([bare.ingress.basicAuth, bare.grafana?.metrics, bare.ingress.noAuth]).toEqual([false, false, 'ingress.basicAuth.enabled is false']);
+    expect(bare.ingress.served.map((r) => r.path)).toEqual(['/grafana', '/kibana', '/api', '/']);
+    expect(bare.warnings.grafana).toHaveLength(1);
+  });
+
+  it('is a pure function of the values: the same plan twice', () => {
+    expect(JSON.stringify(planOf())).toBe(JSON.stringify(planOf()));
+  });
+});
+
+/** Workload names a render has, and the plan's, for the same values. */
+function plannedAndRendered(text: string) {
+  const values = valuesOf(text);
+  const planned = plannedComponents(platformPlan(values, NS, NS)).map((c) => c.name);
+  const rendered = render(values, NS, NS).objects.filter((o: any) => WORKLOADS.includes(o.kind)).map((o: any) => o.metadata.name as string);
+  return { planned: [...new Set(planned)].sort(), rendered: [...new Set(rendered)].sort() };
+}
+
+describe('plan and chart agree (a plan entry without its chart line, or a workload without a plan entry, fails here)', () => {
+  it.each([
+    ['defaults', ''],
+    ['production with NetworkPolicies and an Ingress', 'global: {development: false}\nnetworkPolicy: {enabled: true}\ningress: {enabled: true}\n'],
+    ['Redis cluster and three Elasticsearch nodes', 'redis: {cluster: {enabled: true, nodes: 6}}\nelasticsearch: {replicas: 3}\n'],
+    ['logging and PostgreSQL maintenance off', 'elasticsearch: {enabled: false}\npostgresql: {maintenance: {enabled: false}}\nnodeExporter: {enabled: false}\n'],
+  ])('%s: every planned component is rendered, every rendered workload is planned', (_name, text) => {
+    const { planned, rendered } = plannedAndRendered(text);
+    expect(rendered.length).toBeGreaterThan(5);
+    expect(rendered).toEqual(planned);
+  });
+});
