@@ -13,7 +13,7 @@ export interface NetworkPoliciesProps {
   readonly ctx: PlatformContext;
   /** The `networkPolicy.*` values slice (defaultDeny, kubeApiServerCidrs, nodeCidrs, dns). */
   readonly values: Values['networkPolicy'];
-  /** The component graph (`networkEdges` of network-graph.ts): every allowed connection. */
+  /** The edges of the plan's connections (`networkEdges` of network-graph.ts): every allowed connection. */
   readonly edges: readonly Edge[];
   /** Namespaces that get the default-deny policy: the platform's, and the node agents' when the chart creates it. */
   readonly namespaces: readonly string[];
