@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { k8s } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
 import { PostgreSql } from '../../src/components/data/postgresql.js';
-import { queryStatsSql } from '../../src/components/data/postgresql-config.js';
+import { queryStatsSql } from '../../src/components/data/postgresql-scripts.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';

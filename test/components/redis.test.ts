@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { PlatformChart } from '../../src/chart.js';
-import { redisClusterStartScript } from '../../src/components/data/redis-cluster-start.js';
+import { redisClusterStartScript } from '../../src/components/data/redis-scripts.js';
 import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js';
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';

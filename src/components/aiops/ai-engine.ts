@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import type { Values } from '../../values/schema/index.js';
-import { QUERY_STATS_VIEW } from '../data/postgresql-config.js';
+import { QUERY_STATS_VIEW } from '../data/postgresql-scripts.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
 import type { RedisConnection } from '../data/redis.js';
 import type { ElasticsearchConnection } from '../logging/connection.js';

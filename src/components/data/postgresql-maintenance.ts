@@ -15,7 +15,7 @@ import {
   MAINTENANCE_STATEMENT_TIMEOUT_SECONDS,
   maintenancePsqlCommand,
   maintenanceSql,
-} from './postgresql-config.js';
+} from './postgresql-scripts.js';
 
 /** Props of {@link PostgreSqlMaintenance}. */
 export interface PostgreSqlMaintenanceProps {

@@ -15,7 +15,8 @@ import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
-import { postgresInitScript, postgresqlConf } from './postgresql-config.js';
+import { postgresqlConf } from './postgresql-config.js';
+import { postgresInitScript } from './postgresql-scripts.js';
 
 /** Props of {@link PostgreSql}. */
 export interface PostgreSqlProps {

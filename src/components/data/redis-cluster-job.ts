@@ -8,7 +8,7 @@ import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { createJob } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
 import { REDIS_UID } from './redis-config.js';
-import { redisClusterInitScript } from './redis-cluster-script.js';
+import { redisClusterInitScript } from './redis-cluster-job-scripts.js';
 
 /** Props of {@link RedisClusterJob}. */
 export interface RedisClusterJobProps {

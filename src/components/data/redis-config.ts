@@ -1,4 +1,4 @@
-import { keyValueConfFile, shellScript, type ConfValue } from '../../lib/config-files.js';
+import { keyValueConfFile, type ConfValue } from '../../lib/config-files.js';
 import { parseQuantity } from '../../core/quantity.js';
 import type { Values } from '../../values/schema/index.js';
 
@@ -69,28 +69,4 @@ export function redisConf(values: Values['redis'], logLevel: Values['global']['l
   }
   if (auth) entries.push(['include', REDIS_AUTH_FILE]);
   return keyValueConfFile(entries);
-}
-
-/**
- * Init-container script: writes {@link REDIS_AUTH_FILE} (mode 0600, in-memory volume) with
- * `requirepass` and `masterauth` from `$REDIS_PASSWORD` (a Secret key), quoted as a redis.conf
- * string (double quotes; backslash and double quote escaped). Refuses an empty password and one
- * with a line break, which redis.conf cannot hold.
- */
-export function redisAuthScript(): string {
-  return shellScript('Writes the Redis password into auth.conf, which redis.conf includes.', [
-    'if [ -z "${REDIS_PASSWORD:-}" ]; then',
-    '  echo "the Redis password (Secret key redis-password) is empty: set it in the credentials Secret" >&2',
-    '  exit 1',
-    'fi',
-    "nl=$(printf '\\nx'); nl=${nl%x}",
-    'case "$REDIS_PASSWORD" in',
-    '  *"$nl"*) echo "the Redis password contains a line break, which redis.conf cannot hold: choose another" >&2; exit 1 ;;',
-    'esac',
-    "quoted=$(printf '%s' \"$REDIS_PASSWORD\" | sed 's/[\\\\\"]/\\\\&/g')",
-    'umask 077',
-    `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$quoted" "$quoted" > ${REDIS_AUTH_FILE}.tmp`,
-    `chmod 0600 ${REDIS_AUTH_FILE}.tmp`,
-    `mv -f ${REDIS_AUTH_FILE}.tmp ${REDIS_AUTH_FILE}`,
-  ]);
 }

@@ -16,7 +16,6 @@ import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { RedisClusterJob } from './redis-cluster-job.js';
-import { redisClusterStartScript } from './redis-cluster-start.js';
 import {
   REDIS_BUS_PORT,
   REDIS_CONF_DIR,
@@ -24,9 +23,9 @@ import {
   REDIS_PORT,
   REDIS_RUN_DIR,
   REDIS_UID,
-  redisAuthScript,
   redisConf,
 } from './redis-config.js';
+import { redisAuthScript, redisClusterStartScript } from './redis-scripts.js';
 
 /** Props of {@link Redis}. */
 export interface RedisProps {

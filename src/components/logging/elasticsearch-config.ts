@@ -1,6 +1,3 @@
-import type { k8s } from 'cdk8s-plus-27';
-import { shellScript } from '../../lib/config-files.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
 import type { Values } from '../../values/schema/index.js';
 import { ELASTICSEARCH_MIN_HEAP_MI } from '../../values/schema/elasticsearch.js';
@@ -109,58 +106,4 @@ export function elasticsearchHeapMi(values: Pick<Values['elasticsearch'], 'heapS
  */
 export function elasticsearchJavaOpts(values: Pick<Values['elasticsearch'], 'heapSize' | 'resources'>): string {
   return `${jvmHeapOptions(elasticsearchHeapMi(values))} -Xlog:disable -Xlog:all=warning:stderr:utctime,level,tags`;
-}
-
-/**
- * Init-container script: replaces the writable config volume's content with the image's config
- * directory (jvm.options, log4j2.properties, …). Elasticsearch writes its keystore there at start,
- * so the directory must be writable while the root file system stays read-only.
- */
-export function configCopyScript(target: string): string {
-  return shellScript("Copies the image's config directory into the writable config volume.", [
-    `find ${target} -mindepth 1 -delete`,
-    `cp -R ${ES_CONFIG_DIR}/. ${target}/`,
-    `chmod -R u+w ${target}`,
-  ]);
-}
-
-/** The vm.max_map_count Elasticsearch requires when it memory-maps its indices. */
-export const MAX_MAP_COUNT = 262144;
-
-/**
- * Privileged init-container script: raises the node's vm.max_map_count to {@link MAX_MAP_COUNT}
- * (what `sysctl -w` does, through /proc/sys, which needs no sysctl binary in the image); never
- * lowers a higher value set by the node's administrator.
- */
-export function maxMapCountScript(): string {
-  return shellScript(`Raises vm.max_map_count to ${MAX_MAP_COUNT} unless it is higher already.`, [
-    'current=$(cat /proc/sys/vm/max_map_count)',
-    `if [ "$current" -lt ${MAX_MAP_COUNT} ]; then`,
-    `  echo ${MAX_MAP_COUNT} > /proc/sys/vm/max_map_count`,
-    'fi',
-    'echo "vm.max_map_count = $(cat /proc/sys/vm/max_map_count)"',
-  ]);
-}
-
-/** The privileged init container (root) that runs {@link maxMapCountScript}: outside the restricted standard, hence opt-in. */
-export function sysctlInitContainer(base: k8s.Container): k8s.Container {
-  return {
-    ...base,
-    command: ['sh', '-c', maxMapCountScript()],
-    securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false, readOnlyRootFilesystem: true },
-  };
-}
-
-/** Warnings about settings that work but deserve a decision. */
-export function warnAboutTopology(ctx: PlatformContext, values: Values['elasticsearch']): void {
-  if (values.sysctlInitContainer.enabled) {
-    ctx.warn(
-      `elasticsearch.sysctlInitContainer.enabled runs a privileged init container as root to set vm.max_map_count=${MAX_MAP_COUNT} on the node: ` +
-        `it breaks the restricted Pod Security Standard, so the namespace ${ctx.namespace} must not enforce restricted (keep podSecurityPolicy.enabled false; its warn/audit labels will report the pod). ` +
-        'Setting vm.max_map_count on the nodes and leaving it false avoids the exception',
-    );
-  }
-  if (values.replicas === 2) {
-    ctx.warn('elasticsearch.replicas is 2: two master-eligible nodes cannot lose one and keep a quorum; use 3 for a cluster that survives a node failure');
-  }
 }

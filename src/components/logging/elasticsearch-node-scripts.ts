@@ -1,5 +1,5 @@
 import { shellQuote, shellScript } from '../../lib/config-files.js';
-import { ELASTIC_PASSWORD_ENV, ES_HOME, ES_HTTP_PORT } from './elasticsearch-config.js';
+import { ELASTIC_PASSWORD_ENV, ES_CONFIG_DIR, ES_HOME, ES_HTTP_PORT } from './elasticsearch-config.js';
 
 /** Where the Elasticsearch container mounts its scripts (from the ConfigMap, read-only). */
 export const ES_SCRIPTS_DIR = `${ES_HOME}/aiops-scripts`;
@@ -101,5 +101,36 @@ export function readinessScript(o: ReadinessOptions): string {
     `echo "first readiness waits for ${o.firstStatus} cluster health (HTTP $code)"`,
     'refused "$code"',
     'exit 1',
+  ]);
+}
+
+/**
+ * Init-container script: replaces the writable config volume's content with the image's config
+ * directory (jvm.options, log4j2.properties, …). Elasticsearch writes its keystore there at start,
+ * so the directory must be writable while the root file system stays read-only.
+ */
+export function configCopyScript(target: string): string {
+  return shellScript("Copies the image's config directory into the writable config volume.", [
+    `find ${target} -mindepth 1 -delete`,
+    `cp -R ${ES_CONFIG_DIR}/. ${target}/`,
+    `chmod -R u+w ${target}`,
+  ]);
+}
+
+/** The vm.max_map_count Elasticsearch requires when it memory-maps its indices. */
+export const MAX_MAP_COUNT = 262144;
+
+/**
+ * Privileged init-container script: raises the node's vm.max_map_count to {@link MAX_MAP_COUNT}
+ * (what `sysctl -w` does, through /proc/sys, which needs no sysctl binary in the image); never
+ * lowers a higher value set by the node's administrator.
+ */
+export function maxMapCountScript(): string {
+  return shellScript(`Raises vm.max_map_count to ${MAX_MAP_COUNT} unless it is higher already.`, [
+    'current=$(cat /proc/sys/vm/max_map_count)',
+    `if [ "$current" -lt ${MAX_MAP_COUNT} ]; then`,
+    `  echo ${MAX_MAP_COUNT} > /proc/sys/vm/max_map_count`,
+    'fi',
+    'echo "vm.max_map_count = $(cat /proc/sys/vm/max_map_count)"',
   ]);
 }

@@ -1,4 +1,3 @@
-import { shellQuote, shellScript } from '../../lib/config-files.js';
 import type { ElasticsearchConnection } from './connection.js';
 
 /** Name of the ILM policy and of the composable index template of the platform's log indices. */
@@ -9,12 +8,10 @@ const LOG_POLICY_NAME = 'aiops-logs';
  * make an early write create a data stream), so this is only a safeguard.
  */
 const LOG_TEMPLATE_PRIORITY = 501;
-/** Where the setup ConfigMap (script and request bodies) is mounted. */
+/** Where the setup ConfigMap (scripts and request bodies) is mounted. */
 export const SETUP_CONFIG_DIR = '/etc/elasticsearch-setup';
 /** In-memory scratch directory: curl config with the elastic password, bodies with passwords, responses. */
 export const SETUP_WORK_DIR = '/run/elasticsearch-setup';
-/** The script's file in the ConfigMap. */
-export const SETUP_SCRIPT = 'setup.sh';
 /** Environment variables of the script's passwords, keyed like {@link ElasticsearchConnection.keys}. */
 export const SETUP_PASSWORD_ENV = {
   elastic: 'ELASTIC_PASSWORD', kibanaSystem: 'KIBANA_SYSTEM_PASSWORD', logstashWriter: 'LOGSTASH_WRITER_PASSWORD', logsReader: 'LOGS_READER_PASSWORD', metricsReader: 'METRICS_READER_PASSWORD',
@@ -22,10 +19,6 @@ export const SETUP_PASSWORD_ENV = {
 
 /** The cluster actions Grafana's Elasticsearch datasource calls: health check and cluster info (Elasticsearch accepts action names as cluster privileges). */
 export const GRAFANA_CLUSTER_ACTIONS = ['cluster:monitor/health', 'cluster:monitor/main'] as const;
-
-/** Bound of the wait for a yellow cluster in one attempt (the Job retries failed attempts), and its poll interval. */
-const WAIT_SECONDS = 600;
-const POLL_SECONDS = 5;
 
 type Meta = { managed_by: string };
 type IlmPhase<Actions> = { min_age: string; actions: Actions };
@@ -55,8 +48,8 @@ interface RoleBody { cluster: string[]; indices: { names: string[]; privileges: 
 /** `PUT _security/user/<name>` without its password, which the script adds from the Secret at run time. */
 interface UserBodyWithoutPassword { roles: string[]; full_name: string; enabled: boolean; metadata: Meta }
 
-/** One idempotent API call of the script; `passwordEnv` adds `"password": $<env>` to the body at run time. */
-interface SetupRequest {
+/** One idempotent API call of the setup script; `passwordEnv` adds `"password": $<env>` to the body at run time. */
+export interface SetupRequest {
   readonly method: 'PUT' | 'POST';
   readonly path: string;
   /** The body's file in the ConfigMap. */
@@ -83,7 +76,7 @@ const named: FieldMapping = { properties: { name: keyword } };
  * The requests, in order: ILM policy, index template, then (security on) the kibana_system password
  * and the logstash_writer role and user, last, so Logstash cannot write before the template exists.
  */
-function setupRequests(o: SetupOptions): SetupRequest[] {
+export function setupRequests(o: SetupOptions): SetupRequest[] {
   const meta: Meta = { managed_by: o.managedBy };
   const pattern = `${o.connection.indexPrefix}-*`;
   const { kibana, logstash, logsReader, metricsReader } = o.connection.users;
@@ -148,74 +141,4 @@ function setupRequests(o: SetupOptions): SetupRequest[] {
     { method: 'PUT', path: `/_security/role/${logstash}`, file: 'logstash-writer-role.json', body: role },
     { method: 'PUT', path: `/_security/user/${logstash}`, file: 'logstash-writer-user.json', body: user, passwordEnv: SETUP_PASSWORD_ENV.logstashWriter },
   ];
-}
-
-/** The ConfigMap data of the setup: the script and one JSON body per request (no password in any). */
-export function setupFiles(o: SetupOptions): Record<string, string> {
-  const requests = setupRequests(o);
-  const bodies = Object.fromEntries(requests.map((r) => [r.file, JSON.stringify(r.body)]));
-  return { [SETUP_SCRIPT]: setupScript(requests, o.connection.authEnabled), ...bodies };
-}
-
-/**
- * The script: waits (bounded) for a yellow cluster, then sends every request, checking each status
- * and printing the response body of a failure; exits non-zero on any failure (a 401 at once). With
- * security on it authenticates as `elastic` through a curl config file (mode 0600, in-memory
- * volume), so no password is ever on a command line, and adds passwords to bodies with `\` and `"`
- * escaped (empty passwords and control characters are refused).
- */
-function setupScript(requests: readonly SetupRequest[], auth: boolean): string {
-  const refused = auth ? 'the elastic user with the password of the Secret' : 'anonymous requests: is its security on?';
-  return shellScript('Applies the log retention policy and index template (and with security on, the client users) to Elasticsearch; idempotent.', [
-    'config="$SETUP_CONFIG_DIR"',
-    'work="$SETUP_WORK_DIR"',
-    'umask 077',
-    'rm -f "$work/response"',
-    '# fail MESSAGE: prints MESSAGE and the last response body (if any), then exits.',
-    'fail() { echo "$1" >&2; if [ -f "$work/response" ]; then cat "$work/response" >&2; echo >&2; fi; exit 1; }',
-    ...(auth
-      ? [
-          String.raw`quoted() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; }`,
-          'check_password() {',
-          '  [ -n "$2" ] || fail "$1 is empty: set it in the Elasticsearch credentials Secret"',
-          String.raw`  [ "$(printf '%s' "$2" | LC_ALL=C tr -d '\001-\037\177')" = "$2" ] ||`,
-          '    fail "$1 contains a control character (line break, tab...), which cannot be sent: choose another password"',
-          '}',
-          ...Object.values(SETUP_PASSWORD_ENV).map((env) => `check_password ${env} "$${env}"`),
-          `trap 'rm -f "$work/curl.conf" "$work/body.json"' EXIT`,
-          `printf 'user = "elastic:%s"\\n' "$(quoted "$${SETUP_PASSWORD_ENV.elastic}")" > "$work/curl.conf"`,
-        ]
-      : []),
-    `es() { rm -f "$work/response"; curl -q${auth ? ' -K "$work/curl.conf"' : ''} --silent --show-error --connect-timeout 5 --max-time 60 -o "$work/response" -w '%{http_code}' "$@"; }`,
-    `health() { code=$(es "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=30s") || true; [ "$code" = 200 ]; }`,
-    `deadline=$(( $(date +%s) + ${WAIT_SECONDS} ))`,
-    'until health; do',
-    `  [ "$code" != 401 ] || fail "Elasticsearch at $ES_URL refused ${refused} (HTTP 401):"`,
-    `  [ "$(date +%s)" -lt "$deadline" ] || fail "Elasticsearch at $ES_URL did not report yellow or green health within ${WAIT_SECONDS} s (last HTTP status $code):"`,
-    '  echo "waiting for Elasticsearch at $ES_URL to report yellow or green health (HTTP $code)"',
-    `  sleep ${POLL_SECONDS}`,
-    'done',
-    '# request METHOD PATH FILE: one call with FILE as its JSON body; fails unless the status is 2xx.',
-    'request() {',
-    `  code=$(es -X "$1" -H 'Content-Type: application/json' --data-binary "@$3" "$ES_URL$2") || true`,
-    '  case "$code" in 2??) echo "$1 $2: HTTP $code" ;; *) fail "$1 $2 failed with HTTP $code:" ;; esac',
-    '}',
-    ...(auth
-      ? [
-          '# request_with_password METHOD PATH FILE PASSWORD: FILE holds a JSON object; "password" is added as its first member.',
-          'request_with_password() {',
-          '  body=$(cat "$3"); members=${body#?}; members=${members%?}',
-          `  printf '{"password":"%s"%s%s}' "$(quoted "$4")" "\${members:+,}" "$members" > "$work/body.json"`,
-          '  request "$1" "$2" "$work/body.json"',
-          '  rm -f "$work/body.json"',
-          '}',
-        ]
-      : []),
-    ...requests.map((r) =>
-      r.passwordEnv
-        ? `request_with_password ${r.method} ${shellQuote(r.path)} "$config"/${shellQuote(r.file)} "$${r.passwordEnv}"`
-        : `request ${r.method} ${shellQuote(r.path)} "$config"/${shellQuote(r.file)}`,
-    ),
-    'echo "Elasticsearch setup complete"',
-  ]);
 }

@@ -11,8 +11,8 @@ import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
-import { DISK_CLEANUP_SCRIPT, diskCleanupScript } from './elasticsearch-disk-cleanup-config.js';
-import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_SCRIPT, SETUP_WORK_DIR, setupFiles } from './elasticsearch-setup-config.js';
+import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_WORK_DIR } from './elasticsearch-setup-config.js';
+import { DISK_CLEANUP_SCRIPT, diskCleanupScript, SETUP_SCRIPT, setupFiles } from './elasticsearch-setup-scripts.js';
 
 /** A Job the self-healing executor creates on demand: its spec and the prefix of the generated names. */
 export interface OnDemandJob {

@@ -18,7 +18,8 @@ import { CredentialSecret, derivedPassword } from '../shared/credential-secret.j
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from './connection.js';
 import * as cfg from './elasticsearch-config.js';
-import { ES_SCRIPTS_DIR, READINESS_SCRIPT, readinessScript, START_SCRIPT, startScript } from './elasticsearch-node-scripts.js';
+import { configCopyScript, ES_SCRIPTS_DIR, READINESS_SCRIPT, readinessScript, START_SCRIPT, startScript } from './elasticsearch-node-scripts.js';
+import { sysctlInitContainer, warnAboutTopology } from './elasticsearch-pod.js';
 import { TRANSPORT_CERTS_VOLUME, TransportCaJob, transportCertsPod } from './elasticsearch-tls.js';
 
 /** Props of {@link Elasticsearch}. */
@@ -120,8 +121,8 @@ export class Elasticsearch extends Construct {
       ? transportCertsPod(image('transport-certs'), podEnv, caSecret, { headlessHost: serviceHost(ctx, headless), clientHost: serviceHost(ctx, name) })
       : undefined;
     const initContainers: k8s.Container[] = [
-      ...(values.sysctlInitContainer.enabled ? [cfg.sysctlInitContainer(image('sysctl'))] : []),
-      { ...image('config'), command: ['sh', '-c', cfg.configCopyScript(CONFIG_STAGING)], volumeMounts: [{ name: 'config', mountPath: CONFIG_STAGING }] },
+      ...(values.sysctlInitContainer.enabled ? [sysctlInitContainer(ctx, values)] : []),
+      { ...image('config'), command: ['sh', '-c', configCopyScript(CONFIG_STAGING)], volumeMounts: [{ name: 'config', mountPath: CONFIG_STAGING }] },
       ...(tls ? [tls.initContainer] : []),
     ];
 
@@ -210,7 +211,7 @@ export class Elasticsearch extends Construct {
     });
     createService(this, 'service', ctx, { name, id: ID, ports: values.exporter.enabled ? [http, { name: 'metrics', port: EXPORTER_PORT }] : [http] });
     if (!ctx.development || values.replicas > 1) createDisruptionBudget(this, ctx, name, ID);
-    cfg.warnAboutTopology(ctx, values);
+    warnAboutTopology(ctx, values);
 
     this.connection = {
       serviceName: name,

@@ -1,9 +1,88 @@
 import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { SETUP_PASSWORD_ENV, setupRequests, type SetupOptions, type SetupRequest } from './elasticsearch-setup-config.js';
 
+// The scripts of the Elasticsearch setup image: the setup (retention policy, template, users) and
+// the disk cleanup the self-healing executor runs.
+
+/** The setup script's file in the ConfigMap. */
+export const SETUP_SCRIPT = 'setup.sh';
 /** The cleanup script's file in the setup ConfigMap. */
 export const DISK_CLEANUP_SCRIPT = 'disk-cleanup.sh';
 /** Environment variable of the `elastic` password (the setup pod's name for it). */
-const PASSWORD_ENV = 'ELASTIC_PASSWORD';
+const PASSWORD_ENV = SETUP_PASSWORD_ENV.elastic;
+/** Bound of the wait for a yellow cluster in one attempt (the Job retries failed attempts), and its poll interval. */
+const WAIT_SECONDS = 600;
+const POLL_SECONDS = 5;
+
+/** The ConfigMap data of the setup: the script and one JSON body per request (no password in any). */
+export function setupFiles(o: SetupOptions): Record<string, string> {
+  const requests = setupRequests(o);
+  const bodies = Object.fromEntries(requests.map((r) => [r.file, JSON.stringify(r.body)]));
+  return { [SETUP_SCRIPT]: setupScript(requests, o.connection.authEnabled), ...bodies };
+}
+
+/**
+ * The script: waits (bounded) for a yellow cluster, then sends every request, checking each status
+ * and printing the response body of a failure; exits non-zero on any failure (a 401 at once). With
+ * security on it authenticates as `elastic` through a curl config file (mode 0600, in-memory
+ * volume), so no password is ever on a command line, and adds passwords to bodies with `\` and `"`
+ * escaped (empty passwords and control characters are refused).
+ */
+function setupScript(requests: readonly SetupRequest[], auth: boolean): string {
+  const refused = auth ? 'the elastic user with the password of the Secret' : 'anonymous requests: is its security on?';
+  return shellScript('Applies the log retention policy and index template (and with security on, the client users) to Elasticsearch; idempotent.', [
+    'config="$SETUP_CONFIG_DIR"',
+    'work="$SETUP_WORK_DIR"',
+    'umask 077',
+    'rm -f "$work/response"',
+    '# fail MESSAGE: prints MESSAGE and the last response body (if any), then exits.',
+    'fail() { echo "$1" >&2; if [ -f "$work/response" ]; then cat "$work/response" >&2; echo >&2; fi; exit 1; }',
+    ...(auth
+      ? [
+          String.raw`quoted() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; }`,
+          'check_password() {',
+          '  [ -n "$2" ] || fail "$1 is empty: set it in the Elasticsearch credentials Secret"',
+          String.raw`  [ "$(printf '%s' "$2" | LC_ALL=C tr -d '\001-\037\177')" = "$2" ] ||`,
+          '    fail "$1 contains a control character (line break, tab...), which cannot be sent: choose another password"',
+          '}',
+          ...Object.values(SETUP_PASSWORD_ENV).map((env) => `check_password ${env} "$${env}"`),
+          `trap 'rm -f "$work/curl.conf" "$work/body.json"' EXIT`,
+          `printf 'user = "elastic:%s"\\n' "$(quoted "$${SETUP_PASSWORD_ENV.elastic}")" > "$work/curl.conf"`,
+        ]
+      : []),
+    `es() { rm -f "$work/response"; curl -q${auth ? ' -K "$work/curl.conf"' : ''} --silent --show-error --connect-timeout 5 --max-time 60 -o "$work/response" -w '%{http_code}' "$@"; }`,
+    `health() { code=$(es "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=30s") || true; [ "$code" = 200 ]; }`,
+    `deadline=$(( $(date +%s) + ${WAIT_SECONDS} ))`,
+    'until health; do',
+    `  [ "$code" != 401 ] || fail "Elasticsearch at $ES_URL refused ${refused} (HTTP 401):"`,
+    `  [ "$(date +%s)" -lt "$deadline" ] || fail "Elasticsearch at $ES_URL did not report yellow or green health within ${WAIT_SECONDS} s (last HTTP status $code):"`,
+    '  echo "waiting for Elasticsearch at $ES_URL to report yellow or green health (HTTP $code)"',
+    `  sleep ${POLL_SECONDS}`,
+    'done',
+    '# request METHOD PATH FILE: one call with FILE as its JSON body; fails unless the status is 2xx.',
+    'request() {',
+    `  code=$(es -X "$1" -H 'Content-Type: application/json' --data-binary "@$3" "$ES_URL$2") || true`,
+    '  case "$code" in 2??) echo "$1 $2: HTTP $code" ;; *) fail "$1 $2 failed with HTTP $code:" ;; esac',
+    '}',
+    ...(auth
+      ? [
+          '# request_with_password METHOD PATH FILE PASSWORD: FILE holds a JSON object; "password" is added as its first member.',
+          'request_with_password() {',
+          '  body=$(cat "$3"); members=${body#?}; members=${members%?}',
+          `  printf '{"password":"%s"%s%s}' "$(quoted "$4")" "\${members:+,}" "$members" > "$work/body.json"`,
+          '  request "$1" "$2" "$work/body.json"',
+          '  rm -f "$work/body.json"',
+          '}',
+        ]
+      : []),
+    ...requests.map((r) =>
+      r.passwordEnv
+        ? `request_with_password ${r.method} ${shellQuote(r.path)} "$config"/${shellQuote(r.file)} "$${r.passwordEnv}"`
+        : `request ${r.method} ${shellQuote(r.path)} "$config"/${shellQuote(r.file)}`,
+    ),
+    'echo "Elasticsearch setup complete"',
+  ]);
+}
 
 /** What the cleanup deletes, and how much. */
 export interface DiskCleanupOptions {

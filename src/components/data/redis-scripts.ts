@@ -1,5 +1,7 @@
 import { shellQuote, shellScript } from '../../lib/config-files.js';
-import { REDIS_BUS_PORT, REDIS_PORT } from './redis-config.js';
+import { REDIS_AUTH_FILE, REDIS_BUS_PORT, REDIS_PORT } from './redis-config.js';
+
+// The scripts of the Redis pods: the password init container's and the cluster node's start.
 
 /** Pause between two checks while some known node is not connected (a restart is being healed). */
 export const REDIS_HEAL_PAUSE_SECONDS = 1;
@@ -72,5 +74,29 @@ export function redisClusterStartScript(headlessHost: string): string {
     '}',
     'while :; do if heal; then sleep "$idle_pause"; else sleep "$heal_pause"; fi; done &',
     'exec "$@"',
+  ]);
+}
+
+/**
+ * Init-container script: writes {@link REDIS_AUTH_FILE} (mode 0600, in-memory volume) with
+ * `requirepass` and `masterauth` from `$REDIS_PASSWORD` (a Secret key), quoted as a redis.conf
+ * string (double quotes; backslash and double quote escaped). Refuses an empty password and one
+ * with a line break, which redis.conf cannot hold.
+ */
+export function redisAuthScript(): string {
+  return shellScript('Writes the Redis password into auth.conf, which redis.conf includes.', [
+    'if [ -z "${REDIS_PASSWORD:-}" ]; then',
+    '  echo "the Redis password (Secret key redis-password) is empty: set it in the credentials Secret" >&2',
+    '  exit 1',
+    'fi',
+    "nl=$(printf '\\nx'); nl=${nl%x}",
+    'case "$REDIS_PASSWORD" in',
+    '  *"$nl"*) echo "the Redis password contains a line break, which redis.conf cannot hold: choose another" >&2; exit 1 ;;',
+    'esac',
+    "quoted=$(printf '%s' \"$REDIS_PASSWORD\" | sed 's/[\\\\\"]/\\\\&/g')",
+    'umask 077',
+    `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$quoted" "$quoted" > ${REDIS_AUTH_FILE}.tmp`,
+    `chmod 0600 ${REDIS_AUTH_FILE}.tmp`,
+    `mv -f ${REDIS_AUTH_FILE}.tmp ${REDIS_AUTH_FILE}`,
   ]);
 }
