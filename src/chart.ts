@@ -109,7 +109,7 @@ export class PlatformChart extends Chart {
       ? new Prometheus(this, 'prometheus', {
           ctx,
           values: v.prometheus,
-          ruleFiles: { 'aiops-platform.rules.yml': alertRulesYaml(v, ctx) },
+          ruleFiles: { 'aiops-platform.rules.yml': alertRulesYaml(v, ctx, plan.scraped) },
           alertmanager,
           nodeExporter: Boolean(plan.nodeExporter),
           kubeStateMetrics: Boolean(plan.kubeStateMetrics),
@@ -123,13 +123,7 @@ export class PlatformChart extends Chart {
         metrics: plan.grafana.metrics,
         prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },
         elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
-        components: {
-          nodeExporter: Boolean(plan.nodeExporter),
-          traefik: Boolean(plan.traefik),
-          postgresql: Boolean(plan.postgresql?.exporter),
-          redis: Boolean(plan.redis?.exporter),
-          aiEngine: Boolean(plan.aiEngine),
-        },
+        components: plan.scraped,
         thresholds: v.alerting.thresholds,
       });
     }

@@ -45,8 +45,22 @@ type Unplanned = Exclude<EnabledSlices, keyof PlannedComponents | NotComponents>
 const everySlicePlanned: [Unplanned] extends [never] ? true : { forgotten: Unplanned } = true;
 void everySlicePlanned;
 
+/** What Prometheus scrapes, by source of metrics (the alert rules and dashboards of each source exist only then). */
+export interface ScrapedSources {
+  readonly nodeExporter: boolean;
+  readonly kubeStateMetrics: boolean;
+  readonly traefik: boolean;
+  /** The postgres-exporter sidecar: PostgreSQL rendered and `postgresql.exporter.enabled`. */
+  readonly postgresql: boolean;
+  readonly redis: boolean;
+  readonly elasticsearch: boolean;
+  readonly aiEngine: boolean;
+}
+
 /** What {@link completePlan} adds to the components. */
 export interface PlanCompletion {
+  /** The sources of metrics (whether or not Prometheus itself is rendered: the rule file and dashboards are built for them). */
+  readonly scraped: ScrapedSources;
   readonly ingress: IngressPlan;
   /** The node agents' namespace is rendered (node-exporter or Filebeat run). */
   readonly agentsNamespace: boolean;
@@ -130,6 +144,15 @@ export function completePlan<C extends PlannedComponents>(v: Values, components:
     traefik: traefik && withRoutes(traefik, ingress.served, routed),
     ingress,
     agentsNamespace: Boolean(components.nodeExporter || components.filebeat),
+    scraped: {
+      nodeExporter: Boolean(components.nodeExporter),
+      kubeStateMetrics: Boolean(components.kubeStateMetrics),
+      traefik: Boolean(traefik),
+      postgresql: Boolean(components.postgresql?.exporter),
+      redis: Boolean(components.redis?.exporter),
+      elasticsearch: Boolean(components.elasticsearch?.exporter),
+      aiEngine: Boolean(components.aiEngine),
+    },
     warnings: {
       logging: loggingWarnings,
       grafana: noMetrics

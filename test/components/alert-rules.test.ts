@@ -5,12 +5,16 @@ import { isKnownMetric, METRICS } from '../../src/components/monitoring/metrics-
 import { metricNames, vectorSelectors } from '../../src/components/monitoring/promql.js';
 import type { AlertingRule } from '../../src/components/monitoring/rule-files.js';
 import { NO_ACTION, SELF_HEALING_ACTIONS, type AlertAction } from '../../src/core/self-healing-actions.js';
+import { platformPlan } from '../../src/plan/index.js';
 import { loadValues } from '../../src/values/load.js';
-import { buildValuesSchema, profileFor, type ValuesInput } from '../../src/values/schema/index.js';
+import { buildValuesSchema, profileFor, type Values, type ValuesInput } from '../../src/values/schema/index.js';
 
 const SCOPE = { namespace: 'aiops-platform', agentsNamespace: 'aiops-platform-node-agents' };
+/** What the plan says Prometheus scrapes for these values. */
+const scrapedOf = (values: Values) => platformPlan(values, SCOPE.namespace, SCOPE.namespace).scraped;
+const rulesFor = (values: Values, scope: typeof SCOPE) => alertRules(values, scope, scrapedOf(values));
 const valuesOf = (input: ValuesInput = {}) => buildValuesSchema(profileFor(true)).parse(input);
-const rulesOf = (input: ValuesInput = {}): AlertingRule[] => alertRules(valuesOf(input), SCOPE).groups.flatMap((g) => g.rules);
+const rulesOf = (input: ValuesInput = {}): AlertingRule[] => rulesFor(valuesOf(input), SCOPE).groups.flatMap((g) => g.rules);
 const ruleNamed = (rules: AlertingRule[], alert: string): AlertingRule => {
   const found = rules.find((r) => r.alert === alert);
   if (!found) throw new Error(`no rule ${alert}`);
@@ -137,16 +141,16 @@ describe('alert rules', () => {
   });
 
   it('scopes the rules to the namespaces of the release', () => {
-    const rules = alertRules(valuesOf(), { namespace: 'ops', agentsNamespace: 'ops-node-agents' }).groups.flatMap((g) => g.rules);
+    const rules = rulesFor(valuesOf(), { namespace: 'ops', agentsNamespace: 'ops-node-agents' }).groups.flatMap((g) => g.rules);
     expect(rules).toHaveLength(rulesOf().length);
     for (const rule of rules) expect(rule.expr, rule.alert).toContain('namespace=~"ops|ops-node-agents"');
   });
 
   it('serializes to a YAML rule file that reads back as the same rules', () => {
     const values = valuesOf();
-    const yaml = alertRulesYaml(values, SCOPE);
-    expect(parse(yaml)).toEqual(alertRules(values, SCOPE));
-    expect(yaml).toBe(alertRulesYaml(values, SCOPE));
+    const yaml = alertRulesYaml(values, SCOPE, scrapedOf(values));
+    expect(parse(yaml)).toEqual(rulesFor(values, SCOPE));
+    expect(yaml).toBe(alertRulesYaml(values, SCOPE, scrapedOf(values)));
   });
 });
 

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { alertRules, alertRulesYaml } from '../../src/components/monitoring/alert-rules.js';
 import type { AlertingRule } from '../../src/components/monitoring/rule-files.js';
 import { yamlFile } from '../../src/lib/config-files.js';
+import { platformPlan } from '../../src/plan/index.js';
 import { buildValuesSchema, profileFor, type ValuesInput } from '../../src/values/schema/index.js';
 import { onPath, output, runProcess, toolsPresent } from '../support/process.js';
 import { CPU_AT_60_PERCENT, NODE_ALERT, RULE_CASES, type ExpectedAlert, type InputSeries } from './rule-cases.js';
@@ -53,8 +54,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Writes the rule file rendered from `input` into the temp dir; returns its file name and rules. */
 function writeRules(name: string, input: ValuesInput = {}): { file: string; rules: AlertingRule[] } {
   const values = buildValuesSchema(profileFor(true)).parse(input);
-  writeFileSync(join(dir, name), alertRulesYaml(values, SCOPE));
-  return { file: name, rules: alertRules(values, SCOPE).groups.flatMap((g) => g.rules) };
+  writeFileSync(join(dir, name), alertRulesYaml(values, SCOPE, platformPlan(values, SCOPE.namespace, SCOPE.namespace).scraped));
+  return { file: name, rules: alertRules(values, SCOPE, platformPlan(values, SCOPE.namespace, SCOPE.namespace).scraped).groups.flatMap((g) => g.rules) };
 }
 
 /**

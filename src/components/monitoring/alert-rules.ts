@@ -1,4 +1,5 @@
 import type { PlatformContext } from '../../lib/context.js';
+import type { ScrapedSources } from '../../plan/index.js';
 import type { Values } from '../../values/schema/index.js';
 import { ruleFileYaml, type AlertAnnotations, type AlertingRule, type AlertLabels, type RuleFile, type RuleGroup } from './rule-files.js';
 
@@ -23,11 +24,11 @@ interface RuleContext {
 
 /**
  * The platform's alerting rules (Prometheus rule file), thresholds from `alerting.*`, only for
- * enabled components. Rules select by the `namespace`/`app` labels Prometheus' relabeling gives
+ * the sources of metrics the plan has (`scraped`). Rules select by the `namespace`/`app` labels Prometheus' relabeling gives
  * every target, never by `job`. Each rule carries `severity`, `component` and the `action` the
  * self-healing executor routes on.
  */
-export function alertRules(values: Values, scope: AlertScope): RuleFile {
+export function alertRules(values: Values, scope: AlertScope, scraped: ScrapedSources): RuleFile {
   const ctx: RuleContext = {
     values,
     t: values.alerting.thresholds,
@@ -38,19 +39,19 @@ export function alertRules(values: Values, scope: AlertScope): RuleFile {
   const add = (enabled: boolean, name: string, build: (c: RuleContext) => AlertingRule[]) => {
     if (enabled) groups.push({ name: `aiops-${name}`, rules: build(ctx) });
   };
-  add(values.nodeExporter.enabled, 'node', nodeRules);
-  add(values.traefik.enabled, 'http', httpRules);
-  add(values.postgresql.enabled && values.postgresql.exporter.enabled, 'postgresql', postgresqlRules);
-  add(values.redis.enabled && values.redis.exporter.enabled, 'redis', redisRules);
-  add(values.elasticsearch.enabled && values.elasticsearch.exporter.enabled, 'elasticsearch', elasticsearchRules);
-  add(values.kubeStateMetrics.enabled, 'kubernetes', kubernetesRules);
+  add(scraped.nodeExporter, 'node', nodeRules);
+  add(scraped.traefik, 'http', httpRules);
+  add(scraped.postgresql, 'postgresql', postgresqlRules);
+  add(scraped.redis, 'redis', redisRules);
+  add(scraped.elasticsearch, 'elasticsearch', elasticsearchRules);
+  add(scraped.kubeStateMetrics, 'kubernetes', kubernetesRules);
   add(true, 'monitoring', monitoringRules);
   return { groups };
 }
 
 /** {@link alertRules} as the YAML rule file Prometheus loads. */
-export function alertRulesYaml(values: Values, scope: AlertScope): string {
-  return ruleFileYaml(alertRules(values, scope));
+export function alertRulesYaml(values: Values, scope: AlertScope, scraped: ScrapedSources): string {
+  return ruleFileYaml(alertRules(values, scope, scraped));
 }
 
 /** Node-exporter: CPU, memory and filesystem usage per node. */
