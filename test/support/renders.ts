@@ -5,13 +5,26 @@ export interface RenderCase {
   readonly name: string;
   readonly files: readonly Fixture[];
   readonly sets: readonly string[];
+  /** The case its golden diff is taken against; none for the cases with a whole golden. */
+  readonly base?: string;
 }
+
+/** The cases with a whole golden render: the default profile, production, the seed's file and Redis Cluster in production. */
+export const WHOLE_GOLDENS = ['defaults', 'production', 'seed-my-values', 'redis-cluster-production'];
+
+/** Every other case is diffed against the whole golden closest to it: defaults unless named here. */
+const BASE_OF: Record<string, string> = {
+  'seed-production-security': 'seed-my-values',
+  'cilium-3-node-elasticsearch': 'redis-cluster-production',
+};
+
+const withBase = (c: RenderCase): RenderCase => (WHOLE_GOLDENS.includes(c.name) ? c : { ...c, base: BASE_OF[c.name] ?? 'defaults' });
 
 const inline = (name: string, text: string): RenderCase => ({ name, files: [{ name: `${name}.yaml`, text }], sets: [] });
 
 /** The renders every golden file and invariant covers: defaults, each seed block, production, and edge cases. */
 export function renderCases(): RenderCase[] {
-  return [
+  const cases: RenderCase[] = [
     { name: 'defaults', files: [], sets: [] },
     ...fixtures(SEED_DIR).map((f) => ({ name: `seed-${f.name.replace(/\.yaml$/, '')}`, files: [f], sets: [] })),
     ...fixtures(FIXTURES_DIR).map((f) => ({ name: f.name.replace(/\.yaml$/, ''), files: [f], sets: [] })),
@@ -21,4 +34,5 @@ export function renderCases(): RenderCase[] {
     inline('cilium-3-node-elasticsearch', 'global: {development: false}\nelasticsearch: {replicas: 3}\nnetworkPolicy: {flavor: cilium}\n'),
     inline('exporters-off', 'postgresql: {exporter: {enabled: false}}\nredis: {exporter: {enabled: false}}\n'),
   ];
+  return cases.map(withBase);
 }
