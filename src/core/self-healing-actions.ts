@@ -10,8 +10,5 @@ export const SELF_HEALING_ACTIONS = ['restart-pod', 'scale-out', 'clean-disk', '
 /** An action the executor takes (one of {@link SELF_HEALING_ACTIONS}). */
 export type SelfHealingAction = (typeof SELF_HEALING_ACTIONS)[number];
 
-/** The `action` label of an alert no automatic action answers. */
-export const NO_ACTION = 'none';
-
-/** The `action` label of an alert rule: an executor action or {@link NO_ACTION}. */
-export type AlertAction = SelfHealingAction | typeof NO_ACTION;
+/** The `action` label of an alert rule: an executor action, or `none` for an alert no automatic action answers. */
+export type AlertAction = SelfHealingAction | 'none';

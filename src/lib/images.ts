@@ -2,7 +2,7 @@ import type { ImageValues } from '../values/schema/common.js';
 import type { PlatformContext } from './context.js';
 
 /** Full image reference; `global.imageRegistry` replaces the image's own registry. */
-export function imageRef(ctx: PlatformContext, image: ImageValues): string {
+function imageRef(ctx: PlatformContext, image: ImageValues): string {
   const registry = ctx.global.imageRegistry || image.registry;
   const base = `${registry ? `${registry.replace(/\/+$/, '')}/` : ''}${image.repository}:${image.tag}`;
   return image.digest ? `${base}@${image.digest}` : base;

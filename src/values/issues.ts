@@ -20,7 +20,7 @@ export class ValuesError extends Error {
 }
 
 /** Formats issues one per line, `location  path: message`. */
-export function formatIssues(issues: readonly ValuesIssue[]): string {
+function formatIssues(issues: readonly ValuesIssue[]): string {
   const head = `invalid values: ${issues.length} problem${issues.length === 1 ? '' : 's'}`;
   const lines = issues.map((i) => `  ${i.location}  ${i.path ? `${i.path}: ` : ''}${i.message}`);
   return [head, ...lines].join('\n');

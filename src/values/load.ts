@@ -1,4 +1,4 @@
-import { buildValuesSchema, profileOfRaw, type Profile, type Values } from './schema/index.js';
+import { buildValuesSchema, profileOfRaw, type Values } from './schema/index.js';
 import { describeIssue } from './describe-issue.js';
 import { ValuesError, type ValuesIssue } from './issues.js';
 import { valuesJsonSchema } from './json-schema.js';
@@ -27,9 +27,6 @@ export interface ValuesSource {
 /** Validated values and what they were made of. */
 export interface LoadedValues {
   values: Values;
-  profile: Profile;
-  /** The merged user layers before defaults. */
-  raw: PlainMap;
   /** Locating and redacting problems found later (render stage). */
   source: ValuesSource;
 }
@@ -61,5 +58,5 @@ export function loadValues(input: ValuesInput): LoadedValues {
     issues.push(...(parseIssues.length > 0 ? schemaIssues.filter((i) => i.location !== '(defaults)') : schemaIssues));
   }
   if (issues.length > 0 || !result.success) throw new ValuesError(source.finish(issues));
-  return { values: result.data, profile, raw, source };
+  return { values: result.data, source };
 }

@@ -55,7 +55,7 @@ export function parseSetFlag(flag: string): { layer?: ValuesLayer; issues: Value
 }
 
 /** How a flag is named in messages: `--set a=b`. */
-export function flagName(flag: SetFlag): string {
+function flagName(flag: SetFlag): string {
   return `--${flag.kind} ${flag.text}`;
 }
 

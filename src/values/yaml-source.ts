@@ -13,9 +13,9 @@ export interface ValuesLayer {
 }
 
 /** Alias expansions allowed per file: enough for real reuse, far too few for a "billion laughs" bomb. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 /** Deepest nesting of mappings and lists accepted (values nest about 10 deep; deeper is a mistake or an attack). */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 /** YAML errors shown per file (a deeply broken file would otherwise print hundreds of lines). */
 const MAX_ERRORS = 5;
 

@@ -4,7 +4,7 @@ import { alertRules, alertRulesYaml } from '../../src/components/monitoring/aler
 import { isKnownMetric, METRICS } from '../../src/components/monitoring/metrics-catalog.js';
 import { metricNames, vectorSelectors } from '../../src/components/monitoring/promql.js';
 import type { AlertingRule } from '../../src/components/monitoring/rule-files.js';
-import { NO_ACTION, SELF_HEALING_ACTIONS, type AlertAction } from '../../src/core/self-healing-actions.js';
+import { SELF_HEALING_ACTIONS, type AlertAction } from '../../src/core/self-healing-actions.js';
 import { platformPlan } from '../../src/plan/index.js';
 import { loadValues } from '../../src/values/load.js';
 import { buildValuesSchema, profileFor, type Values, type ValuesInput } from '../../src/values/schema/index.js';
@@ -51,7 +51,7 @@ describe('alert rules', () => {
 
   it('gives every executor action an alert that asks for it, and every other alert the action none', () => {
     const actions = new Set(rulesOf().map((r) => r.labels.action));
-    expect([...actions].sort()).toEqual([...SELF_HEALING_ACTIONS, NO_ACTION].sort());
+    expect([...actions].sort()).toEqual([...SELF_HEALING_ACTIONS, 'none'].sort());
   });
 
   it('reads only metrics of the metrics catalog', () => {

@@ -23,7 +23,7 @@ const LOG_LEVELS: Record<Values['global']['logLevel'], string> = { debug: 'debug
 const MAXMEMORY_SHARE = 0.8;
 
 /** `maxmemory` in bytes: 80 % of the memory limit (of the memory request when no limit is set). */
-export function redisMaxMemoryBytes(resources: Values['redis']['resources']): number {
+function redisMaxMemoryBytes(resources: Values['redis']['resources']): number {
   const memory = resources.limits.memory ?? resources.requests.memory!;
   const bytes = parseQuantity(memory);
   if (bytes === undefined) throw new Error(`redis.resources memory "${memory}" is not a Kubernetes quantity: use e.g. 512Mi`);

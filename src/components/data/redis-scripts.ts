@@ -4,9 +4,9 @@ import { REDIS_AUTH_FILE, REDIS_BUS_PORT, REDIS_PORT } from './redis-config.js';
 // The scripts of the Redis pods: the password init container's and the cluster node's start.
 
 /** Pause between two checks while some known node is not connected (a restart is being healed). */
-export const REDIS_HEAL_PAUSE_SECONDS = 1;
+const REDIS_HEAL_PAUSE_SECONDS = 1;
 /** Pause between two checks while every known node is connected (one local CLUSTER NODES each time). */
-export const REDIS_IDLE_PAUSE_SECONDS = 10;
+const REDIS_IDLE_PAUSE_SECONDS = 10;
 /** Bound on asking a peer for its node id (coreutils `timeout`). */
 const ASK_TIMEOUT_SECONDS = 3;
 

@@ -13,7 +13,7 @@ export const IMAGE_ENTRYPOINT = '/usr/local/bin/docker-entrypoint.sh';
  * `ES_SETTING_<NAME>`, `_` for `.` and `__` for `_`; unlike `cluster.initial_master_nodes=…`, a name
  * every shell passes on).
  */
-export const INITIAL_MASTER_NODES_ENV = 'ES_SETTING_CLUSTER_INITIAL__MASTER__NODES';
+const INITIAL_MASTER_NODES_ENV = 'ES_SETTING_CLUSTER_INITIAL__MASTER__NODES';
 /**
  * Marker of the first readiness of the running container: until it exists, readiness waits for the
  * cluster's health. In /tmp (an emptyDir that outlives a container restart), so {@link startScript}

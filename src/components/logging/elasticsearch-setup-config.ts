@@ -18,7 +18,7 @@ export const SETUP_PASSWORD_ENV = {
 } as const satisfies Record<keyof ElasticsearchConnection['keys'], string>;
 
 /** The cluster actions Grafana's Elasticsearch datasource calls: health check and cluster info (Elasticsearch accepts action names as cluster privileges). */
-export const GRAFANA_CLUSTER_ACTIONS = ['cluster:monitor/health', 'cluster:monitor/main'] as const;
+const GRAFANA_CLUSTER_ACTIONS = ['cluster:monitor/health', 'cluster:monitor/main'] as const;
 
 type Meta = { managed_by: string };
 type IlmPhase<Actions> = { min_age: string; actions: Actions };

@@ -11,7 +11,7 @@ export const ES_PASSWORD_ENV = 'ES_PASSWORD';
 /** Uid of the provisioned Prometheus datasource; dashboards default to it. */
 export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
 /** Uid of the provisioned Elasticsearch datasource. */
-export const ELASTICSEARCH_DATASOURCE_UID = 'elasticsearch';
+const ELASTICSEARCH_DATASOURCE_UID = 'elasticsearch';
 
 /**
  * The grafana.ini sections the chart sets (everything else keeps Grafana's defaults). The image

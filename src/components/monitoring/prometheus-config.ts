@@ -105,7 +105,7 @@ const replace = (sources: string[], target: string, regex = '(.*)', replacement 
  * target. No `labelmap` is used, and Prometheus drops every `__meta_*` label after relabeling, so
  * these (plus `instance` and `job`) are a target's only labels.
  */
-export const CONVENTION_RELABELING: readonly RelabelConfig[] = [
+const CONVENTION_RELABELING: readonly RelabelConfig[] = [
   replace(['__meta_kubernetes_namespace'], 'namespace'),
   replace(['__meta_kubernetes_pod_name'], 'pod'),
   replace(['__meta_kubernetes_pod_node_name'], 'node'),

@@ -54,7 +54,7 @@ function termProblem(term: string, field: Field): string | undefined {
 }
 
 /** Why `schedule` is not a schedule Kubernetes accepts, or undefined when it is one. */
-export function cronProblem(schedule: string): string | undefined {
+function cronProblem(schedule: string): string | undefined {
   const text = schedule.trim();
   if (text === '') return 'the schedule is empty';
   if (/^(CRON_)?TZ=/.test(text)) return 'a time zone prefix is refused by Kubernetes (spec.timeZone is the field for it)';

@@ -1,7 +1,7 @@
 import type { ImageDefaults } from './common.js';
 
 /** The chart's application version: the tag of the platform's own images. */
-export const APP_VERSION = '0.1.0';
+const APP_VERSION = '0.1.0';
 
 /**
  * Pinned upstream images, one place for all of them. Official images only (no Bitnami: its

@@ -52,7 +52,7 @@ export function buildValuesSchema(p: Profile) {
 }
 
 /** The schema type (the same for both profiles; only defaults differ). */
-export type ValuesSchema = ReturnType<typeof buildValuesSchema>;
+type ValuesSchema = ReturnType<typeof buildValuesSchema>;
 
 /** Fully defaulted, validated values as the chart consumes them. */
 export type Values = z.output<ValuesSchema>;

@@ -8,7 +8,7 @@ import { hostname, objectName } from './primitives.js';
  * paths (absolute; no `//`, `/./`, `/../`, `%2F`; not ending in `/.` or `/..`), applied to every
  * path type, and no query, fragment, space or control character, which no request path matches.
  */
-export function ingressPathProblem(path: string): string | undefined {
+function ingressPathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'expected a path starting with "/"';
   const sequence = ['//', '/./', '/../'].find((s) => path.includes(s)) ?? /%2f/i.exec(path)?.[0];
   if (sequence) return `a path must not contain "${sequence}" (the API server refuses it)`;

@@ -10,7 +10,7 @@ import { isDnsSubdomain } from './primitives.js';
 
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 /** Total size of an object's annotations (keys and values, in bytes). */
-export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 /** Why `key` is not a qualified name (`[prefix/]name`), or undefined when it is one. */
 export function qualifiedNameProblem(key: string): string | undefined {

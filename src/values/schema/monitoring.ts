@@ -134,7 +134,7 @@ export const nodeExporterSchema = (p: Profile) =>
  * Collectors kube-state-metrics may run (its `--resources`). Secrets and ConfigMaps are left out on
  * purpose: listing them reads their data.
  */
-export const KUBE_STATE_METRICS_COLLECTORS = [
+const KUBE_STATE_METRICS_COLLECTORS = [
   'cronjobs',
   'daemonsets',
   'deployments',

@@ -9,7 +9,7 @@ import { z } from 'zod';
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 
 /** Why `value` cannot be one line of a config file, or undefined. */
-export function controlProblem(value: string): string | undefined {
+function controlProblem(value: string): string | undefined {
   const match = CONTROL.exec(value);
   if (!match) return undefined;
   const code = match[0].codePointAt(0)!;
