@@ -41,7 +41,6 @@ const render = (valuesYaml = '', stores: readonly Store[] = ALL): ConstructRende
   assertValidK8sObjects(r.objects);
   return { ...r, connection: r.built };
 };
-/** Only the AI engine's own objects. */
 
 describe('AiEngine', () => {
   const defaults = render();
