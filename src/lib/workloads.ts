@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { PlatformContext } from './context.js';
 import { selectorLabels, type ComponentIdentity } from './labels.js';
 import { metadata } from './metadata.js';
+import { podTemplate, type PodTemplateOptions } from './pod.js';
 
 /** Options shared by Deployments and DaemonSets. */
 export interface WorkloadOptions {
@@ -79,6 +80,11 @@ export function createDaemonSet(scope: Construct, ctx: PlatformContext, o: Workl
       template: o.template,
     },
   });
+}
+
+/** The pod template of a Job: its pod restarts in place on failure and is not spread over nodes (it is alone). */
+export function jobPodTemplate(ctx: PlatformContext, o: Omit<PodTemplateOptions, 'restartPolicy' | 'antiAffinity'>): k8s.PodTemplateSpec {
+  return podTemplate(ctx, { ...o, restartPolicy: 'OnFailure', antiAffinity: 'none' });
 }
 
 /**

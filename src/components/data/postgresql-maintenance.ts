@@ -4,9 +4,9 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { createCronJob } from '../../lib/workloads.js';
+import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
-import { podTemplate, secretEnv } from '../../lib/pod.js';
+import { secretEnv } from '../../lib/pod.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from './postgresql.js';
 import {
@@ -72,15 +72,13 @@ export class PostgreSqlMaintenance extends Construct {
       ],
       volumeMounts: [{ name: 'sql', mountPath: MAINTENANCE_SQL_DIR, readOnly: true }],
     };
-    const template = podTemplate(ctx, {
+    const template = jobPodTemplate(ctx, {
       id: ID,
       version,
       scheduling: values,
       runAs: { user: POSTGRES_UID },
       containers: [container],
       volumes: [{ name: 'sql', configMap: { name, defaultMode: 0o444 } }],
-      restartPolicy: 'OnFailure',
-      antiAffinity: 'none',
     });
     // Up to three attempts, each bounded by the session's statement_timeout.
     this.jobSpec = { backoffLimit: 2, activeDeadlineSeconds: 3 * MAINTENANCE_STATEMENT_TIMEOUT_SECONDS, template };

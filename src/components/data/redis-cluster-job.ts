@@ -4,8 +4,8 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName, podHost } from '../../lib/names.js';
-import { podTemplate, secretEnv } from '../../lib/pod.js';
-import { createJob } from '../../lib/workloads.js';
+import { secretEnv } from '../../lib/pod.js';
+import { createJob, jobPodTemplate } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
 import { REDIS_UID } from './redis-config.js';
 import { redisClusterInitScript } from './redis-cluster-job-scripts.js';
@@ -65,14 +65,12 @@ export class RedisClusterJob extends Construct {
       jobSpec: {
         backoffLimit: 20,
         activeDeadlineSeconds: 1800,
-        template: podTemplate(ctx, {
+        template: jobPodTemplate(ctx, {
           id: ID,
           version: values.image.tag,
           scheduling: values,
           runAs: { user: REDIS_UID },
           containers: [container],
-          restartPolicy: 'OnFailure',
-          antiAffinity: 'none',
         }),
       },
     });

@@ -5,9 +5,9 @@ import type { PlatformContext } from '../../lib/context.js';
 import { ConfigError } from '../../lib/errors.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { createCronJob, createJob } from '../../lib/workloads.js';
+import { createCronJob, createJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
-import { podTemplate, secretEnv } from '../../lib/pod.js';
+import { secretEnv } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
@@ -98,7 +98,7 @@ export class ElasticsearchSetup extends Construct {
     };
     // The script lives in the ConfigMap, not in the pod template: a Job's template is immutable,
     // and every run reads the current script and bodies.
-    const template = podTemplate(ctx, {
+    const template = jobPodTemplate(ctx, {
       id: ID,
       version,
       scheduling: values,
@@ -108,8 +108,6 @@ export class ElasticsearchSetup extends Construct {
         { name: 'config', configMap: { name, defaultMode: 0o444 } },
         emptyDirVolume('work', { memory: true, sizeLimit: '4Mi' }),
       ],
-      restartPolicy: 'OnFailure',
-      antiAffinity: 'none',
     });
     const jobSpec = { backoffLimit: 10, activeDeadlineSeconds: 1800, template } satisfies k8s.JobSpec;
     this.jobSpec = jobSpec;

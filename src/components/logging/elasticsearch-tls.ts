@@ -4,11 +4,10 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { objectLabels, type ComponentIdentity } from '../../lib/labels.js';
 import { objectName } from '../../lib/names.js';
-import { podTemplate } from '../../lib/pod.js';
 import { createServiceAccount } from '../../lib/rbac.js';
 import type { RunAs } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
-import { createJob } from '../../lib/workloads.js';
+import { createJob, jobPodTemplate } from '../../lib/workloads.js';
 import type { Values } from '../../values/schema/index.js';
 import { CERTS_STAGING, transportCaScript, transportCertsScript, TLS_WORK_DIR, type TransportCertsOptions } from './elasticsearch-tls-scripts.js';
 
@@ -70,7 +69,7 @@ export class TransportCaJob extends Construct {
       jobSpec: {
         backoffLimit: 6,
         activeDeadlineSeconds: 600,
-        template: podTemplate(ctx, {
+        template: jobPodTemplate(ctx, {
           id: ID,
           version,
           scheduling: values,
@@ -79,8 +78,6 @@ export class TransportCaJob extends Construct {
           containers: [container],
           // The CA key exists only in memory until it is in the Secret.
           volumes: [emptyDirVolume('work', { memory: true, sizeLimit: '64Mi' })],
-          restartPolicy: 'OnFailure',
-          antiAffinity: 'none',
         }),
       },
     });
