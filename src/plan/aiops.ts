@@ -38,7 +38,8 @@ export interface AiEngineUses {
   readonly postgresql: PostgreSqlPlan | undefined;
 }
 
-type ServiceValues = Values['aiEngine'] | Values['apiGateway'] | Values['selfHealing'];
+/** What the plan reads of a platform service's values slice. */
+type ServiceValues = { readonly autoscaling: { readonly enabled: boolean } };
 
 export function platformServicePlan(
   ctx: PlatformContext,

@@ -14,15 +14,23 @@ export const CATALOG = {
   elasticsearch: { id: { name: 'elasticsearch', component: 'log-store' }, port: 9200, transportPort: 9300, exporterPort: 9114 },
   transportCa: { id: { name: 'elasticsearch', component: 'transport-ca' }, role: 'transport-ca' },
   elasticsearchSetup: { id: { name: 'elasticsearch', component: 'setup' }, role: 'setup' },
+  /** `apiPort`: the monitoring API (node info at `/`). */
   logstash: { id: { name: 'logstash', component: 'log-pipeline' }, beatsPort: 5044, apiPort: 9600 },
+  /** `httpPort`: the HTTP monitoring endpoint (beat info at `/`), for the probes. */
   filebeat: { id: { name: 'filebeat', component: 'log-shipper' }, httpPort: 5066 },
   kibana: { id: { name: 'kibana', component: 'logs-ui' }, port: 5601 },
   nodeExporter: { id: { name: 'node-exporter', component: 'metrics' } },
   kubeStateMetrics: { id: { name: 'kube-state-metrics', component: 'metrics' }, port: 8080, telemetryPort: 8081 },
   prometheus: { id: { name: 'prometheus', component: 'monitoring' }, port: 9090 },
+  /** `meshPort`: gossip between the peers (memberlist: TCP and UDP). */
   alertmanager: { id: { name: 'alertmanager', component: 'alerting' }, port: 9093, meshPort: 9094 },
   grafana: { id: { name: 'grafana', component: 'dashboards' }, port: 3000 },
-  /** The platform's own services: the API on `port` (the Service), `GET /metrics` on `metricsPort` (pods only). */
+  /**
+   * The platform's own services: the API on `port` (the Service); `GET /metrics` alone on
+   * `metricsPort`, on the pod, never on the Service, so no Ingress route (the gateway's `/`
+   * catch-all included) reaches the metrics; Prometheus scrapes the pods. 9464 is the
+   * OpenTelemetry Prometheus exporter's default.
+   */
   platformService: { port: 8080, metricsPort: 9464 },
   aiEngine: { id: { name: 'ai-engine', component: 'anomaly-detection' } },
   apiGateway: { id: { name: 'api-gateway', component: 'gateway' } },

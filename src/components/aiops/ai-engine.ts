@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { QUERY_STATS_VIEW } from '../data/postgresql-scripts.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
@@ -10,8 +10,7 @@ import type { PrometheusConnection } from '../monitoring/prometheus.js';
 import { PlatformService, type PlatformServiceConnection } from './platform-service.js';
 import { elasticsearchEnv, postgresEnv, prometheusEnv, redisEnv } from './service-env.js';
 
-/** Identity of the AI engine's pods (also for the network graph). */
-export const AI_ENGINE_ID: ComponentIdentity = { name: 'ai-engine', component: 'anomaly-detection' };
+const AI_ENGINE_ID = CATALOG.aiEngine.id;
 
 /** Props of {@link AiEngine}. Each connection is optional: undefined when that component is not rendered. */
 export interface AiEngineProps {

@@ -1,7 +1,7 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
 import type { RedisConnection } from '../data/redis.js';
@@ -23,8 +23,7 @@ export interface ApiGatewayProps {
   readonly postgresql?: PostgreSqlConnection | undefined;
 }
 
-/** Identity of the API gateway's pods (also for the network graph). */
-export const API_GATEWAY_ID: ComponentIdentity = { name: 'api-gateway', component: 'gateway' };
+const API_GATEWAY_ID = CATALOG.apiGateway.id;
 
 /** Path prefix of the gateway's API; the rest of `/` is the web UI. */
 const API_PREFIX = '/api';

@@ -6,12 +6,13 @@ import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
-import { objectName, serviceUrl } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, type SchedulingValues } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
+import { platformServicePlan } from '../../plan/aiops.js';
 import type { ImageValues, ResourceValues } from '../../values/schema/common.js';
 import { MANAGED_ENV, type ManagedEnvSlice } from '../../values/schema/managed-env.js';
 
@@ -65,15 +66,7 @@ export interface PlatformServiceConnection {
   readonly url: string;
 }
 
-const PORT = 8080;
-/**
- * Port of the second listener that serves only `GET /metrics`: on the pod, never on the Service,
- * so no Ingress route (the gateway's `/` catch-all included) reaches the metrics; Prometheus scrapes
- * the pods. 9464 is the OpenTelemetry Prometheus exporter's default.
- */
-const METRICS_PORT = 9464;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { PORT as PLATFORM_SERVICE_PORT, METRICS_PORT as PLATFORM_METRICS_PORT };
+const { port: PORT, metricsPort: METRICS_PORT } = CATALOG.platformService;
 /** uid/gid the platform images run as: they are built FROM a distroless nonroot-style base with this user. */
 const PLATFORM_UID = 10001;
 
@@ -104,8 +97,9 @@ export class PlatformService extends Construct {
     if (!/^\/([a-z0-9]([-a-z0-9/]*[a-z0-9])?)?$/.test(basePath) || basePath.includes('//')) {
       throw new Error(`basePath "${basePath}" of ${props.component} must be "/" or start with "/" and not end with "/"`);
     }
-    const name = objectName(ctx, props.component);
     const identity: ComponentIdentity = { name: props.component, component: props.role };
+    const plan = platformServicePlan(ctx, identity, values, basePath, []);
+    const name = plan.name;
     const version = values.image.tag;
     const http = (path: string) => httpAction(underBasePath(basePath, path), 'http');
 
@@ -141,7 +135,7 @@ export class PlatformService extends Construct {
     if (!ctx.development) createDisruptionBudget(this, ctx, name, identity);
     createService(this, 'service', ctx, { name, id: identity, ports: [{ name: 'http', port: PORT }] });
 
-    this.connection = { serviceName: name, port: PORT, basePath, url: serviceUrl(ctx, name, PORT, underBasePath(basePath, '')) };
+    this.connection = { serviceName: plan.serviceName, port: PORT, basePath, url: plan.url };
   }
 }
 

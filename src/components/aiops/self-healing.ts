@@ -2,11 +2,12 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { selectorLabels, type ComponentIdentity } from '../../lib/labels.js';
+import { selectorLabels } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { objectName, serviceUrl } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
+import { CATALOG } from '../../plan/catalog.js';
+import { selfHealingPlan } from '../../plan/aiops.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { PlatformService } from './platform-service.js';
@@ -36,13 +37,9 @@ export interface SelfHealingConnection {
   readonly webhookToken: { readonly secretName: string; readonly key: typeof TOKEN_KEY };
 }
 
-const COMPONENT = 'self-healing';
-const ID: ComponentIdentity = { name: COMPONENT, component: 'remediation' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as SELF_HEALING_ID };
+const ID = CATALOG.selfHealing.id;
 const RULES_DIR = '/etc/self-healing';
 const RULES_FILE = 'rules.yaml';
-const WEBHOOK_PATH = '/api/v1/alerts';
 /** Secret key of the webhook bearer token (also the key of `selfHealing.existingSecret`). */
 const TOKEN_KEY = 'webhook-token';
 
@@ -93,7 +90,8 @@ export class SelfHealing extends Construct {
   constructor(scope: Construct, id: string, props: SelfHealingProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, COMPONENT);
+    const plan = selfHealingPlan(ctx, values);
+    const name = plan.name;
 
     const rules = selfHealingRules(ctx, values, props, selectorLabels(ctx, ID));
     const config = { [RULES_FILE]: yamlFile(rules) };
@@ -133,7 +131,7 @@ export class SelfHealing extends Construct {
     this.connection = {
       serviceName: service.serviceName,
       port: service.port,
-      webhookUrl: serviceUrl(ctx, service.serviceName, service.port, WEBHOOK_PATH),
+      webhookUrl: plan.webhookUrl,
       webhookToken: { secretName: tokenSecret, key: TOKEN_KEY },
     };
   }

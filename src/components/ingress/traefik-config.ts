@@ -1,10 +1,11 @@
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 
 /**
  * Container ports of Traefik's entry points. All above 1024, so Traefik binds them as the
  * non-root uid 65532 without NET_BIND_SERVICE; the Service maps 80 and 443 onto the first two.
  */
-export const TRAEFIK_PORTS = { web: 8000, websecure: 8443, metrics: 9100, traefik: 8080 } as const;
+export const TRAEFIK_PORTS = CATALOG.traefik.ports;
 
 /** Ports of the Service in front of Traefik: web 80 → 8000, websecure 443 → 8443. */
 export const SERVICE_PORTS = { web: 80, websecure: 443 } as const;

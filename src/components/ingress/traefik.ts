@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { clusterMetadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations } from '../../lib/pod.js';
@@ -12,6 +11,7 @@ import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { SERVICE_PORTS, TRAEFIK_PORTS, traefikArgs, traefikStaticConfig } from './traefik-config.js';
 
@@ -39,9 +39,7 @@ export interface TraefikConnection {
   readonly ingressClassName: string;
 }
 
-const ID: ComponentIdentity = { name: 'traefik', component: 'ingress-controller' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as TRAEFIK_ID };
+const ID = CATALOG.traefik.id;
 /** The controller string Traefik's Ingress provider looks for in IngressClasses (fixed in Traefik). */
 const TRAEFIK_CONTROLLER = 'traefik.io/ingress-controller';
 /** uid/gid Traefik runs as: the official image sets no user (root), the official chart runs it as 65532. */

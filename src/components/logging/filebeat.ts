@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
@@ -12,6 +11,7 @@ import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { rootAgentContainerSecurityContext } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDaemonSet } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { CONTAINER_LOGS, filebeatYml } from './filebeat-config.js';
 
@@ -24,11 +24,7 @@ export interface FilebeatProps {
   readonly logstash: { readonly host: string; readonly port: number };
 }
 
-const ID: ComponentIdentity = { name: 'filebeat', component: 'log-shipper' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as FILEBEAT_ID };
-/** Filebeat's HTTP monitoring endpoint (beat info at `/`), for the probes. */
-const HTTP_PORT = 5066;
+const { id: ID, httpPort: HTTP_PORT } = CATALOG.filebeat;
 const HOME = '/usr/share/filebeat';
 const CONFIG_DIR = '/etc/filebeat';
 

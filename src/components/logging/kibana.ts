@@ -4,7 +4,6 @@ import { checksum, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
@@ -12,6 +11,7 @@ import { httpAction, probes, tcpAction } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import type { ElasticsearchConnection } from './connection.js';
@@ -35,10 +35,7 @@ export interface KibanaEndpoint {
   readonly basePath: typeof KIBANA_BASE_PATH;
 }
 
-const ID: ComponentIdentity = { name: 'kibana', component: 'logs-ui' };
-const PORT = 5601;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as KIBANA_ID, PORT as KIBANA_PORT };
+const { id: ID, port: PORT } = CATALOG.kibana;
 /** The path Kibana is served under. */
 export const KIBANA_BASE_PATH = '/kibana';
 /** uid of the `kibana` user of the official image; its files belong to 1000:0. */

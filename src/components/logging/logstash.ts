@@ -6,7 +6,6 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName, serviceHost } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
@@ -14,6 +13,7 @@ import { httpAction, probes, tcpAction } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
 import { LOGSTASH_WRITER_PASSWORD_ENV, logstashPipeline, logstashYml, renderLogstashPipeline } from './logstash-config.js';
@@ -37,12 +37,7 @@ export interface LogstashConnection {
   readonly beatsPort: typeof BEATS_PORT;
 }
 
-const ID: ComponentIdentity = { name: 'logstash', component: 'log-pipeline' };
-const BEATS_PORT = 5044;
-/** Logstash's monitoring API (node info at `/`). */
-const API_PORT = 9600;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as LOGSTASH_ID, BEATS_PORT as LOGSTASH_BEATS_PORT };
+const { id: ID, beatsPort: BEATS_PORT, apiPort: API_PORT } = CATALOG.logstash;
 /** uid/gid of the `logstash` user of the official image (its files belong to 1000:0, so the owner bits apply). */
 const LOGSTASH_UID = 1000;
 const HOME = '/usr/share/logstash';

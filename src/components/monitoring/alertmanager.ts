@@ -5,7 +5,6 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName, podHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
@@ -13,6 +12,7 @@ import { httpAction, probes } from '../../lib/probes.js';
 import { createService, type ServicePort } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret, type CredentialEntry } from '../shared/credential-secret.js';
 import { alertmanagerConfig, CREDENTIAL_KEYS, receiverCredentials } from './alertmanager-config.js';
@@ -40,12 +40,7 @@ export interface AlertmanagerConnection {
   readonly pathPrefix: '/alertmanager';
 }
 
-const ID: ComponentIdentity = { name: 'alertmanager', component: 'alerting' };
-const PORT = 9093;
-/** Gossip port of the peers (memberlist: TCP and UDP). */
-const MESH_PORT = 9094;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as ALERTMANAGER_ID, PORT as ALERTMANAGER_PORT, MESH_PORT as ALERTMANAGER_MESH_PORT };
+const { id: ID, port: PORT, meshPort: MESH_PORT } = CATALOG.alertmanager;
 const PATH_PREFIX = '/alertmanager';
 /** uid/gid of `nobody`, the user of the upstream image. */
 const NOBODY = 65534;

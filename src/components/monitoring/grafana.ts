@@ -4,7 +4,6 @@ import { checksum, iniFile, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
@@ -12,6 +11,7 @@ import { httpAction, probes } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { claimSpec, emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { dashboards, type DashboardComponents } from './dashboards/index.js';
@@ -47,10 +47,7 @@ export interface GrafanaProps {
   readonly metrics?: boolean;
 }
 
-const ID: ComponentIdentity = { name: 'grafana', component: 'dashboards' };
-const PORT = 3000;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as GRAFANA_ID, PORT as GRAFANA_PORT };
+const { id: ID, port: PORT } = CATALOG.grafana;
 /** The path Grafana is served under, in-cluster and through the Ingress. */
 export const GRAFANA_SUB_PATH = '/grafana';
 /** uid of the `grafana` user of the official image (its files are world-readable; it writes only to volumes). */

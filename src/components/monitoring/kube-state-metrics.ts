@@ -2,13 +2,13 @@ import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { createService } from '../../lib/service.js';
 import { createDeployment } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Props of {@link KubeStateMetrics}. */
@@ -41,11 +41,7 @@ const COLLECTOR_API: Record<Collector, { group: string; clusterScoped?: true }> 
   statefulsets: { group: 'apps' },
 };
 
-const ID: ComponentIdentity = { name: 'kube-state-metrics', component: 'metrics' };
-const METRICS_PORT = 8080;
-const TELEMETRY_PORT = 8081;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as KUBE_STATE_METRICS_ID, METRICS_PORT as KUBE_STATE_METRICS_PORT };
+const { id: ID, port: METRICS_PORT, telemetryPort: TELEMETRY_PORT } = CATALOG.kubeStateMetrics;
 /** uid/gid `nobody`, the user of the upstream image. */
 const NOBODY = 65534;
 

@@ -2,11 +2,11 @@ import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createDaemonSet } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Props of {@link NodeExporter}. */
@@ -16,7 +16,7 @@ export interface NodeExporterProps {
   readonly values: Values['nodeExporter'];
 }
 
-const ID: ComponentIdentity = { name: 'node-exporter', component: 'metrics' };
+const ID = CATALOG.nodeExporter.id;
 /** uid/gid `nobody`, the user of the upstream image. */
 const NOBODY = 65534;
 

@@ -13,6 +13,7 @@ import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import {
   PROMETHEUS_BYTE_UNITS,
@@ -50,9 +51,7 @@ export interface PrometheusConnection {
   readonly url: string;
 }
 
-const PORT = 9090;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { PORT as PROMETHEUS_PORT };
+const PORT = CATALOG.prometheus.port;
 /** uid/gid `nobody` the official image runs as. */
 const PROMETHEUS_UID = 65534;
 const CONFIG_DIR = '/etc/prometheus';
