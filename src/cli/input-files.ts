@@ -4,7 +4,7 @@ import { setFileTarget, type SetFlag } from '../values/set-flag.js';
 import { decodeUtf8 } from '../values/utf8.js';
 
 /** Largest values file read (8 MiB): real values files are kilobytes; `/dev/zero` is endless. */
-export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
 /** A file read for this run, with its identity so that the output folder can be checked against it. */
 export interface InputFile {

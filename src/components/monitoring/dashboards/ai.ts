@@ -3,7 +3,7 @@ import type { Values } from '../../../values/schema/index.js';
 import { dashboard, labelVariable, RATE, stat, timeseries } from './panels.js';
 
 /** Uid of the AI model inference dashboard. */
-export const AI_UID = 'aiops-ai';
+const AI_UID = 'aiops-ai';
 
 const MODEL = 'model=~"$model"';
 const inferences = (selector: string, by = '') => `sum${by}(rate(aiops_inference_requests_total{${selector}}${RATE}))`;

@@ -3,7 +3,7 @@ import type { Values } from '../../../values/schema/index.js';
 import { dashboard, labelVariable, RATE, stat, timeseries } from './panels.js';
 
 /** Uid of the application performance dashboard. */
-export const APPLICATION_UID = 'aiops-application';
+const APPLICATION_UID = 'aiops-application';
 
 const SERVICE = 'service=~"$service"';
 const requests = (selector: string, by = '') => `sum${by}(rate(traefik_service_requests_total{${selector}}${RATE}))`;

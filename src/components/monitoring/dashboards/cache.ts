@@ -3,7 +3,7 @@ import type { Values } from '../../../values/schema/index.js';
 import { dashboard, gauge, labelVariable, RATE, stat, timeseries } from './panels.js';
 
 /** Uid of the cache dashboard. */
-export const CACHE_UID = 'aiops-cache';
+const CACHE_UID = 'aiops-cache';
 
 const POD = 'pod=~"$pod"';
 const rate = (metric: string, by = '') => `sum${by}(rate(${metric}{${POD}}${RATE}))`;

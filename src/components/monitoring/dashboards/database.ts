@@ -3,7 +3,7 @@ import type { Values } from '../../../values/schema/index.js';
 import { dashboard, gauge, labelVariable, RATE, stat, timeseries } from './panels.js';
 
 /** Uid of the database dashboard. */
-export const DATABASE_UID = 'aiops-database';
+const DATABASE_UID = 'aiops-database';
 
 const POD = 'pod=~"$pod"';
 /** User databases only (template0/template1 never take connections). */

@@ -30,7 +30,7 @@ import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundat
 import { PROMETHEUS_DATASOURCE_UID } from '../grafana-config.js';
 
 /** Every panel queries the datasource chosen in the `datasource` variable (default: the provisioned Prometheus). */
-export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 /**
  * Range of `rate()` and `increase()`: Grafana's `$__rate_interval`, at least four scrape intervals

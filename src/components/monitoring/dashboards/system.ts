@@ -3,7 +3,7 @@ import type { Values } from '../../../values/schema/index.js';
 import { dashboard, gauge, labelVariable, RATE, stat, timeseries } from './panels.js';
 
 /** Uid of the system resources dashboard. */
-export const SYSTEM_UID = 'aiops-system';
+const SYSTEM_UID = 'aiops-system';
 
 const NODE = 'node=~"$node"';
 /** Real filesystems only: no pseudo, overlay or in-memory mounts. */
