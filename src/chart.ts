@@ -72,15 +72,15 @@ export class PlatformChart extends Chart {
     }
 
     // Data stores.
-    const postgresql = plan.postgresql ? new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql }).connection : undefined;
+    const postgresql = plan.postgresql ? new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql, plan: plan.postgresql }).connection : undefined;
     const maintenance =
       postgresql && plan.postgresqlMaintenance
         ? new PostgreSqlMaintenance(this, 'postgresql-maintenance', { ctx, values: v.postgresql, connection: postgresql })
         : undefined;
-    const redis = plan.redis ? new Redis(this, 'redis', { ctx, values: v.redis }).connection : undefined;
+    const redis = plan.redis ? new Redis(this, 'redis', { ctx, values: v.redis, plan: plan.redis }).connection : undefined;
 
     // Logging.
-    const elasticsearch = plan.elasticsearch ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch }).connection : undefined;
+    const elasticsearch = plan.elasticsearch ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch, plan: plan.elasticsearch }).connection : undefined;
     const setup = elasticsearch ? new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, connection: elasticsearch }) : undefined;
     const logstash = elasticsearch && plan.logstash ? new Logstash(this, 'logstash', { ctx, values: v.logstash, elasticsearch }).connection : undefined;
     if (logstash && plan.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });

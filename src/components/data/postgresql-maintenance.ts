@@ -2,11 +2,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from './postgresql.js';
 import {
@@ -27,9 +27,7 @@ export interface PostgreSqlMaintenanceProps {
 }
 
 /** Distinct from the server's identity, so the PostgreSQL Services never select the maintenance pods. */
-const ID: ComponentIdentity = { name: 'postgresql', component: 'maintenance' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as POSTGRESQL_MAINTENANCE_ID };
+const ID = CATALOG.postgresqlMaintenance.id;
 /** uid/gid of the `postgres` user in the official image, whose psql the Job runs. */
 const POSTGRES_UID = 999;
 

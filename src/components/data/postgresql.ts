@@ -4,14 +4,14 @@ import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
 import { execAction, probes } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { CATALOG } from '../../plan/catalog.js';
+import { postgresqlPlan, type PostgreSqlPlan } from '../../plan/data.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
@@ -23,6 +23,8 @@ export interface PostgreSqlProps {
   readonly ctx: PlatformContext;
   /** The `postgresql.*` values slice. */
   readonly values: Values['postgresql'];
+  /** Its plan: names, host, exporter (default: planned from `values`). */
+  readonly plan?: PostgreSqlPlan | undefined;
 }
 
 /** How other components reach the database. */
@@ -39,11 +41,7 @@ export interface PostgreSqlConnection {
   readonly superuserPasswordKey: string;
 }
 
-const ID: ComponentIdentity = { name: 'postgresql', component: 'database' };
-const PORT = 5432;
-const EXPORTER_PORT = 9187;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as POSTGRESQL_ID, PORT as POSTGRESQL_PORT, EXPORTER_PORT as POSTGRESQL_EXPORTER_PORT };
+const { id: ID, port: PORT, exporterPort: EXPORTER_PORT } = CATALOG.postgresql;
 /** uid/gid of the `postgres` user in the official image. */
 const POSTGRES_UID = 999;
 const DATA_DIR = '/var/lib/postgresql/data';
@@ -59,8 +57,8 @@ export class PostgreSql extends Construct {
   constructor(scope: Construct, id: string, props: PostgreSqlProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, 'postgresql', undefined, STATEFULSET_NAME_MAX);
-    const headless = objectName(ctx, 'postgresql', 'headless');
+    const plan = props.plan ?? postgresqlPlan(ctx, values);
+    const { name, headless } = plan;
     const version = values.image.tag;
 
     const credentials = new CredentialSecret(this, 'credentials', {
@@ -155,7 +153,7 @@ export class PostgreSql extends Construct {
     if (!ctx.development) createDisruptionBudget(this, ctx, name, ID);
 
     this.connection = {
-      host: serviceHost(ctx, name),
+      host: plan.host,
       port: PORT,
       database: values.auth.database,
       username: values.auth.username,

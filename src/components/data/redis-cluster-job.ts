@@ -2,10 +2,10 @@ import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { objectName, podHost } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { createJob, jobPodTemplate } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { REDIS_UID } from './redis-config.js';
 import { redisClusterInitScript } from './redis-cluster-job-scripts.js';
@@ -26,9 +26,7 @@ export interface RedisClusterJobProps {
 }
 
 /** Distinct from the server's identity, so the Redis Services never select the Job's pod. */
-const ID: ComponentIdentity = { name: 'redis', component: 'cluster-init' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as REDIS_CLUSTER_INIT_ID };
+const ID = CATALOG.redisClusterInit.id;
 /** Shared deadline of all waits inside one attempt; the Job retries failed attempts. */
 const WAIT_SECONDS = 600;
 

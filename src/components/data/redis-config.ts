@@ -1,13 +1,14 @@
 import { keyValueConfFile, type ConfValue } from '../../lib/config-files.js';
 import { parseQuantity } from '../../core/quantity.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** uid/gid of the `redis` user in the official image. */
 export const REDIS_UID = 999;
 /** Client port of every Redis node. */
-export const REDIS_PORT = 6379;
+export const REDIS_PORT = CATALOG.redis.port;
 /** Cluster bus port (client port + 10000, Redis' fixed offset). */
-export const REDIS_BUS_PORT = 16379;
+export const REDIS_BUS_PORT = CATALOG.redis.busPort;
 /** Directory of the mounted ConfigMap with redis.conf. */
 export const REDIS_CONF_DIR = '/etc/redis';
 /** Data directory: AOF files and, in cluster mode, nodes.conf. */

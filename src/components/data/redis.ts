@@ -4,14 +4,15 @@ import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { objectName, serviceHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { serviceHost } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
 import { execAction, probes } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { CATALOG } from '../../plan/catalog.js';
+import { redisPlan, type RedisPlan } from '../../plan/data.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
@@ -32,6 +33,8 @@ export interface RedisProps {
   readonly ctx: PlatformContext;
   /** The `redis.*` values slice. */
   readonly values: Values['redis'];
+  /** Its plan: names, host, cluster mode (default: planned from `values`). */
+  readonly plan?: RedisPlan | undefined;
 }
 
 /** How other components reach Redis. */
@@ -50,11 +53,8 @@ export interface RedisConnection {
   readonly clusterMode: boolean;
 }
 
-const ID: ComponentIdentity = { name: 'redis', component: 'cache' };
+const { id: ID, exporterPort: EXPORTER_PORT } = CATALOG.redis;
 const PASSWORD_KEY = 'redis-password';
-const EXPORTER_PORT = 9121;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as REDIS_ID, EXPORTER_PORT as REDIS_EXPORTER_PORT };
 
 /**
  * Redis on the official `redis` image: StatefulSet `<release>-redis` (standalone: one pod; cluster
@@ -69,10 +69,10 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, 'redis', undefined, STATEFULSET_NAME_MAX);
-    const headless = objectName(ctx, 'redis', 'headless');
+    const plan = props.plan ?? redisPlan(ctx, values);
+    const { name, headless } = plan;
     const version = values.image.tag;
-    const cluster = values.cluster.enabled;
+    const cluster = plan.clusterMode;
 
     const secretName = values.auth.enabled
       ? new CredentialSecret(this, 'credentials', {
@@ -198,7 +198,7 @@ export class Redis extends Construct {
     }
 
     this.connection = {
-      host: serviceHost(ctx, name),
+      host: plan.host,
       port: REDIS_PORT,
       secretName,
       passwordKey: PASSWORD_KEY,

@@ -1,4 +1,5 @@
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { ELASTICSEARCH_MIN_HEAP_MI } from '../../values/schema/elasticsearch.js';
 
@@ -9,9 +10,9 @@ export const ES_CONFIG_DIR = `${ES_HOME}/config`;
 /** Where the node's transport certificate, key and the CA certificate are, relative to the config directory. */
 export const ES_CERTS_SUBDIR = 'certs';
 /** HTTP port (named http). */
-export const ES_HTTP_PORT = 9200;
+export const ES_HTTP_PORT = CATALOG.elasticsearch.port;
 /** Transport port between nodes (named transport). */
-export const ES_TRANSPORT_PORT = 9300;
+export const ES_TRANSPORT_PORT = CATALOG.elasticsearch.transportPort;
 /** Environment variables the config refers to (`${NODE_NAME}`, `${POD_IP}`), set from the downward API. */
 export const NODE_NAME_ENV = 'NODE_NAME';
 export const POD_IP_ENV = 'POD_IP';

@@ -3,12 +3,12 @@ import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { ConfigError } from '../../lib/errors.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob, createJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
 import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_WORK_DIR } from './elasticsearch-setup-config.js';
@@ -30,9 +30,7 @@ export interface ElasticsearchSetupProps {
 }
 
 /** Distinct from the server's identity, so the Elasticsearch Services never select the setup pods. */
-const ID: ComponentIdentity = { name: 'elasticsearch', component: 'setup' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as ELASTICSEARCH_SETUP_ID };
+const ID = CATALOG.elasticsearchSetup.id;
 /** uid of the `elasticsearch` user of the official image, whose curl the script uses. */
 const ELASTICSEARCH_UID = 1000;
 

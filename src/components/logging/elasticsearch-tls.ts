@@ -2,12 +2,13 @@ import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { objectLabels, type ComponentIdentity } from '../../lib/labels.js';
+import { objectLabels } from '../../lib/labels.js';
 import { objectName } from '../../lib/names.js';
 import { createServiceAccount } from '../../lib/rbac.js';
 import type { RunAs } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createJob, jobPodTemplate } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
 import { CERTS_STAGING, transportCaScript, transportCertsScript, TLS_WORK_DIR, type TransportCertsOptions } from './elasticsearch-tls-scripts.js';
 
@@ -21,9 +22,7 @@ export interface TransportCaJobProps {
 }
 
 /** Distinct from the server's identity, so the Elasticsearch Services never select the Job's pod. */
-const ID: ComponentIdentity = { name: 'elasticsearch', component: 'transport-ca' };
-/** Identity for the network graph (src/components/platform/network-graph.ts). */
-export { ID as TRANSPORT_CA_ID };
+const ID = CATALOG.transportCa.id;
 /** Name of the in-memory volume with the node's transport certificate, key and the CA certificate. */
 export const TRANSPORT_CERTS_VOLUME = 'certs';
 

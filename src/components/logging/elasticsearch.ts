@@ -4,15 +4,16 @@ import { checksum, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
-import { objectName, serviceHost, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { serviceHost } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
 import { execAction, probes, tcpAction } from '../../lib/probes.js';
 import type { RunAs } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
+import { CATALOG } from '../../plan/catalog.js';
+import { elasticsearchPlan, type ElasticsearchPlan } from '../../plan/logging.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret, derivedPassword } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
@@ -27,14 +28,13 @@ export interface ElasticsearchProps {
   readonly ctx: PlatformContext;
   /** The `elasticsearch.*` values slice. */
   readonly values: Values['elasticsearch'];
+  /** Its plan: names, URL, transport TLS (default: planned from `values`). */
+  readonly plan?: ElasticsearchPlan | undefined;
 }
 
-const ID: ComponentIdentity = { name: 'elasticsearch', component: 'log-store' };
+const { id: ID, exporterPort: EXPORTER_PORT } = CATALOG.elasticsearch;
 /** The image's `elasticsearch` user (its files belong to 1000:0 and are world-readable, so gid 1000 suffices). */
 const RUN_AS: RunAs = { user: 1000, group: 1000, fsGroup: 1000 };
-const EXPORTER_PORT = 9114;
-/** Identity and ports for the network graph (src/components/platform/network-graph.ts). */
-export { ID as ELASTICSEARCH_ID, EXPORTER_PORT as ELASTICSEARCH_EXPORTER_PORT };
 const KEYS = ELASTICSEARCH_CREDENTIALS.keys;
 /** Liveness and startup only need the HTTP port open (300 s for a first start). */
 const PORT_PROBES = { livenessAction: tcpAction('http'), startupAction: tcpAction('http'), startupSeconds: 300 };
@@ -63,11 +63,10 @@ export class Elasticsearch extends Construct {
   constructor(scope: Construct, id: string, props: ElasticsearchProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, 'elasticsearch', undefined, STATEFULSET_NAME_MAX);
-    const headless = objectName(ctx, 'elasticsearch', 'headless');
+    const plan = props.plan ?? elasticsearchPlan(ctx, values);
+    const { name, headless, transportTls } = plan;
     const version = values.image.tag;
     const auth = values.auth.enabled;
-    const transportTls = auth && values.replicas > 1;
     const nodeNames = Array.from({ length: values.replicas }, (_, i) => `${name}-${i}`);
 
     const secretName = auth
@@ -215,9 +214,9 @@ export class Elasticsearch extends Construct {
 
     this.connection = {
       serviceName: name,
-      host: serviceHost(ctx, name),
-      port: cfg.ES_HTTP_PORT,
-      url: serviceUrl(ctx, name, cfg.ES_HTTP_PORT),
+      host: plan.host,
+      port: plan.port,
+      url: plan.url,
       authEnabled: auth,
       secretName,
       keys: KEYS,

@@ -1,7 +1,8 @@
 import { LABEL_KEY } from '../../core/label-keys.js';
 import type { PlatformContext } from '../../lib/context.js';
-import type { ComponentIdentity } from '../../lib/labels.js';
+import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
+import { ROUTE_PREFIXES } from '../../values/schema/ingress-routes.js';
 
 // Typed subset of prometheus.yml (Prometheus v2.42 to v3.x) that the chart writes.
 
@@ -79,9 +80,9 @@ export interface PrometheusConfigOptions {
 }
 
 /** Labels of the Prometheus pods (the `prometheus` job scrapes them). */
-export const PROMETHEUS_ID: ComponentIdentity = { name: 'prometheus', component: 'monitoring' };
+export const PROMETHEUS_ID = CATALOG.prometheus.id;
 /** Route prefix Prometheus serves everything under (UI, API, /-/ready, /metrics). */
-export const PROMETHEUS_PATH_PREFIX = '/prometheus';
+export const PROMETHEUS_PATH_PREFIX = ROUTE_PREFIXES.prometheus;
 /** Folder of the rule files, relative to prometheus.yml. */
 export const RULES_DIR = 'rules';
 /** Byte units of Prometheus flags such as `--storage.tsdb.retention.size`, in powers of 1024 (its MB is Kubernetes' Mi). */
