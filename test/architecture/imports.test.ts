@@ -103,6 +103,16 @@ describe('import graph of src/', () => {
     expect(importsLeaving('lib/', ['lib/', 'values/', 'core/'])).toEqual([]);
   });
 
+  it('builds shell scripts only in *-scripts.ts files; *-config.ts files build config files, no scripts or Kubernetes objects', () => {
+    const scriptBuilders = [...graph].filter(([, targets]) => targets.includes('lib/shell-scripts.ts')).map(([file]) => file);
+    expect(scriptBuilders.length).toBeGreaterThan(0);
+    expect(scriptBuilders.filter((file) => !file.endsWith('-scripts.ts'))).toEqual([]);
+    const impure = files
+      .filter((file) => file.endsWith('-config.ts'))
+      .filter((file) => /^import (?!type\b)[^;]*from '(?:cdk8s|cdk8s-plus-27|constructs)'/m.test(readFileSync(join(SRC, file), 'utf8')));
+    expect(impure).toEqual([]);
+  });
+
   it('finds a cycle and an upward import when there is one (the checks can fail)', () => {
     graph.set('values/zz-probe.ts', ['lib/zz-probe.ts']);
     graph.set('lib/zz-probe.ts', ['values/zz-probe.ts']);

@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assignmentConfFile, iniFile, keyValueConfFile, shellQuote } from '../../src/lib/config-files.js';
+import { assignmentConfFile, iniFile, keyValueConfFile } from '../../src/lib/config-files.js';
+import { shellQuote } from '../../src/lib/shell-scripts.js';
 import { onPath, toolsPresent } from '../support/process.js';
 import { cli, LocalRedis, waitForPong } from '../support/redis-servers.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisClusterInitScript } from '../../src/components/data/redis-cluster-job-scripts.js';
 import { transportCaScript, transportCertsScript } from '../../src/components/logging/elasticsearch-tls-scripts.js';
-import { shellQuote } from '../../src/lib/config-files.js';
+import { shellQuote } from '../../src/lib/shell-scripts.js';
 import type { PlatformContext } from '../../src/lib/context.js';
 import { onPath } from '../support/process.js';
 

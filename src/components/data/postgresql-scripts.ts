@@ -1,4 +1,4 @@
-import { shellScript } from '../../lib/config-files.js';
+import { shellScript } from '../../lib/shell-scripts.js';
 
 // The scripts of PostgreSQL: the first-start script and the SQL and psql command of the maintenance.
 

@@ -1,4 +1,4 @@
-import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
 import { REDIS_PORT } from './redis-config.js';
 
 /**

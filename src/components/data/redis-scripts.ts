@@ -1,4 +1,4 @@
-import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
 import { REDIS_AUTH_FILE, REDIS_BUS_PORT, REDIS_PORT } from './redis-config.js';
 
 // The scripts of the Redis pods: the password init container's and the cluster node's start.

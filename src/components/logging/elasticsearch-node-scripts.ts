@@ -1,4 +1,4 @@
-import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
 import { ELASTIC_PASSWORD_ENV, ES_CONFIG_DIR, ES_HOME, ES_HTTP_PORT } from './elasticsearch-config.js';
 
 /** Where the Elasticsearch container mounts its scripts (from the ConfigMap, read-only). */

@@ -1,4 +1,4 @@
-import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
 import { SETUP_PASSWORD_ENV, setupRequests, type SetupOptions, type SetupRequest } from './elasticsearch-setup-config.js';
 
 // The scripts of the Elasticsearch setup image: the setup (retention policy, template, users) and

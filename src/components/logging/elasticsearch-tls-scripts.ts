@@ -1,4 +1,4 @@
-import { shellQuote, shellScript } from '../../lib/config-files.js';
+import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { NODE_NAME_ENV, POD_IP_ENV } from './elasticsearch-config.js';
 
