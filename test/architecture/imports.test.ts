@@ -103,6 +103,11 @@ describe('import graph of src/', () => {
     expect(importsLeaving('lib/', ['lib/', 'values/', 'core/'])).toEqual([]);
   });
 
+  it('components/ and plan/ never import the chart, the CLI or the entry point', () => {
+    const below = ['components/', 'plan/', 'lib/', 'values/', 'core/'];
+    expect([...importsLeaving('components/', below), ...importsLeaving('plan/', below)]).toEqual([]);
+  });
+
   it('builds shell scripts only in *-scripts.ts files; *-config.ts files build config files, no scripts or Kubernetes objects', () => {
     const scriptBuilders = [...graph].filter(([, targets]) => targets.includes('lib/shell-scripts.ts')).map(([file]) => file);
     expect(scriptBuilders.length).toBeGreaterThan(0);
