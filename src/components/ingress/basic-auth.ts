@@ -40,8 +40,6 @@ const REALM = 'aiops-platform';
  * `removeHeader`: the UIs behind it never see the credentials.
  */
 export class BasicAuth extends Construct {
-  /** Name of the Middleware. */
-  readonly middlewareName: string;
   /** The Middleware as Ingress annotations name it: `<namespace>-<name>@kubernetescrd`. */
   readonly ref: string;
 
@@ -74,7 +72,6 @@ export class BasicAuth extends Construct {
     if (!ctx.development && !props.tls) {
       ctx.warn('ingress.basicAuth without ingress.tls: browsers send the basic-auth password in clear text over HTTP; add a certificate to ingress.tls');
     }
-    this.middlewareName = name;
     this.ref = `${ctx.namespace}-${name}@kubernetescrd`;
   }
 }
