@@ -6,7 +6,7 @@ import { NODE_NAME_ENV, POD_IP_ENV } from './elasticsearch-config.js';
 
 /** Validity of the CA, in days (ten years; node certificates are re-signed at every pod start). */
 const CA_DAYS = 3650;
-/** Scratch directory of both scripts (the CA Job's in-memory volume, the node pod's `tmp`). */
+/** `/tmp`: the CA Job's in-memory work volume (its script works in `/tmp/ca`), and the `tmp` the certificate init container mounts for the JVM. */
 export const TLS_WORK_DIR = '/tmp';
 /** Mount points of the CA Secret and of the certificate volume in the init container. */
 export const CERTS_STAGING = { ca: '/mnt/transport-ca', certs: '/mnt/certs' };
