@@ -24,6 +24,7 @@ import type { ConfigError } from './lib/errors.js';
 import type { Values } from './values/schema/index.js';
 import { grafanaLogsSource, scaleTargets } from './chart-wiring.js';
 import { platformEdge, platformNetworkPolicies } from './chart-edge.js';
+import { handedConnections } from './plan/connections.js';
 import { planPlatform } from './plan/index.js';
 
 /** Props of {@link PlatformChart}. */
@@ -102,7 +103,7 @@ export class PlatformChart extends Chart {
       ? new Alertmanager(this, 'alertmanager', {
           ctx,
           values: v.alertmanager,
-          selfHealing: selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken },
+          ...handedConnections(plan.alertmanager.connections, { selfHealing: selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken } }),
         }).connection
       : undefined;
     const prometheus = plan.prometheus
@@ -110,7 +111,7 @@ export class PlatformChart extends Chart {
           ctx,
           values: v.prometheus,
           ruleFiles: { 'aiops-platform.rules.yml': alertRulesYaml(v, ctx, plan.scraped) },
-          alertmanager,
+          ...handedConnections(plan.prometheus.connections, { alertmanager }),
           nodeExporter: Boolean(plan.nodeExporter),
           kubeStateMetrics: Boolean(plan.kubeStateMetrics),
         }).connection
@@ -121,8 +122,10 @@ export class PlatformChart extends Chart {
         ctx,
         values: v.grafana,
         metrics: plan.grafana.metrics,
-        prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },
-        elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
+        ...handedConnections(plan.grafana.connections, {
+          prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },
+          elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
+        }),
         components: plan.scraped,
         thresholds: v.alerting.thresholds,
       });
@@ -130,10 +133,11 @@ export class PlatformChart extends Chart {
 
     // AIOps services.
     const aiEngine = plan.aiEngine
-      ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, prometheus, elasticsearch, redis, postgresql }).connection
+      ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, ...handedConnections(plan.aiEngine.connections, { prometheus, elasticsearch, redis, postgresql }) }).connection
       : undefined;
     if (plan.apiGateway) {
-      new ApiGateway(this, 'api-gateway', { ctx, values: v.apiGateway, aiEngine, selfHealing: plan.selfHealing && { url: plan.selfHealing.url }, redis, postgresql });
+      const connections = { aiEngine, selfHealing: plan.selfHealing && { url: plan.selfHealing.url }, redis, postgresql };
+      new ApiGateway(this, 'api-gateway', { ctx, values: v.apiGateway, ...handedConnections(plan.apiGateway.connections, connections) });
     }
 
     // Edge (Traefik, basic auth, the Ingresses), then the NetworkPolicies of every connection of the plan.

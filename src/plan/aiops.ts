@@ -7,7 +7,8 @@ import { CATALOG } from './catalog.js';
 import type { ServedPlan } from './component.js';
 import type { PostgreSqlPlan, RedisPlan } from './data.js';
 import type { ElasticsearchPlan } from './logging.js';
-import { apiServer, tcp, use, type Endpoint, type Use } from './network.js';
+import { connect, type Connected } from './connections.js';
+import { apiServer, tcp, type Endpoint, type Use } from './network.js';
 import { servedComponent, type ServedOptions } from './served.js';
 
 const { port: PORT, metricsPort: METRICS_PORT } = CATALOG.platformService;
@@ -30,13 +31,21 @@ export interface SelfHealingPlan extends PlatformServicePlan {
   readonly webhookUrl: string;
 }
 
-/** The services each platform service connects to (undefined: not rendered). */
-export interface AiEngineUses {
-  readonly prometheus: Endpoint | undefined;
+/** What the AI engine connects to (undefined: not rendered). */
+export type AiEngineConnections = {
+  readonly prometheus: ServedPlan | undefined;
   readonly elasticsearch: ElasticsearchPlan | undefined;
   readonly redis: RedisPlan | undefined;
   readonly postgresql: PostgreSqlPlan | undefined;
-}
+};
+
+/** What the API gateway connects to (undefined: not rendered). */
+export type ApiGatewayConnections = {
+  readonly aiEngine: PlatformServicePlan | undefined;
+  readonly selfHealing: SelfHealingPlan | undefined;
+  readonly redis: RedisPlan | undefined;
+  readonly postgresql: PostgreSqlPlan | undefined;
+};
 
 /** What the plan reads of a platform service's values slice. */
 type ServiceValues = { readonly autoscaling: { readonly enabled: boolean } };
@@ -66,28 +75,25 @@ export function selfHealingPlan(ctx: PlatformContext, values: Values['selfHealin
 }
 
 /** The AI engine under `/ai`, no login of its own (routed behind basic auth). */
-export function aiEnginePlan(ctx: PlatformContext, v: Values, u: AiEngineUses): PlatformServicePlan {
-  const uses = [
-    ...use(u.prometheus, 'AI engine PROMETHEUS_URL'),
-    ...use(u.elasticsearch?.endpoint, 'AI engine ELASTICSEARCH_URL'),
-    ...use(u.redis?.endpoint, 'AI engine REDIS_HOST (in cluster mode every node, on MOVED)'),
-    ...use(u.postgresql?.endpoint, 'AI engine POSTGRES_HOST'),
-  ];
-  return platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, '/ai', uses, v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, protect: true }] : []);
+export function aiEnginePlan(ctx: PlatformContext, v: Values, connections: AiEngineConnections): PlatformServicePlan & Connected<AiEngineConnections> {
+  const c = connect(connections, {
+    prometheus: 'AI engine PROMETHEUS_URL',
+    elasticsearch: 'AI engine ELASTICSEARCH_URL',
+    redis: 'AI engine REDIS_HOST (in cluster mode every node, on MOVED)',
+    postgresql: 'AI engine POSTGRES_HOST',
+  });
+  const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, protect: true }] : [];
+  return { ...platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, '/ai', c.uses, routes), connections };
 }
 
 /** The API gateway: serves `/` (UI) and `/api`, routed under `/api` and the hosts' own paths (the seed's `/`); its own login. */
-export function apiGatewayPlan(
-  ctx: PlatformContext,
-  v: Values,
-  u: { aiEngine: PlatformServicePlan | undefined; selfHealing: SelfHealingPlan | undefined; redis: RedisPlan | undefined; postgresql: PostgreSqlPlan | undefined },
-): PlatformServicePlan {
-  const uses = [
-    ...use(u.aiEngine?.endpoint, 'API gateway AI_ENGINE_URL'),
-    ...use(u.selfHealing?.endpoint, 'API gateway SELF_HEALING_URL'),
-    ...use(u.redis?.endpoint, 'API gateway session store REDIS_HOST'),
-    ...use(u.postgresql?.endpoint, 'API gateway POSTGRES_HOST'),
-  ];
+export function apiGatewayPlan(ctx: PlatformContext, v: Values, connections: ApiGatewayConnections): PlatformServicePlan & Connected<ApiGatewayConnections> {
+  const c = connect(connections, {
+    aiEngine: 'API gateway AI_ENGINE_URL',
+    selfHealing: 'API gateway SELF_HEALING_URL',
+    redis: 'API gateway session store REDIS_HOST',
+    postgresql: 'API gateway POSTGRES_HOST',
+  });
   const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.apiGateway, protect: false }, { path: '/', protect: false }] : [];
-  return platformServicePlan(ctx, CATALOG.apiGateway.id, v.apiGateway, '/', uses, routes);
+  return { ...platformServicePlan(ctx, CATALOG.apiGateway.id, v.apiGateway, '/', c.uses, routes), connections };
 }

@@ -1,11 +1,12 @@
 import { createPlatformContext, type PlatformContext } from '../lib/context.js';
 import type { Values } from '../values/schema/index.js';
-import { aiEnginePlan, apiGatewayPlan, selfHealingPlan, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
+import { aiEnginePlan, apiGatewayPlan, selfHealingPlan, type AiEngineConnections, type ApiGatewayConnections, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
+import type { Connected } from './connections.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
 import { grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
-import { loggingPlan, type ElasticsearchPlan, type LogstashPlan } from './logging.js';
-import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, withScrapes, type GrafanaPlan, type PrefixedPlan } from './monitoring.js';
+import { loggingPlan, type ElasticsearchPlan, type LoggingPlan, type LogstashPlan } from './logging.js';
+import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
 
 export type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
 
@@ -15,8 +16,8 @@ export type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
  */
 export interface PlannedComponents {
   readonly grafana: GrafanaPlan | undefined;
-  readonly prometheus: PrefixedPlan | undefined;
-  readonly alertmanager: PrefixedPlan | undefined;
+  readonly prometheus: PrometheusPlan | undefined;
+  readonly alertmanager: (PrefixedPlan & Connected<{ selfHealing: ServedPlan | undefined }>) | undefined;
   readonly kubeStateMetrics: ServedPlan | undefined;
   readonly nodeExporter: ComponentPlan | undefined;
   readonly postgresql: PostgreSqlPlan | undefined;
@@ -27,10 +28,10 @@ export interface PlannedComponents {
   readonly transportCa: ComponentPlan | undefined;
   readonly elasticsearchSetup: ComponentPlan | undefined;
   readonly logstash: LogstashPlan | undefined;
-  readonly filebeat: ComponentPlan | undefined;
-  readonly kibana: ServedPlan | undefined;
-  readonly aiEngine: PlatformServicePlan | undefined;
-  readonly apiGateway: PlatformServicePlan | undefined;
+  readonly filebeat: LoggingPlan['filebeat'];
+  readonly kibana: LoggingPlan['kibana'];
+  readonly aiEngine: (PlatformServicePlan & Connected<AiEngineConnections>) | undefined;
+  readonly apiGateway: (PlatformServicePlan & Connected<ApiGatewayConnections>) | undefined;
   readonly selfHealing: SelfHealingPlan | undefined;
   readonly traefik: TraefikPlan | undefined;
 }
@@ -94,7 +95,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
         traefikMetrics: traefik?.metrics,
       })
     : undefined;
-  const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus?.endpoint, elasticsearch, redis, postgresql }) : undefined;
+  const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus, elasticsearch, redis, postgresql }) : undefined;
   const apiGateway = v.apiGateway.enabled ? apiGatewayPlan(ctx, v, { aiEngine, selfHealing, redis, postgresql }) : undefined;
   const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaMetricsServed(v), { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
   const prometheus =

@@ -4,6 +4,7 @@ import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
+import { connect, type Connected } from './connections.js';
 import { apiServer, podsOf, tcp, use, type Endpoint } from './network.js';
 import { servedComponent } from './served.js';
 
@@ -23,7 +24,7 @@ export interface ElasticsearchPlan extends ServedPlan {
 }
 
 /** Logstash: Deployment and Service `<release>-logstash`. */
-export interface LogstashPlan extends ServedPlan {
+export interface LogstashPlan extends ServedPlan, Connected<{ elasticsearch: ServedPlan }> {
   /** The Beats input ({@link ServedPlan.port}). */
   readonly beatsPort: number;
 }
@@ -34,8 +35,8 @@ export interface LoggingPlan {
   readonly transportCa: ComponentPlan | undefined;
   readonly elasticsearchSetup: ComponentPlan | undefined;
   readonly logstash: LogstashPlan | undefined;
-  readonly filebeat: ComponentPlan | undefined;
-  readonly kibana: ServedPlan | undefined;
+  readonly filebeat: (ComponentPlan & Connected<{ logstash: ServedPlan }>) | undefined;
+  readonly kibana: (ServedPlan & Connected<{ elasticsearch: ServedPlan }>) | undefined;
   readonly warnings: readonly string[];
 }
 
@@ -80,24 +81,26 @@ function job(ctx: PlatformContext, c: { id: ComponentPlan['id']; role: string },
 }
 
 function logstashPlan(ctx: PlatformContext, es: ElasticsearchPlan): LogstashPlan {
-  return { ...servedComponent(ctx, LS.id, LS.beatsPort, { uses: use(es.endpoint, 'Logstash writes the log indices') }), beatsPort: LS.beatsPort };
+  const c = connect({ elasticsearch: es }, { elasticsearch: 'Logstash writes the log indices' });
+  return { ...servedComponent(ctx, LS.id, LS.beatsPort, { uses: c.uses }), beatsPort: LS.beatsPort, connections: c.connections };
 }
 
 /** Filebeat runs in the node agents' namespace. */
-function filebeatPlan(ctx: PlatformContext, logstash: LogstashPlan): ComponentPlan {
+function filebeatPlan(ctx: PlatformContext, logstash: LogstashPlan): ComponentPlan & Connected<{ logstash: ServedPlan }> {
   const pods = podsOf(ctx, FB.id, undefined, ctx.agentsNamespace);
+  const c = connect({ logstash }, { logstash: 'Filebeat ships the container logs to the Beats input' });
   return {
     id: FB.id,
     name: pods.name,
     pods,
-    uses: [...use(logstash.endpoint, 'Filebeat ships the container logs to the Beats input'), apiServer('Filebeat add_kubernetes_metadata reads pods, namespaces and nodes')],
+    uses: [...c.uses, apiServer('Filebeat add_kubernetes_metadata reads pods, namespaces and nodes')],
+    connections: c.connections,
   };
 }
 
 /** Kibana under `/kibana`: without Elasticsearch security it has no login, so it is routed only behind basic auth. */
-function kibanaPlan(ctx: PlatformContext, routed: boolean, es: ElasticsearchPlan): ServedPlan {
-  return servedComponent(ctx, KB.id, KB.port, {
-    uses: use(es.endpoint, 'Kibana reads logs and keeps its saved objects'),
-    routes: routed ? [{ path: ROUTE_PREFIXES.kibana, protect: !es.authEnabled }] : [],
-  });
+function kibanaPlan(ctx: PlatformContext, routed: boolean, es: ElasticsearchPlan): ServedPlan & Connected<{ elasticsearch: ServedPlan }> {
+  const c = connect({ elasticsearch: es }, { elasticsearch: 'Kibana reads logs and keeps its saved objects' });
+  const routes = routed ? [{ path: ROUTE_PREFIXES.kibana, protect: !es.authEnabled }] : [];
+  return { ...servedComponent(ctx, KB.id, KB.port, { uses: c.uses, routes }), connections: c.connections };
 }

@@ -4,6 +4,7 @@ import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
+import { connect, type Connected } from './connections.js';
 import { apiServer, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
 import { servedComponent } from './served.js';
 
@@ -18,8 +19,11 @@ export interface PrefixedPlan extends ServedPlan {
   readonly url: string;
 }
 
-/** Grafana: Deployment and Service `<release>-grafana`. */
-export interface GrafanaPlan extends ServedPlan {
+/** Prometheus: what it sends alerts to. */
+export type PrometheusPlan = PrefixedPlan & Connected<{ alertmanager: ServedPlan | undefined }>;
+
+/** Grafana: Deployment and Service `<release>-grafana`; its datasources are its connections. */
+export interface GrafanaPlan extends ServedPlan, Connected<{ prometheus: ServedPlan | undefined; elasticsearch: ServedPlan | undefined }> {
   /** `/grafana/metrics` served (Grafana's login does not cover it): only where the Ingress cannot publish it bare. */
   readonly metrics: boolean;
   /** The Elasticsearch log datasource (as `logs_reader`: only with Elasticsearch security on). */
@@ -49,34 +53,36 @@ export function kubeStateMetricsPlan(ctx: PlatformContext): ServedPlan {
 }
 
 /** Alertmanager under `/alertmanager` (no login of its own): gossip between peers, webhooks to the executor, notifications out. */
-export function alertmanagerPlan(ctx: PlatformContext, v: Values, selfHealing: ServedPlan | undefined): PrefixedPlan {
+export function alertmanagerPlan(ctx: PlatformContext, v: Values, selfHealing: ServedPlan | undefined): PrefixedPlan & Connected<{ selfHealing: ServedPlan | undefined }> {
   const pods = podsOf(ctx, AM.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
   const mesh: Endpoint = { peer: pods, ports: [...tcp(AM.meshPort), { port: AM.meshPort, protocol: 'UDP' }] };
+  const c = connect({ selfHealing }, { selfHealing: 'Alertmanager posts actionable alerts to the executor webhook' });
   const uses = [
     ...(v.alertmanager.replicas > 1 ? use(mesh, 'Alertmanager peers gossip silences and notifications') : []),
-    ...use(selfHealing?.endpoint, 'Alertmanager posts actionable alerts to the executor webhook'),
+    ...c.uses,
     ...use({ peer: WORLD, ports: tcp(...receiverPorts(v.alertmanager.receivers)) }, 'Alertmanager notifies the email, Slack and webhook receivers'),
   ];
-  return prefixed(ctx, AM, ROUTE_PREFIXES.alertmanager, uses, v.ingress.enabled);
+  return { ...prefixed(ctx, AM, ROUTE_PREFIXES.alertmanager, uses, v.ingress.enabled), connections: c.connections };
 }
 
 /** Prometheus under `/prometheus` (no login of its own): discovery and every scrape. */
-export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: ServedPlan | undefined, t: ScrapeTargets): PrefixedPlan {
+export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: ServedPlan | undefined, t: ScrapeTargets): PrometheusPlan {
   const self = podsOf(ctx, PROM.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
+  const c = connect({ alertmanager }, { alertmanager: 'Prometheus sends alerts to every peer; the alertmanager job scrapes them' });
   const uses = [
     apiServer('Prometheus discovers pods and EndpointSlices'),
     ...use({ peer: self, ports: tcp(PROM.port) }, 'the prometheus job scrapes every replica'),
-    ...use(alertmanager?.endpoint, 'Prometheus sends alerts to every peer; the alertmanager job scrapes them'),
+    ...c.uses,
     ...(t.nodeExporterPort ? use({ peer: NODES, ports: tcp(t.nodeExporterPort) }, 'the node-exporter job scrapes the host-network pods on the node IPs') : []),
     ...use(t.kubeStateMetrics?.endpoint, 'the kube-state-metrics job'),
     ...t.exporters.flatMap((e) => use(e, 'kubernetes-pods job: exporter sidecar')),
     ...use(t.traefikMetrics, 'kubernetes-pods job: Traefik metrics entry point'),
   ];
-  return prefixed(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled);
+  return { ...prefixed(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled), connections: c.connections };
 }
 
 /** Prometheus also scrapes `targets`, components planned after it (they use it: Grafana, the platform services). */
-export function withScrapes(prometheus: PrefixedPlan, targets: readonly (Endpoint | undefined)[], why: string): PrefixedPlan {
+export function withScrapes(prometheus: PrometheusPlan, targets: readonly (Endpoint | undefined)[], why: string): PrometheusPlan {
   return { ...prometheus, uses: [...prometheus.uses, ...targets.flatMap((t) => use(t, why))] };
 }
 
@@ -84,12 +90,18 @@ export function withScrapes(prometheus: PrefixedPlan, targets: readonly (Endpoin
 export function grafanaPlan(ctx: PlatformContext, v: Values, metrics: boolean, u: { prometheus: ServedPlan | undefined; elasticsearch: (ServedPlan & { authEnabled: boolean }) | undefined }): GrafanaPlan {
   const served = servedComponent(ctx, GF.id, GF.port);
   const logs = Boolean(u.elasticsearch?.authEnabled);
+  // The log datasource reads as `logs_reader`: only with Elasticsearch security on.
+  const c = connect(
+    { prometheus: u.prometheus, elasticsearch: logs ? u.elasticsearch : undefined },
+    { prometheus: 'Grafana Prometheus datasource', elasticsearch: 'Grafana Elasticsearch log datasource' },
+  );
   const route = (path: string, protect: boolean): PlannedRoute => ({ component: protect ? 'grafana metrics' : 'grafana', path, serviceName: served.name, servicePort: GF.port, protect });
   return {
     ...served,
     metrics,
     logs,
-    uses: [...use(u.prometheus?.endpoint, 'Grafana Prometheus datasource'), ...(logs ? use(u.elasticsearch?.endpoint, 'Grafana Elasticsearch log datasource') : [])],
+    uses: c.uses,
+    connections: c.connections,
     // Grafana's own login does not cover its /metrics: the longer prefix wins over /grafana in Traefik.
     routes: v.ingress.enabled ? [route(ROUTE_PREFIXES.grafana, false), ...(metrics ? [route(`${ROUTE_PREFIXES.grafana}/metrics`, true)] : [])] : [],
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/cli/render.js';
+import { connect, handedConnections } from '../../src/plan/connections.js';
 import { platformPlan, plannedComponents, type PlatformPlan } from '../../src/plan/index.js';
 import { loadValues } from '../../src/values/load.js';
 import type { Values } from '../../src/values/schema/index.js';
@@ -87,5 +88,25 @@ describe('plan and chart agree (a plan entry without its chart line, or a worklo
     const { planned, rendered } = plannedAndRendered(text);
     expect(rendered.length).toBeGreaterThan(5);
     expect(rendered).toEqual(planned);
+  });
+});
+
+describe('connections: what a construct is handed is an edge of the plan', () => {
+  it('every connection of a plan entry is one of its uses (an edge), for the reason given', () => {
+    const p = planOf();
+    const c = connect({ redis: p.redis, postgresql: undefined }, { redis: 'cache', postgresql: 'store' });
+    expect(c.uses).toEqual([{ to: p.redis!.endpoint, why: 'cache' }]);
+    for (const entry of plannedComponents(p)) {
+      const connections = Object.values((entry as { connections?: Record<string, { endpoint: unknown } | undefined> }).connections ?? {});
+      for (const target of connections) if (target) expect(entry.uses.map((u) => u.to)).toContainEqual(target.endpoint);
+    }
+  });
+
+  it('hands a built connection only where the plan has it', () => {
+    const p = planOf('elasticsearch: {auth: {enabled: false}}\n');
+    // Without security Grafana has no log datasource: a built Elasticsearch source is not handed.
+    expect(handedConnections(p.grafana!.connections, { prometheus: 'prom', elasticsearch: 'es' })).toEqual({ prometheus: 'prom', elasticsearch: undefined });
+    // @ts-expect-error a prop the plan entry has no connection for does not compile
+    handedConnections(p.grafana!.connections, { redis: 'x' });
   });
 });
