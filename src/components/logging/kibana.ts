@@ -27,7 +27,7 @@ export interface KibanaProps {
 }
 
 /** How the Ingress and other components reach Kibana. */
-export interface KibanaEndpoint {
+export interface KibanaConnection {
   /** Service name, `<release>-kibana`. */
   readonly serviceName: string;
   readonly port: typeof PORT;
@@ -53,7 +53,7 @@ const ENCRYPTION_KEYS = Object.keys(KIBANA_ENCRYPTION_KEYS) as (keyof typeof KIB
  * profiles) and /tmp, both emptyDirs. Kibana has no Prometheus endpoint, so its pods carry no scrape annotations.
  */
 export class Kibana extends Construct {
-  readonly connection: KibanaEndpoint;
+  readonly connection: KibanaConnection;
 
   constructor(scope: Construct, id: string, props: KibanaProps) {
     super(scope, id);

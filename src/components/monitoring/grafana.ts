@@ -13,6 +13,7 @@ import { claimSpec, emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
+import { ROUTE_PREFIXES } from '../../values/schema/ingress-routes.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import { dashboards, type DashboardComponents } from './dashboards/index.js';
 import {
@@ -49,9 +50,18 @@ export interface GrafanaProps {
 
 const { id: ID, port: PORT } = CATALOG.grafana;
 /** The path Grafana is served under, in-cluster and through the Ingress. */
-export const GRAFANA_SUB_PATH = '/grafana';
+export const GRAFANA_SUB_PATH = ROUTE_PREFIXES.grafana;
 /** uid of the `grafana` user of the official image (its files are world-readable; it writes only to volumes). */
 const GRAFANA_UID = 472;
+
+/** How the Ingress and other components reach Grafana. */
+export interface GrafanaConnection {
+  /** Service name, `<release>-grafana`. */
+  readonly serviceName: string;
+  readonly port: typeof PORT;
+  /** Path Grafana is served under (root_url, serve_from_sub_path), in-cluster and through the Ingress. */
+  readonly basePath: string;
+}
 
 /**
  * Grafana on the official image: Deployment + Service `<release>-grafana` on 3000, served under
@@ -61,9 +71,7 @@ const GRAFANA_UID = 472;
  * emptyDir. Without an Ingress, a port-forward serves it at http://localhost:3000/grafana/.
  */
 export class Grafana extends Construct {
-  /** Name of the Service. */
-  readonly serviceName: string;
-  readonly port = PORT;
+  readonly connection: GrafanaConnection;
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
@@ -71,7 +79,7 @@ export class Grafana extends Construct {
     const name = objectName(ctx, 'grafana');
     const dashboardsName = objectName(ctx, 'grafana', 'dashboards');
     const version = values.image.tag;
-    this.serviceName = name;
+    this.connection = { serviceName: name, port: PORT, basePath: GRAFANA_SUB_PATH };
 
     const secretName = new CredentialSecret(this, 'credentials', {
       ctx,
