@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
@@ -70,7 +71,7 @@ export class AiEngine extends Construct {
         ...elasticsearchEnv(props.elasticsearch),
         ...redisEnv(props.redis),
         ...postgresEnv(props.postgresql),
-        ...(props.postgresql ? [{ name: 'POSTGRES_QUERY_STATS_VIEW', value: QUERY_STATS_VIEW }] : []),
+        ...(props.postgresql ? [{ name: ENV.aiEngine.queryStatsView, value: QUERY_STATS_VIEW }] : []),
       ],
       // Loading the models can take a while on a cold node.
       startupSeconds: 300,

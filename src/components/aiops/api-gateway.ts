@@ -1,5 +1,6 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
@@ -55,10 +56,10 @@ export class ApiGateway extends Construct {
       );
     }
     const env: k8s.EnvVar[] = [
-      ...(props.aiEngine ? [{ name: 'AI_ENGINE_URL', value: props.aiEngine.url }] : []),
-      ...(props.selfHealing ? [{ name: 'SELF_HEALING_URL', value: props.selfHealing.url }] : []),
-      { name: 'API_PREFIX', value: API_PREFIX },
-      { name: 'SESSION_STORE', value: props.redis ? 'redis' : 'memory' },
+      ...(props.aiEngine ? [{ name: ENV.apiGateway.aiEngineUrl, value: props.aiEngine.url }] : []),
+      ...(props.selfHealing ? [{ name: ENV.apiGateway.selfHealingUrl, value: props.selfHealing.url }] : []),
+      { name: ENV.apiGateway.apiPrefix, value: API_PREFIX },
+      { name: ENV.apiGateway.sessionStore, value: props.redis ? 'redis' : 'memory' },
       ...redisEnv(props.redis),
       ...postgresEnv(props.postgresql),
     ];

@@ -1,5 +1,6 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { createAutoscaler, type AutoscalingValues } from '../../lib/autoscaling.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
@@ -142,12 +143,12 @@ export class PlatformService extends Construct {
 /** The container's env: common variables, the service's own, then values' extraEnv (sorted), without collisions. */
 function serviceEnv(props: PlatformServiceProps): k8s.EnvVar[] {
   const managed: k8s.EnvVar[] = [
-    { name: 'BASE_PATH', value: props.basePath },
-    { name: 'LOG_LEVEL', value: props.ctx.global.logLevel },
-    { name: 'PORT', value: String(PORT) },
-    { name: 'METRICS_PORT', value: String(METRICS_PORT) },
-    fieldEnv('POD_NAME', 'metadata.name'),
-    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+    { name: ENV.common.basePath, value: props.basePath },
+    { name: ENV.common.logLevel, value: props.ctx.global.logLevel },
+    { name: ENV.common.port, value: String(PORT) },
+    { name: ENV.common.metricsPort, value: String(METRICS_PORT) },
+    fieldEnv(ENV.common.podName, 'metadata.name'),
+    fieldEnv(ENV.common.podNamespace, 'metadata.namespace'),
     ...props.env,
   ];
   const names = new Set<string>();

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { checksum, yamlFile } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { selectorLabels } from '../../lib/labels.js';
@@ -115,10 +116,10 @@ export class SelfHealing extends Construct {
       role: ID.component,
       basePath: '/',
       env: [
-        { name: 'RULES_FILE', value: `${RULES_DIR}/${RULES_FILE}` },
-        { name: 'DRY_RUN', value: String(values.dryRun) },
-        { name: 'NAMESPACE', value: ctx.namespace },
-        secretEnv('WEBHOOK_TOKEN', tokenSecret, TOKEN_KEY),
+        { name: ENV.selfHealing.rulesFile, value: `${RULES_DIR}/${RULES_FILE}` },
+        { name: ENV.selfHealing.dryRun, value: String(values.dryRun) },
+        { name: ENV.selfHealing.namespace, value: ctx.namespace },
+        secretEnv(ENV.selfHealing.webhookToken, tokenSecret, TOKEN_KEY),
       ],
       serviceAccountName,
       // Rate limits and cooldowns live in the executor's memory: never two executors at once.

@@ -1,4 +1,5 @@
 import type { k8s } from 'cdk8s-plus-27';
+import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { secretEnv } from '../../lib/pod.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
 import type { RedisConnection } from '../data/redis.js';
@@ -14,7 +15,7 @@ import type { PrometheusConnection } from '../monitoring/prometheus.js';
 
 /** `PROMETHEUS_URL`: the in-cluster base URL with the route prefix (`…:9090/prometheus`). */
 export function prometheusEnv(prometheus: PrometheusConnection | undefined): k8s.EnvVar[] {
-  return prometheus ? [{ name: 'PROMETHEUS_URL', value: prometheus.url }] : [];
+  return prometheus ? [{ name: ENV.prometheus.url, value: prometheus.url }] : [];
 }
 
 /**
@@ -24,14 +25,14 @@ export function prometheusEnv(prometheus: PrometheusConnection | undefined): k8s
 export function elasticsearchEnv(es: ElasticsearchConnection | undefined): k8s.EnvVar[] {
   if (!es) return [];
   return [
-    { name: 'ELASTICSEARCH_URL', value: es.url },
+    { name: ENV.elasticsearch.url, value: es.url },
     ...(es.authEnabled
       ? [
-          { name: 'ELASTICSEARCH_USERNAME', value: es.users.logsReader },
-          secretEnv('ELASTICSEARCH_PASSWORD', requireSecret(es.secretName, 'ElasticsearchConnection'), es.keys.logsReader),
+          { name: ENV.elasticsearch.username, value: es.users.logsReader },
+          secretEnv(ENV.elasticsearch.password, requireSecret(es.secretName, 'ElasticsearchConnection'), es.keys.logsReader),
         ]
       : []),
-    { name: 'ELASTICSEARCH_INDEX_PATTERN', value: `${es.indexPrefix}-*` },
+    { name: ENV.elasticsearch.indexPattern, value: `${es.indexPrefix}-*` },
   ];
 }
 
@@ -42,10 +43,10 @@ export function elasticsearchEnv(es: ElasticsearchConnection | undefined): k8s.E
 export function redisEnv(redis: RedisConnection | undefined): k8s.EnvVar[] {
   if (!redis) return [];
   return [
-    { name: 'REDIS_HOST', value: redis.host },
-    { name: 'REDIS_PORT', value: String(redis.port) },
-    ...(redis.authEnabled ? [secretEnv('REDIS_PASSWORD', requireSecret(redis.secretName, 'RedisConnection'), redis.passwordKey)] : []),
-    { name: 'REDIS_CLUSTER', value: String(redis.clusterMode) },
+    { name: ENV.redis.host, value: redis.host },
+    { name: ENV.redis.port, value: String(redis.port) },
+    ...(redis.authEnabled ? [secretEnv(ENV.redis.password, requireSecret(redis.secretName, 'RedisConnection'), redis.passwordKey)] : []),
+    { name: ENV.redis.cluster, value: String(redis.clusterMode) },
   ];
 }
 
@@ -57,12 +58,12 @@ export function redisEnv(redis: RedisConnection | undefined): k8s.EnvVar[] {
 export function postgresEnv(pg: PostgreSqlConnection | undefined): k8s.EnvVar[] {
   if (!pg) return [];
   return [
-    { name: 'POSTGRES_HOST', value: pg.host },
-    { name: 'POSTGRES_PORT', value: String(pg.port) },
-    { name: 'POSTGRES_DB', value: pg.database },
-    { name: 'POSTGRES_USER', value: pg.username },
-    secretEnv('POSTGRES_PASSWORD', pg.secretName, pg.passwordKey),
-    { name: 'POSTGRES_SSLMODE', value: 'disable' },
+    { name: ENV.postgres.host, value: pg.host },
+    { name: ENV.postgres.port, value: String(pg.port) },
+    { name: ENV.postgres.db, value: pg.database },
+    { name: ENV.postgres.user, value: pg.username },
+    secretEnv(ENV.postgres.password, pg.secretName, pg.passwordKey),
+    { name: ENV.postgres.sslMode, value: 'disable' },
   ];
 }
 

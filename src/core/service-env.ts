@@ -1,0 +1,23 @@
+/**
+ * The environment contract between the chart and the platform's own images: every variable the
+ * chart sets on the AI engine, the API gateway and the self-healing executor, by group. The
+ * constructs set them by these names, and the values schema refuses them in `extraEnv`
+ * (MANAGED_ENV), so the two cannot disagree.
+ */
+export const SERVICE_ENV = {
+  common: { basePath: 'BASE_PATH', logLevel: 'LOG_LEVEL', port: 'PORT', metricsPort: 'METRICS_PORT', podName: 'POD_NAME', podNamespace: 'POD_NAMESPACE' },
+  prometheus: { url: 'PROMETHEUS_URL' },
+  elasticsearch: { url: 'ELASTICSEARCH_URL', username: 'ELASTICSEARCH_USERNAME', password: 'ELASTICSEARCH_PASSWORD', indexPattern: 'ELASTICSEARCH_INDEX_PATTERN' },
+  redis: { host: 'REDIS_HOST', port: 'REDIS_PORT', password: 'REDIS_PASSWORD', cluster: 'REDIS_CLUSTER' },
+  postgres: { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', db: 'POSTGRES_DB', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD', sslMode: 'POSTGRES_SSLMODE' },
+  aiEngine: { queryStatsView: 'POSTGRES_QUERY_STATS_VIEW' },
+  apiGateway: { aiEngineUrl: 'AI_ENGINE_URL', selfHealingUrl: 'SELF_HEALING_URL', apiPrefix: 'API_PREFIX', sessionStore: 'SESSION_STORE' },
+  selfHealing: { rulesFile: 'RULES_FILE', dryRun: 'DRY_RUN', namespace: 'NAMESPACE', webhookToken: 'WEBHOOK_TOKEN' },
+} as const;
+
+/** The groups of {@link SERVICE_ENV} each service's environment is made of (whether or not its connections are rendered). */
+export const SERVICE_ENV_GROUPS = {
+  aiEngine: ['common', 'prometheus', 'elasticsearch', 'redis', 'postgres', 'aiEngine'],
+  apiGateway: ['common', 'apiGateway', 'redis', 'postgres'],
+  selfHealing: ['common', 'selfHealing'],
+} as const satisfies Record<string, readonly (keyof typeof SERVICE_ENV)[]>;
