@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * The import graph of src/: no cycle, and the layers point one way. core/ is the leaf layer
  * (pure facts and parsers, imports nothing but core/); values/ (the schema and its loading) imports
- * only core/ and itself; lib/ and components/ sit above values/.
+ * only core/ and itself; lib/, then plan/ (the pure platform plan), then components/ sit above values/.
  */
 
 const SRC = resolve(__dirname, '../../src');
@@ -101,6 +101,10 @@ describe('import graph of src/', () => {
 
   it('lib/ never imports components/, the chart or the CLI', () => {
     expect(importsLeaving('lib/', ['lib/', 'values/', 'core/'])).toEqual([]);
+  });
+
+  it('plan/ (the pure platform plan) imports only lib/, values/ and core/: never a construct of components/ or the chart', () => {
+    expect(importsLeaving('plan/', ['plan/', 'lib/', 'values/', 'core/'])).toEqual([]);
   });
 
   it('components/ and plan/ never import the chart, the CLI or the entry point', () => {
