@@ -7,6 +7,7 @@ export interface PlannedRoute {
   readonly component: string;
   /** Path prefix (pathType Prefix), forwarded unchanged: the component serves under it. */
   readonly path: string;
+  /** The Service the route goes to (the component's own) and its port. */
   readonly serviceName: string;
   readonly servicePort: number;
   /** No login of its own: routed only behind the basic-auth middleware, never bare. */

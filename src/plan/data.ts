@@ -10,7 +10,7 @@ const { postgresql: PG, postgresqlMaintenance: PGM, redis: REDIS, redisClusterIn
 
 /** PostgreSQL: StatefulSet and Service `<release>-postgresql`. */
 export interface PostgreSqlPlan extends ServedPlan {
-  /** Headless Service of the StatefulSet. */
+  /** Headless Service of the StatefulSet (`<name>-headless`): the pods' DNS names. */
   readonly headless: string;
   /** postgres-exporter sidecar on `exporterPort` (`postgresql.exporter.enabled`): scraped through the pod annotations. */
   readonly exporter: Endpoint | undefined;
@@ -18,6 +18,7 @@ export interface PostgreSqlPlan extends ServedPlan {
 
 /** Redis: StatefulSet and Service `<release>-redis`. */
 export interface RedisPlan extends ServedPlan {
+  /** Headless Service of the StatefulSet (`<name>-headless`): the pods' DNS names. */
   readonly headless: string;
   /** `redis.cluster.enabled`: a Redis Cluster, clients follow MOVED redirects. */
   readonly clusterMode: boolean;

@@ -12,6 +12,7 @@ const { elasticsearch: ES, transportCa: CA, elasticsearchSetup: SETUP, logstash:
 
 /** Elasticsearch: StatefulSet and Service `<release>-elasticsearch`. */
 export interface ElasticsearchPlan extends ServedPlan {
+  /** Headless Service of the StatefulSet (`<name>-headless`): the pods' DNS names. */
   readonly headless: string;
   /** In-cluster base URL, e.g. `http://aiops-platform-elasticsearch.aiops-platform.svc.cluster.local:9200`. */
   readonly url: string;

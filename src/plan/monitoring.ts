@@ -12,6 +12,7 @@ const { prometheus: PROM, alertmanager: AM, grafana: GF, kubeStateMetrics: KSM, 
 
 /** A server with a path prefix (Prometheus, Alertmanager). */
 export interface PrefixedPlan extends ServedPlan {
+  /** Headless Service of the StatefulSet (`<name>-headless`): the pods' DNS names. */
   readonly headless: string;
   /** Route prefix of the UI and API (`/prometheus`, `/alertmanager`). */
   readonly pathPrefix: string;
