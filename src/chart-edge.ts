@@ -23,7 +23,7 @@ export function platformEdge(scope: Construct, ctx: PlatformContext, v: Values, 
   const { ingress } = plan;
   const tls = v.ingress.tls.length > 0;
   const traefik = plan.traefik
-    ? new Traefik(scope, 'traefik', { ctx, values: v.traefik, ingressClassName: v.ingress.className, tls, crdProvider: ingress.basicAuth }).connection
+    ? new Traefik(scope, 'traefik', { ctx, values: v.traefik, plan: plan.traefik, ingressClassName: v.ingress.className, tls, crdProvider: ingress.basicAuth }).connection
     : undefined;
   const protection: IngressProtection = ingress.basicAuth
     ? { middlewareRef: new BasicAuth(scope, 'basic-auth', { ctx, values: v.ingress.basicAuth, tls }).ref }

@@ -83,14 +83,14 @@ export class PlatformChart extends Chart {
     // Logging.
     const elasticsearch = plan.elasticsearch ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch, plan: plan.elasticsearch }).connection : undefined;
     const setup = elasticsearch ? new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, connection: elasticsearch }) : undefined;
-    const logstash = elasticsearch && plan.logstash ? new Logstash(this, 'logstash', { ctx, values: v.logstash, elasticsearch }).connection : undefined;
+    const logstash = elasticsearch && plan.logstash ? new Logstash(this, 'logstash', { ctx, values: v.logstash, plan: plan.logstash, elasticsearch }).connection : undefined;
     if (logstash && plan.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
-    if (elasticsearch && plan.kibana) new Kibana(this, 'kibana', { ctx, values: v.kibana, elasticsearch });
+    if (elasticsearch && plan.kibana) new Kibana(this, 'kibana', { ctx, values: v.kibana, plan: plan.kibana, elasticsearch });
     for (const skipped of plan.warnings.logging) ctx.warn(skipped);
 
     // Monitoring.
     if (plan.nodeExporter) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
-    if (plan.kubeStateMetrics) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics });
+    if (plan.kubeStateMetrics) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics, plan: plan.kubeStateMetrics });
     // The self-healing executor first: Alertmanager sends it webhooks with its token.
     const jobs: SelfHealingJobs = {
       ...(setup ? { cleanDisk: { namePrefix: setup.diskCleanup.namePrefix, spec: setup.diskCleanup.jobSpec } } : {}),
@@ -103,6 +103,7 @@ export class PlatformChart extends Chart {
       ? new Alertmanager(this, 'alertmanager', {
           ctx,
           values: v.alertmanager,
+          plan: plan.alertmanager,
           ...handedConnections(plan.alertmanager.connections, { selfHealing: selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken } }),
         }).connection
       : undefined;
@@ -110,6 +111,7 @@ export class PlatformChart extends Chart {
       ? new Prometheus(this, 'prometheus', {
           ctx,
           values: v.prometheus,
+          plan: plan.prometheus,
           ruleFiles: { 'aiops-platform.rules.yml': alertRulesYaml(v, ctx, plan.scraped) },
           ...handedConnections(plan.prometheus.connections, { alertmanager }),
           nodeExporter: Boolean(plan.nodeExporter),
@@ -121,6 +123,7 @@ export class PlatformChart extends Chart {
       new Grafana(this, 'grafana', {
         ctx,
         values: v.grafana,
+        plan: plan.grafana,
         metrics: plan.grafana.metrics,
         ...handedConnections(plan.grafana.connections, {
           prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },

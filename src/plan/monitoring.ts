@@ -39,7 +39,8 @@ export interface ScrapeTargets {
   readonly traefikMetrics: Endpoint | undefined;
 }
 
-function prefixed(ctx: PlatformContext, c: { id: ComponentPlan['id']; port: number }, pathPrefix: string, uses: readonly Use[], routed: boolean): PrefixedPlan {
+/** A StatefulSet with a client and a headless Service, serving under `pathPrefix` (without `uses`, unrouted: what its construct needs). */
+export function prefixedPlan(ctx: PlatformContext, c: { id: ComponentPlan['id']; port: number }, pathPrefix: string, uses: readonly Use[] = [], routed = false): PrefixedPlan {
   const served = servedComponent(ctx, c.id, c.port, { uses, routes: routed ? [{ path: pathPrefix, protect: true }] : [], maxName: STATEFULSET_NAME_MAX });
   return { ...served, headless: podsOf(ctx, c.id, 'headless').name, pathPrefix, url: serviceUrl(ctx, served.name, c.port, pathPrefix) };
 }
@@ -63,7 +64,7 @@ export function alertmanagerPlan(ctx: PlatformContext, v: Values, selfHealing: S
     ...c.uses,
     ...use({ peer: WORLD, ports: tcp(...receiverPorts(v.alertmanager.receivers)) }, 'Alertmanager notifies the email, Slack and webhook receivers'),
   ];
-  return { ...prefixed(ctx, AM, ROUTE_PREFIXES.alertmanager, uses, v.ingress.enabled), connections: c.connections };
+  return { ...prefixedPlan(ctx, AM, ROUTE_PREFIXES.alertmanager, uses, v.ingress.enabled), connections: c.connections };
 }
 
 /** Prometheus under `/prometheus` (no login of its own): discovery and every scrape. */
@@ -79,7 +80,7 @@ export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: Se
     ...t.exporters.flatMap((e) => use(e, 'kubernetes-pods job: exporter sidecar')),
     ...use(t.traefikMetrics, 'kubernetes-pods job: Traefik metrics entry point'),
   ];
-  return { ...prefixed(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled), connections: c.connections };
+  return { ...prefixedPlan(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled), connections: c.connections };
 }
 
 /** Prometheus also scrapes `targets`, components planned after it (they use it: Grafana, the platform services). */

@@ -4,7 +4,6 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { clusterMetadata } from '../../lib/metadata.js';
-import { objectName } from '../../lib/names.js';
 import { podTemplate, scrapeAnnotations } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
@@ -12,6 +11,7 @@ import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { traefikPlan, type TraefikPlan } from '../../plan/ingress.js';
 import type { Values } from '../../values/schema/index.js';
 import { SERVICE_PORTS, TRAEFIK_PORTS, traefikArgs, traefikStaticConfig } from './traefik-config.js';
 
@@ -20,6 +20,8 @@ export interface TraefikProps {
   readonly ctx: PlatformContext;
   /** The `traefik.*` values slice. */
   readonly values: Values['traefik'];
+  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: TraefikPlan | undefined;
   /** Name of the IngressClass to create and serve (`ingress.className`, default traefik). */
   readonly ingressClassName: string;
   /** Redirect HTTP to HTTPS: true when `ingress.tls` has an entry (default values: false). */
@@ -120,7 +122,7 @@ export class Traefik extends Construct {
   constructor(scope: Construct, id: string, props: TraefikProps) {
     super(scope, id);
     const { ctx, values, ingressClassName } = props;
-    const name = objectName(ctx, 'traefik');
+    const { name } = props.plan ?? traefikPlan(ctx);
     const version = values.image.tag;
 
     new k8s.KubeIngressClass(this, 'ingress-class', {

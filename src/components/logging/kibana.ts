@@ -5,13 +5,15 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
-import { externalUrl, objectName } from '../../lib/names.js';
+import { externalUrl } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { httpAction, probes, tcpAction } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ServedPlan } from '../../plan/component.js';
+import { servedComponent } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
 import type { ElasticsearchConnection } from './connection.js';
@@ -22,6 +24,8 @@ export interface KibanaProps {
   readonly ctx: PlatformContext;
   /** The `kibana.*` values slice. */
   readonly values: Values['kibana'];
+  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ServedPlan | undefined;
   /** The Elasticsearch cluster Kibana reads from and keeps its saved objects in. */
   readonly elasticsearch: ElasticsearchConnection;
 }
@@ -58,7 +62,7 @@ export class Kibana extends Construct {
   constructor(scope: Construct, id: string, props: KibanaProps) {
     super(scope, id);
     const { ctx, values, elasticsearch: es } = props;
-    const name = objectName(ctx, 'kibana');
+    const { name } = props.plan ?? servedComponent(ctx, ID, PORT);
     const version = values.image.tag;
     // Elasticsearch security on: Kibana signs in as kibana_system with the password from this Secret.
     const esSecretName = es.authEnabled ? es.secretName : undefined;

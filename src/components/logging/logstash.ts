@@ -7,13 +7,14 @@ import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
 import { metadata } from '../../lib/metadata.js';
-import { objectName, serviceHost } from '../../lib/names.js';
 import { podTemplate, secretEnv } from '../../lib/pod.js';
 import { httpAction, probes, tcpAction } from '../../lib/probes.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ServedPlan } from '../../plan/component.js';
+import { servedComponent } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
 import { LOGSTASH_WRITER_PASSWORD_ENV, logstashPipeline, logstashYml, renderLogstashPipeline } from './logstash-config.js';
@@ -23,6 +24,8 @@ export interface LogstashProps {
   readonly ctx: PlatformContext;
   /** The `logstash.*` values slice. */
   readonly values: Values['logstash'];
+  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ServedPlan | undefined;
   /** The Elasticsearch cluster Logstash writes the log indices to. */
   readonly elasticsearch: ElasticsearchConnection;
 }
@@ -75,7 +78,8 @@ export class Logstash extends Construct {
   constructor(scope: Construct, id: string, props: LogstashProps) {
     super(scope, id);
     const { ctx, values, elasticsearch: es } = props;
-    const name = objectName(ctx, 'logstash');
+    const plan = props.plan ?? servedComponent(ctx, ID, BEATS_PORT);
+    const { name } = plan;
     const version = values.image.tag;
     if (es.authEnabled && !es.secretName) {
       throw new Error('ElasticsearchConnection has authEnabled but no secretName: Logstash has no logstash_writer password to read');
@@ -137,6 +141,6 @@ export class Logstash extends Construct {
       ],
     });
 
-    this.connection = { serviceName: name, host: serviceHost(ctx, name), beatsPort: BEATS_PORT };
+    this.connection = { serviceName: name, host: plan.host, beatsPort: BEATS_PORT };
   }
 }

@@ -6,13 +6,14 @@ import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { metadata } from '../../lib/metadata.js';
-import { externalUrl, objectName, podHost, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { externalUrl, podHost } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createService, type ServicePort } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { prefixedPlan, type PrefixedPlan } from '../../plan/monitoring.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret, type CredentialEntry } from '../shared/credential-secret.js';
 import { alertmanagerConfig, CREDENTIAL_KEYS, receiverCredentials } from './alertmanager-config.js';
@@ -22,6 +23,8 @@ export interface AlertmanagerProps {
   readonly ctx: PlatformContext;
   /** The `alertmanager.*` values slice. */
   readonly values: Values['alertmanager'];
+  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: PrefixedPlan | undefined;
   /**
    * The self-healing executor's webhook (`http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts`)
    * and the Secret key of its bearer token, mounted and sent as `Authorization: Bearer`; given by
@@ -64,8 +67,7 @@ export class Alertmanager extends Construct {
   constructor(scope: Construct, id: string, props: AlertmanagerProps) {
     super(scope, id);
     const { ctx, values, selfHealing } = props;
-    const name = objectName(ctx, 'alertmanager', undefined, STATEFULSET_NAME_MAX);
-    const headless = objectName(ctx, 'alertmanager', 'headless');
+    const { name, headless } = props.plan ?? prefixedPlan(ctx, CATALOG.alertmanager, PATH_PREFIX);
     const version = values.image.tag;
     const clustered = values.replicas > 1;
 

@@ -12,6 +12,8 @@ import { createService } from '../../lib/service.js';
 import { claimSpec, emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ServedPlan } from '../../plan/component.js';
+import { servedComponent } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../../values/schema/ingress-routes.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
@@ -33,6 +35,8 @@ export interface GrafanaProps {
   readonly ctx: PlatformContext;
   /** The `grafana.*` values slice. */
   readonly values: Values['grafana'];
+  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ServedPlan | undefined;
   /** The Prometheus datasource (default none: no Prometheus datasource and no dashboards). */
   readonly prometheus?: PrometheusSource | undefined;
   /** The Elasticsearch datasource (default none). */
@@ -76,8 +80,8 @@ export class Grafana extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const { ctx, values, prometheus, elasticsearch } = props;
-    const name = objectName(ctx, 'grafana');
-    const dashboardsName = objectName(ctx, 'grafana', 'dashboards');
+    const { name } = props.plan ?? servedComponent(ctx, ID, PORT);
+    const dashboardsName = objectName(ctx, ID.name, 'dashboards');
     const version = values.image.tag;
     this.connection = { serviceName: name, port: PORT, basePath: GRAFANA_SUB_PATH };
 

@@ -5,7 +5,7 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
-import { externalUrl, objectName, serviceUrl, STATEFULSET_NAME_MAX } from '../../lib/names.js';
+import { externalUrl } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { toBinaryUnits } from '../../core/quantity.js';
@@ -14,6 +14,7 @@ import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { prefixedPlan, type PrefixedPlan } from '../../plan/monitoring.js';
 import type { Values } from '../../values/schema/index.js';
 import {
   PROMETHEUS_BYTE_UNITS,
@@ -29,6 +30,8 @@ export interface PrometheusProps {
   readonly ctx: PlatformContext;
   /** The `prometheus.*` values slice. */
   readonly values: Values['prometheus'];
+  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: PrefixedPlan | undefined;
   /** Alert rule files, file name (`*.yml`) → YAML text: mounted under `rules/` next to prometheus.yml and listed in rule_files. */
   readonly ruleFiles: Readonly<Record<string, string>>;
   /** The Alertmanager that gets the alerts and is scraped (default none: Alertmanager disabled, no alerting block). */
@@ -83,8 +86,8 @@ export class Prometheus extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, 'prometheus', undefined, STATEFULSET_NAME_MAX);
-    const headless = objectName(ctx, 'prometheus', 'headless');
+    const plan = props.plan ?? prefixedPlan(ctx, CATALOG.prometheus, PROMETHEUS_PATH_PREFIX);
+    const { name, headless } = plan;
     const version = values.image.tag;
 
     const ruleNames = Object.keys(props.ruleFiles).sort();
@@ -172,6 +175,6 @@ export class Prometheus extends Construct {
     createService(this, 'service', ctx, { name, id: ID, ports });
     if (values.replicas > 1) createDisruptionBudget(this, ctx, name, ID);
 
-    this.connection = { serviceName: name, port: PORT, pathPrefix: PROMETHEUS_PATH_PREFIX, url: serviceUrl(ctx, name, PORT, PROMETHEUS_PATH_PREFIX) };
+    this.connection = { serviceName: name, port: PORT, pathPrefix: plan.pathPrefix, url: plan.url };
   }
 }
