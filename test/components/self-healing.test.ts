@@ -12,7 +12,7 @@ import type { ValuesError } from '../../src/values/issues.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
-import { find, ofKind, workload } from '../support/render.js';
+import { envValues, find, ofKind, workload } from '../support/render.js';
 
 registerCrdValidators();
 
@@ -67,7 +67,7 @@ function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { co
 const own = (r: ConstructRender) => r.objects.filter((o) => o.metadata.name === NAME);
 const { container } = workload('Deployment', NAME);
 /** The container's literal env values by name. */
-const env = (r: ConstructRender) => Object.fromEntries(container(r).env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+const env = (r: ConstructRender) => envValues(container(r));
 const rule = (rules: SelfHealingRulesFile, name: string): any => rules.rules.find((x) => x.name === name);
 
 describe('SelfHealing', () => {
