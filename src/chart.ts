@@ -76,20 +76,20 @@ export class PlatformChart extends Chart {
     const postgresql = plan.postgresql ? new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql, plan: plan.postgresql }).connection : undefined;
     const maintenance =
       postgresql && plan.postgresqlMaintenance
-        ? new PostgreSqlMaintenance(this, 'postgresql-maintenance', { ctx, values: v.postgresql, connection: postgresql })
+        ? new PostgreSqlMaintenance(this, 'postgresql-maintenance', { ctx, values: v.postgresql, plan: plan.postgresqlMaintenance, connection: postgresql })
         : undefined;
     const redis = plan.redis ? new Redis(this, 'redis', { ctx, values: v.redis, plan: plan.redis }).connection : undefined;
 
     // Logging.
     const elasticsearch = plan.elasticsearch ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch, plan: plan.elasticsearch }).connection : undefined;
-    const setup = elasticsearch ? new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, connection: elasticsearch }) : undefined;
+    const setup = elasticsearch ? new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, plan: plan.elasticsearchSetup, connection: elasticsearch }) : undefined;
     const logstash = elasticsearch && plan.logstash ? new Logstash(this, 'logstash', { ctx, values: v.logstash, plan: plan.logstash, elasticsearch }).connection : undefined;
-    if (logstash && plan.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
+    if (logstash && plan.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, plan: plan.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
     if (elasticsearch && plan.kibana) new Kibana(this, 'kibana', { ctx, values: v.kibana, plan: plan.kibana, elasticsearch });
     for (const skipped of plan.warnings.logging) ctx.warn(skipped);
 
     // Monitoring.
-    if (plan.nodeExporter) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter });
+    if (plan.nodeExporter) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter, plan: plan.nodeExporter });
     if (plan.kubeStateMetrics) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics, plan: plan.kubeStateMetrics });
     // The self-healing executor first: Alertmanager sends it webhooks with its token.
     const jobs: SelfHealingJobs = {

@@ -4,7 +4,7 @@ import type { Values } from '../values/schema/index.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { podsOf, tcp, use, type Endpoint } from './network.js';
-import { servedComponent } from './served.js';
+import { servedComponent, workloadPlan } from './served.js';
 
 const { postgresql: PG, postgresqlMaintenance: PGM, redis: REDIS, redisClusterInit: INIT } = CATALOG;
 
@@ -37,8 +37,7 @@ export function postgresqlPlan(ctx: PlatformContext, v: Values['postgresql']): P
 
 /** The maintenance CronJob (and the executor's on-demand Job of the same template). */
 export function postgresqlMaintenancePlan(ctx: PlatformContext, postgresql: PostgreSqlPlan): ComponentPlan {
-  const pods = podsOf(ctx, PGM.id, PGM.role, ctx.namespace, CRONJOB_NAME_MAX);
-  return { id: PGM.id, name: pods.name, pods, uses: use(postgresql.endpoint, 'the maintenance CronJob runs VACUUM/ANALYZE') };
+  return workloadPlan(ctx, PGM.id, { role: PGM.role, maxName: CRONJOB_NAME_MAX, uses: use(postgresql.endpoint, 'the maintenance CronJob runs VACUUM/ANALYZE') });
 }
 
 export function redisPlan(ctx: PlatformContext, v: Values['redis']): RedisPlan {
@@ -57,6 +56,5 @@ export function redisPlan(ctx: PlatformContext, v: Values['redis']): RedisPlan {
 /** The Job that forms the Redis Cluster (cluster mode only). */
 export function redisClusterInitPlan(ctx: PlatformContext, redis: RedisPlan): ComponentPlan | undefined {
   if (!redis.clusterMode) return undefined;
-  const pods = podsOf(ctx, INIT.id, INIT.role);
-  return { id: INIT.id, name: pods.name, pods, uses: use(redis.endpoint, 'the cluster-init Job forms the cluster') };
+  return workloadPlan(ctx, INIT.id, { role: INIT.role, uses: use(redis.endpoint, 'the cluster-init Job forms the cluster') });
 }

@@ -6,7 +6,7 @@ import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { connect, type Connected } from './connections.js';
 import { apiServer, podsOf, tcp, use, type Endpoint } from './network.js';
-import { servedComponent } from './served.js';
+import { servedComponent, workloadPlan } from './served.js';
 
 const { elasticsearch: ES, transportCa: CA, elasticsearchSetup: SETUP, logstash: LS, filebeat: FB, kibana: KB } = CATALOG;
 
@@ -67,18 +67,15 @@ export function loggingPlan(ctx: PlatformContext, v: Values): LoggingPlan {
   const logstash = es && logstashOn ? logstashPlan(ctx, es) : undefined;
   return {
     elasticsearch: es,
-    transportCa: es?.transportTls ? job(ctx, CA, [apiServer('the transport-CA Job reads and creates its Secret')]) : undefined,
-    elasticsearchSetup: es ? job(ctx, SETUP, use(es.endpoint, 'the setup Job and CronJob apply ILM, the index template and the users'), CRONJOB_NAME_MAX) : undefined,
+    transportCa: es?.transportTls ? workloadPlan(ctx, CA.id, { role: CA.role, uses: [apiServer('the transport-CA Job reads and creates its Secret')] }) : undefined,
+    elasticsearchSetup: es
+      ? workloadPlan(ctx, SETUP.id, { role: SETUP.role, maxName: CRONJOB_NAME_MAX, uses: use(es.endpoint, 'the setup Job and CronJob apply ILM, the index template and the users') })
+      : undefined,
     logstash,
     filebeat: logstash && filebeatOn ? filebeatPlan(ctx, logstash) : undefined,
     kibana: es && v.kibana.enabled ? kibanaPlan(ctx, v.ingress.enabled, es) : undefined,
     warnings,
   };
-}
-
-function job(ctx: PlatformContext, c: { id: ComponentPlan['id']; role: string }, uses: ComponentPlan['uses'], max?: number): ComponentPlan {
-  const pods = podsOf(ctx, c.id, c.role, ctx.namespace, max);
-  return { id: c.id, name: pods.name, pods, uses };
 }
 
 function logstashPlan(ctx: PlatformContext, es: ElasticsearchPlan): LogstashPlan {
@@ -88,15 +85,9 @@ function logstashPlan(ctx: PlatformContext, es: ElasticsearchPlan): LogstashPlan
 
 /** Filebeat runs in the node agents' namespace. */
 function filebeatPlan(ctx: PlatformContext, logstash: LogstashPlan): ComponentPlan & Connected<{ logstash: ServedPlan }> {
-  const pods = podsOf(ctx, FB.id, undefined, ctx.agentsNamespace);
   const c = connect({ logstash }, { logstash: 'Filebeat ships the container logs to the Beats input' });
-  return {
-    id: FB.id,
-    name: pods.name,
-    pods,
-    uses: [...c.uses, apiServer('Filebeat add_kubernetes_metadata reads pods, namespaces and nodes')],
-    connections: c.connections,
-  };
+  const uses = [...c.uses, apiServer('Filebeat add_kubernetes_metadata reads pods, namespaces and nodes')];
+  return { ...workloadPlan(ctx, FB.id, { namespace: ctx.agentsNamespace, uses }), connections: c.connections };
 }
 
 /** Kibana under `/kibana`: without Elasticsearch security it has no login, so it is routed only behind basic auth. */

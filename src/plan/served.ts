@@ -1,7 +1,7 @@
 import type { PlatformContext } from '../lib/context.js';
 import type { ComponentIdentity } from '../lib/labels.js';
 import { serviceHost } from '../lib/names.js';
-import type { ServedPlan } from './component.js';
+import type { ComponentPlan, ServedPlan } from './component.js';
 import { podsOf, tcp, type Use } from './network.js';
 
 /** What a served component adds to its name, Service and port. */
@@ -32,4 +32,22 @@ export function servedComponent(ctx: PlatformContext, id: ComponentIdentity, por
     uses: o.uses ?? [],
     routes: (o.routes ?? []).map((r) => ({ component: id.name, path: r.path, serviceName: pods.name, servicePort: port, protect: r.protect })),
   };
+}
+
+/** Where a workload without a Service of its own runs, and what it connects to. */
+export interface WorkloadOptions {
+  /** Role suffix of the name, e.g. `setup` (default none). */
+  readonly role?: string;
+  /** Namespace (default the platform's). */
+  readonly namespace?: string;
+  /** Longest object name (default 63; CronJobs 52). */
+  readonly maxName?: number;
+  /** The connections it opens (default none). */
+  readonly uses?: readonly Use[];
+}
+
+/** The plan entry of a workload `<release>-<id.name>[-<role>]` that nothing connects to (a Job, a CronJob, an agent). */
+export function workloadPlan(ctx: PlatformContext, id: ComponentIdentity, o: WorkloadOptions = {}): ComponentPlan {
+  const pods = podsOf(ctx, id, o.role, o.namespace ?? ctx.namespace, o.maxName);
+  return { id, name: pods.name, pods, uses: o.uses ?? [] };
 }

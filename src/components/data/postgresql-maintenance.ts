@@ -4,9 +4,11 @@ import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
-import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
+import { CRONJOB_NAME_MAX } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentPlan } from '../../plan/component.js';
+import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from './postgresql.js';
 import {
@@ -22,6 +24,8 @@ export interface PostgreSqlMaintenanceProps {
   readonly ctx: PlatformContext;
   /** The `postgresql.*` values slice (image, scheduling, maintenance.{schedule,resources}). */
   readonly values: Values['postgresql'];
+  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ComponentPlan | undefined;
   /** The database to maintain: its Service, application database and user, and the Secret with the superuser's password. */
   readonly connection: PostgreSqlConnection;
 }
@@ -47,7 +51,7 @@ export class PostgreSqlMaintenance extends Construct {
   constructor(scope: Construct, id: string, props: PostgreSqlMaintenanceProps) {
     super(scope, id);
     const { ctx, values, connection } = props;
-    const name = objectName(ctx, 'postgresql', 'maintenance', CRONJOB_NAME_MAX);
+    const { name } = props.plan ?? workloadPlan(ctx, ID, { role: CATALOG.postgresqlMaintenance.role, maxName: CRONJOB_NAME_MAX });
     const version = values.image.tag;
 
     // The script lives in the ConfigMap, not in the pod template: every run reads the current one.

@@ -2,10 +2,11 @@ import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { objectName, podHost } from '../../lib/names.js';
+import { podHost } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { createJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { REDIS_UID } from './redis-config.js';
 import { redisClusterInitScript } from './redis-cluster-job-scripts.js';
@@ -44,7 +45,7 @@ export class RedisClusterJob extends Construct {
   constructor(scope: Construct, id: string, props: RedisClusterJobProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, 'redis', 'cluster-init');
+    const { name } = workloadPlan(ctx, ID, { role: CATALOG.redisClusterInit.role });
     const hosts = Array.from({ length: values.cluster.nodes }, (_, i) =>
       podHost(ctx, props.statefulSetName, i, props.headlessServiceName),
     );

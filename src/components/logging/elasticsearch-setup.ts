@@ -9,6 +9,8 @@ import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentPlan } from '../../plan/component.js';
+import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
 import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_WORK_DIR } from './elasticsearch-setup-config.js';
@@ -25,6 +27,8 @@ export interface ElasticsearchSetupProps {
   readonly ctx: PlatformContext;
   /** The `elasticsearch.*` values slice (retentionDays, replicas, image, setup.*). */
   readonly values: Values['elasticsearch'];
+  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ComponentPlan | undefined;
   /** How to reach Elasticsearch, with the credentials Secret when security is on. */
   readonly connection: ElasticsearchConnection;
 }
@@ -55,7 +59,7 @@ export class ElasticsearchSetup extends Construct {
   constructor(scope: Construct, id: string, props: ElasticsearchSetupProps) {
     super(scope, id);
     const { ctx, values, connection } = props;
-    const name = objectName(ctx, 'elasticsearch', 'setup', CRONJOB_NAME_MAX);
+    const { name } = props.plan ?? workloadPlan(ctx, ID, { role: CATALOG.elasticsearchSetup.role, maxName: CRONJOB_NAME_MAX });
     const version = values.image.tag;
     const secretName = connection.authEnabled ? connection.secretName : undefined;
     if (connection.authEnabled && !secretName) {

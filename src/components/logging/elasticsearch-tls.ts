@@ -3,12 +3,12 @@ import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { objectLabels } from '../../lib/labels.js';
-import { objectName } from '../../lib/names.js';
 import { createServiceAccount } from '../../lib/rbac.js';
 import type { RunAs } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { CERTS_STAGING, transportCaScript, transportCertsScript, TLS_WORK_DIR, type TransportCertsOptions } from './elasticsearch-tls-scripts.js';
 
@@ -41,7 +41,7 @@ export class TransportCaJob extends Construct {
   constructor(scope: Construct, id: string, props: TransportCaJobProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const name = objectName(ctx, 'elasticsearch', 'transport-ca');
+    const { name } = workloadPlan(ctx, ID, { role: CATALOG.transportCa.role });
     this.secretName = name;
     const version = values.image.tag;
 

@@ -4,7 +4,6 @@ import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { metadata } from '../../lib/metadata.js';
-import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
@@ -12,6 +11,8 @@ import { rootAgentContainerSecurityContext } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDaemonSet } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentPlan } from '../../plan/component.js';
+import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { CONTAINER_LOGS, filebeatYml } from './filebeat-config.js';
 
@@ -20,6 +21,8 @@ export interface FilebeatProps {
   readonly ctx: PlatformContext;
   /** The `filebeat.*` values slice. */
   readonly values: Values['filebeat'];
+  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ComponentPlan | undefined;
   /** Where the logs go: the Beats input of Logstash. */
   readonly logstash: { readonly host: string; readonly port: number };
 }
@@ -78,7 +81,7 @@ export class Filebeat extends Construct {
   constructor(scope: Construct, id: string, props: FilebeatProps) {
     super(scope, id);
     const { ctx, values } = props;
-    this.name = objectName(ctx, 'filebeat');
+    this.name = (props.plan ?? workloadPlan(ctx, ID, { namespace: ctx.agentsNamespace })).name;
     const namespace = ctx.agentsNamespace;
     const version = values.image.tag;
     const dataDir = `${HOME}/data`;

@@ -2,11 +2,12 @@ import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
-import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createDaemonSet } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentPlan } from '../../plan/component.js';
+import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Props of {@link NodeExporter}. */
@@ -14,6 +15,8 @@ export interface NodeExporterProps {
   readonly ctx: PlatformContext;
   /** The `nodeExporter.*` values slice. */
   readonly values: Values['nodeExporter'];
+  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
+  readonly plan?: ComponentPlan | undefined;
 }
 
 const ID = CATALOG.nodeExporter.id;
@@ -68,7 +71,7 @@ export class NodeExporter extends Construct {
   constructor(scope: Construct, id: string, props: NodeExporterProps) {
     super(scope, id);
     const { ctx, values } = props;
-    this.name = objectName(ctx, 'node-exporter');
+    this.name = (props.plan ?? workloadPlan(ctx, ID)).name;
     const version = values.image.tag;
 
     const container: k8s.Container = {
