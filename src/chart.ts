@@ -40,10 +40,12 @@ export interface PlatformChartProps {
 }
 
 /**
- * The one chart of the platform: builds the shared context and composes the components, family by
- * family. A component plugs in with one folder under src/components and one line here; the chart,
- * not the component, decides whether it is enabled, and wires components through the `connection`
- * each one exposes (never hand-written host names).
+ * The one chart of the platform: builds the shared context and the platform plan (src/plan: what
+ * renders, names, ports, URLs, flags, connections), then composes the components family by family,
+ * one line each: a component renders when the plan has its entry, gets its plan slice, and is handed
+ * the `connection`s of the components it uses only where its plan entry has them (each one is also
+ * an edge of the NetworkPolicies, never hand-written host names). The edge and the NetworkPolicies
+ * (src/chart-edge.ts) read the whole plan.
  */
 export class PlatformChart extends Chart {
   /** Warnings collected while building, in order. */
