@@ -101,13 +101,10 @@ export class PlatformChart extends Chart {
     const selfHealing = plan.selfHealing
       ? new SelfHealing(this, 'self-healing', { ctx, values: v.selfHealing, scaleTargets: scaleTargets(plan), jobs }).connection
       : undefined;
+    const webhook = selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken };
     const alertmanager = plan.alertmanager
-      ? new Alertmanager(this, 'alertmanager', {
-          ctx,
-          values: v.alertmanager,
-          plan: plan.alertmanager,
-          ...handedConnections(plan.alertmanager.connections, { selfHealing: selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken } }),
-        }).connection
+      ? new Alertmanager(this, 'alertmanager', { ctx, values: v.alertmanager, plan: plan.alertmanager, ...handedConnections(plan.alertmanager.connections, { selfHealing: webhook }) })
+          .connection
       : undefined;
     const prometheus = plan.prometheus
       ? new Prometheus(this, 'prometheus', {
