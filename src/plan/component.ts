@@ -1,3 +1,4 @@
+import type { PlatformContext } from '../lib/context.js';
 import type { ComponentIdentity } from '../lib/labels.js';
 import type { EdgePort, Endpoint, Peer, PodsPeer, Use } from './network.js';
 
@@ -44,4 +45,13 @@ export interface ServedPlan extends ComponentPlan {
   readonly port: number;
   /** Its pods on {@link port}: where the connections of its clients arrive. */
   readonly endpoint: Endpoint;
+}
+
+/** What a component construct receives besides its connections: the context, its values slice and its plan slice. */
+export interface ComponentProps<V, P> {
+  readonly ctx: PlatformContext;
+  /** Its values slice, e.g. `grafana.*`. */
+  readonly values: V;
+  /** Its plan slice: names, host, URL, flags (default: planned from its identity and values; the chart hands the platform plan's). */
+  readonly plan?: P | undefined;
 }

@@ -1,13 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ComponentPlan } from '../../plan/component.js';
+import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { PostgreSqlConnection } from './postgresql.js';
@@ -20,12 +19,7 @@ import {
 } from './postgresql-scripts.js';
 
 /** Props of {@link PostgreSqlMaintenance}. */
-export interface PostgreSqlMaintenanceProps {
-  readonly ctx: PlatformContext;
-  /** The `postgresql.*` values slice (image, scheduling, maintenance.{schedule,resources}). */
-  readonly values: Values['postgresql'];
-  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ComponentPlan | undefined;
+export interface PostgreSqlMaintenanceProps extends ComponentProps<Values['postgresql'], ComponentPlan> {
   /** The database to maintain: its Service, application database and user, and the Secret with the superuser's password. */
   readonly connection: PostgreSqlConnection;
 }

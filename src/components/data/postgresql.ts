@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
 import { podTemplate, scrapeAnnotations, secretEnv } from '../../lib/pod.js';
@@ -11,6 +10,7 @@ import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentProps } from '../../plan/component.js';
 import { postgresqlPlan, type PostgreSqlPlan } from '../../plan/data.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
@@ -19,13 +19,8 @@ import { postgresqlConf } from './postgresql-config.js';
 import { postgresInitScript } from './postgresql-scripts.js';
 
 /** Props of {@link PostgreSql}. */
-export interface PostgreSqlProps {
-  readonly ctx: PlatformContext;
-  /** The `postgresql.*` values slice. */
-  readonly values: Values['postgresql'];
-  /** Its plan: names, host, exporter (default: planned from `values`). */
-  readonly plan?: PostgreSqlPlan | undefined;
-}
+export type PostgreSqlProps = ComponentProps<Values['postgresql'], PostgreSqlPlan>;
+
 
 /** How other components reach the database. */
 export interface PostgreSqlConnection {

@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
 import { serviceHost } from '../../lib/names.js';
@@ -12,6 +11,7 @@ import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentProps } from '../../plan/component.js';
 import { redisPlan, type RedisPlan } from '../../plan/data.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
@@ -29,13 +29,8 @@ import {
 import { redisAuthScript, redisClusterStartScript } from './redis-scripts.js';
 
 /** Props of {@link Redis}. */
-export interface RedisProps {
-  readonly ctx: PlatformContext;
-  /** The `redis.*` values slice. */
-  readonly values: Values['redis'];
-  /** Its plan: names, host, cluster mode (default: planned from `values`). */
-  readonly plan?: RedisPlan | undefined;
-}
+export type RedisProps = ComponentProps<Values['redis'], RedisPlan>;
+
 
 /** How other components reach Redis. */
 export interface RedisConnection {

@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { clusterMetadata } from '../../lib/metadata.js';
 import { podTemplate, scrapeAnnotations } from '../../lib/pod.js';
@@ -11,17 +10,13 @@ import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentProps } from '../../plan/component.js';
 import { traefikPlan, type TraefikPlan } from '../../plan/ingress.js';
 import type { Values } from '../../values/schema/index.js';
 import { SERVICE_PORTS, TRAEFIK_PORTS, traefikArgs, traefikStaticConfig } from './traefik-config.js';
 
 /** Props of {@link Traefik}. */
-export interface TraefikProps {
-  readonly ctx: PlatformContext;
-  /** The `traefik.*` values slice. */
-  readonly values: Values['traefik'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: TraefikPlan | undefined;
+export interface TraefikProps extends ComponentProps<Values['traefik'], TraefikPlan> {
   /** Name of the IngressClass to create and serve (`ingress.className`, default traefik). */
   readonly ingressClassName: string;
   /** Redirect HTTP to HTTPS: true when `ingress.tls` has an entry (default values: false). */

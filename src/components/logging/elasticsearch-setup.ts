@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { ConfigError } from '../../lib/errors.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob, createJob, jobPodTemplate } from '../../lib/workloads.js';
@@ -9,7 +8,7 @@ import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ComponentPlan } from '../../plan/component.js';
+import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
@@ -23,12 +22,7 @@ export interface OnDemandJob {
 }
 
 /** Props of {@link ElasticsearchSetup}. */
-export interface ElasticsearchSetupProps {
-  readonly ctx: PlatformContext;
-  /** The `elasticsearch.*` values slice (retentionDays, replicas, image, setup.*). */
-  readonly values: Values['elasticsearch'];
-  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ComponentPlan | undefined;
+export interface ElasticsearchSetupProps extends ComponentProps<Values['elasticsearch'], ComponentPlan> {
   /** How to reach Elasticsearch, with the credentials Secret when security is on. */
   readonly connection: ElasticsearchConnection;
 }

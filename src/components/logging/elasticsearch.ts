@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
 import { serviceHost } from '../../lib/names.js';
@@ -13,6 +12,7 @@ import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentProps } from '../../plan/component.js';
 import { elasticsearchPlan, type ElasticsearchPlan } from '../../plan/logging.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret, derivedPassword } from '../shared/credential-secret.js';
@@ -24,13 +24,8 @@ import { sysctlInitContainer, warnAboutTopology } from './elasticsearch-pod.js';
 import { TRANSPORT_CERTS_VOLUME, TransportCaJob, transportCertsPod } from './elasticsearch-tls.js';
 
 /** Props of {@link Elasticsearch}. */
-export interface ElasticsearchProps {
-  readonly ctx: PlatformContext;
-  /** The `elasticsearch.*` values slice. */
-  readonly values: Values['elasticsearch'];
-  /** Its plan: names, URL, transport TLS (default: planned from `values`). */
-  readonly plan?: ElasticsearchPlan | undefined;
-}
+export type ElasticsearchProps = ComponentProps<Values['elasticsearch'], ElasticsearchPlan>;
+
 
 const { id: ID, exporterPort: EXPORTER_PORT } = CATALOG.elasticsearch;
 /** The image's `elasticsearch` user (its files belong to 1000:0 and are world-readable, so gid 1000 suffices). */

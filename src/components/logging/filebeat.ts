@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { metadata } from '../../lib/metadata.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
@@ -11,18 +10,13 @@ import { rootAgentContainerSecurityContext } from '../../lib/security.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDaemonSet } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ComponentPlan } from '../../plan/component.js';
+import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { CONTAINER_LOGS, filebeatYml } from './filebeat-config.js';
 
 /** Props of {@link Filebeat}. */
-export interface FilebeatProps {
-  readonly ctx: PlatformContext;
-  /** The `filebeat.*` values slice. */
-  readonly values: Values['filebeat'];
-  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ComponentPlan | undefined;
+export interface FilebeatProps extends ComponentProps<Values['filebeat'], ComponentPlan> {
   /** Where the logs go: the Beats input of Logstash. */
   readonly logstash: { readonly host: string; readonly port: number };
 }

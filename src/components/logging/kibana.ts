@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl } from '../../lib/names.js';
@@ -12,7 +11,7 @@ import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ServedPlan } from '../../plan/component.js';
+import type { ComponentProps, ServedPlan } from '../../plan/component.js';
 import { servedComponent } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
@@ -20,12 +19,7 @@ import type { ElasticsearchConnection } from './connection.js';
 import { KIBANA_ENCRYPTION_KEYS, KIBANA_SYSTEM_PASSWORD_ENV, kibanaNodeOptions, kibanaYml } from './kibana-config.js';
 
 /** Props of {@link Kibana}. */
-export interface KibanaProps {
-  readonly ctx: PlatformContext;
-  /** The `kibana.*` values slice. */
-  readonly values: Values['kibana'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ServedPlan | undefined;
+export interface KibanaProps extends ComponentProps<Values['kibana'], ServedPlan> {
   /** The Elasticsearch cluster Kibana reads from and keeps its saved objects in. */
   readonly elasticsearch: ElasticsearchConnection;
 }

@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { createAutoscaler } from '../../lib/autoscaling.js';
 import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
 import { metadata } from '../../lib/metadata.js';
@@ -13,19 +12,14 @@ import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ServedPlan } from '../../plan/component.js';
+import type { ComponentProps, ServedPlan } from '../../plan/component.js';
 import { servedComponent } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
 import { LOGSTASH_WRITER_PASSWORD_ENV, logstashPipeline, logstashYml, renderLogstashPipeline } from './logstash-config.js';
 
 /** Props of {@link Logstash}. */
-export interface LogstashProps {
-  readonly ctx: PlatformContext;
-  /** The `logstash.*` values slice. */
-  readonly values: Values['logstash'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ServedPlan | undefined;
+export interface LogstashProps extends ComponentProps<Values['logstash'], ServedPlan> {
   /** The Elasticsearch cluster Logstash writes the log indices to. */
   readonly elasticsearch: ElasticsearchConnection;
 }

@@ -13,18 +13,14 @@ import { createService, type ServicePort } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentProps } from '../../plan/component.js';
 import { prefixedPlan, type PrefixedPlan } from '../../plan/monitoring.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret, type CredentialEntry } from '../shared/credential-secret.js';
 import { alertmanagerConfig, CREDENTIAL_KEYS, receiverCredentials } from './alertmanager-config.js';
 
 /** Props of {@link Alertmanager}. */
-export interface AlertmanagerProps {
-  readonly ctx: PlatformContext;
-  /** The `alertmanager.*` values slice. */
-  readonly values: Values['alertmanager'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: PrefixedPlan | undefined;
+export interface AlertmanagerProps extends ComponentProps<Values['alertmanager'], PrefixedPlan> {
   /**
    * The self-healing executor's webhook (`http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts`)
    * and the Secret key of its bearer token, mounted and sent as `Authorization: Bearer`; given by

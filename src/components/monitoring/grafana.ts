@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, iniFile, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl, objectName } from '../../lib/names.js';
@@ -12,7 +11,7 @@ import { createService } from '../../lib/service.js';
 import { claimSpec, emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ServedPlan } from '../../plan/component.js';
+import type { ComponentProps, ServedPlan } from '../../plan/component.js';
 import { servedComponent } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../../values/schema/ingress-routes.js';
@@ -31,12 +30,7 @@ import {
 } from './grafana-config.js';
 
 /** Props of {@link Grafana}. */
-export interface GrafanaProps {
-  readonly ctx: PlatformContext;
-  /** The `grafana.*` values slice. */
-  readonly values: Values['grafana'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ServedPlan | undefined;
+export interface GrafanaProps extends ComponentProps<Values['grafana'], ServedPlan> {
   /** The Prometheus datasource (default none: no Prometheus datasource and no dashboards). */
   readonly prometheus?: PrometheusSource | undefined;
   /** The Elasticsearch datasource (default none). */

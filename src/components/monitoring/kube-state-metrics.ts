@@ -1,25 +1,19 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { createService } from '../../lib/service.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ServedPlan } from '../../plan/component.js';
+import type { ComponentProps, ServedPlan } from '../../plan/component.js';
 import { kubeStateMetricsPlan } from '../../plan/monitoring.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Props of {@link KubeStateMetrics}. */
-export interface KubeStateMetricsProps {
-  readonly ctx: PlatformContext;
-  /** The `kubeStateMetrics.*` values slice. */
-  readonly values: Values['kubeStateMetrics'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ServedPlan | undefined;
-}
+export type KubeStateMetricsProps = ComponentProps<Values['kubeStateMetrics'], ServedPlan>;
+
 
 type Collector = Values['kubeStateMetrics']['collectors'][number];
 

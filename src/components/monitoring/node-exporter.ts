@@ -1,23 +1,17 @@
 import type { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import { createDaemonSet } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
-import type { ComponentPlan } from '../../plan/component.js';
+import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Props of {@link NodeExporter}. */
-export interface NodeExporterProps {
-  readonly ctx: PlatformContext;
-  /** The `nodeExporter.*` values slice. */
-  readonly values: Values['nodeExporter'];
-  /** Its plan: name (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: ComponentPlan | undefined;
-}
+export type NodeExporterProps = ComponentProps<Values['nodeExporter'], ComponentPlan>;
+
 
 const ID = CATALOG.nodeExporter.id;
 /** uid/gid `nobody`, the user of the upstream image. */

@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checksum, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
-import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
 import { externalUrl } from '../../lib/names.js';
@@ -14,6 +13,7 @@ import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentProps } from '../../plan/component.js';
 import { prefixedPlan, type PrefixedPlan } from '../../plan/monitoring.js';
 import type { Values } from '../../values/schema/index.js';
 import {
@@ -26,12 +26,7 @@ import {
 } from './prometheus-config.js';
 
 /** Props of {@link Prometheus}. */
-export interface PrometheusProps {
-  readonly ctx: PlatformContext;
-  /** The `prometheus.*` values slice. */
-  readonly values: Values['prometheus'];
-  /** Its plan: names (default: planned from its identity; the chart hands the platform plan's). */
-  readonly plan?: PrefixedPlan | undefined;
+export interface PrometheusProps extends ComponentProps<Values['prometheus'], PrefixedPlan> {
   /** Alert rule files, file name (`*.yml`) → YAML text: mounted under `rules/` next to prometheus.yml and listed in rule_files. */
   readonly ruleFiles: Readonly<Record<string, string>>;
   /** The Alertmanager that gets the alerts and is scraped (default none: Alertmanager disabled, no alerting block). */
