@@ -8,7 +8,7 @@ import { selectorLabels } from '../../src/lib/labels.js';
 import { completePlan, planPlatform } from '../../src/plan/index.js';
 import type { ServedPlan } from '../../src/plan/component.js';
 import type { RedisPlan } from '../../src/plan/data.js';
-import { use } from '../../src/plan/network.js';
+import { connect, handedConnections } from '../../src/plan/connections.js';
 import { servedComponent } from '../../src/plan/served.js';
 import { loadValues } from '../../src/values/load.js';
 import { allows, type Endpoint } from '../support/network-policy-eval.js';
@@ -28,7 +28,7 @@ const ctx = createPlatformContext(values, NS, NS, () => undefined);
 
 /** Step 1, the folder: the construct, built from its plan slice and the connections it uses. */
 class Widget extends Construct {
-  constructor(scope: Construct, id: string, props: { ctx: PlatformContext; plan: ServedPlan; redis: RedisPlan | undefined }) {
+  constructor(scope: Construct, id: string, props: { ctx: PlatformContext; plan: ServedPlan; redis?: RedisPlan | undefined }) {
     super(scope, id);
     const { ctx: c, plan } = props;
     const labels = selectorLabels(c, plan.id);
@@ -59,15 +59,13 @@ class Widget extends Construct {
 /** Renders the chart's edge and NetworkPolicies for the platform's plan plus the widget. */
 function renderWithWidget() {
   const base = planPlatform(ctx, values);
-  // Step 3, the plan entry: identity, port, the connections it opens, its route.
-  const widget = servedComponent(ctx, { name: 'widget', component: 'demo' }, 7000, {
-    uses: use(base.redis?.endpoint, 'widget REDIS_HOST'),
-    routes: [{ path: '/widget', protect: false }],
-  });
+  // Step 3, the plan entry: identity, port, the connections it opens (each one an edge), its route.
+  const c = connect({ redis: base.redis }, { redis: 'widget REDIS_HOST' });
+  const widget = { ...servedComponent(ctx, { name: 'widget', component: 'demo' }, 7000, { uses: c.uses, routes: [{ path: '/widget', protect: false }] }), connections: c.connections };
   const plan = completePlan(values, { ...base, widget }, base.warnings.logging);
   const chart = new Chart(Testing.app(), 'test', { disableResourceNameHashes: true });
   // Step 4, the chart line.
-  new Widget(chart, 'widget', { ctx, plan: plan.widget, redis: plan.redis });
+  new Widget(chart, 'widget', { ctx, plan: plan.widget, ...handedConnections(plan.widget.connections, { redis: plan.redis }) });
   // What the chart does for every component, unchanged.
   platformEdge(chart, ctx, values, plan);
   platformNetworkPolicies(chart, ctx, values, plan);
