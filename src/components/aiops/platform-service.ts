@@ -130,7 +130,7 @@ export class PlatformService extends Construct {
       annotations: { ...props.annotations, ...scrapeAnnotations(METRICS_PORT, '/metrics') },
     });
 
-    const autoscaled = values.autoscaling.enabled;
+    const autoscaled = plan.hpaManaged;
     createDeployment(this, ctx, { name, id: identity, version, template, replicas: autoscaled ? undefined : values.replicas, strategy: props.strategy });
     if (autoscaled) createAutoscaler(this, ctx, { name, id: identity, autoscaling: values.autoscaling });
     if (!ctx.development) createDisruptionBudget(this, ctx, name, identity);

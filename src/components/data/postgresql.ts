@@ -102,7 +102,7 @@ export class PostgreSql extends Construct {
     };
 
     const containers = [postgres];
-    if (values.exporter.enabled) {
+    if (plan.exporter) {
       containers.push(
         exporterSidecar(ctx, {
           values: values.exporter,
@@ -131,7 +131,7 @@ export class PostgreSql extends Construct {
       ],
       annotations: {
         'checksum/config': checksum(config),
-        ...(values.exporter.enabled ? scrapeAnnotations(EXPORTER_PORT) : {}),
+        ...(plan.exporter ? scrapeAnnotations(EXPORTER_PORT) : {}),
       },
       terminationGracePeriodSeconds: 60,
     });
@@ -143,7 +143,7 @@ export class PostgreSql extends Construct {
     createService(this, 'service', ctx, {
       name,
       id: ID,
-      ports: values.exporter.enabled ? [...ports, { name: 'metrics', port: EXPORTER_PORT }] : ports,
+      ports: plan.exporter ? [...ports, { name: 'metrics', port: EXPORTER_PORT }] : ports,
     });
     if (!ctx.development) createDisruptionBudget(this, ctx, name, ID);
 

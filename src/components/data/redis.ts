@@ -109,7 +109,7 @@ export class Redis extends Construct {
     };
 
     const containers = [redis];
-    if (values.exporter.enabled) {
+    if (plan.exporter) {
       containers.push(
         exporterSidecar(ctx, {
           values: values.exporter,
@@ -151,7 +151,7 @@ export class Redis extends Construct {
       ],
       annotations: {
         'checksum/config': checksum(config),
-        ...(values.exporter.enabled ? scrapeAnnotations(EXPORTER_PORT) : {}),
+        ...(plan.exporter ? scrapeAnnotations(EXPORTER_PORT) : {}),
       },
       terminationGracePeriodSeconds: 30,
     });
@@ -172,7 +172,7 @@ export class Redis extends Construct {
     createService(this, 'service', ctx, {
       name,
       id: ID,
-      ports: [{ name: 'redis', port: REDIS_PORT }, ...(values.exporter.enabled ? [{ name: 'metrics', port: EXPORTER_PORT }] : [])],
+      ports: [{ name: 'redis', port: REDIS_PORT }, ...(plan.exporter ? [{ name: 'metrics', port: EXPORTER_PORT }] : [])],
     });
     if (!ctx.development || cluster) createDisruptionBudget(this, ctx, name, ID);
 

@@ -61,7 +61,7 @@ export class Elasticsearch extends Construct {
     const plan = props.plan ?? elasticsearchPlan(ctx, values);
     const { name, headless, transportTls } = plan;
     const version = values.image.tag;
-    const auth = values.auth.enabled;
+    const auth = plan.authEnabled;
     const nodeNames = Array.from({ length: values.replicas }, (_, i) => `${name}-${i}`);
 
     const secretName = auth
@@ -145,7 +145,7 @@ export class Elasticsearch extends Construct {
     };
 
     const containers = [elasticsearch];
-    if (values.exporter.enabled) {
+    if (plan.exporter) {
       containers.push({
         ...exporterSidecar(ctx, {
           values: values.exporter,
@@ -177,7 +177,7 @@ export class Elasticsearch extends Construct {
         emptyDirVolume('logs', { sizeLimit: '256Mi' }),
         ...(values.persistence.enabled ? [] : [emptyDirVolume('data')]),
       ],
-      annotations: { 'checksum/config': checksum(config), ...(values.exporter.enabled ? scrapeAnnotations(EXPORTER_PORT) : {}) },
+      annotations: { 'checksum/config': checksum(config), ...(plan.exporter ? scrapeAnnotations(EXPORTER_PORT) : {}) },
       // One node needs no spreading; production requires one node per host, development prefers it.
       antiAffinity: values.replicas === 1 ? 'none' : ctx.development ? 'preferred' : 'required',
       terminationGracePeriodSeconds: 120,
@@ -203,7 +203,7 @@ export class Elasticsearch extends Construct {
       headless: true,
       publishNotReadyAddresses: true,
     });
-    createService(this, 'service', ctx, { name, id: ID, ports: values.exporter.enabled ? [http, { name: 'metrics', port: EXPORTER_PORT }] : [http] });
+    createService(this, 'service', ctx, { name, id: ID, ports: plan.exporter ? [http, { name: 'metrics', port: EXPORTER_PORT }] : [http] });
     if (!ctx.development || values.replicas > 1) createDisruptionBudget(this, ctx, name, ID);
     warnAboutTopology(ctx, values);
 
