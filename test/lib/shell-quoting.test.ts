@@ -6,7 +6,7 @@
  * on PATH that record their argv.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,29 +37,34 @@ const HOSTILE = [
 const END = '\u001e';
 
 /**
- * A fake program: appends its name and arguments (NUL-separated, then {@link END}) to $ARGV_LOG,
- * then runs `behaviour` (shell code).
+ * A fake program: appends its name and arguments (NUL-separated, then {@link END}) to its own log,
+ * `$ARGV_LOG.<name>` (fakes in one pipeline run at once: a shared log would interleave their
+ * records), then runs `behaviour` (shell code).
  */
 function fake(bin: string, name: string, behaviour: string): void {
   const file = join(bin, name);
   writeFileSync(
     file,
-    ['#!/bin/sh', `{ printf '%s\\0' ${shellQuote(name)}; for a in "$@"; do printf '%s\\0' "$a"; done; printf '${END}\\0'; } >> "$ARGV_LOG"`, behaviour, ''].join('\n'),
+    ['#!/bin/sh', `{ printf '%s\\0' ${shellQuote(name)}; for a in "$@"; do printf '%s\\0' "$a"; done; printf '${END}\\0'; } >> "$ARGV_LOG.${name}"`, behaviour, ''].join('\n'),
   );
   chmodSync(file, 0o755);
 }
 
-/** Runs `script` with `shell` and the fakes of `bin` first on PATH; returns the recorded calls (argv arrays). */
+/** Runs `script` with `shell` and the fakes of `bin` first on PATH; returns the recorded calls (argv arrays), program by program (each in its order). */
 function run(shell: string, script: string, bin: string): { calls: string[][]; stderr: string; code: number | null } {
   const log = join(bin, 'argv.log');
-  writeFileSync(log, '');
+  for (const f of readdirSync(bin).filter((f) => f.startsWith('argv.log.'))) rmSync(join(bin, f));
   const result = spawnSync(shell, ['-c', script], {
     env: { PATH: `${bin}:${process.env.PATH}`, ARGV_LOG: log, HOME: dir },
     cwd: dir,
     encoding: 'utf8',
     timeout: 20_000,
   });
-  const calls = readFileSync(log, 'utf8')
+  const calls = readdirSync(bin)
+    .filter((f) => f.startsWith('argv.log.'))
+    .sort()
+    .map((f) => readFileSync(join(bin, f), 'utf8'))
+    .join('')
     .split(`${END}\0`)
     .filter((c) => c !== '')
     .map((c) => c.split('\0').slice(0, -1));
