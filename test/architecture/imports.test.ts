@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
  * The import graph of src/: no cycle, and the layers point one way. core/ is the leaf layer
  * (pure facts and parsers, imports nothing but core/); values/ (the schema and its loading) imports
  * only core/ and itself; lib/, then plan/ (the pure platform plan), then components/ sit above values/.
+ * services/ (the platform's own programs, bundled apart from the chart) imports only core/ and itself.
  */
 
 const SRC = resolve(__dirname, '../../src');
@@ -110,6 +111,18 @@ describe('import graph of src/', () => {
   it('components/ and plan/ never import the chart, the CLI or the entry point', () => {
     const below = ['components/', 'plan/', 'lib/', 'values/', 'core/'];
     expect([...importsLeaving('components/', below), ...importsLeaving('plan/', below)]).toEqual([]);
+  });
+
+  it('services/ (our own programs) imports only services/ and core/: never lib/, components/, plan/, values/ or the chart', () => {
+    expect(importsLeaving('services/', ['services/', 'core/'])).toEqual([]);
+  });
+
+  it('services/ never imports cdk8s or constructs (the bundled programs carry no synth code)', () => {
+    const synthImports = files
+      .filter((file) => file.startsWith('services/'))
+      .filter((file) => /^\s*(?:import|export)\b[^'";]*?from\s*'(?:cdk8s|cdk8s-plus-27|cdk8s-cli|constructs)(?:\/[^']*)?'/m.test(readFileSync(join(SRC, file), 'utf8')));
+    expect(files.some((file) => file.startsWith('services/kit/'))).toBe(true);
+    expect(synthImports).toEqual([]);
   });
 
   it('builds shell scripts only in *-scripts.ts files; *-config.ts files build config files, no scripts or Kubernetes objects', () => {
