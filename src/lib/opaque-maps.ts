@@ -13,21 +13,21 @@ import type { Construct } from 'constructs';
  *   (`reduce((r, i) => ({ ...r, [k]: v }))`), quadratic in its size (2,000 labels: minutes).
  *
  * Before synthesis, {@link hideMaps} swaps each such map in every ApiObject's props and metadata
- * for a one-key placeholder that every stage copies as is; {@link restoreMaps} puts the maps back
+ * for a one-key stand-in that every stage copies as is; {@link restoreMaps} puts the maps back
  * (keys sorted, as cdk8s sorts them) into the synthesized JSON. Only maps of string values are
  * swapped, and only risky ones: for them every cdk8s and `toJson_*` stage is the identity.
  */
 
-/** Placeholder key: a NUL character cannot be in a label, annotation or data key. */
+/** Stand-in key: a NUL character cannot be in a label, annotation or data key. */
 const MARK = '\u0000opaque-map';
 
 /** Above this many keys a map is swapped (the quadratic copy costs nothing below it). */
 const LARGE_MAP = 16;
 
-/** Maps taken out of the objects, by placeholder number. */
+/** Maps taken out of the objects, by stand-in number. */
 export type MapVault = Map<string, Readonly<Record<string, string>>>;
 
-/** Swaps the risky string maps of every ApiObject under `root` for placeholders. */
+/** Swaps the risky string maps of every ApiObject under `root` for one-key stand-ins. */
 export function hideMaps(root: Construct): MapVault {
   const vault: MapVault = new Map();
   for (const node of root.node.findAll()) {
@@ -81,7 +81,7 @@ function restore(value: unknown, vault: MapVault): unknown {
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === MARK) {
     const map = vault.get(value[MARK] as string);
-    if (!map) throw new Error(`internal: no map for placeholder ${String(value[MARK])}`);
+    if (!map) throw new Error(`internal: no map for stand-in ${String(value[MARK])}`);
     return Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
   }
   for (const key of keys) value[key] = restore(value[key], vault);

@@ -9,6 +9,7 @@ import {
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
+import { groupByPeer } from './edge-groups.js';
 import type { Edge, EdgePort, Peer, PodsPeer } from './network-graph.js';
 
 /** Peers that Cilium knows by entity rather than by address. */
@@ -35,8 +36,6 @@ export interface CiliumEntityPoliciesProps {
   /** Every edge of the graph; only those with an entity peer are used here. */
   readonly edges: readonly Edge[];
 }
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * CiliumNetworkPolicies (cilium.io/v2) for the edges between workloads and Cilium entities: one
@@ -85,17 +84,5 @@ interface EntityRule {
 
 /** One rule per entity set at the `side` end of the edges, with the union of their ports; sorted. */
 function entityRules(edges: readonly Edge[], side: 'from' | 'to'): EntityRule[] {
-  const byEntities = new Map<string, Map<string, EdgePort>>();
-  for (const e of edges) {
-    const entities = ciliumEntities(side === 'from' ? e.from : e.to);
-    if (!entities) continue;
-    const key = entities.join(',');
-    const ports = byEntities.get(key) ?? new Map<string, EdgePort>();
-    for (const p of e.ports) ports.set(`${String(p.port).padStart(5, '0')}/${p.protocol}`, p);
-    byEntities.set(key, ports);
-  }
-  return [...byEntities.keys()].sort(byText).map((key) => {
-    const ports = byEntities.get(key)!;
-    return { entities: key.split(','), ports: [...ports.keys()].sort(byText).map((k) => ports.get(k)!) };
-  });
+  return groupByPeer(edges, side, (peer) => ciliumEntities(peer)?.join(',')).map(({ peer, ports }) => ({ entities: ciliumEntities(peer)!, ports }));
 }

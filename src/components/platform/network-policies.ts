@@ -6,7 +6,8 @@ import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import type { Values } from '../../values/schema/index.js';
 import { CiliumEntityPolicies, ciliumEntities } from './cilium-policies.js';
-import type { Edge, EdgePort, Peer, PodsPeer } from './network-graph.js';
+import { groupByPeer } from './edge-groups.js';
+import type { Edge, Peer, PodsPeer } from './network-graph.js';
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {
@@ -97,22 +98,10 @@ interface Rule {
 
 /** One rule per peer at the `side` end of the edges, with the union of their ports; sorted by peer. */
 function rulesFor(edges: readonly Edge[], side: 'from' | 'to', values: Values['networkPolicy']): Rule[] {
-  const byPeer = new Map<string, { peer: Peer; ports: Map<string, EdgePort> }>();
-  for (const e of edges) {
-    const peer = side === 'from' ? e.from : e.to;
-    const key = peerKey(peer);
-    const entry = byPeer.get(key) ?? { peer, ports: new Map() };
-    for (const p of e.ports) entry.ports.set(`${String(p.port).padStart(5, '0')}/${p.protocol}`, p);
-    byPeer.set(key, entry);
-  }
-  return [...byPeer.entries()]
-    .sort(byKey)
-    .map(([, { peer, ports }]) => ({
-      peers: peersOf(peer, values),
-      ports: [...ports.entries()]
-        .sort(byKey)
-        .map(([, p]) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })),
-    }));
+  return groupByPeer(edges, side, peerKey).map(({ peer, ports }) => ({
+    peers: peersOf(peer, values),
+    ports: ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })),
+  }));
 }
 
 /** Sort key: workloads by namespace and name first, then the other kinds. */

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { existingSecret } from './common.js';
+import { CONTROL } from './text.js';
 
-/** Control characters and line breaks: a browser cannot send them in a Basic credential. */
-const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 
 /**
  * `ingress.basicAuth.*`: the login in front of the UIs that have none of their own (Prometheus,

@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 
 /** C0 controls, DEL, NEL and the Unicode line and paragraph separators: line breaks and the like. */
-const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+export const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 
 /** Why `value` cannot be one line of a config file, or undefined. */
 function controlProblem(value: string): string | undefined {
