@@ -1,28 +1,17 @@
 // zod/mini: this module is bundled into the executor (src/services/self-healing/), where bundle size counts.
 import * as z from 'zod/mini';
+import { durationMs } from './duration.js';
 import { SELF_HEALING_ACTIONS } from './self-healing-actions.js';
 
 /**
  * The format of the self-healing executor's rules file (`rules.yaml`), defined once: the chart
  * writes it (src/components/aiops/self-healing-rules.ts, which parses its own output with
  * {@link rulesFileSchema}) and the executor reads it with the same schema
- * (src/services/self-healing/). Durations are Prometheus-style strings (`30s`, `5m`, `1h`, `1d`),
- * turned into milliseconds by {@link durationMs}.
+ * (src/services/self-healing/). Durations are Prometheus durations (`30s`, `5m`, `1h`), read with
+ * src/core/duration.ts.
  */
 
-/** `<number><unit>` with unit ms, s, m, h, d or w, one or more parts: `1h30m`. */
-export const DURATION_PATTERN = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** Milliseconds of a duration such as `5m` or `1h30m` (throws on anything else). */
-export function durationMs(duration: string): number {
-  if (!DURATION_PATTERN.test(duration)) throw new Error(`not a duration: "${duration}"`);
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(amount) * UNIT_MS[unit!]!;
-  return total;
-}
-
-const duration = z.string().check(z.regex(DURATION_PATTERN, 'expected a duration such as 30s, 5m or 1h'));
+const duration = z.string().check(z.refine((d) => d !== '' && durationMs(d) !== undefined && durationMs(d)! > 0n, 'expected a Prometheus duration above 0 such as 30s, 5m or 1h'));
 const positiveInt = z.int().check(z.minimum(1, 'expected an integer of at least 1'));
 const name = z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label'), z.maxLength(63));
 const labelMap = z.record(z.string(), z.string());

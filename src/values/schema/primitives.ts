@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMs, MAX_DURATION_MS } from '../../core/duration.js';
 import { isQuantitySyntax, MAX_QUANTITY, parseQuantity, suggestQuantity } from '../../core/quantity.js';
 
 /**
@@ -58,18 +59,7 @@ export const dnsLabel = z.string().regex(dns1123Label, {
   error: (issue) => `expected a DNS-1123 label (lower-case letters, digits and '-', at most 63), found "${String(issue.input)}"`,
 });
 
-const DURATION_UNITS_MS = { y: 31_536_000_000n, w: 604_800_000n, d: 86_400_000n, h: 3_600_000n, m: 60_000n, s: 1_000n, ms: 1n } as const;
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-/** Longest duration Prometheus and Alertmanager parse (model.Duration is an int64 of nanoseconds: about 292 years). */
-const MAX_DURATION_MS = (2n ** 63n - 1n) / 1_000_000n;
-
-/** Milliseconds of a Prometheus duration (`1w2d`), as a bigint; undefined when malformed or empty. */
-export function durationMs(value: string): bigint | undefined {
-  const match = DURATION.exec(value);
-  if (!match || value === '') return undefined;
-  const units = Object.values(DURATION_UNITS_MS);
-  return match.slice(1).reduce((sum, n, i) => sum + (n === undefined ? 0n : BigInt(n) * units[i]!), 0n);
-}
+export { durationMs };
 
 /** A Prometheus duration such as `15d`, `12h` or `1w2d`, within Prometheus' range; `positive` refuses `0s`. */
 const duration = (positive: boolean) =>

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * The executor's own metrics (beside the kit's process and request metrics). Their names are in
+ * the chart's metrics catalog (src/components/monitoring/metrics-catalog.ts), which the Grafana
+ * panel and the SelfHealingGaveUp alert use.
+ */
+export interface ExecutorMetrics {
+  /** `aiops_self_healing_decisions_total{rule,outcome}`: every decision, by rule and outcome. */
+  readonly decisions: Counter<'rule' | 'outcome'>;
+  /** `aiops_self_healing_action_duration_seconds{rule,action}`: verification + API calls of an action. */
+  readonly actionDuration: Histogram<'rule' | 'action'>;
+  /** `aiops_self_healing_gave_up_total{rule}`: targets given up on (attempts exhausted). */
+  readonly gaveUp: Counter<'rule'>;
+  /** `aiops_self_healing_circuit_breaker_open`: 1 while the actions-per-hour bound is reached. */
+  readonly circuitOpen: Gauge;
+  /** `aiops_self_healing_leader`: 1 on the replica holding the Lease. */
+  readonly leader: Gauge;
+}
+
+export function createExecutorMetrics(registry: Registry): ExecutorMetrics {
+  const registers = [registry];
+  return {
+    decisions: new Counter({ name: 'aiops_self_healing_decisions_total', help: 'Self-healing decisions by rule and outcome.', labelNames: ['rule', 'outcome'] as const, registers }),
+    actionDuration: new Histogram({
+      name: 'aiops_self_healing_action_duration_seconds',
+      help: 'Time from decision to the end of an action (Prometheus confirmation and Kubernetes API calls).',
+      labelNames: ['rule', 'action'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    gaveUp: new Counter({ name: 'aiops_self_healing_gave_up_total', help: 'Targets the executor gave up on after its attempts within the window.', labelNames: ['rule'] as const, registers }),
+    circuitOpen: new Gauge({ name: 'aiops_self_healing_circuit_breaker_open', help: '1 while the circuit breaker (actions per hour) is open.', registers }),
+    leader: new Gauge({ name: 'aiops_self_healing_leader', help: '1 on the executor replica that holds the Lease and acts.', registers }),
+  };
+}
