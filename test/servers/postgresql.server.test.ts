@@ -13,95 +13,17 @@
  * the script run as the `postgres` OS user, as in the image. Skipped with a warning when the
  * binaries are missing locally; fails when they are missing in CI (`CI=true`).
  */
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
 import { renderConstruct } from '../support/construct.js';
-import { isExecutable, onPath, output, runProcess, toolsPresent, type RunResult } from '../support/process.js';
+import { giveToPostgres, pgEnv, postgresPresent, PostgresCluster, runAsPostgres } from '../support/postgresql-server.js';
+import { output } from '../support/process.js';
 import { envOf, envValues, find, renderYaml, workload } from '../support/render.js';
 
-// ---------------------------------------------------------------------------------------------
-// Prerequisites
-
-const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'psql'];
-
-/** The directory with initdb, pg_ctl, postgres and psql: $PG_BINDIR, pg_config, Debian's layout, PATH. */
-function findBinDir(): string | undefined {
-  const candidates: string[] = [];
-  if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
-  const pgConfig = onPath('pg_config');
-  if (pgConfig) {
-    try {
-      candidates.push(execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8', timeout: 5_000 }).trim());
-    } catch {
-      // no server dev files
-    }
-  }
-  if (existsSync('/usr/lib/postgresql')) {
-    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v));
-    versions.sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
-  }
-  const initdb = onPath('initdb');
-  if (initdb) candidates.push(initdb.slice(0, -'/initdb'.length));
-  return candidates.find((dir) => SERVER_BINARIES.every((b) => isExecutable(join(dir, b))));
-}
-
-const isRoot = process.getuid?.() === 0;
-const binDir = findBinDir();
-const runuser = isRoot ? onPath('runuser', ['/usr/sbin', '/sbin']) : undefined;
-let postgresUser: { uid: number; gid: number } | undefined;
-if (isRoot) {
-  try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', timeout: 5_000 }).trim());
-    postgresUser = { uid: id('-u'), gid: id('-g') };
-  } catch {
-    // no postgres user
-  }
-}
-
-const problems = [
-  ...(binDir ? [] : [`PostgreSQL server binaries (${SERVER_BINARIES.join(', ')})`]),
-  ...(isRoot && !runuser ? ['runuser (to run as the postgres user)'] : []),
-  ...(isRoot && !postgresUser ? ['the postgres OS user (PostgreSQL refuses to run as root)'] : []),
-];
-const havePostgres = toolsPresent('the PostgreSQL server tests', problems, 'Debian: apt-get install postgresql');
-
-// ---------------------------------------------------------------------------------------------
-// Process helpers
-
-/** A clean environment (no PG* variables leaking from the caller), server binaries first on PATH. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: `${binDir}${delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`, LANG: 'C.UTF-8', PGPASSFILE: '/dev/null', ...extra };
-}
-
-/**
- * Runs a command with exactly `env`, as the postgres OS user when root (through `runuser … env`,
- * so nothing of the caller's environment is kept), as the current user otherwise.
- */
-function run(cmd: string, args: readonly string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunResult> {
-  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const [file, argv] = isRoot ? [runuser!, ['-u', 'postgres', '--', 'env', '-i', ...assignments, cmd, ...args]] : ['env', ['-i', ...assignments, cmd, ...args]];
-  return runProcess(file, argv, { cwd: '/', timeoutMs });
-}
-
-
-/** A free TCP port on 127.0.0.1 (released before use; the server binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+const havePostgres = postgresPresent('the PostgreSQL server tests');
 
 /** The value a postgresql.conf line sets, without quotes (`shared_buffers = '128MB'` → `128MB`). */
 function confValue(conf: string, key: string): string {
@@ -129,25 +51,21 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
   const maintenanceSql: string = find(maintenanceObjects, 'ConfigMap', 'aiops-platform-postgresql-maintenance').data['maintenance.sql'];
   const maintenanceContainer = find(maintenanceObjects, 'CronJob', 'aiops-platform-postgresql-maintenance').spec.jobTemplate.spec.template.spec.containers[0];
 
-  let base = '';
-  let dataDir = '';
+  let cluster: PostgresCluster | undefined;
   let socketDir = '';
   let confFile = '';
   let scriptFile = '';
   let maintenanceFile = '';
-  let logFile = '';
   let port = 0;
-  let started = false;
 
   /** psql as the superuser over the unix socket (trust, as in the image). */
-  const superPsql = (db: string, sql: string) =>
-    run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', db, '-c', sql], cleanEnv());
+  const superPsql = (db: string, sql: string) => cluster!.superPsql(db, sql);
   /** psql over TCP to 127.0.0.1 with a password (host lines of pg_hba.conf: scram-sha-256). */
   const tcpPsql = (user: string, password: string, db: string, sql: string) =>
-    run('psql', ['-X', '-A', '-t', '-w', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-c', sql], cleanEnv({ PGPASSWORD: password }));
+    runAsPostgres('psql', ['-X', '-A', '-t', '-w', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-c', sql], pgEnv({ PGPASSWORD: password }));
   /** The rendered script as the image runs it: executable, with the container's env, via the socket. */
   const runInitScript = (env: Record<string, string>) =>
-    run('sh', [scriptFile], cleanEnv({ PGHOST: socketDir, PGPORT: String(port), ...env }), 30_000);
+    runAsPostgres('sh', [scriptFile], pgEnv({ PGHOST: socketDir, PGPORT: String(port), ...env }), 30_000);
   /**
    * The maintenance as the CronJob runs it: its psql command (the mounted script path replaced by
    * the temp file) and its environment, over TCP with the superuser's password (PGPASSWORD, which
@@ -158,7 +76,7 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     expect(maintenanceContainer.command).toContain(mounted);
     const [cmd, ...args] = (maintenanceContainer.command as string[]).map((a) => (a === mounted ? `--file=${maintenanceFile}` : a));
     const env = envValues(maintenanceContainer);
-    return run(cmd!, args, cleanEnv({ ...env, PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSWORD: superuserPassword }), 60_000);
+    return runAsPostgres(cmd!, args, pgEnv({ ...env, PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSWORD: superuserPassword }), 60_000);
   };
 
   beforeAll(async () => {
@@ -170,47 +88,27 @@ describe.runIf(havePostgres)('PostgreSQL on a real server with the rendered post
     const initdbArgs = envValue('POSTGRES_INITDB_ARGS')!.split(' ');
     expect(initdbArgs).toEqual(['--auth-host=scram-sha-256', '--auth-local=trust']);
 
-    base = mkdtempSync(join(tmpdir(), 'pg-server-test-'));
-    if (postgresUser) chownSync(base, postgresUser.uid, postgresUser.gid);
-    dataDir = join(base, 'pgdata');
-    socketDir = join(base, 'run');
-    confFile = join(base, 'postgresql.conf');
-    scriptFile = join(base, 'init-app-user.sh');
-    maintenanceFile = join(base, 'maintenance.sql');
-    logFile = join(base, 'server.log');
+    cluster = await PostgresCluster.create('pg-server-test-');
+    socketDir = cluster.socketDir;
+    confFile = join(cluster.base, 'postgresql.conf');
+    scriptFile = join(cluster.base, 'init-app-user.sh');
+    maintenanceFile = join(cluster.base, 'maintenance.sql');
 
-    const mkdir = await run('mkdir', ['-m', '0700', socketDir], cleanEnv());
-    expect(mkdir.code, output(mkdir)).toBe(0);
-    const rewritten = conf.replaceAll('/var/run/postgresql', socketDir).replaceAll('/var/lib/postgresql/data', dataDir);
+    // The rendered file sets the socket directory and the data directory (rewritten to the temp dirs).
+    const rewritten = conf.replaceAll('/var/run/postgresql', socketDir).replaceAll('/var/lib/postgresql/data', cluster.dataDir);
     writeFileSync(confFile, rewritten, { mode: 0o644 });
     writeFileSync(scriptFile, initScript, { mode: 0o755 });
     writeFileSync(maintenanceFile, maintenanceSql, { mode: 0o644 });
-    if (postgresUser) for (const f of [confFile, scriptFile, maintenanceFile]) chownSync(f, postgresUser.uid, postgresUser.gid);
+    for (const f of [confFile, scriptFile, maintenanceFile]) giveToPostgres(f);
 
-    const initdb = await run('initdb', ['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-instructions', ...initdbArgs], cleanEnv(), 40_000);
-    expect(initdb.code, output(initdb)).toBe(0);
-
-    port = await freePort();
+    await cluster.initdb(initdbArgs);
     // As the container starts it (`postgres -c config_file=…`), listening on loopback only.
-    const options = `-c config_file=${confFile} -c listen_addresses=127.0.0.1 -c port=${port}`;
-    const start = await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', options, 'start'], cleanEnv(), 40_000);
-    started = true;
-    if (start.code !== 0) throw new Error(`pg_ctl start failed: ${output(start)}\n${readFileSync(logFile, 'utf8')}`);
+    await cluster.start(`-c config_file=${confFile}`);
+    port = cluster.port;
   }, 60_000);
 
   afterAll(async () => {
-    try {
-      if (started) {
-        const stop = await run('pg_ctl', ['-D', dataDir, '-w', '-t', '20', '-m', 'fast', 'stop'], cleanEnv(), 30_000);
-        if (stop.code !== 0) {
-          // Last resort: the postmaster's pid is the first line of postmaster.pid.
-          const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-          if (pid > 0) process.kill(pid, 'SIGQUIT');
-        }
-      }
-    } finally {
-      if (base) rmSync(base, { recursive: true, force: true });
-    }
+    await cluster?.destroy();
   }, 40_000);
 
   it('accepts every line of the rendered postgresql.conf', async () => {

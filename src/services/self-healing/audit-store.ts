@@ -1,0 +1,270 @@
+/**
+ * The executor's audit in PostgreSQL: one `self_healing_actions` row per decision (acted, skipped
+ * and why, dry-run, failed), when PostgreSQL is configured. The schema is created by the service
+ * itself, idempotently: versioned migrations applied in one transaction under an advisory lock, so
+ * that two replicas starting together never race. Every statement is a constant text with `$n`
+ * parameters. Writing never fails the decision: a database error is logged and counted, and the
+ * decision stays in the executor's memory.
+ */
+import type { Pool } from 'pg';
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '../kit/log.js';
+import {
+  createPostgresPool,
+  describePostgres,
+  inTransaction,
+  pingPostgres,
+  postgresConnection,
+  type PostgresConnection,
+  type PostgresEnv,
+  type PostgresPoolOptions,
+} from '../kit/postgres.js';
+
+/** One decision of the executor, as stored. */
+export interface AuditRecord {
+  /** When the decision was taken. */
+  readonly at: Date;
+  /** The self-healing rule that matched. */
+  readonly rule: string;
+  /** The action of the rule (`restart-pod`, `scale-out`, …). */
+  readonly action: string;
+  /** What happened: acted, skipped, dry-run, failed, gave-up… */
+  readonly outcome: string;
+  /** Why, in words (the guardrail that skipped it, the API's answer…). */
+  readonly reason: string;
+  /** The Kubernetes object acted on (or that would have been). */
+  readonly target: { readonly kind: string; readonly namespace: string; readonly name: string };
+  readonly alertname: string;
+  /** Alertmanager's fingerprint of the alert (the incident). */
+  readonly fingerprint: string;
+  readonly dryRun: boolean;
+  /** How long the action took; absent when nothing was called. */
+  readonly durationMs?: number | undefined;
+  /** The exact API call (method, path, body), as JSON; absent when there was none. */
+  readonly request?: unknown;
+  /** The error of a failed action. */
+  readonly error?: string | undefined;
+  /** The executor pod that decided. */
+  readonly pod?: string | undefined;
+}
+
+/** The audit store of {@link createAuditStore}. */
+export interface AuditStore {
+  /** Readiness: resolves when PostgreSQL answers `SELECT 1` within the ping timeout, rejects otherwise. */
+  ready(): Promise<void>;
+  /** Creates or upgrades the schema (idempotent, safe to run from several replicas at once); rejects on a database error. */
+  migrate(): Promise<void>;
+  /** Stores one decision. Never rejects: a failure is logged and counted ({@link AUDIT_WRITE_FAILURES_METRIC}). */
+  record(decision: AuditRecord): Promise<void>;
+  /** The last `limit` decisions (1..{@link MAX_RECENT}, default 100), newest first; rejects on a database error. */
+  recent(limit?: number): Promise<AuditRecord[]>;
+  /** Closes the connections (idempotent). */
+  close(): Promise<void>;
+}
+
+/** The counter of decisions that could not be written. */
+export const AUDIT_WRITE_FAILURES_METRIC = 'aiops_self_healing_audit_write_failures_total';
+/** Most rows {@link AuditStore.recent} returns. */
+export const MAX_RECENT = 1000;
+
+/** Name of the advisory lock the migrations take (hashed by PostgreSQL's hashtext into the lock key). */
+export const MIGRATION_LOCK = 'aiops.self_healing_schema_migrations';
+
+/** One schema version: statements applied together, in order, once. Never edit an applied one: add a version. */
+export interface Migration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+/** The schema, version by version. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS self_healing_actions (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        rule text NOT NULL,
+        action text NOT NULL,
+        outcome text NOT NULL,
+        reason text NOT NULL,
+        target_kind text NOT NULL,
+        target_namespace text NOT NULL,
+        target_name text NOT NULL,
+        alertname text NOT NULL,
+        fingerprint text NOT NULL,
+        dry_run boolean NOT NULL,
+        duration_ms double precision,
+        request jsonb,
+        error text,
+        pod text
+      )`,
+      'CREATE INDEX IF NOT EXISTS self_healing_actions_at_idx ON self_healing_actions (at DESC)',
+    ],
+  },
+];
+
+const CREATE_MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS self_healing_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())';
+
+const INSERT_ACTION = `INSERT INTO self_healing_actions
+  (at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint, dry_run, duration_ms, request, error, pod)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`;
+
+const SELECT_RECENT = `SELECT at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint,
+  dry_run, duration_ms, request, error, pod
+  FROM self_healing_actions ORDER BY at DESC, id DESC LIMIT $1`;
+
+interface ActionRow {
+  at: Date;
+  rule: string;
+  action: string;
+  outcome: string;
+  reason: string;
+  target_kind: string;
+  target_namespace: string;
+  target_name: string;
+  alertname: string;
+  fingerprint: string;
+  dry_run: boolean;
+  duration_ms: number | null;
+  request: unknown;
+  error: string | null;
+  pod: string | null;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000: a NUL (say, in a forged alert label) becomes U+FFFD, so the
+ * decision is still stored. Everything else is stored verbatim.
+ */
+function text(value: string): string;
+function text(value: string | undefined): string | null;
+function text(value: string | undefined): string | null {
+  return value === undefined ? null : value.replaceAll('\u0000', '\uFFFD');
+}
+
+/** `request` as JSON text for jsonb (which refuses the `\u0000` escape: replaced by `\ufffd`, unescaped backslashes only). */
+function jsonText(value: unknown): string | null {
+  if (value === undefined) return null;
+  const json = JSON.stringify(value);
+  return json === undefined ? null : json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
+function parameters(r: AuditRecord): unknown[] {
+  return [
+    r.at,
+    text(r.rule),
+    text(r.action),
+    text(r.outcome),
+    text(r.reason),
+    text(r.target.kind),
+    text(r.target.namespace),
+    text(r.target.name),
+    text(r.alertname),
+    text(r.fingerprint),
+    r.dryRun,
+    r.durationMs ?? null,
+    jsonText(r.request),
+    text(r.error),
+    text(r.pod),
+  ];
+}
+
+function fromRow(row: ActionRow): AuditRecord {
+  return {
+    at: row.at,
+    rule: row.rule,
+    action: row.action,
+    outcome: row.outcome,
+    reason: row.reason,
+    target: { kind: row.target_kind, namespace: row.target_namespace, name: row.target_name },
+    alertname: row.alertname,
+    fingerprint: row.fingerprint,
+    dryRun: row.dry_run,
+    ...(row.duration_ms === null ? {} : { durationMs: row.duration_ms }),
+    ...(row.request === null ? {} : { request: row.request }),
+    ...(row.error === null ? {} : { error: row.error }),
+    ...(row.pod === null ? {} : { pod: row.pod }),
+  };
+}
+
+/** The failure counter on `registry` (the one already there when a second store shares the registry). */
+function failureCounter(registry: Registry): Counter {
+  const existing = registry.getSingleMetric(AUDIT_WRITE_FAILURES_METRIC);
+  if (existing) return existing as Counter;
+  return new Counter({
+    name: AUDIT_WRITE_FAILURES_METRIC,
+    help: 'Self-healing decisions that could not be written to PostgreSQL (they stay in the executor memory and logs).',
+    registers: [registry],
+  });
+}
+
+/** Options of {@link createAuditStore}. */
+export interface AuditStoreOptions extends PostgresPoolOptions {
+  /** Time {@link AuditStore.ready} waits for `SELECT 1`; default 1500 ms (kit/postgres.ts). */
+  readonly pingTimeoutMs?: number;
+}
+
+/**
+ * The audit store on the PostgreSQL of `connection`. Nothing connects until the first call; run
+ * {@link AuditStore.migrate} once at start-up (and retry it while PostgreSQL is not there yet).
+ */
+export function createAuditStore(connection: PostgresConnection, log: Logger, registry: Registry, opts: AuditStoreOptions = {}): AuditStore {
+  const pool: Pool = createPostgresPool(connection, log, { applicationName: 'aiops-self-healing', ...opts });
+  const failures = failureCounter(registry);
+  const where = describePostgres(connection);
+  let closing: Promise<void> | undefined;
+
+  return {
+    ready: () => pingPostgres(pool, opts.pingTimeoutMs),
+
+    migrate: () =>
+      inTransaction(pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [MIGRATION_LOCK]);
+        await client.query(CREATE_MIGRATIONS_TABLE);
+        const { rows } = await client.query<{ version: number }>('SELECT version FROM self_healing_schema_migrations');
+        const applied = new Set(rows.map((r) => r.version));
+        for (const migration of MIGRATIONS) {
+          if (applied.has(migration.version)) continue;
+          for (const statement of migration.statements) await client.query(statement);
+          await client.query('INSERT INTO self_healing_schema_migrations (version, applied_at) VALUES ($1, now())', [migration.version]);
+          log.info({ postgres: where, version: migration.version }, 'self-healing audit schema migrated');
+        }
+        const known = Math.max(...MIGRATIONS.map((m) => m.version));
+        const newer = [...applied].filter((v) => v > known);
+        if (newer.length > 0) log.warn({ postgres: where, known, newer }, 'the audit schema is newer than this executor (a newer version ran): writing with the columns it knows');
+      }),
+
+    async record(decision) {
+      try {
+        await pool.query(INSERT_ACTION, parameters(decision));
+      } catch (err) {
+        failures.inc();
+        log.warn(
+          { err, postgres: where, rule: decision.rule, action: decision.action, outcome: decision.outcome, target: decision.target, fingerprint: decision.fingerprint },
+          'audit record not written to PostgreSQL (the decision stays in memory)',
+        );
+      }
+    },
+
+    async recent(limit = 100) {
+      const n = Math.min(MAX_RECENT, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 100)));
+      const { rows } = await pool.query<ActionRow>(SELECT_RECENT, [n]);
+      return rows.map(fromRow);
+    },
+
+    close() {
+      closing ??= pool.end();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The audit store the `POSTGRES_*` variables describe, or undefined when `POSTGRES_HOST` is unset
+ * (the executor then keeps its decisions in memory only).
+ */
+export function auditStoreFromEnv(env: PostgresEnv, log: Logger, registry: Registry, opts: AuditStoreOptions = {}): AuditStore | undefined {
+  const connection = postgresConnection(env);
+  return connection && createAuditStore(connection, log, registry, opts);
+}
