@@ -8,6 +8,7 @@
  */
 import type { Pool } from 'pg';
 import { Counter, type Registry } from 'prom-client';
+import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 import type { Logger } from '../kit/log.js';
 import {
   createPostgresPool,
@@ -63,7 +64,7 @@ export interface AuditStore {
 }
 
 /** The counter of decisions that could not be written. */
-export const AUDIT_WRITE_FAILURES_METRIC = 'aiops_self_healing_audit_write_failures_total';
+export const AUDIT_WRITE_FAILURES_METRIC = SELF_HEALING_METRICS.auditWriteFailures;
 /** Most rows {@link AuditStore.recent} returns. */
 export const MAX_RECENT = 1000;
 

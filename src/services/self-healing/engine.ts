@@ -1,4 +1,5 @@
 import { durationMillis as durationMs } from '../../core/duration.js';
+import { SELF_HEALING_OUTCOMES } from '../../core/self-healing-metrics.js';
 import { type CreateJobRule, type EvictPodRule, type RulesFile, type ScaleRule, type ScaleTargetEntry, type SelfHealingRule } from '../../core/self-healing-rules.js';
 import type { WebhookAlert } from './alerts.js';
 
@@ -43,7 +44,7 @@ export type Outcome =
   /** Too many actions running: the webhook is answered 503 so that Alertmanager sends it again. */
   | 'busy';
 
-export const OUTCOMES: readonly Outcome[] = ['acted', 'dry-run', 'skipped', 'not-confirmed', 'blocked', 'failed', 'gave-up', 'busy'];
+export const OUTCOMES: readonly Outcome[] = SELF_HEALING_OUTCOMES;
 
 /** The object an action is about. */
 export interface TargetRef {

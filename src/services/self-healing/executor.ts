@@ -35,7 +35,8 @@ export interface DecisionSink {
 export interface ExecutorOptions {
   readonly rules: RulesFile;
   readonly kube: KubeApi;
-  readonly prometheus: PrometheusClient;
+  /** Confirms alerts; undefined: no alert can be confirmed, the executor acts on nothing. */
+  readonly prometheus: PrometheusClient | undefined;
   readonly log: Logger;
   readonly metrics: ExecutorMetrics;
   readonly sinks: readonly DecisionSink[];
@@ -107,6 +108,7 @@ export class Executor {
     try {
       if (alert) {
         const query = confirmationQuery(alert.labels['alertname']!, targetLabels(ticket.plan, alert));
+        if (!this.o.prometheus) return this.audit(this.engine.finish(ticket, 'not-confirmed', 'no Prometheus to confirm the alert (PROMETHEUS_URL unset)', this.now()));
         const firing = await this.o.prometheus.count(query);
         if (firing === 0) {
           return this.audit(this.engine.finish(ticket, 'not-confirmed', `Prometheus has no firing ${query}`, this.now()));

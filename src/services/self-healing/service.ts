@@ -1,8 +1,197 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import * as z from 'zod/mini';
+import { SERVICE_ENV } from '../../core/service-env.js';
+import { parseRulesFile, type RulesFile } from '../../core/self-healing-rules.js';
+import { envOptionalString, envString } from '../kit/config.js';
+import { KubeClient, LeaderElector, SERVICE_ACCOUNT_TOKEN_FILE } from '../kit/kubernetes.js';
+import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import type { ServiceDefinition } from '../kit/run.js';
-import type { EnvSchema } from '../kit/config.js';
+import { HttpError, readJson, sendJson, type RequestContext } from '../kit/server.js';
+import { parseWebhook } from './alerts.js';
+import { auditStoreFromEnv } from './audit-store.js';
+import { DecisionLog, eventSink, toAuditRecord } from './decision-log.js';
+import { OUTCOMES } from './engine.js';
+import { Executor } from './executor.js';
+import { createExecutorMetrics } from './metrics.js';
+import { PrometheusClient } from './prometheus.js';
 
-/** The self-healing executor (work in progress: routes are added by the executor work of issue 10). */
-export const selfHealingService: ServiceDefinition<EnvSchema> = {
+/**
+ * The self-healing executor: `POST /api/v1/alerts` (Alertmanager's webhook, bearer token),
+ * `GET /api/v1/actions` (recent decisions, newest first), `GET /api/v1/status`. Only the holder of
+ * the Lease acts; the other replicas answer webhooks with 503 so that Alertmanager sends them again
+ * (through the Service, to a replica that may be the holder).
+ */
+
+const E = SERVICE_ENV.selfHealing;
+
+/** Environment of the executor (the chart sets all but the two KUBERNETES_* overrides). */
+export const selfHealingConfigSchema = z
+  .object({
+    [E.rulesFile]: envString(),
+    [E.webhookToken]: envString({ secret: true }),
+    [E.leaseName]: envString({ default: 'self-healing' }),
+    [SERVICE_ENV.prometheus.url]: envOptionalString(),
+    /** API server URL; default in-cluster (https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT). */
+    KUBERNETES_API_URL: envOptionalString(),
+    /** Service-account token file, re-read every minute (bound tokens rotate). */
+    KUBERNETES_TOKEN_FILE: envString({ default: SERVICE_ACCOUNT_TOKEN_FILE }),
+    ...postgresEnvShape,
+  })
+  .check(postgresEnvCheck);
+
+/** How often due scale-backs are looked for. */
+const TICK_MS = 15_000;
+/** Shortest token the executor accepts (the chart's schema asks for 16 characters). */
+const MIN_TOKEN_LENGTH = 16;
+
+/** The rules file: JSON (the chart writes it; JSON keeps a YAML parser out of the bundle). */
+export function loadRules(path: string): RulesFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the rules file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the rules file ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseRulesFile(parsed);
+}
+
+/** `Authorization: Bearer <token>` equal to `expected`, compared in constant time (digests of equal length). */
+export function bearerMatches(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer ([\x21-\x7e]+)$/.exec(header ?? '');
+  if (!match) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(match[1]!), digest(expected));
+}
+
+export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchema> = {
   name: 'self-healing',
-  build: () => {},
+  configSchema: selfHealingConfigSchema,
+  build: ({ config, log, registry, server }) => {
+    const rules = loadRules(config[E.rulesFile]);
+    const token = config[E.webhookToken];
+    if (token.length < MIN_TOKEN_LENGTH) throw new Error(`${E.webhookToken} must have at least ${MIN_TOKEN_LENGTH} characters`);
+    const pod = config.POD_NAME ?? hostname();
+    const namespace = config.POD_NAMESPACE ?? rules.namespace;
+    const metrics = createExecutorMetrics(registry);
+    for (const rule of rules.rules) for (const outcome of OUTCOMES) metrics.decisions.inc({ rule: rule.name, outcome }, 0);
+
+    const kube = new KubeClient({ baseUrl: config.KUBERNETES_API_URL, tokenFile: config.KUBERNETES_TOKEN_FILE });
+    const prometheusUrl = config[SERVICE_ENV.prometheus.url];
+    const prometheus = prometheusUrl ? new PrometheusClient({ url: prometheusUrl.replace(/\/+$/, '') }) : undefined;
+    const store = auditStoreFromEnv(config, log, registry);
+    const recent = new DecisionLog(200);
+    const executor = new Executor({
+      rules,
+      kube,
+      prometheus,
+      log,
+      metrics,
+      ownPod: pod,
+      sinks: [
+        recent,
+        eventSink(kube, pod, log),
+        ...(store ? [{ record: (d: Parameters<typeof toAuditRecord>[0]) => store.record(toAuditRecord(d, pod)) }] : []),
+      ],
+    });
+
+    const elector = new LeaderElector({
+      client: kube,
+      namespace,
+      name: config[E.leaseName],
+      identity: pod,
+      onError: (err) => log.warn({ err }, 'Lease round failed'),
+    });
+    elector.onChange((leader) => {
+      metrics.leader.set(leader ? 1 : 0);
+      log.info({ lease: config[E.leaseName], leader }, leader ? 'holding the Lease: acting on alerts' : 'not holding the Lease: standing by');
+    });
+    metrics.leader.set(0);
+    elector.start();
+
+    // Migrations retry until PostgreSQL answers (it may start after the executor).
+    let migrated = false;
+    let migrating: NodeJS.Timeout | undefined;
+    const migrate = () => {
+      store!.migrate().then(
+        () => {
+          migrated = true;
+          log.info('audit table self_healing_actions ready');
+        },
+        (err: unknown) => {
+          log.warn({ err }, 'audit schema migration failed: retrying in 10 s');
+          migrating = setTimeout(migrate, 10_000);
+        },
+      );
+    };
+    if (store) migrate();
+
+    const ticker = setInterval(() => {
+      if (!elector.isLeader()) return;
+      executor.tick().catch((err: unknown) => log.error({ err }, 'scale-back round failed'));
+    }, TICK_MS);
+
+    server.route('POST', '/api/v1/alerts', async ({ req, res }: RequestContext) => {
+      if (!bearerMatches(req.headers.authorization, token)) {
+        throw new HttpError(401, 'missing or wrong bearer token', { 'www-authenticate': 'Bearer realm="self-healing"' });
+      }
+      const parsed = parseWebhook(await readJson(req));
+      if (!parsed.ok) throw new HttpError(400, parsed.problem);
+      if (!elector.isLeader()) throw new HttpError(503, 'this replica does not hold the Lease: send again', { 'retry-after': '5' });
+      const decisions = await executor.handle(parsed.payload.alerts);
+      const busy = decisions.some((d) => d.outcome === 'busy');
+      sendJson(res, busy ? 503 : 200, { decisions }, busy ? { 'retry-after': '10' } : {});
+    });
+
+    server.route('GET', '/api/v1/actions', async ({ res, url }: RequestContext) => {
+      const raw = url.searchParams.get('limit');
+      const limit = raw === null ? 100 : Number(raw);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit: expected an integer 1-1000');
+      if (store && migrated) {
+        try {
+          sendJson(res, 200, { source: 'postgresql', actions: await store.recent(limit) });
+          return;
+        } catch (err) {
+          log.warn({ err }, 'reading the audit table failed: answering from memory');
+        }
+      }
+      sendJson(res, 200, { source: 'memory', actions: recent.newestFirst(limit).map((d) => toAuditRecord(d, pod)) });
+    });
+
+    server.route('GET', '/api/v1/status', ({ res }: RequestContext) => {
+      const now = Date.now();
+      sendJson(res, 200, {
+        pod,
+        leader: elector.isLeader(),
+        dryRun: rules.dryRun,
+        circuitBreakerOpen: executor.engine.circuitOpen(now),
+        running: executor.engine.running,
+        scaledOut: executor.engine.scaledOut,
+        guardrails: rules.guardrails,
+        rules: rules.rules.map((r) => ({ name: r.name, action: r.match.action, type: r.action.type, cooldown: r.cooldown })),
+        audit: store ? (migrated ? 'postgresql' : 'postgresql (migrating)') : 'memory',
+      });
+    });
+
+    server.readiness('kubernetes', () => kube.getLease(namespace, config[E.leaseName]));
+    if (prometheus) server.readiness('prometheus', () => prometheus.ready());
+    if (!prometheus) log.warn(`${SERVICE_ENV.prometheus.url} is not set: no alert can be confirmed, so the executor acts on nothing`);
+    log.info({ rules: rules.rules.map((r) => r.name), dryRun: rules.dryRun, guardrails: rules.guardrails, lease: config[E.leaseName] }, 'self-healing executor configured');
+
+    return {
+      close: async () => {
+        clearInterval(ticker);
+        clearTimeout(migrating);
+        await elector.stop();
+        await store?.close();
+      },
+    };
+  },
 };
