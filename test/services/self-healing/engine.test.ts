@@ -43,7 +43,7 @@ describe('rules and targets', () => {
     const engine = new DecisionEngine(rulesFixture());
     expect(ticketOf(engine.evaluate(alert('scale-out', { app: 'api-gateway' }), T0)).plan).toMatchObject({ type: 'scale-out', target: { name: 'rel-api-gateway' } });
     expect(ticketOf(engine.evaluate(alert('scale-out', { service: 'aiops-rel-ai-engine-http@kubernetes' }), T0)).plan).toMatchObject({ target: { name: 'rel-ai-engine', autoscaler: 'rel-ai-engine' } });
-    for (const labels of [{ node: 'n1' }, { service: 'aiops-rel-ai-engine-http@kubernetes-evil' }, { service: 'x|aiops-rel-ai-engine-http@kubernetes' }, { app: 'grafana' }]) {
+    for (const labels of [{ node: 'n1' }, { service: 'aiops-rel-ai-engine-http@kubernetes-evil' }, { service: 'x|aiops-rel-ai-engine-http@kubernetes' }, { app: 'grafana' }] as Record<string, string>[]) {
       expect(decisionOf(engine.evaluate(alert('scale-out', labels), T0)).reason).toMatch(/names no workload the rule may scale/);
     }
   });
