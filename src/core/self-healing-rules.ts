@@ -1,6 +1,7 @@
 // zod/mini: this module is bundled into the executor (src/services/self-healing/), where bundle size counts.
 import * as z from 'zod/mini';
 import { durationMs } from './duration.js';
+import { issueLine } from './zod-issue-text.js';
 import { SELF_HEALING_ACTIONS } from './self-healing-actions.js';
 
 /**
@@ -133,7 +134,7 @@ export const RULE_LABEL = 'self-healing.aiops-platform.io/rule';
 export function parseRulesFile(input: unknown): RulesFile {
   const problems: string[] = [];
   const report = (prefix: (string | number)[], issues: readonly z.core.$ZodIssue[]) => {
-    for (const issue of issues) problems.push(`${[...prefix, ...issue.path].map(String).join('.') || '(file)'}: ${issue.message}`);
+    for (const issue of issues) problems.push(issueLine(issue, prefix, '(file)'));
   };
   const file = z.safeParse(rulesFileSchema, input);
   if (!file.success) report([], file.error.issues);

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { issueLine } from '../../core/zod-issue-text.js';
 
 /**
  * Alertmanager's webhook payload, version 4
@@ -38,8 +39,5 @@ export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 export function parseWebhook(body: unknown): { ok: true; payload: WebhookPayload } | { ok: false; problem: string } {
   const result = z.safeParse(webhookPayloadSchema, body);
   if (result.success) return { ok: true, payload: result.data };
-  const issue = result.error.issues[0]!;
-  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)';
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
-  return { ok: false, problem: `${where}: ${message}` };
+  return { ok: false, problem: issueLine(result.error.issues[0]!, [], '(body)') };
 }

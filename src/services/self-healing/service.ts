@@ -63,9 +63,9 @@ export function loadRules(path: string): RulesFile {
   return parseRulesFile(parsed);
 }
 
-/** `Authorization: Bearer <token>` equal to `expected`, compared in constant time (digests of equal length). */
+/** `Authorization: Bearer <token>` (scheme case-insensitive, RFC 7235) equal to `expected`, compared in constant time (digests of equal length). */
 export function bearerMatches(header: string | undefined, expected: string): boolean {
-  const match = /^Bearer ([\x21-\x7e]+)$/.exec(header ?? '');
+  const match = /^Bearer +([\x21-\x7e]+)$/i.exec(header ?? '');
   if (!match) return false;
   const digest = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(digest(match[1]!), digest(expected));
