@@ -171,7 +171,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
   });
 
   it('refuses webhooks without the bearer token (401), before reading the body', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer${TOKEN}` }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer${TOKEN}` }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }] as Record<string, string>[]) {
       const res = await post(live, webhook([crash('web-1')]), headers);
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="self-healing"');
