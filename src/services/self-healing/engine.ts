@@ -133,6 +133,9 @@ function fullMatch(pattern: string, value: string): boolean {
   }
 }
 
+/** A Kubernetes object name (DNS-1123 subdomain): what a pod label of a real alert holds. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 const keyOf = (t: TargetRef) => `${t.kind}/${t.namespace}/${t.name}`;
 
 export interface EngineOptions {
@@ -319,6 +322,7 @@ export class DecisionEngine {
         const namespace = labels[a.namespaceLabel];
         const pod = labels[a.podLabel];
         if (!namespace || !pod) return { problem: `the alert has no ${a.namespaceLabel} and ${a.podLabel} labels naming a pod` };
+        if (!DNS_SUBDOMAIN.test(pod) || pod.length > 253) return { problem: `${JSON.stringify(pod.slice(0, 100))} is not a pod name` };
         if (!a.namespaces.includes(namespace)) return { problem: `namespace ${namespace} is not one the rule acts in (${a.namespaces.join(', ')})` };
         if (namespace === ns && pod === this.opts.ownPod) return { problem: 'the executor never evicts its own pod' };
         return { target: { kind: 'Pod', namespace, name: pod }, plan: { type: 'evict-pod', namespace, pod, excludePods: a.excludePods.matchLabels } };

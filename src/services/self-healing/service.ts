@@ -41,8 +41,8 @@ export const selfHealingConfigSchema = z
   })
   .check(postgresEnvCheck);
 
-/** How often due scale-backs are looked for. */
-const TICK_MS = 15_000;
+/** How often due scale-backs are looked for (a pure check; API calls only when one is due). */
+const TICK_MS = 1_000;
 /** Shortest token the executor accepts (the chart's schema asks for 16 characters). */
 const MIN_TOKEN_LENGTH = 16;
 

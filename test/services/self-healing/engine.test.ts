@@ -30,6 +30,10 @@ describe('rules and targets', () => {
     expect(decisionOf(engine.evaluate(alert('restart-pod', { namespace: 'kube-system', pod: 'coredns-1' }), T0)).reason).toMatch(/namespace kube-system is not one the rule acts in/);
     expect(decisionOf(engine.evaluate(crash('rel-self-healing-abc'), T0)).reason).toMatch(/never evicts its own pod/);
     expect(decisionOf(engine.evaluate(alert('restart-pod', { namespace: 'aiops' }), T0)).reason).toMatch(/no namespace and pod labels/);
+    // Hostile pod labels never reach an API path.
+    for (const pod of ['../../secrets/x', 'web-1/eviction', 'Web-1', 'web-1?dryRun=', 'a'.repeat(254), 'web 1', '-web']) {
+      expect(decisionOf(engine.evaluate(crash(pod), T0)).reason).toMatch(/ is not a pod name$/);
+    }
   });
 
   it('skips alerts without a rule: unknown or missing action label, action none', () => {
