@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'fflate';
+
+/**
+ * The bundled code of the platform's own services (src/services/<name>/main.ts, bundled by
+ * src/cli/service-bundles.ts), as the chart receives it, and its deterministic packing into a
+ * ConfigMap.
+ */
+
+/**
+ * The code of a platform service by its component name (`self-healing`): the bundled `main.js`,
+ * or undefined when the render was given none for it. The render entry reads the real bundles;
+ * tests hand small fixed stand-ins so that goldens do not change with the services' code.
+ */
+export type ServiceCode = (service: string) => Uint8Array | undefined;
+
+/** A render without bundled code (default): a platform service without `image` is then a problem. */
+export const NO_SERVICE_CODE: ServiceCode = () => undefined;
+
+/** gzip header bytes 4–7: modification time, and byte 9: operating system (3, Unix). */
+const MTIME = [4, 8] as const;
+const OS_BYTE = 9;
+const OS_UNIX = 3;
+
+/**
+ * gzip of `code`, byte-identical on every machine and Node.js version: fflate's pure-JS deflate
+ * (pinned in package.json; Node's bundled zlib may change its output between releases) at level
+ * 9, with a fixed header: no file name, modification time 0, OS byte 3.
+ */
+export function deterministicGzip(code: Uint8Array): Uint8Array {
+  const gz = gzipSync(code, { level: 9, mtime: 0 });
+  gz.fill(0, ...MTIME);
+  gz[OS_BYTE] = OS_UNIX;
+  return gz;
+}
+
+/** SHA-256 of the code, hex: the `checksum/code` pod annotation that rolls the pods when the code changes. */
+export function codeChecksum(code: Uint8Array): string {
+  return createHash('sha256').update(code).digest('hex');
+}
+
+/** Sizes of a bundle in bytes: as built, gzipped, and as the base64 text a ConfigMap's binaryData holds. */
+export interface CodeSizes {
+  readonly raw: number;
+  readonly gzip: number;
+  readonly base64: number;
+}
+
+/** The sizes of `code` as it travels into a ConfigMap. */
+export function codeSizes(code: Uint8Array): CodeSizes {
+  const gzip = deterministicGzip(code).length;
+  return { raw: code.length, gzip, base64: 4 * Math.ceil(gzip / 3) };
+}

@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUNDLE_OPTIONS, BundleError, ensureServiceBundles, serviceEntries, type BundleManifest } from '../../src/cli/service-bundles.js';
+
+/**
+ * The staleness check of the platform services' bundles, on a temporary copy of the repository's
+ * src/services and src/core (node_modules linked): the real tree and its build/ are never touched.
+ */
+
+const REPO = resolve(__dirname, '../..');
+const root = mkdtempSync(join(tmpdir(), 'aiops-bundles-'));
+for (const dir of ['src/services', 'src/core']) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
+for (const file of ['tsconfig.json', 'package.json']) cpSync(join(REPO, file), join(root, file));
+symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const entries = serviceEntries(root);
+const [service] = entries;
+const bundleFile = join(root, 'build/services', `${service}.js`);
+const manifestFile = join(root, 'build/services', `${service}.manifest.json`);
+const manifest = (): BundleManifest => JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
+/** Which services the call rebuilt. */
+const rebuilt = () => ensureServiceBundles({ root }).filter((b) => b.rebuilt).map((b) => b.name);
+
+describe('service bundles (a temporary copy of the sources)', () => {
+  it('finds one entry per src/services/<name>/main.ts: self-healing, not the kit', () => {
+    expect(entries).toContain('self-healing');
+    expect(entries).not.toContain('kit');
+  });
+
+  it('builds a missing bundle: CommonJS for node20, with a manifest of its inputs, the esbuild version and the options', () => {
+    expect(rebuilt()).toEqual(entries);
+    const m = manifest();
+    expect(m.entry).toBe(`src/services/${service}/main.ts`);
+    expect(m.options).toEqual(BUNDLE_OPTIONS);
+    expect(m.options).toMatchObject({ format: 'cjs', platform: 'node', target: 'node20' });
+    expect(m.esbuild).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(Object.keys(m.inputs)).toEqual(expect.arrayContaining([`src/services/${service}/main.ts`, 'src/services/kit/run.ts', 'tsconfig.json']));
+    expect(Object.values(m.inputs).every((hash) => /^[0-9a-f]{64}$/.test(hash))).toBe(true);
+    // Relative paths only: the bundle does not depend on where the checkout is.
+    expect(readFileSync(bundleFile, 'utf8')).not.toContain(root);
+    expect(readFileSync(join(root, 'build/services/package.json'), 'utf8')).toBe('{"type":"commonjs"}\n');
+  });
+
+  it('rebuilds nothing when nothing changed, nor when only modification times did (hashes, not mtimes)', () => {
+    const before = readFileSync(bundleFile);
+    expect(rebuilt()).toEqual([]);
+    const main = join(root, `src/services/${service}/main.ts`);
+    utimesSync(main, new Date(), new Date(Date.now() + 60_000));
+    expect(rebuilt()).toEqual([]);
+    expect(readFileSync(bundleFile)).toEqual(before);
+  });
+
+  it('rebuilds when a source changes, even with its old modification time (as after a checkout)', () => {
+    const kit = join(root, 'src/services/kit/run.ts');
+    const { mtime } = statSync(kit);
+    appendFileSync(kit, '\nexport const bundleProbe = (globalThis as { bundleProbe?: string }).bundleProbe = "edited";\n');
+    utimesSync(kit, mtime, mtime);
+    expect(rebuilt()).toEqual(entries);
+    expect(readFileSync(bundleFile, 'utf8')).toContain('"edited"');
+    expect(rebuilt()).toEqual([]);
+  });
+
+  it('rebuilds when the esbuild version, the options or the bundle itself differ from the manifest, or an input is gone', () => {
+    const tamper = (change: (m: BundleManifest & Record<string, unknown>) => void) => {
+      const m = manifest() as BundleManifest & Record<string, unknown>;
+      change(m);
+      writeFileSync(manifestFile, JSON.stringify(m));
+    };
+    tamper((m) => Object.assign(m, { esbuild: '0.0.1' }));
+    expect(rebuilt()).toEqual(entries);
+    tamper((m) => Object.assign(m, { options: { ...m.options, minifyIdentifiers: true } }));
+    expect(rebuilt()).toEqual(entries);
+    tamper((m) => Object.assign(m, { inputs: { ...m.inputs, 'src/services/gone.ts': 'a'.repeat(64) } }));
+    expect(rebuilt()).toEqual(entries);
+    appendFileSync(bundleFile, '\n');
+    expect(rebuilt()).toEqual(entries);
+    rmSync(manifestFile);
+    expect(rebuilt()).toEqual(entries);
+    expect(rebuilt()).toEqual([]);
+  });
+
+  it('builds the same bytes again (deterministic), and a new service as soon as its main.ts exists', () => {
+    const before = readFileSync(bundleFile);
+    expect(ensureServiceBundles({ root, force: true }).map((b) => b.rebuilt)).toEqual(entries.map(() => true));
+    expect(readFileSync(bundleFile)).toEqual(before);
+    mkdirSync(join(root, 'src/services/zz-probe'));
+    writeFileSync(join(root, 'src/services/zz-probe/helper.ts'), 'export const greeting = "hello from zz-probe";\n');
+    expect(serviceEntries(root)).toEqual(entries);
+    writeFileSync(join(root, 'src/services/zz-probe/main.ts'), 'import { greeting } from "./helper.js";\nconsole.log(greeting);\n');
+    expect(rebuilt()).toEqual(['zz-probe']);
+    const run = spawnSync(process.execPath, [join(root, 'build/services/zz-probe.js')], { encoding: 'utf8' });
+    expect(run.stdout).toBe('hello from zz-probe\n');
+  });
+
+  it('fails with esbuild\'s message when a service does not bundle', () => {
+    writeFileSync(join(root, 'src/services/zz-probe/helper.ts'), 'export const greeting = ;\n');
+    expect(() => ensureServiceBundles({ root })).toThrow(BundleError);
+    expect(() => ensureServiceBundles({ root })).toThrow(/bundling src\/services\/zz-probe\/main\.ts failed:[\s\S]*helper\.ts/);
+    rmSync(join(root, 'src/services/zz-probe'), { recursive: true });
+  });
+});

@@ -1,0 +1,28 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { codeChecksum, codeSizes, deterministicGzip } from '../../src/lib/service-code.js';
+
+describe('the code ConfigMap packing', () => {
+  const code = Buffer.from('"use strict";\n'.repeat(2000) + 'console.log("ü");\n');
+
+  it('gzips to a stream any gunzip reads, with a fixed header: no name, mtime 0, OS byte 3', () => {
+    const gz = deterministicGzip(code);
+    expect(gunzipSync(gz)).toEqual(code);
+    expect([...gz.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+    expect(gz.length).toBeLessThan(code.length / 10);
+  });
+
+  it('gives the same bytes every time (no clock, no randomness)', () => {
+    expect(Buffer.from(deterministicGzip(code)).equals(Buffer.from(deterministicGzip(code)))).toBe(true);
+    // Pinned: fflate's deflate is pure JS, so these bytes are the same on every machine and Node.js version.
+    expect(Buffer.from(deterministicGzip(Buffer.from('aiops\n'))).toString('base64')).toBe('H4sIAAAAAAACA0vMzC8o5gIATiQ7NQYAAAA=');
+  });
+
+  it('checksums and measures the code as the ConfigMap carries it', () => {
+    expect(codeChecksum(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const sizes = codeSizes(code);
+    expect(sizes.raw).toBe(code.length);
+    expect(sizes.gzip).toBe(deterministicGzip(code).length);
+    expect(sizes.base64).toBe(Buffer.from(deterministicGzip(code)).toString('base64').length);
+  });
+});
