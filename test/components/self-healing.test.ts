@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { SelfHealing, type SelfHealingConnection, type SelfHealingProps } from '../../src/components/aiops/self-healing.js';
-import { RULE_LABEL, type JobTemplate, type SelfHealingRulesFile } from '../../src/components/aiops/self-healing-rules.js';
+import { RULE_LABEL, type JobTemplate } from '../../src/components/aiops/self-healing-rules.js';
+import { parseRulesFile, type RulesFile } from '../../src/core/self-healing-rules.js';
 import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
 import { SELF_HEALING_ACTIONS } from '../../src/core/self-healing-actions.js';
@@ -17,11 +17,12 @@ import { envValues, find, ofKind, workload } from '../support/render.js';
 registerCrdValidators();
 
 const NAME = 'aiops-platform-self-healing';
+const PROMETHEUS_URL = 'http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus';
 const PRODUCTION = 'global: {development: false}\npostgresql: {auth: {existingSecret: pg}}\n';
 type Targets = Pick<SelfHealingProps, 'scaleTargets'> & { cleanDisk?: boolean; optimizeDatabase?: boolean };
 const ALL: Targets = {
   scaleTargets: [
-    { kind: 'Deployment', name: 'aiops-platform-ai-engine', app: 'ai-engine' },
+    { kind: 'Deployment', name: 'aiops-platform-ai-engine', app: 'ai-engine', autoscaler: 'aiops-platform-ai-engine' },
     { kind: 'StatefulSet', name: 'aiops-platform-logstash', app: 'logstash' },
   ],
   cleanDisk: true,
@@ -44,13 +45,15 @@ const cleanDiskJob: JobTemplate = {
 };
 
 /** Renders the executor alone (with PostgreSQL and its maintenance for the optimize-db Job); every object is schema-checked. */
-function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { connection: SelfHealingConnection; rules: SelfHealingRulesFile } {
+function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { connection: SelfHealingConnection; rules: RulesFile } {
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
     const pg = new PostgreSql(chart, 'postgresql', { ctx, values: values.postgresql });
     const maintenance = new PostgreSqlMaintenance(chart, 'maintenance', { ctx, values: values.postgresql, connection: pg.connection });
     return new SelfHealing(chart, 'self-healing', {
       ctx,
       values: values.selfHealing,
+      prometheus: { url: PROMETHEUS_URL },
+      postgresql: pg.connection,
       scaleTargets: targets.scaleTargets,
       jobs: {
         cleanDisk: targets.cleanDisk ? cleanDiskJob : undefined,
@@ -58,7 +61,8 @@ function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { co
       },
     }).connection;
   });
-  const rules = parse(find(r.objects, 'ConfigMap', NAME).data['rules.yaml']) as SelfHealingRulesFile;
+  // The executor reads the file with this parser: it must accept what the chart writes.
+  const rules = parseRulesFile(JSON.parse(find(r.objects, 'ConfigMap', NAME).data['rules.json']));
   // The embedded Jobs are complete manifests: validate them like the rendered objects.
   const jobs = rules.rules.flatMap((rule) => (rule.action.type === 'create-job' ? [rule.action.job as unknown as Record<string, unknown>] : []));
   assertValidK8sObjects([...r.objects, ...jobs]);
@@ -68,7 +72,7 @@ const own = (r: ConstructRender) => r.objects.filter((o) => o.metadata.name === 
 const { container } = workload('Deployment', NAME);
 /** The container's literal env values by name. */
 const env = (r: ConstructRender) => envValues(container(r));
-const rule = (rules: SelfHealingRulesFile, name: string): any => rules.rules.find((x) => x.name === name);
+const rule = (rules: RulesFile, name: string): any => rules.rules.find((x) => x.name === name);
 
 describe('SelfHealing', () => {
   const defaults = render();
@@ -84,34 +88,51 @@ describe('SelfHealing', () => {
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
-  it('grants exactly its actions in the platform namespace: delete pods, scale workloads, create Jobs, record core Events', () => {
+  it('grants exactly what its rules need in the platform namespace: evictions, scale and HPA on the named targets only, Jobs, Events, its Lease', () => {
     const role = find(defaults.objects, 'Role', NAME);
     expect(role.metadata.namespace).toBe('aiops-platform');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'patch'] },
-      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'], resourceNames: ['aiops-platform-ai-engine'] },
+      { apiGroups: ['apps'], resources: ['statefulsets/scale'], verbs: ['get', 'patch'], resourceNames: ['aiops-platform-logstash'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'], resourceNames: ['aiops-platform-ai-engine'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [NAME] },
     ]);
+    // No delete of pods (evictions respect PodDisruptionBudgets), no rights on whole workloads.
+    expect(JSON.stringify(role.rules)).not.toMatch(/"delete"|"deployments"|"statefulsets"|"\*"/);
     const binding = find(defaults.objects, 'RoleBinding', NAME);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: NAME });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: NAME, namespace: 'aiops-platform' }]);
+    // Without scale targets and Jobs only the eviction, Event and Lease rights remain.
+    const minimal = find(render('', { scaleTargets: [] }).objects, 'Role', NAME);
+    expect(minimal.rules.map((r: any) => r.resources[0])).toEqual(['pods', 'pods/eviction', 'events', 'leases', 'leases']);
   });
 
-  it('is in dry-run in development and acts in production; selfHealing.dryRun overrides both', () => {
-    expect([defaults.rules.dryRun, env(defaults).DRY_RUN]).toEqual([true, 'true']);
-    expect([production.rules.dryRun, env(production).DRY_RUN]).toEqual([false, 'false']);
-    const devActing = render('selfHealing: {dryRun: false}');
-    expect([devActing.rules.dryRun, env(devActing).DRY_RUN]).toEqual([false, 'false']);
-    const prodDry = render(`${PRODUCTION}selfHealing: {dryRun: true}`);
-    expect([prodDry.rules.dryRun, env(prodDry).DRY_RUN]).toEqual([true, 'true']);
+  it('is in dry-run in development and acts in production; selfHealing.dryRun overrides both (one place: the rules file)', () => {
+    expect(defaults.rules.dryRun).toBe(true);
+    expect(production.rules.dryRun).toBe(false);
+    expect(render('selfHealing: {dryRun: false}').rules.dryRun).toBe(false);
+    expect(render(`${PRODUCTION}selfHealing: {dryRun: true}`).rules.dryRun).toBe(true);
+    expect(env(defaults).DRY_RUN).toBeUndefined();
   });
 
-  it('points RULES_FILE at the mounted rules file and passes the namespace; LOG_LEVEL follows global.logLevel', () => {
+  it('points RULES_FILE at the mounted rules file, PROMETHEUS_URL, LEASE_NAME, the API CA and POSTGRES_*; LOG_LEVEL follows global.logLevel', () => {
     const e = env(defaults);
-    expect(e).toMatchObject({ RULES_FILE: '/etc/self-healing/rules.yaml', NAMESPACE: 'aiops-platform', LOG_LEVEL: 'debug', PORT: '8080' });
-    expect(e.ALERTMANAGER_URL).toBeUndefined();
+    expect(e).toMatchObject({
+      RULES_FILE: '/etc/self-healing/rules.json',
+      LEASE_NAME: NAME,
+      NODE_EXTRA_CA_CERTS: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+      PROMETHEUS_URL,
+      POSTGRES_HOST: 'aiops-platform-postgresql.aiops-platform.svc.cluster.local',
+      POSTGRES_SSLMODE: 'disable',
+      LOG_LEVEL: 'debug',
+      PORT: '8080',
+    });
+    expect(container(defaults).env.find((v: any) => v.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toBeDefined();
     expect(container(defaults).volumeMounts).toContainEqual({ name: 'rules', mountPath: '/etc/self-healing', readOnly: true });
     const pod = find(defaults.objects, 'Deployment', NAME).spec.template;
     expect(pod.spec.volumes).toContainEqual({ name: 'rules', configMap: { name: NAME, defaultMode: 0o444 } });
@@ -168,45 +189,45 @@ describe('SelfHealing', () => {
     expect(defaults.connection.webhookUrl).toBe(serviceUrl(defaults.ctx, objectName(defaults.ctx, 'self-healing'), 8080, '/api/v1/alerts'));
   });
 
-  it('runs one pod without an HPA, also in production', () => {
-    expect(find(production.objects, 'Deployment', NAME).spec.replicas).toBe(1);
+  it('runs one pod in development and two in production (one acts, holding the Lease), never with an HPA', () => {
+    expect(find(defaults.objects, 'Deployment', NAME).spec.replicas).toBe(1);
+    expect(find(production.objects, 'Deployment', NAME).spec.replicas).toBe(2);
     expect(ofKind(production.objects, 'HorizontalPodAutoscaler')).toEqual([]);
   });
 
-  it('writes the global bounds and one rule per action the alerts route to the executor', () => {
-    expect(defaults.rules).toMatchObject({ version: 1, namespace: 'aiops-platform', rateLimit: { actionsPerMinute: 10 } });
+  it('writes the guardrails and one rule per action the alerts route to the executor', () => {
+    expect(defaults.rules).toMatchObject({ version: 1, namespace: 'aiops-platform', guardrails: { attemptsPerTarget: 3, window: '1h', actionsPerHour: 20, maxConcurrent: 2 } });
     expect(defaults.rules.rules.map((x) => [x.name, x.match])).toEqual([
-      ['restart-abnormal-pods', { status: 'firing', labels: { action: 'restart-pod' } }],
-      ['scale-out-high-load', { status: 'firing', labels: { action: 'scale-out' } }],
-      ['clean-disk-space', { status: 'firing', labels: { action: 'clean-disk' } }],
-      ['optimize-database-queries', { status: 'firing', labels: { action: 'optimize-db' } }],
+      ['restart-abnormal-pods', { action: 'restart-pod' }],
+      ['scale-out-high-load', { action: 'scale-out' }],
+      ['clean-disk-space', { action: 'clean-disk' }],
+      ['optimize-database-queries', { action: 'optimize-db' }],
     ]);
-    expect(defaults.rules.rules.map((x) => x.match.labels.action).sort()).toEqual([...SELF_HEALING_ACTIONS].sort());
+    expect(defaults.rules.rules.map((x) => x.match.action).sort()).toEqual([...SELF_HEALING_ACTIONS].sort());
   });
 
-  it('deletes only crash-looping pods of the platform namespace, never its own, at most 3 per hour with a 5m cooldown', () => {
+  it('evicts only crash-looping pods of the platform namespace, never its own, with a 5m cooldown', () => {
     const restart = rule(defaults.rules, 'restart-abnormal-pods');
     expect(restart.cooldown).toBe('5m');
     expect(restart.action).toEqual({
-      type: 'delete-pod',
+      type: 'evict-pod',
       podLabel: 'pod',
       namespaceLabel: 'namespace',
       namespaces: ['aiops-platform'],
       excludePods: { matchLabels: find(defaults.objects, 'Deployment', NAME).spec.selector.matchLabels },
-      maxActions: 3,
-      window: '1h',
     });
   });
 
-  it('scales the named workloads without an HPA by one within [1, 10], matched by the app or Traefik service label', () => {
+  it('scales the named workloads by one within [1, 10] (through their HPA when they have one), matched by the app or Traefik service label', () => {
     const scale = rule(defaults.rules, 'scale-out-high-load');
     expect(scale.cooldown).toBe('5m');
-    expect(scale.description).toContain("with an HPA, scaling out is the HPA's job");
+    expect(scale.description).toContain("raises the HPA's minReplicas instead");
     expect(scale.action).toMatchObject({ type: 'scale', step: 1, minReplicas: 1, maxReplicas: 10 });
     expect(scale.action.targets).toEqual([
       {
         kind: 'Deployment',
         name: 'aiops-platform-ai-engine',
+        autoscaler: 'aiops-platform-ai-engine',
         alertLabels: { app: 'ai-engine', serviceRegex: 'aiops-platform-aiops-platform-ai-engine-[a-z0-9]+@kubernetes' },
       },
       {
@@ -222,9 +243,9 @@ describe('SelfHealing', () => {
   });
 
   it('takes every bound from selfHealing.limits', () => {
-    const r = render('selfHealing:\n  limits: {maxPodRestartsPerWindow: 5, window: 30m, minReplicas: 2, maxReplicas: 4, cooldown: 10m, actionsPerMinute: 2, jobCooldown: 6h}\n');
-    expect(r.rules.rateLimit).toEqual({ actionsPerMinute: 2 });
-    expect(rule(r.rules, 'restart-abnormal-pods')).toMatchObject({ cooldown: '10m', action: { maxActions: 5, window: '30m' } });
+    const r = render('selfHealing:\n  limits: {attemptsPerTarget: 5, window: 30m, minReplicas: 2, maxReplicas: 4, cooldown: 10m, actionsPerHour: 7, maxConcurrent: 1, jobCooldown: 6h}\n');
+    expect(r.rules.guardrails).toEqual({ attemptsPerTarget: 5, window: '30m', actionsPerHour: 7, maxConcurrent: 1 });
+    expect(rule(r.rules, 'restart-abnormal-pods')).toMatchObject({ cooldown: '10m' });
     expect(rule(r.rules, 'scale-out-high-load')).toMatchObject({ cooldown: '10m', action: { minReplicas: 2, maxReplicas: 4 } });
     expect(rule(r.rules, 'clean-disk-space').cooldown).toBe('6h');
     expect(rule(r.rules, 'optimize-database-queries').cooldown).toBe('6h');
@@ -264,7 +285,7 @@ describe('SelfHealing', () => {
 
   it('holds no secret in the rules file', () => {
     const r = render('postgresql: {auth: {password: app-s3cret, postgresPassword: root-s3cret}}');
-    const text: string = find(r.objects, 'ConfigMap', NAME).data['rules.yaml'];
+    const text: string = find(r.objects, 'ConfigMap', NAME).data['rules.json'];
     expect(text).not.toMatch(/s3cret/);
     expect(text).toContain('secretKeyRef');
   });
@@ -272,7 +293,7 @@ describe('SelfHealing', () => {
   it('refuses a Job prefix too long for generated names', () => {
     expect(() =>
       renderConstruct('', (chart, ctx, values) => {
-        new SelfHealing(chart, 'sh', { ctx, values: values.selfHealing, scaleTargets: [], jobs: { cleanDisk: { ...cleanDiskJob, namePrefix: 'x'.repeat(58) } } });
+        new SelfHealing(chart, 'sh', { ctx, values: values.selfHealing, prometheus: undefined, postgresql: undefined, scaleTargets: [], jobs: { cleanDisk: { ...cleanDiskJob, namePrefix: 'x'.repeat(58) } } });
       }),
     ).toThrow(/would exceed 63 characters/);
   });
@@ -286,8 +307,9 @@ describe('selfHealing values', () => {
     expect(fails('selfHealing: {limits: {minReplicas: 3, maxReplicas: 3}}')).not.toThrow();
   });
 
-  it('rejects more than one executor pod and an HPA: the bounds are kept per process', () => {
-    expect(fails('selfHealing: {replicas: 2}')).toThrow(/selfHealing\.replicas: expected 1 replica, found 2/);
+  it('refuses an HPA for the executor (only the Lease holder acts, more pods only stand by) and the removed limits', () => {
+    expect(fails('selfHealing: {replicas: 3}')).not.toThrow();
     expect(fails('global: {development: false}\nselfHealing: {autoscaling: {enabled: true}}')).toThrow(/selfHealing\.autoscaling\.enabled: expected false/);
+    expect(fails('selfHealing: {limits: {maxPodRestartsPerWindow: 3}}')).toThrow(/selfHealing\.limits/);
   });
 });

@@ -31,11 +31,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-async function startServer(name: string, binary: string | undefined, args: (dir: string, port: number) => string[], prefix: string, files: Record<string, string>): Promise<TestServer> {
+async function startServer(name: string, binary: string | undefined, args: (dir: string, port: number) => string[], prefix: string, files: Record<string, string>, fixedPort?: number): Promise<TestServer> {
   if (!binary) throw new Error(`${name} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const argv = args(dir, port);
   const child: ChildProcess = TIMEOUT
     ? spawn(TIMEOUT, ['--signal=TERM', '--kill-after=5', String(MAX_LIFE_SECONDS), binary, ...argv], { env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -72,8 +72,8 @@ async function startServer(name: string, binary: string | undefined, args: (dir:
   }
 }
 
-/** Prometheus with `config` (prometheus.yml text; `rules.yml` beside it holds `rules`), evaluating every second by default. */
-export function startPrometheus(o: { config: string; rules?: string; routePrefix?: string }): Promise<TestServer> {
+/** Prometheus with `config` (prometheus.yml text; `rules.yml` beside it holds `rules`), on `port` (default a free one). */
+export function startPrometheus(o: { config: string; rules?: string; routePrefix?: string; port?: number }): Promise<TestServer> {
   const prefix = o.routePrefix ?? '';
   return startServer(
     'prometheus',
@@ -87,6 +87,7 @@ export function startPrometheus(o: { config: string; rules?: string; routePrefix
     ],
     prefix,
     { 'prometheus.yml': o.config, 'rules.yml': o.rules ?? 'groups: []\n' },
+    o.port,
   );
 }
 
