@@ -56,6 +56,8 @@ export interface ScrapedSources {
   readonly redis: boolean;
   readonly elasticsearch: boolean;
   readonly aiEngine: boolean;
+  /** The self-healing executor (its own metrics on the metrics port). */
+  readonly selfHealing: boolean;
 }
 
 /** What {@link completePlan} adds to the components. */
@@ -153,6 +155,7 @@ export function completePlan<C extends PlannedComponents>(v: Values, components:
       redis: Boolean(components.redis?.exporter),
       elasticsearch: Boolean(components.elasticsearch?.exporter),
       aiEngine: Boolean(components.aiEngine),
+      selfHealing: Boolean(components.selfHealing),
     },
     warnings: {
       logging: loggingWarnings,

@@ -5,6 +5,7 @@ import { isKnownMetric, METRICS } from '../../src/components/monitoring/metrics-
 import { metricNames, vectorSelectors } from '../../src/components/monitoring/promql.js';
 import type { AlertingRule } from '../../src/components/monitoring/rule-files.js';
 import { SELF_HEALING_ACTIONS, type AlertAction } from '../../src/core/self-healing-actions.js';
+import { SELF_HEALING_METRICS } from '../../src/core/self-healing-metrics.js';
 import { platformPlan } from '../../src/plan/index.js';
 import { loadValues } from '../../src/values/load.js';
 import { buildValuesSchema, profileFor, type Values, type ValuesInput } from '../../src/values/schema/index.js';
@@ -35,7 +36,13 @@ const EXPECTED: Record<string, { component: string; action: AlertAction }> = {
   RedisLowHitRate: { component: 'redis', action: 'none' },
   PodCrashLooping: { component: 'kubernetes', action: 'restart-pod' },
   TargetDown: { component: 'monitoring', action: 'none' },
+  // About the executor itself: never routed back to it.
+  SelfHealingGaveUp: { component: 'self-healing', action: 'none' },
+  SelfHealingCircuitBreakerOpen: { component: 'self-healing', action: 'none' },
+  SelfHealingActionsFailing: { component: 'self-healing', action: 'none' },
 };
+/** Rules whose `for` is not `alerting.for`: a give-up is an event of the last hour (it cannot flap), escalated at once. */
+const OWN_FOR: Record<string, string> = { SelfHealingGaveUp: '0s' };
 
 describe('alert rules', () => {
   it('renders every rule once with severity, component, action, summary, description and runbook', () => {
@@ -45,7 +52,7 @@ describe('alert rules', () => {
       expect(rule.labels, rule.alert).toEqual({ severity: expect.stringMatching(/^(warning|critical)$/), ...EXPECTED[rule.alert] });
       for (const text of Object.values(rule.annotations)) expect(text.length, rule.alert).toBeGreaterThan(20);
       expect(Object.keys(rule.annotations)).toEqual(['summary', 'description', 'runbook']);
-      expect(rule.for).toBe('5m');
+      expect(rule.for, rule.alert).toBe(OWN_FOR[rule.alert] ?? '5m');
     }
   });
 
@@ -121,7 +128,7 @@ describe('alert rules', () => {
     expect(ruleNamed(rules, 'NodeHighCPU').annotations.description).toContain('above 61%');
     expect(ruleNamed(rules, 'HighResponseTime').annotations.description).toContain('above 2.5s');
     expect(ruleNamed(rules, 'ElasticsearchDiskAlmostFull').annotations.runbook).toContain('at most 55% full');
-    expect(new Set(rules.map((r) => r.for))).toEqual(new Set(['2m']));
+    expect(new Set(rules.filter((r) => !OWN_FOR[r.alert]).map((r) => r.for))).toEqual(new Set(['2m']));
   });
 
   it.each([
@@ -134,10 +141,39 @@ describe('alert rules', () => {
     ['kubeStateMetrics', { kubeStateMetrics: { enabled: false } }, ['PodCrashLooping']],
     ['elasticsearch', { elasticsearch: { enabled: false } }, ['ElasticsearchDiskAlmostFull']],
     ['elasticsearch.exporter', { elasticsearch: { exporter: { enabled: false } } }, ['ElasticsearchDiskAlmostFull']],
+    ['selfHealing', { selfHealing: { enabled: false } }, ['SelfHealingGaveUp', 'SelfHealingCircuitBreakerOpen', 'SelfHealingActionsFailing']],
   ] as [string, ValuesInput, string[]][])('leaves out the rules of a disabled %s', (_, input, absent) => {
     const alerts = rulesOf(input).map((r) => r.alert);
     expect(alerts.filter((a) => absent.includes(a))).toEqual([]);
     expect(alerts.sort()).toEqual(Object.keys(EXPECTED).filter((a) => !absent.includes(a)).sort());
+  });
+
+  it('watches the self-healing executor: give-ups (critical, at once), its circuit breaker and failed actions', () => {
+    const rules = rulesOf();
+    const NS = 'namespace=~"aiops-platform|aiops-platform-node-agents"';
+    const grown = (selector: string, range: string) =>
+      `round(sum by (namespace, rule) ((${selector} unless ${selector} offset ${range}) + 0 or increase(${selector}[${range}]))) > 0`;
+    const gaveUp = ruleNamed(rules, 'SelfHealingGaveUp');
+    expect(gaveUp.expr).toBe(grown(`aiops_self_healing_gave_up_total{${NS}}`, '1h'));
+    expect([gaveUp.labels.severity, gaveUp.for]).toEqual(['critical', '0s']);
+    const breaker = ruleNamed(rules, 'SelfHealingCircuitBreakerOpen');
+    expect(breaker.expr).toBe(`max by (namespace, pod) (aiops_self_healing_circuit_breaker_open{${NS}}) == 1`);
+    expect([breaker.labels.severity, breaker.for]).toEqual(['warning', '5m']);
+    const failing = ruleNamed(rules, 'SelfHealingActionsFailing');
+    expect(failing.expr).toBe(grown(`aiops_self_healing_decisions_total{outcome="failed", ${NS}}`, '15m'));
+    expect([failing.labels.severity, failing.for]).toEqual(['warning', '5m']);
+    // The runbook says how to read the decisions.
+    for (const text of ['kubectl logs -n {{ $labels.namespace }} -l app.kubernetes.io/name=self-healing', '/api/v1/actions', '--field-selector reason=SelfHealingGaveUp']) {
+      expect(gaveUp.annotations.runbook).toContain(text);
+    }
+    // A give-up names no pod: the inhibition of warnings by a critical alert on the same pod never applies.
+    expect(gaveUp.expr).not.toMatch(/by \([^)]*pod/);
+  });
+
+  it('takes the executor bounds it names from selfHealing.limits', () => {
+    const rules = rulesOf({ selfHealing: { limits: { attemptsPerTarget: 5, window: '2h', actionsPerHour: 40 } } });
+    expect(ruleNamed(rules, 'SelfHealingGaveUp').annotations.description).toContain('5 actions within 2h did not heal them');
+    expect(ruleNamed(rules, 'SelfHealingCircuitBreakerOpen').annotations.description).toContain('took 40 actions within the last hour');
   });
 
   it('scopes the rules to the namespaces of the release', () => {
@@ -220,12 +256,18 @@ describe('metrics catalog', () => {
   });
 
   it('lists histograms by their _bucket, _sum and _count series and defines the AI engine contract', () => {
-    for (const base of ['traefik_service_request_duration_seconds', 'aiops_inference_duration_seconds']) {
+    for (const base of ['traefik_service_request_duration_seconds', 'aiops_inference_duration_seconds', 'aiops_self_healing_action_duration_seconds']) {
       for (const suffix of ['_bucket', '_sum', '_count']) expect(isKnownMetric(base + suffix), base + suffix).toBe(true);
       expect(isKnownMetric(base)).toBe(false);
     }
     expect(METRICS.aiEngine!.metrics).toEqual(
       expect.arrayContaining(['aiops_inference_requests_total', 'aiops_anomalies_detected_total', 'aiops_model_loaded']),
     );
+  });
+
+  it('lists the self-healing executor metrics from the names it registers', () => {
+    const d = SELF_HEALING_METRICS.actionDuration;
+    const { actionDuration: _, ...single } = SELF_HEALING_METRICS;
+    expect([...METRICS.selfHealing!.metrics].sort()).toEqual([...Object.values(single), `${d}_bucket`, `${d}_sum`, `${d}_count`].sort());
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { dashboards, expandGrafanaMacros, type DashboardComponents } from '../../src/components/monitoring/dashboards/index.js';
 import { isKnownMetric } from '../../src/components/monitoring/metrics-catalog.js';
+import { SELF_HEALING_METRICS } from '../../src/core/self-healing-metrics.js';
 import { metricNames, vectorSelectors } from '../../src/components/monitoring/promql.js';
 import { loadValues } from '../../src/values/load.js';
 
-const ALL: DashboardComponents = { nodeExporter: true, traefik: true, postgresql: true, redis: true, aiEngine: true };
+const ALL: DashboardComponents = { nodeExporter: true, traefik: true, postgresql: true, redis: true, aiEngine: true, selfHealing: true };
 const THRESHOLDS = loadValues({ files: [], sets: [] }).values.alerting.thresholds;
 const build = (components = ALL, thresholds = THRESHOLDS) => dashboards({ components, thresholds });
 
@@ -17,20 +18,22 @@ const models = files.map((f) => JSON.parse(f.json));
 const dataPanels = (model: any) => panelsOf(model).filter((p) => p.type !== 'row');
 
 describe('dashboards', () => {
-  it('renders the five metric areas with stable uids and file names', () => {
+  it('renders the five metric areas and self-healing with stable uids and file names', () => {
     expect(files.map((f) => [f.uid, f.fileName])).toEqual([
       ['aiops-system', 'aiops-system.json'],
       ['aiops-application', 'aiops-application.json'],
       ['aiops-database', 'aiops-database.json'],
       ['aiops-cache', 'aiops-cache.json'],
       ['aiops-ai', 'aiops-ai.json'],
+      ['aiops-self-healing', 'aiops-self-healing.json'],
     ]);
     expect(models.map((m) => m.uid)).toEqual(files.map((f) => f.uid));
   });
 
   it('renders only the dashboards of running metric sources', () => {
-    expect(build({ ...ALL, traefik: false, aiEngine: false }).map((f) => f.uid)).toEqual(['aiops-system', 'aiops-database', 'aiops-cache']);
-    expect(build({ nodeExporter: false, traefik: false, postgresql: false, redis: false, aiEngine: false })).toEqual([]);
+    expect(build({ ...ALL, traefik: false, aiEngine: false }).map((f) => f.uid)).toEqual(['aiops-system', 'aiops-database', 'aiops-cache', 'aiops-self-healing']);
+    expect(build({ ...ALL, selfHealing: false }).map((f) => f.uid)).not.toContain('aiops-self-healing');
+    expect(build({ nodeExporter: false, traefik: false, postgresql: false, redis: false, aiEngine: false, selfHealing: false })).toEqual([]);
   });
 
   it('builds byte-identical JSON twice, without timestamps', () => {
@@ -122,6 +125,55 @@ describe('dashboards', () => {
     expect([...metrics('aiops-ai')]).toEqual(
       expect.arrayContaining(['aiops_inference_requests_total', 'aiops_inference_duration_seconds_bucket', 'aiops_anomalies_detected_total', 'aiops_model_loaded']),
     );
+    // Every metric of the executor has a panel.
+    expect([...metrics('aiops-self-healing')].sort()).toEqual(
+      Object.values(SELF_HEALING_METRICS)
+        .map((name) => (name === SELF_HEALING_METRICS.actionDuration ? `${name}_bucket` : name))
+        .concat(`${SELF_HEALING_METRICS.actionDuration}_count`)
+        .sort(),
+    );
+  });
+
+  it('shows the self-healing decisions, give-ups, action duration, circuit breaker, Lease holder and audit failures', () => {
+    const file = files.find((f) => f.uid === 'aiops-self-healing')!;
+    const panels = dataPanels(JSON.parse(file.json));
+    const panel = (title: string) => {
+      const found = panels.find((p) => p.title === title);
+      if (!found) throw new Error(`no panel ${title}`);
+      return found;
+    };
+    const exprs = (title: string) => panel(title).targets.map((t: any) => t.expr);
+    expect(panels.map((p) => [p.type, p.title])).toEqual([
+      ['stat', 'Acted in range'],
+      ['stat', 'Dry runs in range'],
+      ['stat', 'Failed in range'],
+      ['stat', 'Gave up in range'],
+      ['stat', 'Circuit breaker open'],
+      ['stat', 'Replicas holding the Lease'],
+      ['timeseries', 'Decisions by outcome'],
+      ['timeseries', 'Decisions by rule'],
+      ['timeseries', 'Action duration by rule'],
+      ['timeseries', 'Actions by action'],
+      ['timeseries', 'Circuit breaker open'],
+      ['timeseries', 'Lease holder'],
+      ['timeseries', 'Audit write failures'],
+    ]);
+    expect(JSON.parse(file.json).title).toBe('AIOps / Self-healing');
+    expect(exprs('Decisions by outcome')).toEqual(['sum by (outcome) (rate(aiops_self_healing_decisions_total{rule=~"$rule"}[$__rate_interval])) * 60']);
+    // In range: a series born within the range (a rule's first failure) counts with its value.
+    expect(exprs('Failed in range')).toEqual([
+      'sum((aiops_self_healing_decisions_total{outcome="failed", rule=~"$rule"} unless aiops_self_healing_decisions_total{outcome="failed", rule=~"$rule"} offset $__range) + 0' +
+        ' or increase(aiops_self_healing_decisions_total{outcome="failed", rule=~"$rule"}[$__range]))',
+    ]);
+    expect(exprs('Gave up in range')[0]).toContain('increase(aiops_self_healing_gave_up_total{rule=~"$rule"}[$__range])');
+    expect(exprs('Action duration by rule')).toEqual([0.5, 0.95].map(
+      (q) => `histogram_quantile(${q}, sum by (rule, le) (rate(aiops_self_healing_action_duration_seconds_bucket{rule=~"$rule"}[$__rate_interval])))`,
+    ));
+    expect(panel('Action duration by rule').targets.map((t: any) => t.legendFormat)).toEqual(['{{rule}} p50', '{{rule}} p95']);
+    expect(exprs('Lease holder')).toEqual(['max by (pod) (aiops_self_healing_leader)']);
+    expect(panel('Lease holder').targets[0].legendFormat).toBe('{{pod}}');
+    expect(panel('Replicas holding the Lease').fieldConfig.defaults.thresholds.steps).toEqual([{ value: null, color: 'red' }, { value: 1, color: 'green' }]);
+    expect(exprs('Audit write failures')).toEqual(['sum by (pod) (increase(aiops_self_healing_audit_write_failures_total[$__rate_interval]))']);
   });
 });
 

@@ -13,7 +13,7 @@ import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind, workload } from '../support/render.js';
 
 const PROMETHEUS_URL = 'http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus';
-const ALL: DashboardComponents = { nodeExporter: true, traefik: true, postgresql: true, redis: true, aiEngine: true };
+const ALL: DashboardComponents = { nodeExporter: true, traefik: true, postgresql: true, redis: true, aiEngine: true, selfHealing: true };
 const ELASTICSEARCH = {
   url: 'http://aiops-platform-elasticsearch.aiops-platform.svc.cluster.local:9200',
   username: 'elastic',
@@ -180,13 +180,13 @@ describe('Grafana', () => {
     expect(mount.mountPath).toBe(provider.options.path);
     expect(pod(defaults).volumes.find((v: any) => v.name === 'dashboards').configMap.name).toBe('aiops-platform-grafana-dashboards');
     expect(Object.keys(dashboardsMap(defaults)).sort()).toEqual(
-      ['aiops-ai.json', 'aiops-application.json', 'aiops-cache.json', 'aiops-database.json', 'aiops-system.json'],
+      ['aiops-ai.json', 'aiops-application.json', 'aiops-cache.json', 'aiops-database.json', 'aiops-self-healing.json', 'aiops-system.json'],
     );
     expect(JSON.parse(dashboardsMap(defaults)['aiops-system.json']).uid).toBe('aiops-system');
   });
 
   it('renders dashboards only for running metric sources, and none without Prometheus', () => {
-    const some = render('', { components: { ...ALL, redis: false, aiEngine: false } });
+    const some = render('', { components: { ...ALL, redis: false, aiEngine: false, selfHealing: false } });
     expect(Object.keys(dashboardsMap(some)).sort()).toEqual(['aiops-application.json', 'aiops-database.json', 'aiops-system.json']);
     const none = render('', { prometheus: undefined });
     expect(dashboardsMap(none)).toEqual({});

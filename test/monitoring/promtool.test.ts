@@ -17,7 +17,7 @@ import { yamlFile } from '../../src/lib/config-files.js';
 import { platformPlan } from '../../src/plan/index.js';
 import { buildValuesSchema, profileFor, type ValuesInput } from '../../src/values/schema/index.js';
 import { onPath, output, runProcess, toolsPresent } from '../support/process.js';
-import { CPU_AT_60_PERCENT, NODE_ALERT, RULE_CASES, type ExpectedAlert, type InputSeries } from './rule-cases.js';
+import { CPU_AT_60_PERCENT, decisions, gaveUp, NODE_ALERT, RULE_CASES, SELF_HEALING_ALERT, type ExpectedAlert, type InputSeries } from './rule-cases.js';
 
 const promtool = onPath('promtool');
 const havePromtool = toolsPresent('the promtool tests', promtool ? [] : ['promtool'], 'Debian: apt-get install prometheus');
@@ -149,5 +149,48 @@ describe.skipIf(!havePromtool).concurrent('promtool', () => {
       const run = await promtoolTest(name, file);
       expect(run.code, `${name}: ${output(run)}`).toBe(0);
     }
+  });
+
+  it('counts self-healing events from a series born at 1, fires for their window only, and SelfHealingGaveUp at once', async () => {
+    const rule = (alert: string) => defaults.rules.find((r) => r.alert === alert)!;
+    const alerts = (alert: string, ...rules: string[]) => rules.map((r) => expectedAlert(rule(alert), { labels: SELF_HEALING_ALERT(r), value: '1' }));
+    const at = (minutes: number, alert: string, ...rules: string[]): AlertRuleTest => ({ eval_time: `${minutes}m`, alertname: alert, exp_alerts: alerts(alert, ...rules) });
+    const run = await promtoolTest('self-healing-windows.test.yml', {
+      rule_files: [defaults.file],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            // Set to 0 at start, a give-up at minute 30, another at 110.
+            gaveUp('restart-abnormal-pods', '0x29 1x79 2x10'),
+            // Never set before its first give-up at minute 40: born at 1.
+            gaveUp('scale-out-high-load', '_x40 1x79'),
+          ],
+          alert_rule_test: [
+            at(29, 'SelfHealingGaveUp'),
+            // No `for`: firing at the first evaluation that sees the give-up.
+            at(30, 'SelfHealingGaveUp', 'restart-abnormal-pods'),
+            at(45, 'SelfHealingGaveUp', 'restart-abnormal-pods', 'scale-out-high-load'),
+            // An hour later each clears, the series born at 1 included.
+            at(95, 'SelfHealingGaveUp', 'scale-out-high-load'),
+            at(105, 'SelfHealingGaveUp'),
+            at(112, 'SelfHealingGaveUp', 'restart-abnormal-pods'),
+          ],
+        },
+        {
+          interval: '1m',
+          input_series: [decisions('restart-abnormal-pods', 'acted', '0+1x70'), decisions('restart-abnormal-pods', 'failed', '_x40 1x30')],
+          alert_rule_test: [
+            // The first failure at minute 40, pending for the default 5m `for`, cleared once 15 minutes old.
+            at(44, 'SelfHealingActionsFailing'),
+            at(46, 'SelfHealingActionsFailing', 'restart-abnormal-pods'),
+            at(54, 'SelfHealingActionsFailing', 'restart-abnormal-pods'),
+            at(57, 'SelfHealingActionsFailing'),
+          ],
+        },
+      ],
+    });
+    expect(run.code, output(run)).toBe(0);
   });
 });

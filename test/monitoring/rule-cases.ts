@@ -95,9 +95,25 @@ const lookups = (labels: Record<string, string>, hits: number, misses: number) =
   series('redis_keyspace_misses_total', labels, `0+${misses}x20`),
 ];
 const container = (pod: string, name: string) => ({ ...KSM, pod, container: name, uid: `uid-${pod}` });
+/** The self-healing executor's replicas (kubernetes-pods job, metrics port 9464): the Lease holder and a standby. */
+const EXECUTOR = target('aiops-platform', 'self-healing', 'aiops-platform-self-healing-6b8f9c-k2m4n', '10.0.1.20:9464');
+const STANDBY = target('aiops-platform', 'self-healing', 'aiops-platform-self-healing-6b8f9c-p7r8s', '10.0.1.21:9464');
+const RESTART_RULE = 'restart-abnormal-pods';
+const SCALE_RULE = 'scale-out-high-load';
+/**
+ * `aiops_self_healing_gave_up_total{rule}` of the executor. prom-client creates a labelled series at
+ * its first increment, so a rule's first give-up is a series born at 1 (`_x6 1x20`: absent for 6
+ * minutes); a series the executor set to 0 at start grows from 0 (`0x7 1x20`).
+ */
+export const gaveUp = (rule: string, values: string, labels: Record<string, string> = EXECUTOR) => series('aiops_self_healing_gave_up_total', { ...labels, rule }, values);
+/** `aiops_self_healing_decisions_total{rule,outcome}` of the executor. */
+export const decisions = (rule: string, outcome: string, values: string) => series('aiops_self_healing_decisions_total', { ...EXECUTOR, rule, outcome }, values);
+const breaker = (labels: Record<string, string>, values: string) => series('aiops_self_healing_circuit_breaker_open', labels, values);
 
 const API = 'aiops-platform-api-gateway-http@kubernetes';
 const QUIET = 'aiops-platform-kibana-http@kubernetes';
+
+export const SELF_HEALING_ALERT = (rule: string) => ({ namespace: 'aiops-platform', rule });
 
 export const RULE_CASES: RuleCase[] = [
   {
@@ -185,6 +201,41 @@ export const RULE_CASES: RuleCase[] = [
     ],
     alerts: [{ labels: { namespace: 'aiops-platform', app: 'postgresql', pod: 'aiops-platform-postgresql-0', instance: '10.0.1.8:9187' } }],
     silent: [series('up', POSTGRES, '1x20'), series('up', target('other-team', 'billing', 'billing-0', '10.0.9.1:8080'), '0x20')],
+  },
+  {
+    alert: 'SelfHealingGaveUp',
+    firing: [
+      // A rule's first give-up: the series is born at 1.
+      gaveUp(RESTART_RULE, '_x6 1x20'),
+      // Set to 0 at start, then a give-up.
+      gaveUp(SCALE_RULE, '0x7 1x20'),
+      gaveUp(RESTART_RULE, '0x20', STANDBY),
+      gaveUp(RESTART_RULE, '1x20', target('other-team', 'self-healing', 'self-healing-0', '10.0.9.2:9464')),
+    ],
+    alerts: [
+      { labels: SELF_HEALING_ALERT(RESTART_RULE), value: '1' },
+      { labels: SELF_HEALING_ALERT(SCALE_RULE), value: '1' },
+    ],
+    silent: [gaveUp(RESTART_RULE, '0x20'), gaveUp(SCALE_RULE, '0x20'), decisions(RESTART_RULE, 'acted', '0+1x20')],
+  },
+  {
+    alert: 'SelfHealingCircuitBreakerOpen',
+    firing: [breaker(EXECUTOR, '0 0 1x18'), breaker(STANDBY, '0x20')],
+    alerts: [{ labels: { namespace: 'aiops-platform', pod: EXECUTOR.pod } }],
+    // Open for four minutes, then closed again.
+    silent: [breaker(EXECUTOR, '0 0 1 1 1 1 0x14'), breaker(STANDBY, '0x20')],
+  },
+  {
+    alert: 'SelfHealingActionsFailing',
+    firing: [
+      // The rule's first failure: the series is born at 1.
+      decisions(RESTART_RULE, 'failed', '_x2 1x18'),
+      decisions(RESTART_RULE, 'acted', '0+1x20'),
+      decisions(SCALE_RULE, 'failed', '0x20'),
+      decisions(SCALE_RULE, 'blocked', '0+1x20'),
+    ],
+    alerts: [{ labels: SELF_HEALING_ALERT(RESTART_RULE), value: '1' }],
+    silent: [decisions(RESTART_RULE, 'failed', '0x20'), decisions(RESTART_RULE, 'acted', '0+1x20'), decisions(SCALE_RULE, 'blocked', '0+1x20'), decisions(SCALE_RULE, 'skipped', '0+2x20')],
   },
 ];
 

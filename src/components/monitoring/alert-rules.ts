@@ -1,6 +1,8 @@
 import type { PlatformContext } from '../../lib/context.js';
 import type { ScrapedSources } from '../../plan/index.js';
+import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 import type { Values } from '../../values/schema/index.js';
+import { counterIncrease } from './counter-increase.js';
 import { ruleFileYaml, type AlertAnnotations, type AlertingRule, type AlertLabels, type RuleFile, type RuleGroup } from './rule-files.js';
 
 /** The namespaces of the platform's pods; every rule only looks at series from them. */
@@ -12,6 +14,10 @@ const RATE_WINDOW = '5m';
 const RESTART_WINDOW = '15m';
 /** Pseudo and image filesystems that are full by design (container layers, snaps, RAM disks). */
 const IGNORED_FS_TYPES = 'tmpfs|overlay|squashfs';
+/** How long SelfHealingGaveUp fires after a give-up. */
+const GAVE_UP_WINDOW = '1h';
+/** Window of SelfHealingActionsFailing. */
+const FAILED_WINDOW = '15m';
 
 /** What every group builder receives. */
 interface RuleContext {
@@ -45,6 +51,7 @@ export function alertRules(values: Values, scope: AlertScope, scraped: ScrapedSo
   add(scraped.redis, 'redis', redisRules);
   add(scraped.elasticsearch, 'elasticsearch', elasticsearchRules);
   add(scraped.kubeStateMetrics, 'kubernetes', kubernetesRules);
+  add(scraped.selfHealing, 'self-healing', selfHealingRules);
   add(true, 'monitoring', monitoringRules);
   return { groups };
 }
@@ -200,6 +207,68 @@ function kubernetesRules({ t, ns, rule }: RuleContext): AlertingRule[] {
         summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} is crash looping',
         description: `Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} is in CrashLoopBackOff or restarted at least ${t.crashLoopRestarts} times within ${RESTART_WINDOW}.`,
         runbook: 'The self-healing executor deletes the pod so that its controller recreates it (rate-limited, with a cooldown). If it keeps crashing: kubectl logs --previous -n {{ $labels.namespace }} {{ $labels.pod }} -c {{ $labels.container }}.',
+      },
+    ),
+  ];
+}
+
+/**
+ * The self-healing executor's own metrics (src/core/self-healing-metrics.ts): targets it gave up
+ * on, its circuit breaker, failed actions. None of them is routed back to it (action none).
+ */
+function selfHealingRules({ ns, values, rule }: RuleContext): AlertingRule[] {
+  const M = SELF_HEALING_METRICS;
+  const { attemptsPerTarget, window, actionsPerHour } = values.selfHealing.limits;
+  const reading =
+    'Read its decisions: kubectl logs -n {{ $labels.namespace }} -l app.kubernetes.io/name=self-healing (one JSON line per decision), ' +
+    'GET /api/v1/actions on port 8080 of its Service (kubectl port-forward -n {{ $labels.namespace }} svc/<release>-self-healing 8080, then curl -s localhost:8080/api/v1/actions; without PostgreSQL only the Lease holder has them), ';
+  return [
+    {
+      // Critical, and at once: the executor stopped acting on a target that is still broken, and the
+      // alert that asked for the action may be a mere warning (HighResponseTime, PostgreSQLTooManyConnections):
+      // this is the escalation to people. An event in the last hour cannot flap, so no `for`. It has
+      // no pod label, so the critical-mutes-warnings inhibition of the same pod never applies to it.
+      ...rule(
+        'SelfHealingGaveUp',
+        `round(${counterIncrease(`${M.gaveUp}{${ns}}`, GAVE_UP_WINDOW, 'namespace, rule')}) > 0`,
+        { severity: 'critical', component: 'self-healing', action: 'none' },
+        {
+          summary: 'Self-healing gave up on a target of rule {{ $labels.rule }}',
+          description: `The self-healing executor gave up on {{ $value | humanize }} target(s) of rule {{ $labels.rule }} in namespace {{ $labels.namespace }} within the last ${GAVE_UP_WINDOW}: ${attemptsPerTarget} actions within ${window} did not heal them.`,
+          runbook:
+            `The executor acted ${attemptsPerTarget} times on the same target (pod, workload or Job rule) within ${window} and the alert kept firing: it now leaves that target to people until the first of those attempts is ${window} old (alerts on it are audited as skipped). ` +
+            reading +
+            'and the Warning Event on the target: kubectl get events -n {{ $labels.namespace }} --field-selector reason=SelfHealingGaveUp. ' +
+            'Find why the action did not help (kubectl describe and kubectl logs --previous of the target, the alert that asked for it) and fix the cause; repeated actions would only hide it. This alert clears ' +
+            `${GAVE_UP_WINDOW} after the last give-up of the rule, whether or not the target was fixed.`,
+        },
+      ),
+      for: '0s',
+    },
+    rule(
+      'SelfHealingCircuitBreakerOpen',
+      `max by (namespace, pod) (${M.circuitOpen}{${ns}}) == 1`,
+      { severity: 'warning', component: 'self-healing', action: 'none' },
+      {
+        summary: 'Self-healing circuit breaker is open in {{ $labels.namespace }}',
+        description: `The self-healing executor {{ $labels.namespace }}/{{ $labels.pod }} took ${actionsPerHour} actions within the last hour (selfHealing.limits.actionsPerHour) and acts on nothing until the oldest of them is an hour old.`,
+        runbook:
+          'So many actions in an hour mean an alert storm or actions that do not help. ' +
+          reading +
+          'and the Self-healing dashboard (decisions by rule and outcome). Fix the alerts that keep asking for actions; raise selfHealing.limits.actionsPerHour only if that many actions an hour are expected.',
+      },
+    ),
+    rule(
+      'SelfHealingActionsFailing',
+      `round(${counterIncrease(`${M.decisions}{outcome="failed", ${ns}}`, FAILED_WINDOW, 'namespace, rule')}) > 0`,
+      { severity: 'warning', component: 'self-healing', action: 'none' },
+      {
+        summary: 'Self-healing actions of rule {{ $labels.rule }} fail',
+        description: `{{ $value | humanize }} action(s) of self-healing rule {{ $labels.rule }} in namespace {{ $labels.namespace }} failed within the last ${FAILED_WINDOW}.`,
+        runbook:
+          'An action failed when the Prometheus confirmation or a Kubernetes API call returned an error (an eviction a PodDisruptionBudget refuses is blocked, not failed); failed attempts count towards the give-up bound. ' +
+          reading +
+          'and the Warning Events: kubectl get events -n {{ $labels.namespace }} --field-selector reason=SelfHealingFailed. The error of each decision says which call failed: a 403 is a call the executor Role does not allow, a timeout an API server or Prometheus that did not answer.',
       },
     ),
   ];

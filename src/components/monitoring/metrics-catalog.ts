@@ -23,10 +23,14 @@
  * - elasticsearch_exporter v1.9.0: collector/cluster_health.go, collector/nodes.go (node stats, on
  *   by default: `elasticsearch_filesystem_data_{available,size}_bytes` with the labels of the node
  *   and `mount`, `path`) and the README's metric table.
+ * - The self-healing executor: its own names, from src/core/self-healing-metrics.ts (the executor
+ *   registers exactly those).
  * - Prometheus / Alertmanager: the series every scrape adds (`up`, `scrape_*`) and the servers' own
  *   /metrics, read from running Debian builds (Prometheus 2.42, Alertmanager 0.25; the names are
  *   unchanged in the pinned v3.5.0 and v0.28.1) and alertmanager's notify/notify.go.
  */
+
+import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 
 /** Where a group of metrics comes from. */
 export interface MetricSource {
@@ -39,6 +43,9 @@ export interface MetricSource {
 
 /** The series of a Prometheus histogram. */
 const histogram = (name: string) => [`${name}_bucket`, `${name}_sum`, `${name}_count`];
+
+/** The histograms among {@link SELF_HEALING_METRICS} (the others are counters and gauges, one series name each). */
+const SELF_HEALING_HISTOGRAMS: ReadonlySet<string> = new Set([SELF_HEALING_METRICS.actionDuration]);
 
 export const METRICS: Record<string, MetricSource> = {
   nodeExporter: {
@@ -147,6 +154,12 @@ export const METRICS: Record<string, MetricSource> = {
       'aiops_anomalies_detected_total',
       'aiops_model_loaded',
     ],
+  },
+  /** The self-healing executor's own metrics (port 9464), named once in src/core/self-healing-metrics.ts. */
+  selfHealing: {
+    source: 'the platform self-healing executor (src/services/self-healing, names in src/core/self-healing-metrics.ts)',
+    version: 'contract v1',
+    metrics: Object.values(SELF_HEALING_METRICS).flatMap((name) => (SELF_HEALING_HISTOGRAMS.has(name) ? histogram(name) : [name])),
   },
 };
 

@@ -21,7 +21,7 @@ export interface RuleGroup {
 /** Labels every rule of the platform carries (Alertmanager groups and routes on them). */
 export interface AlertLabels {
   severity: 'warning' | 'critical';
-  /** The area the alert is about: node, http, postgresql, redis, kubernetes, monitoring. */
+  /** The area the alert is about: node, http, postgresql, redis, elasticsearch, kubernetes, monitoring, self-healing. */
   component: string;
   /** What the self-healing executor does with the firing alert (Alertmanager routes on it). */
   action: AlertAction;

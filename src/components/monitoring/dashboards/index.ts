@@ -5,6 +5,7 @@ import { aiDashboard } from './ai.js';
 import { applicationDashboard } from './application.js';
 import { cacheDashboard } from './cache.js';
 import { databaseDashboard } from './database.js';
+import { selfHealingDashboard } from './self-healing.js';
 import { systemDashboard } from './system.js';
 
 /** Which metric sources run, so which dashboards have data. */
@@ -19,6 +20,8 @@ export interface DashboardComponents {
   readonly redis: boolean;
   /** The AI engine runs: model inference. */
   readonly aiEngine: boolean;
+  /** The self-healing executor runs: its decisions. */
+  readonly selfHealing: boolean;
 }
 
 /** Inputs of {@link dashboards}. */
@@ -30,7 +33,7 @@ export interface DashboardsOptions {
 
 /**
  * The provisioned dashboards, one per metric area of the seed whose source runs: system resources,
- * application performance, database, cache and AI model inference. Built with
+ * application performance, database, cache, AI model inference and self-healing. Built with
  * @grafana/grafana-foundation-sdk; stable uids (`aiops-*`), deterministic JSON.
  */
 export function dashboards(opts: DashboardsOptions): DashboardFile[] {
@@ -41,6 +44,7 @@ export function dashboards(opts: DashboardsOptions): DashboardFile[] {
     c.postgresql ? databaseDashboard(t) : undefined,
     c.redis ? cacheDashboard(t) : undefined,
     c.aiEngine ? aiDashboard(t) : undefined,
+    c.selfHealing ? selfHealingDashboard() : undefined,
   ]
     .filter((builder) => builder !== undefined)
     .map((builder) => dashboardFile(builder));
