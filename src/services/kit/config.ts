@@ -130,6 +130,9 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] a
 
 const C = SERVICE_ENV.common;
 
+/** Variables the kit reads that the chart does not set (their defaults fit the chart's pods; `extraEnv` may set them). */
+export const KIT_ENV = { shutdownDelay: 'SHUTDOWN_DELAY_SECONDS' } as const;
+
 /** The variables the chart sets on every platform service (src/core/service-env.ts). */
 export const commonConfigSchema = z.object({
   [C.basePath]: envBasePath('/'),
@@ -138,6 +141,8 @@ export const commonConfigSchema = z.object({
   [C.metricsPort]: envPort(9464),
   [C.podName]: envOptionalString(),
   [C.podNamespace]: envOptionalString(),
+  /** Seconds between SIGTERM and closing the listeners, while the endpoints are updated (default 5; not set by the chart). */
+  [KIT_ENV.shutdownDelay]: envInt(0, 60, 5),
 });
 
 export type CommonConfig = z.infer<typeof commonConfigSchema>;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { commonConfigSchema, ConfigError, loadConfig, type CommonConfig, type EnvSchema } from './config.js';
+import { commonConfigSchema, ConfigError, KIT_ENV, loadConfig, type CommonConfig, type EnvSchema } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createMetricsServer, ServiceServer } from './server.js';
@@ -13,8 +13,12 @@ import { createMetricsServer, ServiceServer } from './server.js';
  * registry, main and metrics servers, graceful shutdown.
  */
 
-/** Default shutdown grace: below the pod's terminationGracePeriodSeconds (30 s, src/lib/pod.ts). */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+/**
+ * Default time in-flight requests get once the listeners are closed. With the drain delay
+ * (SHUTDOWN_DELAY_SECONDS, default 5 s) it stays below the pod's terminationGracePeriodSeconds
+ * (30 s, src/lib/pod.ts).
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
 /** What `build` receives to set the service up. */
 export interface BuildContext<C> {
@@ -125,6 +129,14 @@ export async function startService<S extends EnvSchema>(def: ServiceDefinition<S
   const shutdown = (reason: string): Promise<0 | 1> => {
     stopping ??= (async () => {
       server.startDraining();
+      // Endpoint draining: the pod is removed from its Services' endpoints only after the kubelet
+      // saw SIGTERM; until every proxy and Ingress controller has caught up, new connections still
+      // arrive. Serve them (readiness already answers 503) before closing the listeners.
+      const delayMs = config[KIT_ENV.shutdownDelay] * 1000;
+      if (delayMs > 0) {
+        log.info({ reason, delayMs }, 'draining: readiness answers 503, still serving until the endpoints are updated');
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
       // Stop accepting on both ports; idle keep-alive sockets go now, busy ones when their response ends.
       const drained = Promise.all([closed(server.server), closed(metricsServer)]);
       server.server.closeIdleConnections();

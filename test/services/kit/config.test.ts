@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { commonConfigSchema, ConfigError, envBoolean, envEnum, envInt, envPort, envString, envUrl, loadConfig } from '../../../src/services/kit/config.js';
+import { commonConfigSchema, ConfigError, KIT_ENV, envBoolean, envEnum, envInt, envPort, envString, envUrl, loadConfig } from '../../../src/services/kit/config.js';
 import { SERVICE_ENV } from '../../../src/core/service-env.js';
 
 /** The lines of the ConfigError that `load` throws. */
@@ -16,7 +16,7 @@ function problems(load: () => unknown): readonly string[] {
 
 describe('loadConfig', () => {
   it('reads the common variables the chart sets, with the chart defaults when absent', () => {
-    expect(loadConfig(commonConfigSchema, {})).toEqual({ BASE_PATH: '/', LOG_LEVEL: 'info', PORT: 8080, METRICS_PORT: 9464, POD_NAME: undefined, POD_NAMESPACE: undefined });
+    expect(loadConfig(commonConfigSchema, {})).toEqual({ BASE_PATH: '/', LOG_LEVEL: 'info', PORT: 8080, METRICS_PORT: 9464, POD_NAME: undefined, POD_NAMESPACE: undefined, SHUTDOWN_DELAY_SECONDS: 5 });
     expect(loadConfig(commonConfigSchema, { BASE_PATH: '/ai', LOG_LEVEL: 'debug', PORT: '8081', METRICS_PORT: '9465', POD_NAME: 'p-1', POD_NAMESPACE: 'ns' })).toEqual({
       BASE_PATH: '/ai',
       LOG_LEVEL: 'debug',
@@ -24,11 +24,12 @@ describe('loadConfig', () => {
       METRICS_PORT: 9465,
       POD_NAME: 'p-1',
       POD_NAMESPACE: 'ns',
+      SHUTDOWN_DELAY_SECONDS: 5,
     });
   });
 
-  it('uses the names of src/core/service-env.ts', () => {
-    expect(Object.keys(commonConfigSchema.shape).sort()).toEqual(Object.values(SERVICE_ENV.common).sort());
+  it('uses the names of src/core/service-env.ts, and the kit’s own', () => {
+    expect(Object.keys(commonConfigSchema.shape).sort()).toEqual([...Object.values(SERVICE_ENV.common), ...Object.values(KIT_ENV)].sort());
   });
 
   it('names the variable and the problem on one line: a port that is not a number', () => {

@@ -45,7 +45,7 @@ async function startFixture(env: Record<string, string>): Promise<Fixture> {
   const metricsPort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'], PORT: String(port), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'], PORT: String(port), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info', SHUTDOWN_DELAY_SECONDS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -119,6 +119,20 @@ describe('graceful shutdown (child process)', { timeout: 40_000 }, () => {
     agent.destroy();
     expect(fx.lines.map((l) => l['msg'])).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
     expect(fx.lines.find((l) => l['msg'] === 'shutting down')).toMatchObject({ reason: 'SIGTERM', inFlight: 1, service: 'fixture' });
+  });
+
+  it('keeps serving new connections during the drain delay (readiness 503), then closes the listeners', async () => {
+    const fx = await startFixture({ SHUTDOWN_DELAY_SECONDS: '2' });
+    const signalled = Date.now();
+    fx.child.kill('SIGTERM');
+    await fx.waitFor('draining: readiness answers 503, still serving until the endpoints are updated');
+    expect((await request(fx.port, '/healthz/ready')).status).toBe(503);
+    const during = await request(fx.port, '/fast');
+    expect([during.status, during.body]).toEqual([200, 'fast']);
+    await fx.waitFor('shutting down');
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1900);
+    expect(await connectError(fx.port)).toBe('ECONNREFUSED');
+    expect(await fx.exited).toBe(0);
   });
 
   it('exits 0 at once on SIGTERM when idle', async () => {
