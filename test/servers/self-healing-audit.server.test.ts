@@ -208,6 +208,18 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
     expect(await psql(db, `SELECT request->>'method' FROM self_healing_actions WHERE outcome = 'acted'`)).toBe('POST');
   });
 
+  it('prunes rows older than the retention, keeping the rest', async () => {
+    const db = await newDatabase();
+    const { store: s } = store(db);
+    await s.migrate();
+    const now = Date.now();
+    for (const daysAgo of [200, 91, 89, 0]) await s.record(decision({ at: new Date(now - daysAgo * 86_400_000), reason: `${daysAgo} days ago` }));
+    expect(await s.prune(90)).toBe(2);
+    expect((await s.recent(10)).map((d) => d.reason)).toEqual(['0 days ago', '89 days ago']);
+    expect(await s.prune(90)).toBe(0);
+    await expect(s.prune(0)).rejects.toThrow(RangeError);
+  });
+
   it('stores hostile strings verbatim, through parameters only (the statements the server ran carry $n, not the values)', async () => {
     const db = await newDatabase();
     const { store: s, registry } = store(db);

@@ -59,6 +59,8 @@ export interface AuditStore {
   record(decision: AuditRecord): Promise<void>;
   /** The last `limit` decisions (1..{@link MAX_RECENT}, default 100), newest first; rejects on a database error. */
   recent(limit?: number): Promise<AuditRecord[]>;
+  /** Deletes the rows older than `days` days; resolves to how many (rejects on a database error). */
+  prune(days: number): Promise<number>;
   /** Closes the connections (idempotent). */
   close(): Promise<void>;
 }
@@ -112,6 +114,7 @@ const INSERT_ACTION = `INSERT INTO self_healing_actions
   (at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint, dry_run, duration_ms, request, error, pod)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`;
 
+const DELETE_OLDER = 'DELETE FROM self_healing_actions WHERE at < now() - make_interval(days => $1)';
 const SELECT_RECENT = `SELECT at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint,
   dry_run, duration_ms, request, error, pod
   FROM self_healing_actions ORDER BY at DESC, id DESC LIMIT $1`;
@@ -252,6 +255,12 @@ export function createAuditStore(connection: PostgresConnection, log: Logger, re
       const n = Math.min(MAX_RECENT, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 100)));
       const { rows } = await pool.query<ActionRow>(SELECT_RECENT, [n]);
       return rows.map(fromRow);
+    },
+
+    async prune(days) {
+      if (!Number.isInteger(days) || days < 1) throw new RangeError(`prune: days must be a positive integer, found ${days}`);
+      const result = await pool.query(DELETE_OLDER, [days]);
+      return result.rowCount ?? 0;
     },
 
     close() {

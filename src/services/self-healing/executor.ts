@@ -84,10 +84,12 @@ export class Executor {
     return decisions;
   }
 
-  /** Scale-backs that are due (called on a timer by the service). */
+  /** Scale-backs that are due, and the circuit-breaker gauge (called every second by the service). */
   async tick(): Promise<Decision[]> {
     const done: Decision[] = [];
     for (const ticket of this.engine.dueScaleBacks(this.now())) done.push(await this.run(ticket, undefined));
+    // The breaker closes as attempts age out of the hour, without a webhook: keep the gauge current.
+    this.o.metrics.circuitOpen.set(this.engine.circuitOpen(this.now()) ? 1 : 0);
     return done;
   }
 

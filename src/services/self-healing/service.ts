@@ -43,6 +43,9 @@ export const selfHealingConfigSchema = z
 
 /** How often due scale-backs are looked for (a pure check; API calls only when one is due). */
 const TICK_MS = 1_000;
+/** Rows of the audit table are kept this long, pruned every hour. */
+export const AUDIT_RETENTION_DAYS = 90;
+const PRUNE_MS = 3_600_000;
 /** Shortest token the executor accepts (the chart's schema asks for 16 characters). */
 const MIN_TOKEN_LENGTH = 16;
 
@@ -81,7 +84,11 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     const pod = config.POD_NAME ?? hostname();
     const namespace = config.POD_NAMESPACE ?? rules.namespace;
     const metrics = createExecutorMetrics(registry);
-    for (const rule of rules.rules) for (const outcome of OUTCOMES) metrics.decisions.inc({ rule: rule.name, outcome }, 0);
+    // Every series from the start, so that increase() sees the first decision of each kind.
+    for (const rule of rules.rules) {
+      for (const outcome of OUTCOMES) metrics.decisions.inc({ rule: rule.name, outcome }, 0);
+      metrics.gaveUp.inc({ rule: rule.name }, 0);
+    }
 
     const kube = new KubeClient({ baseUrl: config.KUBERNETES_API_URL, tokenFile: config.KUBERNETES_TOKEN_FILE });
     const prometheusUrl = config[SERVICE_ENV.prometheus.url];
@@ -133,6 +140,13 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     };
     if (store) migrate();
 
+    const pruner = setInterval(() => {
+      if (!store || !migrated || !elector.isLeader()) return;
+      store.prune(AUDIT_RETENTION_DAYS).then(
+        (deleted) => deleted > 0 && log.info({ deleted, retentionDays: AUDIT_RETENTION_DAYS }, 'old audit rows deleted'),
+        (err: unknown) => log.warn({ err }, 'pruning the audit table failed'),
+      );
+    }, PRUNE_MS);
     const ticker = setInterval(() => {
       if (!elector.isLeader()) return;
       executor.tick().catch((err: unknown) => log.error({ err }, 'scale-back round failed'));
@@ -188,6 +202,7 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     return {
       close: async () => {
         clearInterval(ticker);
+        clearInterval(pruner);
         clearTimeout(migrating);
         await elector.stop();
         await store?.close();
