@@ -1,5 +1,6 @@
 import type { Values } from '../values/schema/index.js';
 import { ConfigError, reportProblem, type ProblemSink } from './errors.js';
+import { NO_SERVICE_CODE, type ServiceCode } from './service-code.js';
 
 /** What every component receives besides its own values slice. Built once by the chart. */
 export interface PlatformContext extends ProblemSink {
@@ -22,11 +23,14 @@ export interface PlatformContext extends ProblemSink {
   readonly secrets: Values['secrets'];
   /** Records a warning for the user; `--strict` turns warnings into errors. */
   warn(message: string): void;
+  /** The bundled code of the platform services, by component name (src/lib/service-code.ts). */
+  readonly serviceCode: ServiceCode;
 }
 
 /**
  * Builds the context the chart hands to every component. With `report`, configuration problems are
  * collected (the render goes on, so all are reported at once); without it, the first one is thrown.
+ * `serviceCode` gives the platform services' bundles (default none).
  */
 export function createPlatformContext(
   values: Values,
@@ -34,6 +38,7 @@ export function createPlatformContext(
   namespace: string,
   warn: (message: string) => void,
   report?: (problem: ConfigError) => void,
+  serviceCode: ServiceCode = NO_SERVICE_CODE,
 ): PlatformContext {
   const sink: ProblemSink = { report };
   return {
@@ -46,6 +51,7 @@ export function createPlatformContext(
     secrets: values.secrets,
     warn,
     report,
+    serviceCode,
   };
 }
 

@@ -1,9 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PlatformService, underBasePath, type PlatformServiceConnection, type PlatformServiceProps } from '../../src/components/aiops/platform-service.js';
+import { ConfigError } from '../../src/lib/errors.js';
+import { NO_SERVICE_CODE, type ServiceCode } from '../../src/lib/service-code.js';
 import { ValuesError } from '../../src/values/issues.js';
+import { IMAGES } from '../../src/values/schema/images.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind, RESTRICTED_CONTAINER, workload } from '../support/render.js';
+import { STAND_IN_CODE } from '../support/service-code.js';
 
 const NAME = 'aiops-platform-demo';
 const PRODUCTION = 'global: {development: false}\n';
@@ -182,5 +192,130 @@ describe('PlatformService', () => {
     const off = render(`${PRODUCTION}aiEngine: {replicas: 3, autoscaling: {enabled: false}}`);
     expect(deployment(off).spec.replicas).toBe(3);
     expect(ofKind(off.objects, 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+});
+
+/** Renders the PlatformService `demo` without `image` (its bundled code), with `serviceCode` as the render's bundles. */
+const renderBundled = (valuesYaml = '', serviceCode: ServiceCode = STAND_IN_CODE, extra: Extra = {}) => {
+  const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
+    return new PlatformService(chart, 'demo', {
+      ctx: { ...ctx, serviceCode },
+      values: { ...values.aiEngine, image: undefined },
+      valuesPath: 'aiEngine',
+      component: 'demo',
+      role: 'demo-role',
+      basePath: '/demo',
+      env: [],
+      ...extra,
+    }).connection;
+  });
+  assertValidK8sObjects(r.objects);
+  return r;
+};
+const CODE = `${NAME}-code`;
+const NODE_IMAGE = `docker.io/library/node:${IMAGES.node.tag}`;
+
+describe('PlatformService with its bundled code (no image in values)', () => {
+  const bundled = renderBundled();
+  const standIn = STAND_IN_CODE('demo')!;
+
+  it('puts the bundle, gzipped, into the ConfigMap <release>-<component>-code, before the Deployment', () => {
+    expect(bundled.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`ConfigMap/${CODE}`, `Deployment/${NAME}`, `Service/${NAME}`]);
+    const configMap = find(bundled.objects, 'ConfigMap', CODE);
+    expect(Object.keys(configMap.binaryData)).toEqual(['main.js.gz']);
+    expect(configMap.data).toBeUndefined();
+    expect(gunzipSync(Buffer.from(configMap.binaryData['main.js.gz'], 'base64'))).toEqual(Buffer.from(standIn));
+    expect(configMap.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'demo', 'app.kubernetes.io/version': '0.1.0' });
+  });
+
+  it('unpacks it with the init container unpack into an emptyDir that the service reads at /app, read-only', () => {
+    const unpack = container(bundled, 'unpack');
+    expect(pod(bundled).initContainers.map((c: any) => c.name)).toEqual(['unpack']);
+    expect(unpack.image).toBe(NODE_IMAGE);
+    expect(unpack.command.slice(0, 2)).toEqual(['node', '-e']);
+    expect(unpack.command[2]).toContain('"/code/main.js.gz"');
+    expect(unpack.command[2]).toContain('"/app/main.js"');
+    expect(unpack.securityContext).toEqual(RESTRICTED_CONTAINER);
+    expect(unpack.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(unpack.volumeMounts).toEqual([
+      { name: 'code', mountPath: '/code', readOnly: true },
+      { name: 'app', mountPath: '/app' },
+    ]);
+    expect(pod(bundled).volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+      { name: 'app', emptyDir: { sizeLimit: '64Mi' } },
+      { name: 'code', configMap: { name: CODE, defaultMode: 0o444 } },
+    ]);
+    expect(container(bundled).volumeMounts).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'app', mountPath: '/app', readOnly: true },
+    ]);
+  });
+
+  it('unpacks for real: the init container\'s program, run on the ConfigMap\'s file, writes the bundle', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aiops-unpack-'));
+    try {
+      mkdirSync(join(dir, 'code'));
+      mkdirSync(join(dir, 'app'));
+      writeFileSync(join(dir, 'code', 'main.js.gz'), Buffer.from(find(bundled.objects, 'ConfigMap', CODE).binaryData['main.js.gz'], 'base64'));
+      // The same program with the pod's paths moved under the temporary folder.
+      const program = container(bundled, 'unpack').command[2].replaceAll('"/code/', `"${dir}/code/`).replaceAll('"/app/', `"${dir}/app/`);
+      const result = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(readFileSync(join(dir, 'app', 'main.js'))).toEqual(Buffer.from(standIn));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs node /app/main.js on the pinned official Node.js image, restricted, as uid 10001', () => {
+    expect(container(bundled)).toMatchObject({ image: NODE_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['node', '/app/main.js'] });
+    expect(IMAGES.node.tag).toMatch(/^22\.\d+\.\d+-bookworm-slim$/);
+    expect(container(bundled).securityContext).toEqual(RESTRICTED_CONTAINER);
+    expect(pod(bundled).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001 });
+    expect(deployment(bundled).spec.template.metadata.labels['app.kubernetes.io/version']).toBe('0.1.0');
+  });
+
+  it('rolls the pods when the code changes: checksum/code is the SHA-256 of the bundle', () => {
+    const checksum = (r: ConstructRender) => deployment(r).spec.template.metadata.annotations['checksum/code'];
+    expect(checksum(bundled)).toBe(createHash('sha256').update(standIn).digest('hex'));
+    const other = renderBundled('', () => Buffer.from('// other code\n'));
+    expect(checksum(other)).toBe(createHash('sha256').update('// other code\n').digest('hex'));
+    expect(deployment(bundled).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true' });
+  });
+
+  it('applies global.imageRegistry to the Node.js image of both containers', () => {
+    const mirrored = renderBundled('global: {imageRegistry: registry.corp.example:5000/mirror}');
+    expect(container(mirrored).image).toBe(`registry.corp.example:5000/mirror/library/node:${IMAGES.node.tag}`);
+    expect(container(mirrored, 'unpack').image).toBe(`registry.corp.example:5000/mirror/library/node:${IMAGES.node.tag}`);
+  });
+
+  it('renders byte-identical objects for the same code', () => {
+    expect(JSON.stringify(renderBundled().objects)).toBe(JSON.stringify(bundled.objects));
+  });
+
+  it('is a configuration problem at <slice>.image when the render has no bundle of the service', () => {
+    const attempt = () => renderBundled('', NO_SERVICE_CODE);
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow('aiEngine.image is not set and the render has no bundle of demo (src/services/demo/main.ts)');
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigError).source.path).toEqual(['aiEngine', 'image']);
+    }
+  });
+});
+
+describe('PlatformService on a user-built image (<slice>.image set)', () => {
+  const own = render('aiEngine: {image: {registry: registry.example.com, repository: team/ai-engine, tag: 2.3.1}}');
+
+  it('runs node /app/main.js of that image: no code ConfigMap, no init container, no checksum/code', () => {
+    expect(container(own)).toMatchObject({ image: 'registry.example.com/team/ai-engine:2.3.1', command: ['node', '/app/main.js'] });
+    expect(ofKind(own.objects, 'ConfigMap')).toEqual([]);
+    expect(pod(own).initContainers).toBeUndefined();
+    expect(pod(own).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }]);
+    expect(deployment(own).spec.template.metadata.annotations['checksum/code']).toBeUndefined();
+    expect(deployment(own).spec.template.metadata.labels['app.kubernetes.io/version']).toBe('2.3.1');
   });
 });

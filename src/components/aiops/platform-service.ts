@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { createAutoscaler, type AutoscalingValues } from '../../lib/autoscaling.js';
@@ -7,19 +7,24 @@ import type { PlatformContext } from '../../lib/context.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { ConfigError, reportProblem } from '../../lib/errors.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
+import { metadata } from '../../lib/metadata.js';
+import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, type SchedulingValues } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
+import { codeChecksum, deterministicGzip } from '../../lib/service-code.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
 import { platformServicePlan } from '../../plan/aiops.js';
 import type { ImageValues, ResourceValues } from '../../values/schema/common.js';
+import { APP_VERSION, IMAGES } from '../../values/schema/images.js';
 import { MANAGED_ENV, type ManagedEnvSlice } from '../../values/schema/managed-env.js';
 
 /** The values every platform service slice has (`aiEngine`, `apiGateway`, `selfHealing`). */
 export interface PlatformServiceValues extends SchedulingValues {
-  readonly image: ImageValues;
+  /** A user-built image; undefined: the service's bundled code on the official Node.js image. */
+  readonly image?: ImageValues | undefined;
   /** Pods when not autoscaled. */
   readonly replicas: number;
   readonly resources: ResourceValues;
@@ -68,8 +73,35 @@ export interface PlatformServiceConnection {
 }
 
 const { port: PORT, metricsPort: METRICS_PORT } = CATALOG.platformService;
-/** uid/gid the platform images run as: they are built FROM a distroless nonroot-style base with this user. */
+/** uid/gid the platform services run as (the node image's own user is 1000; any works, the code is world-readable). */
 const PLATFORM_UID = 10001;
+/** Where the code is: `node /app/main.js`, in every image (see the README's image contract). */
+const APP_DIR = '/app';
+const MAIN = 'main.js';
+/** The gzipped bundle: key of the code ConfigMap's binaryData, mounted in the unpack init container under CODE_DIR. */
+const CODE_KEY = 'main.js.gz';
+const CODE_DIR = '/code';
+/**
+ * The unpack init container's program: gunzip the ConfigMap's bundle into the /app emptyDir
+ * (gzip's CRC-32 refuses a damaged one). Paths only, no values: nothing to quote.
+ */
+const UNPACK_SCRIPT = [
+  'const fs = require("node:fs")',
+  'const zlib = require("node:zlib")',
+  `fs.writeFileSync(${JSON.stringify(`${APP_DIR}/${MAIN}`)}, zlib.gunzipSync(fs.readFileSync(${JSON.stringify(`${CODE_DIR}/${CODE_KEY}`)})))`,
+].join('; ');
+/** The unpack init container: node starts in about 40 MB and gunzips a few hundred kilobytes. */
+const UNPACK_RESOURCES: ResourceValues = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } };
+/** The official Node.js image the bundled code runs on (`global.imageRegistry` applies). */
+const NODE_IMAGE: ImageValues = { ...IMAGES.node, pullPolicy: 'IfNotPresent' };
+
+/**
+ * The version label of a platform service's objects: the tag of its user-built image, else the
+ * chart's application version (its bundled code is the chart's).
+ */
+export function platformServiceVersion(values: Pick<PlatformServiceValues, 'image'>): string {
+  return values.image ? values.image.tag : APP_VERSION;
+}
 
 /** `basePath` + `path` without a double slash: (`/`, `/metrics`) → `/metrics`, (`/ai`, `/metrics`) → `/ai/metrics`. */
 export function underBasePath(basePath: string, path: string): string {
@@ -79,7 +111,13 @@ export function underBasePath(basePath: string, path: string): string {
 /**
  * One of the platform's own HTTP services (AI engine, API gateway, self-healing executor), all the
  * same shape: Deployment and Service `<release>-<component>` on 8080 (port `http`), serving under
- * `basePath`:
+ * `basePath`, running `node /app/main.js`:
+ * - without `image` in values, its bundle (`ctx.serviceCode(component)`, built by
+ *   src/cli/service-bundles.ts) gzipped in the ConfigMap `<release>-<component>-code` (binaryData
+ *   `main.js.gz`), unpacked by the init container `unpack` into an emptyDir mounted read-only at
+ *   /app, on the official Node.js image (IMAGES.node); pod annotation `checksum/code` (SHA-256 of
+ *   the bundle) rolls the pods when the code changes. No bundle for it is a ConfigError;
+ * - with `image`, that user-built image, which holds /app/main.js itself (README: "Platform service images");
  * - probes `GET <basePath>/healthz/ready` (readiness) and `<basePath>/healthz/live` (liveness and
  *   startup) on 8080; metrics at `/metrics` on their own port 9464 (`metrics`, pod only, with
  *   Prometheus scrape annotations), so the public routes never expose them;
@@ -101,11 +139,14 @@ export class PlatformService extends Construct {
     const identity: ComponentIdentity = { name: props.component, component: props.role };
     const plan = platformServicePlan(ctx, identity, values, basePath, []);
     const name = plan.name;
-    const version = values.image.tag;
+    const version = platformServiceVersion(values);
     const http = (path: string) => httpAction(underBasePath(basePath, path), 'http');
+    const code = values.image ? undefined : bundledCode(props);
+    const image = values.image ?? NODE_IMAGE;
 
     const container: k8s.Container = {
-      ...baseContainer(ctx, props.component, values),
+      ...baseContainer(ctx, props.component, { image, resources: values.resources }),
+      command: ['node', `${APP_DIR}/${MAIN}`],
       ports: [
         { name: 'http', containerPort: PORT, protocol: 'TCP' },
         { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
@@ -116,8 +157,21 @@ export class PlatformService extends Construct {
         startupAction: http('/healthz/live'),
         startupSeconds: props.startupSeconds ?? 120,
       }),
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(props.mounts ?? [])],
+      volumeMounts: [
+        { name: 'tmp', mountPath: '/tmp' },
+        ...(code ? [{ name: 'app', mountPath: APP_DIR, readOnly: true }] : []),
+        ...(props.mounts ?? []),
+      ],
     };
+
+    let codeConfigMap: string | undefined;
+    if (code) {
+      codeConfigMap = objectName(ctx, props.component, 'code');
+      new k8s.KubeConfigMap(this, 'code', {
+        metadata: metadata(ctx, codeConfigMap, identity, { version }),
+        binaryData: { [CODE_KEY]: Buffer.from(deterministicGzip(code)).toString('base64') },
+      });
+    }
 
     const template = podTemplate(ctx, {
       id: identity,
@@ -125,9 +179,20 @@ export class PlatformService extends Construct {
       scheduling: values,
       runAs: { user: PLATFORM_UID },
       serviceAccountName: props.serviceAccountName,
+      initContainers: codeConfigMap ? [unpackContainer(ctx, image)] : [],
       containers: [container],
-      volumes: [emptyDirVolume('tmp', { sizeLimit: '256Mi' }), ...(props.volumes ?? [])],
-      annotations: { ...props.annotations, ...scrapeAnnotations(METRICS_PORT, '/metrics') },
+      volumes: [
+        emptyDirVolume('tmp', { sizeLimit: '256Mi' }),
+        ...(codeConfigMap
+          ? [emptyDirVolume('app', { sizeLimit: '64Mi' }), { name: 'code', configMap: { name: codeConfigMap, defaultMode: 0o444 } }]
+          : []),
+        ...(props.volumes ?? []),
+      ],
+      annotations: {
+        ...props.annotations,
+        ...(code ? { 'checksum/code': codeChecksum(code) } : {}),
+        ...scrapeAnnotations(METRICS_PORT, '/metrics'),
+      },
     });
 
     const autoscaled = plan.hpaManaged;
@@ -138,6 +203,33 @@ export class PlatformService extends Construct {
 
     this.connection = { serviceName: plan.serviceName, port: PORT, basePath, url: plan.url };
   }
+}
+
+/** The bundle of a service without `image`; a problem (and empty code, so the render goes on to report the others) when the render has none. */
+function bundledCode(props: PlatformServiceProps): Uint8Array {
+  const code = props.ctx.serviceCode(props.component);
+  if (code) return code;
+  reportProblem(
+    props.ctx,
+    new ConfigError(
+      `${props.valuesPath}.image is not set and the render has no bundle of ${props.component} (src/services/${props.component}/main.ts): ` +
+        'render with npm run synth, which builds the bundles, or set the image to a user-built one',
+      { path: [props.valuesPath, 'image'] },
+    ),
+  );
+  return new Uint8Array();
+}
+
+/** The init container that writes the ConfigMap's gzipped bundle, unpacked, to /app. */
+function unpackContainer(ctx: PlatformContext, image: ImageValues): k8s.Container {
+  return {
+    ...baseContainer(ctx, 'unpack', { image, resources: UNPACK_RESOURCES }),
+    command: ['node', '-e', UNPACK_SCRIPT],
+    volumeMounts: [
+      { name: 'code', mountPath: CODE_DIR, readOnly: true },
+      { name: 'app', mountPath: APP_DIR },
+    ],
+  };
 }
 
 /** The container's env: common variables, the service's own, then values' extraEnv (sorted), without collisions. */

@@ -25,31 +25,55 @@ export const imageRegistry = (what: string) =>
     error: (i) => `expected ${what} as host[:port][/path] such as registry.example.com:5000/mirror, found ${JSON.stringify(i.input)}`,
   });
 
+// The keys every image has, a fresh schema per use (as each slice had its own before).
+const repository = () =>
+  z.string().regex(REPOSITORY, { error: (i) => `expected a repository path of lower-case components such as library/redis, found ${JSON.stringify(i.input)}` });
+const tag = () =>
+  z
+    .string()
+    .regex(TAG, { error: (i) => `expected an image tag (letters, digits, '_', '.' and '-', at most 128), found ${JSON.stringify(i.input)}` })
+    .refine((t) => t !== 'latest', { error: 'the "latest" tag is not allowed: pin a version' });
+const digest = () =>
+  z
+    .string()
+    .regex(/^sha256:[a-f0-9]{64}$/)
+    .optional()
+    .describe('Image digest (sha256:…) appended after the tag, to pin the exact image (default: none).');
+const imagePullPolicy = () => pullPolicy.default('IfNotPresent').describe('Kubernetes imagePullPolicy of the container (default IfNotPresent).');
+
 /** `image.{registry,repository,tag,digest,pullPolicy}` with the component's pinned default; `whose` names the container. */
 export const image = (whose: string, d: ImageDefaults) =>
   z
     .strictObject({
       registry: imageRegistry('a registry').default(d.registry).describe(`Registry host; global.imageRegistry replaces it when set (default ${d.registry}).`),
-      repository: z
-        .string()
-        .regex(REPOSITORY, { error: (i) => `expected a repository path of lower-case components such as library/redis, found ${JSON.stringify(i.input)}` })
-        .default(d.repository)
-        .describe(`Repository path inside the registry (default ${d.repository}).`),
-      tag: z
-        .string()
-        .regex(TAG, { error: (i) => `expected an image tag (letters, digits, '_', '.' and '-', at most 128), found ${JSON.stringify(i.input)}` })
-        .refine((t) => t !== 'latest', { error: 'the "latest" tag is not allowed: pin a version' })
-        .default(d.tag)
-        .describe(`Pinned image tag; latest is refused (default ${d.tag}).`),
-      digest: z
-        .string()
-        .regex(/^sha256:[a-f0-9]{64}$/)
-        .optional()
-        .describe('Image digest (sha256:…) appended after the tag, to pin the exact image (default: none).'),
-      pullPolicy: pullPolicy.default('IfNotPresent').describe('Kubernetes imagePullPolicy of the container (default IfNotPresent).'),
+      repository: repository().default(d.repository).describe(`Repository path inside the registry (default ${d.repository}).`),
+      tag: tag().default(d.tag).describe(`Pinned image tag; latest is refused (default ${d.tag}).`),
+      digest: digest(),
+      pullPolicy: imagePullPolicy(),
     })
     .prefault({})
     .describe(`Image of ${whose}.`);
+
+/**
+ * `image` of a platform service whose code the chart bundles (src/services/<name>/): unset by
+ * default, the bundle runs from a ConfigMap on the official Node.js image; set, a user-built
+ * image replaces both, with the same keys as every image but no default repository and tag.
+ */
+export const userBuiltImage = (whose: string) =>
+  z
+    .strictObject({
+      registry: imageRegistry('a registry')
+        .default('')
+        .describe('Registry host; global.imageRegistry replaces it when set (default "": none, the container runtime\'s default registry).'),
+      repository: repository().describe('Repository path inside the registry, e.g. my-team/self-healing (required).'),
+      tag: tag().describe('Pinned image tag; latest is refused (required).'),
+      digest: digest(),
+      pullPolicy: imagePullPolicy(),
+    })
+    .optional()
+    .describe(
+      `A user-built image of ${whose} instead of the bundled code: node on its PATH and /app/main.js, which the chart runs (README, "Platform service images") (default: none: the chart's bundle on the official Node.js image).`,
+    );
 
 export type ImageValues = z.output<ReturnType<typeof image>>;
 

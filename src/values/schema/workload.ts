@@ -14,9 +14,12 @@ export interface WorkloadDefaults {
 }
 
 /** `enabled`, `image`, `resources` and the scheduling keys every component has. */
-export const workloadFields = (p: Profile, d: WorkloadDefaults) => ({
+export const workloadFields = (p: Profile, d: WorkloadDefaults) => workloadFieldsWithImage(p, d, image(`the ${d.name} container`, d.image));
+
+/** {@link workloadFields} with another `image` key, e.g. a bundled platform service's `userBuiltImage`. */
+export const workloadFieldsWithImage = <I extends z.ZodType>(p: Profile, d: Omit<WorkloadDefaults, 'image'>, imageKey: I) => ({
   enabled: z.boolean().default(true).describe(`Render the ${d.name} component (default true).`),
-  image: image(`the ${d.name} container`, d.image),
+  image: imageKey,
   resources: resources(p, `the ${d.name} container`, d.resources.development, d.resources.production),
   ...schedulingFields,
 });
