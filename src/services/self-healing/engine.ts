@@ -105,6 +105,16 @@ export interface Ticket {
 /** The result of evaluating one alert: act (with a ticket) or a final decision. */
 export type Evaluation = { readonly act: true; readonly ticket: Ticket } | { readonly act: false; readonly decision: Decision };
 
+/** A past decision, as the audit table keeps it: what {@link DecisionEngine.restore} reads. */
+export interface PastDecision {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly rule: string;
+  readonly outcome: string;
+  readonly target: TargetRef;
+  readonly fingerprint: string;
+}
+
 /** A workload the executor scaled out, to be scaled back. */
 interface Scaled {
   readonly target: ScaleTargetEntry;
@@ -147,6 +157,8 @@ export interface EngineOptions {
 export class DecisionEngine {
   private nextId = 1;
   private readonly handled = new Map<string, number>();
+  /** Incidents acted on by an earlier Lease holder (the audit keeps the fingerprint, not startsAt): fingerprint|rule|target. */
+  private readonly handledBefore = new Map<string, number>();
   private readonly attempts = new Map<string, number[]>();
   private readonly gaveUp = new Map<string, number>();
   private readonly lastAttempt = new Map<string, number>();
@@ -194,6 +206,7 @@ export class DecisionEngine {
 
     const incident = `${alert.fingerprint}|${alert.startsAt}|${rule.name}|${targetKey}`;
     if (this.handled.has(incident)) return skip('already acted on this incident', target);
+    if (this.handledBefore.has(`${alert.fingerprint}|${rule.name}|${targetKey}`)) return skip('an earlier executor already acted on this alert', target);
     if (this.inFlight.has(targetKey)) return skip('an action on this target is running', target);
 
     const attempts = this.attempts.get(targetKey) ?? [];
@@ -278,6 +291,29 @@ export class DecisionEngine {
     return due;
   }
 
+  /**
+   * Takes over the bounds of an earlier Lease holder from its audited decisions (newest or oldest
+   * first, any order): attempts within the window, cooldowns, the circuit breaker's hour, give-ups
+   * and the alerts already acted on. Scale-outs to undo are not restored: their original counts are
+   * not in the audit (a workload scaled out by a previous holder stays scaled until people or its
+   * HPA act).
+   */
+  restore(past: readonly PastDecision[], now: number): void {
+    const attempted = new Set(['acted', 'dry-run', 'blocked', 'failed']);
+    for (const d of [...past].sort((a, b) => a.at - b.at)) {
+      if (d.at > now || d.target.name === '') continue;
+      const targetKey = keyOf(d.target);
+      if (attempted.has(d.outcome) && d.at > now - this.windowMs) {
+        this.attempts.set(targetKey, [...(this.attempts.get(targetKey) ?? []), d.at]);
+        this.lastAttempt.set(`${d.rule}|${targetKey}`, d.at);
+      }
+      if (attempted.has(d.outcome) && d.at > now - HOUR_MS) this.attemptLog.push(d.at);
+      if ((d.outcome === 'acted' || d.outcome === 'dry-run') && d.fingerprint) this.handledBefore.set(`${d.fingerprint}|${d.rule}|${targetKey}`, d.at);
+      if (d.outcome === 'gave-up' && d.at > now - this.windowMs) this.gaveUp.set(targetKey, d.at);
+    }
+    this.prune(now);
+  }
+
   /** Whether the circuit breaker is open (no room for another action within the hour). */
   circuitOpen(now: number): boolean {
     this.prune(now);
@@ -309,7 +345,7 @@ export class DecisionEngine {
         this.gaveUp.delete(key);
       }
     }
-    for (const [key, at] of this.handled) if (at < now - 24 * HOUR_MS) this.handled.delete(key);
+    for (const map of [this.handled, this.handledBefore]) for (const [key, at] of map) if (at < now - 24 * HOUR_MS) map.delete(key);
   }
 
   /** The target the alert names under `rule`, or why there is none. */

@@ -10,9 +10,9 @@ import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, readJson, sendJson, type RequestContext } from '../kit/server.js';
 import { parseWebhook } from './alerts.js';
-import { auditStoreFromEnv } from './audit-store.js';
+import { auditStoreFromEnv, MAX_RECENT } from './audit-store.js';
 import { DecisionLog, eventSink, toAuditRecord } from './decision-log.js';
-import { OUTCOMES } from './engine.js';
+import { OUTCOMES, type TargetRef } from './engine.js';
 import { Executor } from './executor.js';
 import { createExecutorMetrics } from './metrics.js';
 import { PrometheusClient } from './prometheus.js';
@@ -116,8 +116,24 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
       identity: pod,
       onError: (err) => log.warn({ err }, 'Lease round failed'),
     });
+    // A new Lease holder takes over the bounds of the previous one from the audit table.
+    let restoring: Promise<void> = Promise.resolve();
+    const restore = () => {
+      if (!store || !migrated) return;
+      restoring = store.recent(MAX_RECENT).then(
+        (past) => {
+          executor.engine.restore(
+            past.map((d) => ({ at: d.at.getTime(), rule: d.rule, outcome: d.outcome, target: d.target as TargetRef, fingerprint: d.fingerprint })),
+            Date.now(),
+          );
+          log.info({ decisions: past.length }, 'guardrail state taken over from the audit table');
+        },
+        (err: unknown) => log.warn({ err }, 'reading the audit table failed: starting with empty guardrail state'),
+      );
+    };
     elector.onChange((leader) => {
       metrics.leader.set(leader ? 1 : 0);
+      if (leader) restore();
       log.info({ lease: config[E.leaseName], leader }, leader ? 'holding the Lease: acting on alerts' : 'not holding the Lease: standing by');
     });
     metrics.leader.set(0);
@@ -131,6 +147,7 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
         () => {
           migrated = true;
           log.info('audit table self_healing_actions ready');
+          if (elector.isLeader()) restore();
         },
         (err: unknown) => {
           log.warn({ err }, 'audit schema migration failed: retrying in 10 s');
@@ -159,6 +176,7 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
       const parsed = parseWebhook(await readJson(req));
       if (!parsed.ok) throw new HttpError(400, parsed.problem);
       if (!elector.isLeader()) throw new HttpError(503, 'this replica does not hold the Lease: send again', { 'retry-after': '5' });
+      await restoring;
       const decisions = await executor.handle(parsed.payload.alerts);
       const busy = decisions.some((d) => d.outcome === 'busy');
       sendJson(res, busy ? 503 : 200, { decisions }, busy ? { 'retry-after': '10' } : {});

@@ -198,3 +198,30 @@ describe('dry run', () => {
     expect(decisionOf(engine.evaluate(crash('p'), T0 + 10 * MIN)).outcome).toBe('gave-up');
   });
 });
+
+describe('takeover', () => {
+  it('restores attempts, cooldowns, the breaker, give-ups and acted alerts from the audit of an earlier Lease holder', () => {
+    const engine = new DecisionEngine(rulesFixture({ cooldown: '5m', guardrails: { attemptsPerTarget: 2, actionsPerHour: 3 } }));
+    const pod = (name: string) => ({ kind: 'Pod' as const, namespace: 'aiops', name });
+    engine.restore(
+      [
+        { at: T0 - 2 * MIN, rule: 'restart-abnormal-pods', outcome: 'acted', target: pod('a'), fingerprint: 'f1' },
+        { at: T0 - 30 * MIN, rule: 'restart-abnormal-pods', outcome: 'failed', target: pod('b'), fingerprint: 'f2' },
+        { at: T0 - 20 * MIN, rule: 'restart-abnormal-pods', outcome: 'blocked', target: pod('b'), fingerprint: 'f3' },
+        { at: T0 - 3 * 60 * MIN, rule: 'restart-abnormal-pods', outcome: 'acted', target: pod('c'), fingerprint: 'f4' },
+        { at: T0 - MIN, rule: 'restart-abnormal-pods', outcome: 'skipped', target: pod('d'), fingerprint: 'f5' },
+      ],
+      T0,
+    );
+    // The alert acted on before: skipped even with the same fingerprint and another startsAt.
+    expect(decisionOf(engine.evaluate(crash('a', { fingerprint: 'f1', startsAt: '2026-12-06T09:00:00Z' }), T0)).reason).toBe('an earlier executor already acted on this alert');
+    // Pod a: cooldown from the earlier attempt.
+    expect(decisionOf(engine.evaluate(crash('a'), T0)).reason).toMatch(/^cooldown of 5m/);
+    // Pod b: two attempts within the window: give up.
+    expect(decisionOf(engine.evaluate(crash('b'), T0)).outcome).toBe('gave-up');
+    // Three attempts within the hour (a, b, b; c is older): the breaker is open.
+    expect(engine.circuitOpen(T0)).toBe(true);
+    expect(decisionOf(engine.evaluate(crash('e'), T0)).reason).toMatch(/^circuit breaker open: 3 actions/);
+    expect(engine.circuitOpen(T0 + 41 * MIN)).toBe(false);
+  });
+});
