@@ -39,6 +39,7 @@ const EXPECTED: Record<string, { component: string; action: AlertAction }> = {
   // About the executor itself: never routed back to it.
   SelfHealingGaveUp: { component: 'self-healing', action: 'none' },
   SelfHealingCircuitBreakerOpen: { component: 'self-healing', action: 'none' },
+  SelfHealingNoLeader: { component: 'self-healing', action: 'none' },
   SelfHealingActionsFailing: { component: 'self-healing', action: 'none' },
 };
 /** Rules whose `for` is not `alerting.for`: a give-up is an event of the last hour (it cannot flap), escalated at once. */
@@ -141,7 +142,7 @@ describe('alert rules', () => {
     ['kubeStateMetrics', { kubeStateMetrics: { enabled: false } }, ['PodCrashLooping']],
     ['elasticsearch', { elasticsearch: { enabled: false } }, ['ElasticsearchDiskAlmostFull']],
     ['elasticsearch.exporter', { elasticsearch: { exporter: { enabled: false } } }, ['ElasticsearchDiskAlmostFull']],
-    ['selfHealing', { selfHealing: { enabled: false } }, ['SelfHealingGaveUp', 'SelfHealingCircuitBreakerOpen', 'SelfHealingActionsFailing']],
+    ['selfHealing', { selfHealing: { enabled: false } }, ['SelfHealingGaveUp', 'SelfHealingCircuitBreakerOpen', 'SelfHealingNoLeader', 'SelfHealingActionsFailing']],
   ] as [string, ValuesInput, string[]][])('leaves out the rules of a disabled %s', (_, input, absent) => {
     const alerts = rulesOf(input).map((r) => r.alert);
     expect(alerts.filter((a) => absent.includes(a))).toEqual([]);
@@ -159,6 +160,9 @@ describe('alert rules', () => {
     const breaker = ruleNamed(rules, 'SelfHealingCircuitBreakerOpen');
     expect(breaker.expr).toBe(`max by (namespace, pod) (aiops_self_healing_circuit_breaker_open{${NS}}) == 1`);
     expect([breaker.labels.severity, breaker.for]).toEqual(['warning', '5m']);
+    const noLeader = ruleNamed(rules, 'SelfHealingNoLeader');
+    expect(noLeader.expr).toBe(`max by (namespace) (aiops_self_healing_leader{${NS}}) == 0`);
+    expect([noLeader.labels.severity, noLeader.for]).toEqual(['warning', '5m']);
     const failing = ruleNamed(rules, 'SelfHealingActionsFailing');
     expect(failing.expr).toBe(grown(`aiops_self_healing_decisions_total{outcome="failed", ${NS}}`, '15m'));
     expect([failing.labels.severity, failing.for]).toEqual(['warning', '5m']);

@@ -109,6 +109,7 @@ export const gaveUp = (rule: string, values: string, labels: Record<string, stri
 /** `aiops_self_healing_decisions_total{rule,outcome}` of the executor. */
 export const decisions = (rule: string, outcome: string, values: string) => series('aiops_self_healing_decisions_total', { ...EXECUTOR, rule, outcome }, values);
 const breaker = (labels: Record<string, string>, values: string) => series('aiops_self_healing_circuit_breaker_open', labels, values);
+const leader = (labels: Record<string, string>, values: string) => series('aiops_self_healing_leader', labels, values);
 
 const API = 'aiops-platform-api-gateway-http@kubernetes';
 const QUIET = 'aiops-platform-kibana-http@kubernetes';
@@ -224,6 +225,14 @@ export const RULE_CASES: RuleCase[] = [
     alerts: [{ labels: { namespace: 'aiops-platform', pod: EXECUTOR.pod } }],
     // Open for four minutes, then closed again.
     silent: [breaker(EXECUTOR, '0 0 1 1 1 1 0x14'), breaker(STANDBY, '0x20')],
+  },
+  {
+    alert: 'SelfHealingNoLeader',
+    // Both replicas stand by for the whole time: nothing acts.
+    firing: [leader(EXECUTOR, '1 0x19'), leader(STANDBY, '0x20')],
+    alerts: [{ labels: { namespace: 'aiops-platform' } }],
+    // A failover: the standby takes the Lease within a minute.
+    silent: [leader(EXECUTOR, '1 1 1 0x17'), leader(STANDBY, '0 0 0 0 1x16')],
   },
   {
     alert: 'SelfHealingActionsFailing',

@@ -259,6 +259,17 @@ function selfHealingRules({ ns, values, rule }: RuleContext): AlertingRule[] {
       },
     ),
     rule(
+      'SelfHealingNoLeader',
+      `max by (namespace) (${M.leader}{${ns}}) == 0`,
+      { severity: 'warning', component: 'self-healing', action: 'none' },
+      {
+        summary: 'No self-healing executor holds the Lease in {{ $labels.namespace }}',
+        description: 'The self-healing executors of {{ $labels.namespace }} run but none holds the Lease: alerts are not acted on (webhooks get 503).',
+        runbook:
+          'A replica takes the Lease within 15 s when the holder stops renewing. When none does, the executors cannot read or write their Lease: check their logs (kubectl logs -n {{ $labels.namespace }} -l app.kubernetes.io/name=self-healing, "Lease round failed"), the API server, and the Role (leases get/create/update) and NetworkPolicy of the executor.',
+      },
+    ),
+    rule(
       'SelfHealingActionsFailing',
       `round(${counterIncrease(`${M.decisions}{outcome="failed", ${ns}}`, FAILED_WINDOW, 'namespace, rule')}) > 0`,
       { severity: 'warning', component: 'self-healing', action: 'none' },
