@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { commonConfigSchema, ConfigError, KIT_ENV, envBoolean, envEnum, envInt, envPort, envString, envUrl, loadConfig } from '../../../src/services/kit/config.js';
+import { commonConfigSchema, KIT_ENV, envBoolean, envEnum, envInt, envPort, envString, envUrl, loadConfig } from '../../../src/services/kit/config.js';
 import { SERVICE_ENV } from '../../../src/core/service-env.js';
+import { problems } from './config-problems.js';
 
-/** The lines of the ConfigError that `load` throws. */
-function problems(load: () => unknown): readonly string[] {
-  try {
-    load();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).lines;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('reads the common variables the chart sets, with the chart defaults when absent', () => {

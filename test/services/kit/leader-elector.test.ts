@@ -79,6 +79,17 @@ async function firstRound(pendingTimers: number): Promise<void> {
   expect(clock.pending()).toBe(pendingTimers);
 }
 
+/** pod-a started first (it leads after its first round), then pod-b. */
+async function startedPair() {
+  const a = candidate('pod-a');
+  const b = candidate('pod-b');
+  a.elector.start();
+  await firstRound(1);
+  b.elector.start();
+  await firstRound(2);
+  return { a, b };
+}
+
 describe('LeaderElector', () => {
   it('creates the Lease when it is absent and leads: holder, duration, times, 0 transitions', async () => {
     const a = candidate('pod-a');
@@ -105,12 +116,7 @@ describe('LeaderElector', () => {
   });
 
   it('two candidates started on one Lease: exactly one leads at every moment, the other follows', async () => {
-    const a = candidate('pod-a');
-    const b = candidate('pod-b');
-    a.elector.start();
-    await firstRound(1);
-    b.elector.start();
-    await firstRound(2);
+    const { a, b } = await startedPair();
     for (let second = 0; second < 60; second += 1) {
       await clock.advance(1000);
       expect([a.elector.isLeader(), b.elector.isLeader()]).toEqual([true, false]);
@@ -158,12 +164,7 @@ describe('LeaderElector', () => {
   });
 
   it('releases the Lease on stop so that the successor takes over at its next round, without waiting for expiry', async () => {
-    const a = candidate('pod-a');
-    const b = candidate('pod-b');
-    a.elector.start();
-    await firstRound(1);
-    b.elector.start();
-    await firstRound(2);
+    const { a, b } = await startedPair();
     await clock.advance(1000);
     await a.elector.stop();
     expect(a.changes).toEqual([true, false]);

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_ENV } from '../../../src/core/service-env.js';
-import { ConfigError, envString, loadConfig } from '../../../src/services/kit/config.js';
+import { problems } from './config-problems.js';
+import { envString, loadConfig } from '../../../src/services/kit/config.js';
 import { createLogger } from '../../../src/services/kit/log.js';
 import {
   createPostgresPool,
@@ -17,16 +18,6 @@ import {
 
 const P = SERVICE_ENV.postgres;
 
-/** The lines of the ConfigError that `load` throws. */
-function problems(load: () => unknown): readonly string[] {
-  try {
-    load();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).lines;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const full = { [P.host]: 'aiops-platform-postgresql', [P.port]: '5433', [P.db]: 'aiops', [P.user]: 'aiops', [P.password]: 's3cret', [P.sslMode]: 'disable' };
 
