@@ -10,11 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { render } from '../src/cli/render.js';
+import { ensureServiceBundles } from '../src/cli/service-bundles.js';
 import { loadValues } from '../src/values/load.js';
 
 const root = join(import.meta.dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const out = mkdtempSync(join(tmpdir(), 'aiops-bench-'));
+/** The real bundles, as the CLI renders them. */
+const bundles = new Map(ensureServiceBundles().map((b) => [b.name, b.code]));
+const serviceCode = (service: string) => bundles.get(service);
 
 /** GNU time reports peak RSS; without it (not on every machine) memory is not measured. */
 const gnuTime = existsSync('/usr/bin/time');
@@ -34,7 +38,7 @@ function inProcess(files: { name: string; text: string }[]): number {
   for (let i = 0; i < 20; i++) {
     const start = performance.now();
     const { values } = loadValues({ files, sets: [] });
-    render(values, 'aiops-platform', 'aiops-platform');
+    render(values, 'aiops-platform', 'aiops-platform', undefined, serviceCode);
     times.push(performance.now() - start);
   }
   return median(times);
@@ -45,7 +49,7 @@ const production = [{ name: 'production.yaml', text: readFileSync(join(root, 'te
 const defaultsMs = inProcess([]);
 const productionMs = inProcess(production);
 const { values } = loadValues({ files: [], sets: [] });
-const objects = render(values, 'aiops-platform', 'aiops-platform').objects.length;
+const objects = render(values, 'aiops-platform', 'aiops-platform', undefined, serviceCode).objects.length;
 
 console.log(`synth whole command (median of 5): ${median(runs.map((r) => r.ms)).toFixed(0)} ms  [runs: ${runs.map((r) => r.ms.toFixed(0)).join(', ')}]`);
 console.log(`synth peak RSS (median of 5): ${(median(runs.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MiB`);

@@ -5,6 +5,7 @@ import { parseCli, UsageError, USAGE } from './cli/args.js';
 import { readInputs, reason } from './cli/input-files.js';
 import { writeOutputFolder } from './cli/output-folder.js';
 import { render } from './cli/render.js';
+import { BundleError, ensureServiceBundles } from './cli/service-bundles.js';
 import { ConfigError } from './lib/errors.js';
 import { summary } from './cli/summary.js';
 import { ValuesError } from './values/issues.js';
@@ -19,17 +20,18 @@ export interface Output {
 }
 
 /**
- * Runs the CLI and returns its exit code. This module (with cli/input-files.ts and
- * cli/output-folder.ts, which it calls) is the only one that touches the file system and the
- * process: it reads the command line and values files, renders, writes the output folder
- * atomically and prints. Expected failures (values, usage, files that cannot be read or written)
- * exit 2 with a message; anything else exits 1 with a stack trace.
+ * Runs the CLI and returns its exit code. This module (with cli/input-files.ts,
+ * cli/output-folder.ts and cli/service-bundles.ts, which it calls) is the only one that touches the
+ * file system and the process: it reads the command line and values files, makes the platform
+ * services' bundles fresh, renders, writes the output folder atomically and prints. Expected
+ * failures (values, usage, files that cannot be read or written) exit 2 with a message, services
+ * that do not bundle exit 1 with esbuild's; anything else exits 1 with a stack trace.
  */
 export function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, out: Output): number {
   try {
     return synth(argv, env, out);
   } catch (error) {
-    if (error instanceof ValuesError || error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof ValuesError || error instanceof UsageError || error instanceof ConfigError || error instanceof BundleError) {
       out.stderr(`error: ${error.message}\n`);
       return error.exitCode;
     }
@@ -51,7 +53,9 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
   }
   const inputs = readInputs(options.valuesFiles, options.sets);
   const { values, source } = loadValues({ files: inputs.files, sets: inputs.sets, issues: [...options.problems, ...inputs.issues] });
-  const rendered = render(values, options.release, options.namespace, source);
+  // The platform services' code: bundles rebuilt here when their sources changed, never stale.
+  const bundles = new Map(ensureServiceBundles().map((bundle) => [bundle.name, bundle.code]));
+  const rendered = render(values, options.release, options.namespace, source, (service) => bundles.get(service));
   for (const warning of rendered.warnings) out.stderr(`warning: ${warning}\n`);
   if (options.strict && rendered.warnings.length > 0) {
     out.stderr(`error: ${rendered.warnings.length} warning(s) and --strict: nothing written\n`);

@@ -4,6 +4,7 @@ import { ConfigError } from '../lib/errors.js';
 import type { ValuesSource } from '../values/load.js';
 import type { Values } from '../values/schema/index.js';
 import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
+import type { ServiceCode } from '../lib/service-code.js';
 import { renderProblemsError } from './render-problems.js';
 
 /** The result of one render. */
@@ -20,15 +21,16 @@ export interface Rendered {
  * configuration problem found while building is collected and thrown at the end as one
  * ValuesError, located through `source` (the loaded values' files and flags). Objects are
  * synthesized once; string maps cdk8s would mishandle (prototype-named keys, large maps) travel
- * around its serializer (see lib/opaque-maps.ts).
+ * around its serializer (see lib/opaque-maps.ts). `serviceCode` gives the platform services'
+ * bundles (the CLI reads build/services after ensureServiceBundles(); tests hand fixed stand-ins).
  */
-export function render(values: Values, release: string, namespace: string, source?: ValuesSource): Rendered {
+export function render(values: Values, release: string, namespace: string, source?: ValuesSource, serviceCode?: ServiceCode): Rendered {
   const problems: ConfigError[] = [];
   const fail = () => renderProblemsError(problems, { release, namespace }, source);
   const app = new App({ outdir: 'unused' });
   let chart: PlatformChart;
   try {
-    chart = new PlatformChart(app, release, { values, release, namespace, report: (problem) => problems.push(problem) });
+    chart = new PlatformChart(app, release, { values, release, namespace, report: (problem) => problems.push(problem), serviceCode });
   } catch (error) {
     // A problem that stops the build: reported with those collected before it.
     if (!(error instanceof ConfigError)) throw error;

@@ -13,6 +13,7 @@ import { allows, selects, type Endpoint, type NamespaceLabels } from '../support
 registerCrdValidators(); // the render has custom resources (the basic-auth Middleware)
 import { ADDRESSES, KUBE_DNS, renderedConnections } from '../support/render-connections.js';
 import { find, ofKind, parseManifests, podSpecOf } from '../support/render.js';
+import { STAND_IN_CODE } from '../support/service-code.js';
 
 const NS = 'aiops-platform';
 const AGENTS = 'aiops-platform-node-agents';
@@ -24,7 +25,7 @@ const named = (dir: string, name: string) => fixtures(dir).filter((f) => f.name 
 function renderChart(files: Fixture[]) {
   const { values } = loadValues({ files, sets: [] });
   const app = new App({ outdir: 'unused' });
-  const chart = new PlatformChart(app, NS, { values, release: NS, namespace: NS });
+  const chart = new PlatformChart(app, NS, { values, release: NS, namespace: NS, serviceCode: STAND_IN_CODE });
   const edges = (chart.node.tryFindChild('network-policies') as NetworkPolicies | undefined)?.edges ?? [];
   const objects = parseManifests(app.synthYaml()) as any[];
   const policies = ofKind(objects, 'NetworkPolicy');

@@ -9,11 +9,13 @@ import { PlatformService, underBasePath, type PlatformServiceConnection, type Pl
 import { ConfigError } from '../../src/lib/errors.js';
 import { NO_SERVICE_CODE, type ServiceCode } from '../../src/lib/service-code.js';
 import { ValuesError } from '../../src/values/issues.js';
+import { loadValues } from '../../src/values/load.js';
 import { IMAGES } from '../../src/values/schema/images.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind, RESTRICTED_CONTAINER, workload } from '../support/render.js';
 import { STAND_IN_CODE } from '../support/service-code.js';
+import { issuesOf } from '../support/values-issues.js';
 
 const NAME = 'aiops-platform-demo';
 const PRODUCTION = 'global: {development: false}\n';
@@ -317,5 +319,16 @@ describe('PlatformService on a user-built image (<slice>.image set)', () => {
     expect(pod(own).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }]);
     expect(deployment(own).spec.template.metadata.annotations['checksum/code']).toBeUndefined();
     expect(deployment(own).spec.template.metadata.labels['app.kubernetes.io/version']).toBe('2.3.1');
+  });
+
+  it('selfHealing.image is unset by default (the bundle), and a set one needs repository and tag', () => {
+    const { values } = loadValues({ files: [], sets: [] });
+    expect(values.selfHealing.image).toBeUndefined();
+    const own = loadValues({ files: [{ name: 'v.yaml', text: 'selfHealing: {image: {repository: team/self-healing, tag: 1.0.0}}' }], sets: [] }).values;
+    expect(own.selfHealing.image).toEqual({ registry: '', repository: 'team/self-healing', tag: '1.0.0', pullPolicy: 'IfNotPresent' });
+    expect(issuesOf('selfHealing: {image: {repository: team/self-healing}}').map((i) => i.path)).toEqual(['selfHealing.image.tag']);
+    expect(issuesOf('selfHealing: {image: {repository: team/self-healing, tag: latest}}').map((i) => i.message)).toEqual([
+      expect.stringContaining('"latest" tag is not allowed'),
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { buildValuesSchema, profileFor } from '../../src/values/schema/index.js'
 import { registerCrdValidators } from '../support/crd-validate.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { containerOf, envOf, find } from '../support/render.js';
+import { STAND_IN_CODE } from '../support/service-code.js';
 
 registerCrdValidators();
 
@@ -18,7 +19,7 @@ type Obj = any;
 /** Renders the chart with `redis` values (and optionally the production profile). */
 function render(redis: Record<string, unknown> = {}, development = true): { objects: Obj[]; warnings: string[] } {
   const values = buildValuesSchema(profileFor(development)).parse({ global: { development }, redis });
-  const chart = new PlatformChart(Testing.app(), 'test', { values, release: 'aiops-platform', namespace: 'aiops-platform' });
+  const chart = new PlatformChart(Testing.app(), 'test', { values, release: 'aiops-platform', namespace: 'aiops-platform', serviceCode: STAND_IN_CODE });
   return { objects: Testing.synth(chart), warnings: chart.warnings };
 }
 
@@ -80,7 +81,7 @@ describe('Redis', () => {
     const secret = find(objects, 'Secret', 'aiops-platform-redis');
     expect(secret.stringData['redis-password']).toBe(password);
     for (const o of objects.filter((x) => x.kind !== 'Secret')) expect(JSON.stringify(o)).not.toContain('Zq7Kv9');
-    for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) expect(JSON.stringify(cm.data)).not.toContain('requirepass');
+    for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) expect(JSON.stringify(cm.data ?? {})).not.toContain('requirepass');
     expect(redisConf(objects)).toMatch(/include \/run\/redis\/auth\.conf\n$/);
     expect(redisConf(objects)).toContain('protected-mode yes\n');
   });

@@ -4,6 +4,7 @@ import { connect, handedConnections } from '../../src/plan/connections.js';
 import { platformPlan, plannedComponents, type PlatformPlan } from '../../src/plan/index.js';
 import { loadValues } from '../../src/values/load.js';
 import type { Values } from '../../src/values/schema/index.js';
+import { STAND_IN_CODE } from '../support/service-code.js';
 
 const NS = 'aiops-platform';
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
@@ -74,7 +75,7 @@ describe('platformPlan: decided before any construct', () => {
 function plannedAndRendered(text: string) {
   const values = valuesOf(text);
   const planned = plannedComponents(platformPlan(values, NS, NS)).map((c) => c.name);
-  const rendered = render(values, NS, NS).objects.filter((o: any) => WORKLOADS.includes(o.kind)).map((o: any) => o.metadata.name as string);
+  const rendered = render(values, NS, NS, undefined, STAND_IN_CODE).objects.filter((o: any) => WORKLOADS.includes(o.kind)).map((o: any) => o.metadata.name as string);
   return { planned: [...new Set(planned)].sort(), rendered: [...new Set(rendered)].sort() };
 }
 

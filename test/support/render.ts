@@ -2,16 +2,17 @@ import { parseAllDocuments } from 'yaml';
 import { render, type Rendered } from '../../src/cli/render.js';
 import { loadValues } from '../../src/values/load.js';
 import type { Fixture } from './fixtures.js';
+import { STAND_IN_CODE } from './service-code.js';
 
 /** One render with its YAML text and parsed objects. */
 export interface TestRender extends Rendered {
   readonly yaml: string;
 }
 
-/** Renders values files (YAML texts) and `--set` flags in-process, exactly as the CLI does. */
+/** Renders values files (YAML texts) and `--set` flags in-process, as the CLI does but with the stand-in bundles of the platform services. */
 export function renderValues(files: readonly Fixture[] = [], sets: readonly string[] = [], release = 'aiops-platform', namespace = 'aiops-platform'): TestRender {
   const { values } = loadValues({ files, sets });
-  const rendered = render(values, release, namespace);
+  const rendered = render(values, release, namespace, undefined, STAND_IN_CODE);
   const yaml = Object.values(rendered.files).join('');
   return { ...rendered, yaml };
 }
