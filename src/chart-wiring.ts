@@ -11,9 +11,9 @@ export function grafanaLogsSource(es: ElasticsearchConnection) {
     : undefined;
 }
 
-/** Workloads the executor may scale out: the platform services an HPA does not already scale. */
+/** Workloads the executor may scale out: the platform services; with an HPA (same name) it raises the HPA's minReplicas. */
 export function scaleTargets(plan: PlatformPlan): ScaleTarget[] {
-  return [plan.aiEngine, plan.apiGateway]
-    .filter((s) => s !== undefined && !s.hpaManaged)
-    .map((s) => ({ kind: 'Deployment' as const, name: s!.name, app: s!.id.name }));
+  return [plan.aiEngine, plan.apiGateway].flatMap((s) =>
+    s ? [{ kind: 'Deployment' as const, name: s.name, app: s.id.name, autoscaler: s.hpaManaged ? s.name : undefined }] : [],
+  );
 }

@@ -21,6 +21,7 @@ import { Prometheus } from './components/monitoring/prometheus.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
 import { createPlatformContext } from './lib/context.js';
 import type { ConfigError } from './lib/errors.js';
+import type { ServiceCode } from './lib/service-code.js';
 import type { Values } from './values/schema/index.js';
 import { grafanaLogsSource, scaleTargets } from './chart-wiring.js';
 import { platformEdge, platformNetworkPolicies } from './chart-edge.js';
@@ -37,6 +38,8 @@ export interface PlatformChartProps {
   readonly namespace: string;
   /** Receives the configuration problems found while building, which then goes on so that all are reported (default: the first is thrown). */
   readonly report?: (problem: ConfigError) => void;
+  /** The platform services' bundled code, by component name (default none: a service without `image` is a problem). */
+  readonly serviceCode?: ServiceCode;
 }
 
 /**
@@ -60,6 +63,7 @@ export class PlatformChart extends Chart {
       props.namespace,
       (message) => this.warnings.push(message),
       props.report,
+      props.serviceCode,
     );
     const plan = planPlatform(ctx, v);
 
@@ -99,7 +103,14 @@ export class PlatformChart extends Chart {
       ...(maintenance ? { optimizeDatabase: { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } } : {}),
     };
     const selfHealing = plan.selfHealing
-      ? new SelfHealing(this, 'self-healing', { ctx, values: v.selfHealing, scaleTargets: scaleTargets(plan), jobs }).connection
+      ? new SelfHealing(this, 'self-healing', {
+          ctx,
+          values: v.selfHealing,
+          scaleTargets: scaleTargets(plan),
+          jobs,
+          // Prometheus is built after Alertmanager, which needs the executor: its URL comes from the plan.
+          ...handedConnections(plan.selfHealing.connections, { prometheus: plan.selfHealing.connections.prometheus, postgresql }),
+        }).connection
       : undefined;
     const webhook = selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken };
     const alertmanager = plan.alertmanager

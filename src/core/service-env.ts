@@ -12,12 +12,12 @@ export const SERVICE_ENV = {
   postgres: { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', db: 'POSTGRES_DB', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD', sslMode: 'POSTGRES_SSLMODE' },
   aiEngine: { queryStatsView: 'POSTGRES_QUERY_STATS_VIEW' },
   apiGateway: { aiEngineUrl: 'AI_ENGINE_URL', selfHealingUrl: 'SELF_HEALING_URL', apiPrefix: 'API_PREFIX', sessionStore: 'SESSION_STORE' },
-  selfHealing: { rulesFile: 'RULES_FILE', dryRun: 'DRY_RUN', namespace: 'NAMESPACE', webhookToken: 'WEBHOOK_TOKEN' },
+  selfHealing: { rulesFile: 'RULES_FILE', webhookToken: 'WEBHOOK_TOKEN', leaseName: 'LEASE_NAME', extraCaCerts: 'NODE_EXTRA_CA_CERTS' },
 } as const;
 
 /** The groups of {@link SERVICE_ENV} each service's environment is made of (whether or not its connections are rendered). */
 export const SERVICE_ENV_GROUPS = {
   aiEngine: ['common', 'prometheus', 'elasticsearch', 'redis', 'postgres', 'aiEngine'],
   apiGateway: ['common', 'apiGateway', 'redis', 'postgres'],
-  selfHealing: ['common', 'selfHealing'],
+  selfHealing: ['common', 'selfHealing', 'prometheus', 'postgres'],
 } as const satisfies Record<string, readonly (keyof typeof SERVICE_ENV)[]>;

@@ -14,6 +14,11 @@ export type ConfValue = string | number | boolean | readonly (string | number)[]
  * backslash escapes (control characters as `\xHH`, which Redis' sdssplitargs decodes); booleans
  * become yes/no; arrays become several arguments.
  */
+/** `config` as a JSON file (two-space indent, trailing newline): for files a program reads with JSON.parse. */
+export function jsonFile(config: unknown): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
 export function keyValueConfFile(entries: readonly (readonly [string, ConfValue])[]): string {
   return entries.map(([key, value]) => `${key} ${confArgs(value)}`).join('\n') + '\n';
 }

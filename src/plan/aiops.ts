@@ -7,6 +7,7 @@ import { CATALOG } from './catalog.js';
 import type { ServedPlan } from './component.js';
 import type { PostgreSqlPlan, RedisPlan } from './data.js';
 import type { ElasticsearchPlan } from './logging.js';
+import type { PrefixedPlan } from './monitoring.js';
 import { connect, type Connected } from './connections.js';
 import { apiServer, tcp, type Endpoint, type Use } from './network.js';
 import { servedComponent, type ServedOptions } from './served.js';
@@ -25,8 +26,16 @@ export interface PlatformServicePlan extends ServedPlan {
   readonly metrics: Endpoint;
 }
 
+/** What the executor connects to (undefined: not rendered). */
+export type SelfHealingConnections = {
+  /** Confirms every alert before acting (`ALERTS` series). */
+  readonly prometheus: PrefixedPlan | undefined;
+  /** Its audit table `self_healing_actions`. */
+  readonly postgresql: PostgreSqlPlan | undefined;
+};
+
 /** The self-healing executor: Alertmanager posts to {@link webhookUrl}. */
-export interface SelfHealingPlan extends PlatformServicePlan {
+export interface SelfHealingPlan extends PlatformServicePlan, Connected<SelfHealingConnections> {
   /** `http://<release>-self-healing.<ns>.svc.<domain>:8080/api/v1/alerts` */
   readonly webhookUrl: string;
 }
@@ -68,10 +77,15 @@ export function platformServicePlan(
   };
 }
 
-export function selfHealingPlan(ctx: PlatformContext, values: Values['selfHealing']): SelfHealingPlan {
+export function selfHealingPlan(ctx: PlatformContext, values: Values['selfHealing'], connections: SelfHealingConnections): SelfHealingPlan {
   const id = CATALOG.selfHealing.id;
-  const service = platformServicePlan(ctx, id, values, '/', [apiServer('the executor deletes pods, scales workloads and creates Jobs')]);
-  return { ...service, webhookUrl: serviceUrl(ctx, service.serviceName, PORT, CATALOG.selfHealing.webhookPath) };
+  const c = connect(connections, {
+    prometheus: 'executor PROMETHEUS_URL: confirms each alert (ALERTS) before acting',
+    postgresql: 'executor POSTGRES_HOST: audit table self_healing_actions',
+  });
+  const uses = [apiServer('the executor evicts pods, scales workloads and HPAs, creates Jobs, Events and its Lease'), ...c.uses];
+  const service = platformServicePlan(ctx, id, values, '/', uses);
+  return { ...service, connections, webhookUrl: serviceUrl(ctx, service.serviceName, PORT, CATALOG.selfHealing.webhookPath) };
 }
 
 /** The AI engine under `/ai`, no login of its own (routed behind basic auth). */

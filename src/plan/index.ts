@@ -6,7 +6,7 @@ import type { ComponentPlan, ServedPlan } from './component.js';
 import { postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
 import { grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
 import { loggingPlan, type ElasticsearchPlan, type LoggingPlan, type LogstashPlan } from './logging.js';
-import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
+import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, prometheusServed, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
 
 export type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
 
@@ -85,7 +85,9 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
   const redis = v.redis.enabled ? redisPlan(ctx, v.redis) : undefined;
   const logging = loggingPlan(ctx, v);
   const { elasticsearch } = logging;
-  const selfHealing = v.selfHealing.enabled ? selfHealingPlan(ctx, v.selfHealing) : undefined;
+  const selfHealing = v.selfHealing.enabled
+    ? selfHealingPlan(ctx, v.selfHealing, { prometheus: v.prometheus.enabled ? prometheusServed(ctx) : undefined, postgresql })
+    : undefined;
   const traefik = v.traefik.enabled ? traefikPlan(ctx) : undefined;
   const kubeStateMetrics = v.kubeStateMetrics.enabled ? kubeStateMetricsPlan(ctx) : undefined;
   const alertmanager = v.alertmanager.enabled ? alertmanagerPlan(ctx, v, selfHealing) : undefined;

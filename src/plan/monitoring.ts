@@ -45,6 +45,11 @@ export function prefixedPlan(ctx: PlatformContext, c: { id: ComponentPlan['id'];
   return { ...served, headless: podsOf(ctx, c.id, 'headless').name, pathPrefix, url: serviceUrl(ctx, served.name, c.port, pathPrefix) };
 }
 
+/** Prometheus' Service and URL alone (no uses, unrouted): for clients planned before Prometheus itself, e.g. the executor. */
+export function prometheusServed(ctx: PlatformContext): PrefixedPlan {
+  return prefixedPlan(ctx, PROM, ROUTE_PREFIXES.prometheus);
+}
+
 /** node-exporter: a DaemonSet on the host network in the agents' namespace (no pods peer: reached on the node IPs). */
 export function nodeExporterPlan(ctx: PlatformContext): ComponentPlan {
   return { id: NE.id, name: podsOf(ctx, NE.id).name, uses: [] };

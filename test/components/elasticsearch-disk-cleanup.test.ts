@@ -37,7 +37,7 @@ const daily = (days: number) => `aiops-logs-${new Date(Date.now() + days * 86_40
 describe('disk alerts and the executor', () => {
   const { objects } = renderYaml('');
   const rules = parse(find(objects, 'ConfigMap', 'aiops-platform-prometheus').data['aiops-platform.rules.yml']).groups.flatMap((g: any) => g.rules);
-  const executor = parse(find(objects, 'ConfigMap', 'aiops-platform-self-healing').data['rules.yaml']);
+  const executor = JSON.parse(find(objects, 'ConfigMap', 'aiops-platform-self-healing').data['rules.json']);
 
   it('routes only the Elasticsearch data-volume alert to clean-disk; the node filesystem alert is not actionable', () => {
     const action = (alert: string) => rules.find((r: any) => r.alert === alert).labels.action;
@@ -51,7 +51,7 @@ describe('disk alerts and the executor', () => {
 
   it('has an executor rule for every action an alert names, and an alert for every executor rule', () => {
     const alertActions = new Set(rules.map((r: any) => r.labels.action).filter((a: string) => a !== 'none'));
-    const ruleActions = new Set(executor.rules.map((r: any) => r.match.labels.action));
+    const ruleActions = new Set(executor.rules.map((r: any) => r.match.action));
     expect([...ruleActions].sort()).toEqual([...alertActions].sort());
   });
 

@@ -166,11 +166,13 @@ describe('edge and AIOps: default render', () => {
     expect(namesOf(objects, 'Deployment')).toEqual(expect.arrayContaining(['aiops-platform-ai-engine', 'aiops-platform-api-gateway', 'aiops-platform-self-healing']));
     const role = find(objects, 'Role', 'aiops-platform-self-healing');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'patch'] },
-      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'], resourceNames: ['aiops-platform-ai-engine', 'aiops-platform-api-gateway'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['aiops-platform-self-healing'] },
     ]);
     expect(ofKind(objects, 'ClusterRoleBinding').map((b) => b.subjects[0].name)).not.toContain('aiops-platform-self-healing');
   });

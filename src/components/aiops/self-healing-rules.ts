@@ -1,18 +1,23 @@
 import { k8s } from 'cdk8s-plus-27';
-import type { PlatformContext } from '../../lib/context.js';
-import { convertJson } from '../../lib/opaque-maps.js';
-import { ConfigError, reportProblem } from '../../lib/errors.js';
 import { SELECTOR_LABEL_KEYS } from '../../core/label-keys.js';
 import type { SelfHealingAction } from '../../core/self-healing-actions.js';
+import { parseRulesFile, RULE_LABEL, type CreateJobRule, type RulesFile, type ScaleTargetEntry, type SelfHealingRule } from '../../core/self-healing-rules.js';
+import type { PlatformContext } from '../../lib/context.js';
+import { ConfigError, reportProblem } from '../../lib/errors.js';
+import { convertJson } from '../../lib/opaque-maps.js';
 import type { Values } from '../../values/schema/index.js';
 
-/** A workload the executor may scale; the chart passes only those NOT managed by an HPA (the plan's `hpaManaged`). */
+export { RULE_LABEL };
+
+/** A workload the executor may scale out. */
 export interface ScaleTarget {
   readonly kind: 'Deployment' | 'StatefulSet';
   /** Object name, e.g. `<release>-ai-engine`. */
   readonly name: string;
   /** The pods' app.kubernetes.io/name, e.g. `ai-engine`: the alerts' `app` label. */
   readonly app: string;
+  /** Name of the HPA that owns its replica count, when one does (the executor then raises the HPA's minReplicas). */
+  readonly autoscaler?: string | undefined;
 }
 
 /** A Job the executor creates on demand: a full Job spec and the prefix of the generated names. */
@@ -30,123 +35,37 @@ export interface SelfHealingJobs {
   readonly optimizeDatabase?: JobTemplate | undefined;
 }
 
-/** Objects with all of these labels. */
-type LabelSelector = { readonly matchLabels: Readonly<Record<string, string>> };
-
-interface RuleBase {
-  /** Rule name, also the value of the {@link RULE_LABEL} label on created Jobs and in Events. */
-  readonly name: string;
-  readonly description: string;
-  /** Which alerts the rule acts on: firing ones (never resolved) whose labels equal `labels`. */
-  readonly match: { readonly status: 'firing'; readonly labels: { readonly action: SelfHealingAction } };
-  /** Pause between two actions of the rule on the same target (pod, workload, Job template). */
-  readonly cooldown: string;
-}
-
-/** Deletes the pod an alert names, so that its controller recreates it. */
-export interface DeletePodRule extends RuleBase {
-  readonly action: {
-    readonly type: 'delete-pod';
-    /** Alert labels naming the pod and its namespace. */
-    readonly podLabel: 'pod';
-    readonly namespaceLabel: 'namespace';
-    /** Only pods in these namespaces (the platform namespace, where the Role applies). */
-    readonly namespaces: readonly string[];
-    /** Never pods with these labels (the executor's own). */
-    readonly excludePods: LabelSelector;
-    /** At most `maxActions` deletions per `window`, all pods together. */
-    readonly maxActions: number;
-    readonly window: string;
-  };
-}
-
-/** A workload a scale-out alert may name, with the alert labels that name it (either one). */
-export interface ScaleTargetEntry extends Omit<ScaleTarget, 'app'> {
-  readonly alertLabels: {
-    /** Equal to the alert's `app` label (the pods' app.kubernetes.io/name). */
-    readonly app: string;
-    /** Anchored RE2 matched against the alert's `service` label (Traefik's `<namespace>-<service>-<port>@kubernetes`). */
-    readonly serviceRegex: string;
-  };
-}
-
-/** Adds `step` replicas to the workload an alert names, within [minReplicas, maxReplicas]. */
-export interface ScaleRule extends RuleBase {
-  readonly action: {
-    readonly type: 'scale';
-    readonly step: number;
-    /** Bounds of the replica count after scaling. */
-    readonly minReplicas: number;
-    readonly maxReplicas: number;
-    /** Alerts naming any other workload (e.g. one with an HPA) cause no action. */
-    readonly targets: readonly ScaleTargetEntry[];
-  };
-}
-
-/** Creates a Job from the embedded manifest, unless one with the same labels is still active. */
-export interface CreateJobRule extends RuleBase {
-  readonly action: {
-    readonly type: 'create-job';
-    /** Skip while a Job with these labels (a CronJob's run or an earlier one) is active. */
-    readonly skipWhileActive: LabelSelector;
-    /** The Job manifest as the API takes it (JSON field names and plain quantities). */
-    readonly job: { readonly apiVersion: 'batch/v1'; readonly kind: 'Job'; readonly metadata: k8s.ObjectMeta; readonly spec: Record<string, unknown> };
-  };
-}
-
-export type SelfHealingRule = DeletePodRule | ScaleRule | CreateJobRule;
-
-/** The executor's rules file (`rules.yaml`): what it may do, and the bounds of each action. */
-export interface SelfHealingRulesFile {
-  readonly version: 1;
-  /** Log and record an Event for each intended action without acting. */
-  readonly dryRun: boolean;
-  /** The namespace it acts in (its Role's). */
-  readonly namespace: string;
-  /** All rules together: at most this many actions per minute. */
-  readonly rateLimit: { readonly actionsPerMinute: number };
-  readonly rules: readonly SelfHealingRule[];
-}
-
-/** Label on the Jobs the executor creates: the rule's name. */
-export const RULE_LABEL = 'self-healing.aiops-platform.io/rule';
 /** Finished Jobs the executor created are removed after a day (it has no right to delete Jobs). */
 const JOB_TTL_SECONDS = 86_400;
 
 /**
- * The rules file for the seed's four self-healing rules; a rule without a target is left out.
- * `ownPods`: the labels of the executor's own pods, which it never deletes.
+ * The rules file (format: src/core/self-healing-rules.ts, which the executor reads with the same
+ * schema) for the seed's four self-healing rules; a rule without a target is left out.
+ * `ownPods`: the labels of the executor's own pods, which it never evicts.
  */
 export function selfHealingRules(
   ctx: PlatformContext,
   values: Values['selfHealing'],
   targets: { readonly scaleTargets: readonly ScaleTarget[]; readonly jobs: SelfHealingJobs },
   ownPods: Readonly<Record<string, string>>,
-): SelfHealingRulesFile {
+): RulesFile {
   const { limits } = values;
-  const match = (action: SelfHealingAction): RuleBase['match'] => ({ status: 'firing', labels: { action } });
+  const match = (action: SelfHealingAction) => ({ action });
   const rules: SelfHealingRule[] = [
     {
       name: 'restart-abnormal-pods',
-      description: 'Deletes a crash-looping pod of the platform namespace so that its controller recreates it; never the executor itself.',
+      description:
+        'Evicts a crash-looping pod of the platform namespace (Eviction API: PodDisruptionBudgets apply) so that its controller recreates it; never the executor itself.',
       match: match('restart-pod'),
       cooldown: limits.cooldown,
-      action: {
-        type: 'delete-pod',
-        podLabel: 'pod',
-        namespaceLabel: 'namespace',
-        namespaces: [ctx.namespace],
-        excludePods: { matchLabels: { ...ownPods } },
-        maxActions: limits.maxPodRestartsPerWindow,
-        window: limits.window,
-      },
+      action: { type: 'evict-pod', podLabel: 'pod', namespaceLabel: 'namespace', namespaces: [ctx.namespace], excludePods: { matchLabels: { ...ownPods } } },
     },
   ];
   if (targets.scaleTargets.length > 0) {
     rules.push({
       name: 'scale-out-high-load',
       description:
-        "Adds one replica to the workload the alert names (label app or service), within the bounds. Only workloads without a HorizontalPodAutoscaler are targets: with an HPA, scaling out is the HPA's job, and an alert naming such a workload causes no action.",
+        "Adds one replica to the workload the alert names (label app or service), within the bounds; with a HorizontalPodAutoscaler it raises the HPA's minReplicas instead. Back to the original count once the alert resolved and the cooldown passed.",
       match: match('scale-out'),
       cooldown: limits.cooldown,
       action: { type: 'scale', step: 1, minReplicas: limits.minReplicas, maxReplicas: limits.maxReplicas, targets: targets.scaleTargets.map((t) => scaleTargetEntry(ctx, t)) },
@@ -158,14 +77,26 @@ export function selfHealingRules(
   ] as const) {
     if (template) rules.push({ name, description, match: match(action), cooldown: limits.jobCooldown, action: createJob(ctx, name, template) });
   }
-  return { version: 1, dryRun: values.dryRun, namespace: ctx.namespace, rateLimit: { actionsPerMinute: limits.actionsPerMinute }, rules };
+  // The executor reads the file with this schema: a file it would refuse is a bug of the chart.
+  return parseRulesFile({
+    version: 1,
+    dryRun: values.dryRun,
+    namespace: ctx.namespace,
+    guardrails: { attemptsPerTarget: limits.attemptsPerTarget, window: limits.window, actionsPerHour: limits.actionsPerHour, maxConcurrent: limits.maxConcurrent },
+    rules,
+  });
 }
 
 /** The alert labels that name a target: its app or its Traefik service. */
 function scaleTargetEntry(ctx: PlatformContext, target: ScaleTarget): ScaleTargetEntry {
   // Names and namespaces are DNS labels: no regex metacharacters. Port names of the platform have no '-'.
   const serviceRegex = `${ctx.namespace}-${target.name}-[a-z0-9]+@kubernetes`;
-  return { kind: target.kind, name: target.name, alertLabels: { app: target.app, serviceRegex } };
+  return {
+    kind: target.kind,
+    name: target.name,
+    ...(target.autoscaler ? { autoscaler: target.autoscaler } : {}),
+    alertLabels: { app: target.app, serviceRegex },
+  };
 }
 
 /** A create-job action: the Job manifest with generateName, the rule label and a TTL. */

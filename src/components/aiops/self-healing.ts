@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { SERVICE_ENV as ENV } from '../../core/service-env.js';
-import { checksum, yamlFile } from '../../lib/config-files.js';
+import { checksum, jsonFile } from '../../lib/config-files.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { selectorLabels } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
@@ -11,19 +11,23 @@ import { CATALOG } from '../../plan/catalog.js';
 import { selfHealingPlan } from '../../plan/aiops.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
-import { PlatformService } from './platform-service.js';
+import { PlatformService, platformServiceVersion } from './platform-service.js';
+import type { RulesFile, ScaleTargetEntry } from '../../core/self-healing-rules.js';
+import type { PostgreSqlConnection } from '../data/postgresql.js';
 import { selfHealingRules, type ScaleTarget, type SelfHealingJobs } from './self-healing-rules.js';
+import { postgresEnv, prometheusEnv } from './service-env.js';
 
 /** Props of {@link SelfHealing}. */
 export interface SelfHealingProps {
   readonly ctx: PlatformContext;
-  /** The `selfHealing.*` values slice (dryRun, limits, image, resources; one replica). */
+  /** The `selfHealing.*` values slice (dryRun, limits, image, resources, replicas). */
   readonly values: Values['selfHealing'];
-  /**
-   * Platform workloads the executor may scale out: only those NOT managed by a
-   * HorizontalPodAutoscaler (with one, scaling out is the HPA's job). Empty: no scale-out rule.
-   */
+  /** Platform workloads the executor may scale out (with their HPA, if any). Empty: no scale-out rule. */
   readonly scaleTargets: readonly ScaleTarget[];
+  /** Prometheus, which confirms every alert before the executor acts (undefined: it acts on nothing). */
+  readonly prometheus: { readonly url: string } | undefined;
+  /** PostgreSQL for the audit table `self_healing_actions` (undefined: decisions are kept in memory only). */
+  readonly postgresql: PostgreSqlConnection | undefined;
   /** Jobs the executor creates on demand (each default none: its rule is left out); see {@link SelfHealingJobs}. */
   readonly jobs: SelfHealingJobs;
 }
@@ -40,45 +44,66 @@ export interface SelfHealingConnection {
 
 const ID = CATALOG.selfHealing.id;
 const RULES_DIR = '/etc/self-healing';
-const RULES_FILE = 'rules.yaml';
+/** JSON: the executor reads it with JSON.parse (no YAML parser in its bundle). */
+const RULES_FILE = 'rules.json';
 /** Secret key of the webhook bearer token (also the key of `selfHealing.existingSecret`). */
 const TOKEN_KEY = 'webhook-token';
+/** The CA of the API server, mounted with the service-account token. */
+const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
 /**
- * The executor's rights in the platform namespace, exactly those of its actions (no cluster-wide
- * rights): delete pods; patch and scale Deployments and StatefulSets; create Jobs (and find active
- * ones); record core v1 Events. Only the core group's `events`: the legacy v1 API is served by
- * every cluster and shows in `kubectl describe`; `events.k8s.io` would be a second route to the
- * same objects. Events are only created (no patch), so the executor never aggregates them.
- * Creating Jobs means running pods in the namespace: the restricted Pod Security level of the
- * namespace still applies to them.
+ * The executor's rights in the platform namespace, derived from its rules file so that it holds
+ * exactly what its actions need and nothing cluster-wide:
+ * - evict-pod: `pods` get (its labels: never its own pods) and `pods/eviction` create (the
+ *   Eviction API respects PodDisruptionBudgets; no `pods` delete);
+ * - scale: `deployments/scale`, `statefulsets/scale` get and patch, and
+ *   `horizontalpodautoscalers` get and patch, each only on the named targets (resourceNames);
+ * - create-job: `jobs` create and list (a running one is not started twice);
+ * - always: `events` create (core v1: shown by `kubectl describe`; never patched, so never
+ *   aggregated) and its Lease: create, and get/update on its own name only (a create cannot be
+ *   limited by name).
+ * Creating Jobs means running pods in the namespace: its restricted Pod Security level applies.
  */
-export const SELF_HEALING_RBAC: readonly Rule[] = [
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'patch'] },
-  { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
-  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list'] },
-  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-];
+export function selfHealingRbac(rules: RulesFile, leaseName: string): Rule[] {
+  const types = new Set(rules.rules.map((r) => r.action.type));
+  const targets = rules.rules.flatMap((r) => (r.action.type === 'scale' ? r.action.targets : []));
+  const named = (kind: ScaleTargetEntry['kind']) => [...new Set(targets.filter((t) => t.kind === kind).map((t) => t.name))].sort();
+  const autoscalers = [...new Set(targets.flatMap((t) => (t.autoscaler ? [t.autoscaler] : [])))].sort();
+  const rbac: Rule[] = [];
+  if (types.has('evict-pod')) {
+    rbac.push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] }, { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] });
+  }
+  for (const [kind, resource] of [['Deployment', 'deployments/scale'], ['StatefulSet', 'statefulsets/scale']] as const) {
+    const names = named(kind);
+    if (names.length > 0) rbac.push({ apiGroups: ['apps'], resources: [resource], verbs: ['get', 'patch'], resourceNames: names });
+  }
+  if (autoscalers.length > 0) rbac.push({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'], resourceNames: autoscalers });
+  if (types.has('create-job')) rbac.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] });
+  rbac.push(
+    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] },
+  );
+  return rbac;
+}
 
 /**
- * The self-healing executor: Deployment and Service `<release>-self-healing` on 8080 (a
- * {@link PlatformService}), receiving Alertmanager webhooks on `POST /api/v1/alerts` and acting on
- * the alerts' `action` label by the rules file in the ConfigMap of the same name
- * ({@link selfHealingRules}), under a ServiceAccount with {@link SELF_HEALING_RBAC}. One pod: the
- * rate limit, windows and cooldowns are kept in memory (the schema refuses more replicas and an
- * HPA), and a restart starts them afresh. Environment, beside the common BASE_PATH, LOG_LEVEL,
- * PORT, POD_NAME, POD_NAMESPACE and `selfHealing.extraEnv`:
+ * The self-healing executor (src/services/self-healing/): Deployment and Service
+ * `<release>-self-healing` on 8080 (a {@link PlatformService}), receiving Alertmanager webhooks on
+ * `POST /api/v1/alerts` and acting by the rules file in the ConfigMap of the same name
+ * ({@link selfHealingRules}), under a ServiceAccount with {@link selfHealingRbac}. Of its replicas
+ * only the holder of the Lease `<release>-self-healing` acts; the others answer webhooks with 503
+ * (Alertmanager retries) and take over when the holder stops renewing. Environment, beside the
+ * common BASE_PATH, LOG_LEVEL, PORT, METRICS_PORT, POD_NAME, POD_NAMESPACE and `selfHealing.extraEnv`:
  *
  * | variable | value |
  * |---|---|
- * | `RULES_FILE` | `/etc/self-healing/rules.yaml` |
- * | `DRY_RUN` | `selfHealing.dryRun` (`true` in development): log and record Events, never act |
- * | `NAMESPACE` | the platform namespace, the only one it acts in |
- * | `WEBHOOK_TOKEN` | secretKeyRef `webhook-token` of `<release>-self-healing` (or `selfHealing.existingSecret`): the bearer token every `POST /api/v1/alerts` must carry (`Authorization: Bearer …`); the executor answers 401 without it, compared in constant time |
- *
- * Every other endpoint of the executor is read-only (health, `/metrics`, the status the API gateway
- * shows through `SELF_HEALING_URL`): nothing but an authenticated webhook makes it act.
+ * | `RULES_FILE` | `/etc/self-healing/rules.json` |
+ * | `WEBHOOK_TOKEN` | secretKeyRef `webhook-token` of `<release>-self-healing` (or `selfHealing.existingSecret`): the bearer token every `POST /api/v1/alerts` must carry; 401 without it (compared in constant time) |
+ * | `LEASE_NAME` | `<release>-self-healing` |
+ * | `NODE_EXTRA_CA_CERTS` | the service-account CA, so that Node's fetch trusts the API server |
+ * | `PROMETHEUS_URL` | Prometheus with its route prefix: every alert is confirmed there before acting (absent: it acts on nothing) |
+ * | `POSTGRES_*` | the application database: audit table `self_healing_actions` (absent: decisions kept in memory) |
  *
  * The token Secret follows the chart's credential rules ({@link CredentialSecret}): a fixed
  * development token in development; in production `selfHealing.webhookToken`, an existing Secret
@@ -91,14 +116,15 @@ export class SelfHealing extends Construct {
   constructor(scope: Construct, id: string, props: SelfHealingProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const plan = selfHealingPlan(ctx, values);
+    const plan = selfHealingPlan(ctx, values, { prometheus: undefined, postgresql: undefined });
     const name = plan.name;
+    if (!props.prometheus) ctx.warn('selfHealing is enabled without prometheus: the executor confirms every alert with Prometheus before acting, so it will act on nothing');
 
     const rules = selfHealingRules(ctx, values, props, selectorLabels(ctx, ID));
-    const config = { [RULES_FILE]: yamlFile(rules) };
-    new k8s.KubeConfigMap(this, 'rules', { metadata: metadata(ctx, name, ID, { version: values.image.tag }), data: config });
+    const config = { [RULES_FILE]: jsonFile(rules) };
+    new k8s.KubeConfigMap(this, 'rules', { metadata: metadata(ctx, name, ID, { version: platformServiceVersion(values) }), data: config });
 
-    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules: SELF_HEALING_RBAC });
+    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules: selfHealingRbac(rules, name) });
     const tokenSecret = new CredentialSecret(this, 'webhook-token', {
       ctx,
       name,
@@ -117,13 +143,13 @@ export class SelfHealing extends Construct {
       basePath: '/',
       env: [
         { name: ENV.selfHealing.rulesFile, value: `${RULES_DIR}/${RULES_FILE}` },
-        { name: ENV.selfHealing.dryRun, value: String(values.dryRun) },
-        { name: ENV.selfHealing.namespace, value: ctx.namespace },
         secretEnv(ENV.selfHealing.webhookToken, tokenSecret, TOKEN_KEY),
+        { name: ENV.selfHealing.leaseName, value: name },
+        { name: ENV.selfHealing.extraCaCerts, value: SERVICE_ACCOUNT_CA },
+        ...prometheusEnv(props.prometheus),
+        ...postgresEnv(props.postgresql),
       ],
       serviceAccountName,
-      // Rate limits and cooldowns live in the executor's memory: never two executors at once.
-      strategy: 'Recreate',
       volumes: [{ name: 'rules', configMap: { name, defaultMode: 0o444 } }],
       mounts: [{ name: 'rules', mountPath: RULES_DIR, readOnly: true }],
       annotations: { 'checksum/config': checksum(config) },

@@ -14,7 +14,7 @@ import type { PrometheusConnection } from '../monitoring/prometheus.js';
  */
 
 /** `PROMETHEUS_URL`: the in-cluster base URL with the route prefix (`…:9090/prometheus`). */
-export function prometheusEnv(prometheus: PrometheusConnection | undefined): k8s.EnvVar[] {
+export function prometheusEnv(prometheus: Pick<PrometheusConnection, 'url'> | undefined): k8s.EnvVar[] {
   return prometheus ? [{ name: ENV.prometheus.url, value: prometheus.url }] : [];
 }
 

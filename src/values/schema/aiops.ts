@@ -1,22 +1,22 @@
 import { z } from 'zod';
 import { addCrossFieldIssue } from '../issues.js';
-import { existingSecret, type ImageDefaults } from './common.js';
+import { existingSecret, image, userBuiltImage } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import { MANAGED_ENV, type ManagedEnvSlice } from './managed-env.js';
 import type { Profile } from './profile.js';
-import { positiveDuration, promDuration } from './primitives.js';
-import { autoscaling, replicaField, sized, withMinReplicas, workloadFields, type WorkloadDefaults } from './workload.js';
+import { positiveDuration } from './primitives.js';
+import { autoscaling, replicaField, sized, withMinReplicas, workloadFieldsWithImage, type WorkloadDefaults } from './workload.js';
 
-/** Fields of one of the platform's own HTTP services, `name` in descriptions. */
-const appServiceFields = (
+/** Fields of one of the platform's own HTTP services, `name` in descriptions, `imageKey` its `image`. */
+const appServiceFields = <I extends z.ZodType>(
   p: Profile,
   name: string,
-  image: ImageDefaults,
+  imageKey: I,
   slice: ManagedEnvSlice,
   resources: WorkloadDefaults['resources'] = { development: sized('100m', '256Mi', '512Mi'), production: sized('500m', '512Mi', '1Gi') },
 ) => ({
-  ...workloadFields(p, { name, image, resources }),
+  ...workloadFieldsWithImage(p, { name, resources }, imageKey),
   ...replicaField(p, 1, 2),
   autoscaling: autoscaling(p, { development: 3, production: 10 }).describe(
     `HorizontalPodAutoscaler of the ${name} on CPU and memory utilisation (default off; production on).`,
@@ -42,7 +42,7 @@ const appServiceFields = (
 export const aiEngineSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, 'AI engine', IMAGES.aiEngine, 'aiEngine', {
+      ...appServiceFields(p, 'AI engine', image('the AI engine container', IMAGES.aiEngine), 'aiEngine', {
         development: sized('250m', '512Mi', '1Gi'),
         production: sized('1', '2Gi', '4Gi'),
       }),
@@ -54,7 +54,7 @@ export const aiEngineSchema = (p: Profile) =>
 /** `apiGateway.*` */
 export const apiGatewaySchema = (p: Profile) =>
   z
-    .strictObject(appServiceFields(p, 'API gateway', IMAGES.apiGateway, 'apiGateway'))
+    .strictObject(appServiceFields(p, 'API gateway', image('the API gateway container', IMAGES.apiGateway), 'apiGateway'))
     .prefault({})
     .transform(withMinReplicas)
     .describe('The API gateway: the platform\'s public API behind the Ingress.');
@@ -63,11 +63,11 @@ export const apiGatewaySchema = (p: Profile) =>
 export const selfHealingSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, 'self-healing executor', IMAGES.selfHealing, 'selfHealing'),
-      ...replicaField(p, 1, 1, 'exactly 1: the rate limits and cooldowns are kept per process'),
-      autoscaling: autoscaling(p, { development: 3, production: 10 })
+      ...appServiceFields(p, 'self-healing executor', userBuiltImage('the self-healing executor'), 'selfHealing'),
+      ...replicaField(p, 1, 2, 'one acts (it holds the Lease <release>-self-healing), the others stand by and take over within 15 s'),
+      autoscaling: autoscaling(p, { development: 2, production: 2 })
         .prefault({ enabled: false })
-        .describe('HorizontalPodAutoscaler: refused for the executor, which runs one pod; enabled must stay false (default off in both profiles).'),
+        .describe('HorizontalPodAutoscaler: refused for the executor, whose replicas only stand by; enabled must stay false (default off in both profiles).'),
       webhookToken: z
         .string()
         .regex(/^([A-Za-z0-9._~+/-]{16,}=*)?$/, {
@@ -84,13 +84,26 @@ export const selfHealingSchema = (p: Profile) =>
         .describe('Log the intended actions without acting (default true; production false).'),
       limits: z
         .strictObject({
-          maxPodRestartsPerWindow: z.number().int().min(0).default(3).describe('Pod deletions per window at most (default 3).'),
-          window: positiveDuration.default('1h').describe('Window of the pod restart bound (default 1h).'),
+          attemptsPerTarget: z
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .default(3)
+            .describe('Actions on one target (pod, workload, Job rule) within the window at most; then the executor gives up on it: a Warning Event, aiops_self_healing_gave_up_total and the SelfHealingGaveUp alert (default 3).'),
+          window: positiveDuration.default('1h').describe('Window of attemptsPerTarget (default 1h).'),
           minReplicas: z.number().int().min(1).default(1).describe('Replica floor when the executor scales a workload (default 1).'),
-          maxReplicas: z.number().int().min(1).default(10).describe('Replica ceiling when the executor scales a workload (default 10).'),
-          cooldown: promDuration.default('5m').describe('Pause between two actions on the same target (default 5m).'),
-          actionsPerMinute: z.number().int().min(1).default(10).describe('Actions per minute at most, all targets together (default 10).'),
-          jobCooldown: promDuration.default('1h').describe('Pause between two Jobs of the same rule, e.g. clean-disk or optimize-db (default 1h).'),
+          maxReplicas: z.number().int().min(1).default(10).describe('Replica ceiling when the executor scales a workload or raises its HPA minReplicas (default 10).'),
+          cooldown: positiveDuration.default('5m').describe('Pause between two actions on the same target, and after a scale-out alert resolved before scaling back (default 5m).'),
+          actionsPerHour: z
+            .number()
+            .int()
+            .min(1)
+            .max(10000)
+            .default(20)
+            .describe('Circuit breaker: actions per hour at most, all targets together; while it is open the executor acts on nothing and aiops_self_healing_circuit_breaker_open is 1 (default 20).'),
+          maxConcurrent: z.number().int().min(1).max(50).default(2).describe('Actions running at once at most; more alerts get a 503 and Alertmanager sends them again (default 2).'),
+          jobCooldown: positiveDuration.default('1h').describe('Pause between two Jobs of the same rule, e.g. clean-disk or optimize-db (default 1h).'),
         })
         .superRefine((l, ctx) => {
           if (l.minReplicas > l.maxReplicas) {
@@ -106,12 +119,13 @@ export const selfHealingSchema = (p: Profile) =>
         .describe('Safety bounds of the executor\'s actions.'),
     })
     .superRefine((v, ctx) => {
-      const why = 'the self-healing executor keeps its rate limits and cooldowns in memory, so more than one pod would multiply every bound';
-      if (v.replicas !== 1) {
-        ctx.addIssue({ code: 'custom', path: ['replicas'], input: v.replicas, message: `expected 1 replica, found ${v.replicas}: ${why}` });
-      }
       if (v.autoscaling.enabled) {
-        ctx.addIssue({ code: 'custom', path: ['autoscaling', 'enabled'], input: true, message: `expected false: ${why}; an HPA would add pods` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['autoscaling', 'enabled'],
+          input: true,
+          message: 'expected false: one executor replica acts (the Lease holder), the others only stand by, so an HPA would add idle pods',
+        });
       }
     })
     .prefault({})

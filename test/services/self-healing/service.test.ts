@@ -80,9 +80,10 @@ async function status(service: RunningService): Promise<{ leader: boolean }> {
 }
 
 async function waitForLeader(service: RunningService): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  // Generous: the first Lease round is immediate, but the whole suite runs beside this file.
+  const deadline = Date.now() + 30_000;
   while (!(await status(service)).leader) {
-    if (Date.now() > deadline) throw new Error('the executor never took the Lease');
+    if (Date.now() > deadline) throw new Error(`the executor never took the Lease; API calls:\n${kube.calls().slice(-20).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
