@@ -36,7 +36,7 @@ export function rulesFixture(o: { dryRun?: boolean; guardrails?: Partial<RulesFi
         name: 'optimize-database-queries',
         description: 'job',
         match: { action: 'optimize-db' },
-        cooldown: '1h',
+        cooldown: o.cooldown ?? '1h',
         action: {
           type: 'create-job',
           skipWhileActive: { matchLabels: { 'app.kubernetes.io/name': 'postgresql-maintenance' } },

@@ -42,6 +42,9 @@ const FIRING = `groups:
       - alert: HighResponseTime
         expr: vector(1)
         labels: { action: scale-out, service: ${NS}-rel-ai-engine-http@kubernetes, severity: warning }
+      - alert: PostgreSQLTooManyConnections
+        expr: vector(1)
+        labels: { action: optimize-db, namespace: ${NS}, pod: rel-postgresql-0, severity: warning }
 `;
 
 let prometheus: TestServer;
@@ -94,7 +97,7 @@ async function waitForAlerts(): Promise<void> {
   for (;;) {
     const res = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count(ALERTS{alertstate="firing"})')}`);
     const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-    if (body.data.result[0]?.value[1] === '4') return;
+    if (body.data.result[0]?.value[1] === '5') return;
     if (Date.now() > deadline) throw new Error(`the fixed alerts never fired:\n${prometheus.log()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -252,11 +255,31 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
     expect(kube.mutations().some((r) => r.path.endsWith('/scale'))).toBe(false);
   });
 
+  it('creates the Job of optimize-db from the embedded manifest, and none while one of its Jobs is active', async () => {
+    kube.clearRequests();
+    const alert = { labels: { alertname: 'PostgreSQLTooManyConnections', action: 'optimize-db', namespace: NS, pod: 'rel-postgresql-0', severity: 'warning' } };
+    const res = await post(live, webhook([alert]));
+    expect(decisionsOf(res.body)).toMatchObject([{ outcome: 'acted', rule: 'optimize-database-queries' }]);
+    const [list, create] = kube.requests.filter((r) => r.path.endsWith('/jobs'));
+    expect(list).toMatchObject({ method: 'GET', query: { labelSelector: 'app.kubernetes.io/name=postgresql-maintenance' } });
+    const job = rulesFixture().rules.find((r) => r.name === 'optimize-database-queries')!.action as { job: unknown };
+    expect(create).toMatchObject({ method: 'POST', path: `/apis/batch/v1/namespaces/${NS}/jobs`, contentType: 'application/json', body: job.job });
+    const created = kube.list('jobs', NS);
+    expect(created).toHaveLength(1);
+    expect((created[0] as { metadata: { name: string } }).metadata.name).toMatch(/^rel-postgresql-maintenance-[a-z0-9]{5}$/);
+    // The Job runs (no completion yet): a new incident after the cooldown is skipped, not a second Job.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = decisionsOf((await post(live, webhook([alert]))).body)[0]!;
+    expect(again).toMatchObject({ outcome: 'skipped' });
+    expect(again.reason).toMatch(/^Job rel-postgresql-maintenance-[a-z0-9]{5} is still running$/);
+    expect(kube.list('jobs', NS)).toHaveLength(1);
+  });
+
   it('lists its decisions newest first and counts them in its metrics', async () => {
     const actions = JSON.parse((await request(live.port, '/api/v1/actions?limit=3')).body) as { source: string; actions: { outcome: string; at: string }[] };
     expect(actions.source).toBe('memory');
     expect(actions.actions).toHaveLength(3);
-    expect(actions.actions[0]!.outcome).toBe('acted'); // the scale-out, the last decision
+    expect(actions.actions[0]!.outcome).toBe('skipped'); // the Job still running, the last decision
     expect((await request(live.port, '/api/v1/actions?limit=0')).status).toBe(400);
     const metrics = await (await fetch(`http://127.0.0.1:${live.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/aiops_self_healing_decisions_total\{rule="restart-abnormal-pods",outcome="acted",service="self-healing"\} 1/);
