@@ -1,0 +1,150 @@
+import { SeriesHistory } from './history.js';
+import { MAD_TO_SIGMA, median, RollingWindow } from './rolling.js';
+
+/**
+ * The streaming anomaly detector of one series: each new point is scored from the points before it
+ * (and itself), nothing later. Two predictions of the point, each with its own robust scale:
+ *
+ * - local: the median of the last `localWindow` points (a spike or a level shift stands out
+ *   against it);
+ * - seasonal: the median of the same slot one day and one week earlier, when the history has them
+ *   (a daily or weekly pattern is predicted by it, so its regular rises are not anomalies, while a
+ *   day that loses its pattern is).
+ *
+ * Each residual is divided by 1.4826 × the MAD of that prediction's recent residuals (robust: the
+ * residuals of real metrics are not normal, and the anomalies themselves must not inflate the
+ * scale), floored so that a flat series does not divide by zero. The prediction with the smaller
+ * scale — the one that explains the series better — gives the point's robust z. The score is
+ * z / (z + `scoreHalfZ`), in [0, 1) and never saturating (a later threshold still tells 8σ from
+ * 80σ). After an alarm (z ≥ `alarmZ`) the following `refractoryPoints` points are damped: the first
+ * point of an incident carries the news, its echo (the local median catching up, the seasonal
+ * slot of the shifted level) must not raise it again.
+ */
+
+/** Which deviations count: latency and errors only upward, a hit rate only downward. */
+export type Direction = 'both' | 'up' | 'down';
+
+export interface SeriesDetectorOptions {
+  /** Which side of the prediction is anomalous (default `both`). */
+  readonly direction?: Direction;
+  /** Points of the local median (default 30). */
+  readonly localWindow?: number;
+  /** Residuals kept for each robust scale (default 600). */
+  readonly scaleWindow?: number;
+  /** Points before any score above 0 (default 60): too little history means no alert. */
+  readonly warmup?: number;
+  /** z at which the score is 0.5 (default 6). */
+  readonly scoreHalfZ?: number;
+  /** z of an alarm, which starts the refractory period (default 5). */
+  readonly alarmZ?: number;
+  /** Points damped after an alarm (default 200). */
+  readonly refractoryPoints?: number;
+  /** Factor on the scores of the refractory period (default 0.4). */
+  readonly refractoryFactor?: number;
+  /** Seasonal periods looked back, in ms (default one day and one week). */
+  readonly seasons?: readonly number[];
+  /** Points of the seasonal residual scale before the seasonal prediction is used (default 100). */
+  readonly seasonalWarmup?: number;
+  /** Smallest scale, relative to the median magnitude of the series (default 0.001), and absolute (default 1e-9). */
+  readonly relativeScaleFloor?: number;
+  readonly absoluteScaleFloor?: number;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULTS: Required<SeriesDetectorOptions> = {
+  direction: 'both',
+  localWindow: 30,
+  scaleWindow: 600,
+  warmup: 60,
+  scoreHalfZ: 6,
+  alarmZ: 5,
+  refractoryPoints: 200,
+  refractoryFactor: 0.4,
+  seasons: [DAY_MS, 7 * DAY_MS],
+  seasonalWarmup: 100,
+  relativeScaleFloor: 0.001,
+  absoluteScaleFloor: 1e-9,
+};
+
+/** What the detector says about one point. */
+export interface PointScore {
+  /** Anomaly score in [0, 1). */
+  readonly score: number;
+  /** Robust z of the point against the chosen prediction (signed: above or below it). */
+  readonly z: number;
+  /** The prediction the z is against, undefined during warm-up. */
+  readonly expected: number | undefined;
+  /** The half-width of one robust sigma around `expected`, for drawing a band. */
+  readonly scale: number | undefined;
+  /** Which prediction was used. */
+  readonly basis: 'warmup' | 'local' | 'seasonal';
+}
+
+export class SeriesDetector {
+  private readonly o: Required<SeriesDetectorOptions>;
+  private readonly local: RollingWindow;
+  private readonly localResiduals: RollingWindow;
+  private readonly seasonalResiduals: RollingWindow;
+  private readonly magnitudes: RollingWindow;
+  private readonly history: SeriesHistory;
+  private readonly intervals: RollingWindow;
+  private lastTime = -Infinity;
+  private points = 0;
+  private sinceAlarm = Infinity;
+
+  constructor(options: SeriesDetectorOptions = {}) {
+    this.o = { ...DEFAULTS, ...options };
+    this.local = new RollingWindow(this.o.localWindow);
+    this.localResiduals = new RollingWindow(this.o.scaleWindow);
+    this.seasonalResiduals = new RollingWindow(this.o.scaleWindow);
+    this.magnitudes = new RollingWindow(this.o.scaleWindow);
+    this.intervals = new RollingWindow(50);
+    const longest = Math.max(0, ...this.o.seasons);
+    this.history = new SeriesHistory(longest + DAY_MS, 50_000);
+  }
+
+  /** Scores the point at `time` (ms; increasing) with `value`. Non-finite values and out-of-order points score 0 and are not learnt. */
+  update(time: number, value: number): PointScore {
+    if (!Number.isFinite(value) || !Number.isFinite(time) || time <= this.lastTime) return { score: 0, z: 0, expected: undefined, scale: undefined, basis: 'warmup' };
+    if (this.lastTime > -Infinity) this.intervals.push(time - this.lastTime);
+    this.lastTime = time;
+    this.points += 1;
+    this.sinceAlarm += 1;
+
+    const floor = Math.max(this.o.absoluteScaleFloor, this.o.relativeScaleFloor * (this.magnitudes.size > 0 ? this.magnitudes.median() : Math.abs(value)));
+    const localExpected = this.local.size > 0 ? this.local.median() : undefined;
+    const seasonalExpected = this.seasonalPrediction(time);
+
+    const candidates: { basis: 'local' | 'seasonal'; expected: number; scale: number }[] = [];
+    if (localExpected !== undefined && this.localResiduals.size >= Math.min(this.o.warmup, this.o.scaleWindow) / 2) {
+      candidates.push({ basis: 'local', expected: localExpected, scale: Math.max(floor, MAD_TO_SIGMA * this.localResiduals.mad()) });
+    }
+    if (seasonalExpected !== undefined && this.seasonalResiduals.size >= this.o.seasonalWarmup) {
+      candidates.push({ basis: 'seasonal', expected: seasonalExpected, scale: Math.max(floor, MAD_TO_SIGMA * this.seasonalResiduals.mad()) });
+    }
+
+    // Learn the point after scoring it.
+    if (localExpected !== undefined) this.localResiduals.push(value - localExpected);
+    if (seasonalExpected !== undefined) this.seasonalResiduals.push(value - seasonalExpected);
+    this.local.push(value);
+    this.magnitudes.push(Math.abs(value));
+    this.history.push(time, value);
+
+    const best = candidates.sort((a, b) => a.scale - b.scale)[0];
+    if (!best || this.points <= this.o.warmup) return { score: 0, z: 0, expected: best?.expected, scale: best?.scale, basis: 'warmup' };
+    const z = (value - best.expected) / best.scale;
+    const counted = this.o.direction === 'up' ? Math.max(0, z) : this.o.direction === 'down' ? Math.max(0, -z) : Math.abs(z);
+    let score = counted / (counted + this.o.scoreHalfZ);
+    if (this.sinceAlarm <= this.o.refractoryPoints) score *= this.o.refractoryFactor;
+    else if (counted >= this.o.alarmZ) this.sinceAlarm = 0;
+    return { score, z, expected: best.expected, scale: best.scale, basis: best.basis };
+  }
+
+  /** The median of the same slot one day and one week earlier, from the points kept; undefined without them. */
+  private seasonalPrediction(time: number): number | undefined {
+    if (this.intervals.size === 0) return undefined;
+    const tolerance = this.intervals.median() / 2;
+    const slots = this.o.seasons.map((period) => this.history.valueAt(time - period, tolerance)).filter((v): v is number => v !== undefined);
+    return slots.length > 0 ? median(slots) : undefined;
+  }
+}
