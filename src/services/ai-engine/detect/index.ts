@@ -1,6 +1,7 @@
 /**
  * The AI engine's detection core: pure functions and streaming state, no I/O.
  */
+export { AnomalyState, type AnomalyStateOptions, type AnomalyTransition } from './anomaly-state.js';
 export { SeriesDetector, type Direction, type PointScore, type SeriesDetectorOptions } from './series-detector.js';
 import { SeriesDetector, type SeriesDetectorOptions } from './series-detector.js';
 
