@@ -1,14 +1,15 @@
-import { MAD_TO_SIGMA } from './rolling.js';
-
 /**
  * Medians and robust scales for the forecast and the changepoint detector, in linear time
  * (quickselect) on plain arrays. Own code, not simple-statistics: these are a few lines, and the
  * Theil–Sen slope takes the median of up to ~20,000 pairwise slopes per forecast, which a
  * selection does in O(n) where a sort-based median (simple-statistics sorts a copy) costs
  * O(n log n). simple-statistics' median + medianAbsoluteDeviation would add 2.9 KB minified to
- * the bundle (esbuild, tree-shaken, v7.12.1), this file 0.7 KB. (rolling.ts' `median` sorts a
- * copy too; it serves the series detector's small windows.)
+ * the bundle (esbuild, tree-shaken, v7.12.1), this file 0.7 KB. The series detector's rolling
+ * windows (rolling.ts) use them too.
  */
+
+/** The consistency constant that makes MAD estimate σ for normal data: σ ≈ 1.4826 · MAD. */
+export const MAD_TO_SIGMA = 1.4826;
 
 /**
  * The median of the first `count` entries of `values` (default: all), which it reorders in

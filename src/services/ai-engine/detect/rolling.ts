@@ -1,3 +1,5 @@
+import { medianInPlace } from './order-statistics.js';
+
 /**
  * A window of the last `capacity` numbers kept sorted as well as in arrival order, for rolling
  * medians and MADs in O(capacity) per update (a binary search and one array move: fast for the
@@ -8,6 +10,7 @@ export class RollingWindow {
   private readonly ring: number[] = [];
   private readonly sorted: number[] = [];
   private next = 0;
+  private scratch = new Float64Array(0);
 
   /** Keeps the last `capacity` values (at least 1). */
   constructor(readonly capacity: number) {
@@ -40,11 +43,13 @@ export class RollingWindow {
     return this.quantile(0.5);
   }
 
-  /** Median absolute deviation from the median (unscaled); NaN when empty. */
+  /** Median absolute deviation from the median (unscaled); NaN when empty. Linear time (a selection, not a sort). */
   mad(): number {
     const m = this.median();
-    const deviations = this.sorted.map((v) => Math.abs(v - m)).sort((a, b) => a - b);
-    return quantileOfSorted(deviations, 0.5);
+    const n = this.sorted.length;
+    if (this.scratch.length < n) this.scratch = new Float64Array(this.capacity);
+    for (let i = 0; i < n; i++) this.scratch[i] = Math.abs(this.sorted[i]! - m);
+    return medianInPlace(this.scratch, n);
   }
 
   /** The values, oldest first. */
@@ -73,11 +78,3 @@ export function quantileOfSorted(sorted: readonly number[], q: number): number {
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
-
-/** Median of any array (copied and sorted); NaN when empty. */
-export function median(values: readonly number[]): number {
-  return quantileOfSorted([...values].sort((a, b) => a - b), 0.5);
-}
-
-/** The consistency constant that makes MAD estimate σ for normal data: σ ≈ 1.4826 · MAD. */
-export const MAD_TO_SIGMA = 1.4826;

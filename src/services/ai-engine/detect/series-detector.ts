@@ -1,5 +1,6 @@
 import { SeriesHistory } from './history.js';
-import { MAD_TO_SIGMA, median, RollingWindow } from './rolling.js';
+import { MAD_TO_SIGMA, median } from './order-statistics.js';
+import { RollingWindow } from './rolling.js';
 
 /**
  * The streaming anomaly detector of one series: each new point is scored from the points before it
