@@ -1,0 +1,205 @@
+import type { AlertAction } from './self-healing-actions.js';
+
+/**
+ * The series the AI engine watches in Prometheus, as data: the engine (src/services/ai-engine/)
+ * runs them, the chart may list them (dashboards, docs), and a test checks that every query parses
+ * and reads only metrics of the platform's catalog (src/components/monitoring/metrics-catalog.ts).
+ *
+ * Per-pod CPU and memory are not here: they come from cAdvisor (the kubelet's /metrics/cadvisor),
+ * which this platform does not scrape. The node-level equivalents from node-exporter are watched
+ * instead (the same expressions as the NodeHighCPU/NodeHighMemory alert rules, without threshold).
+ * Queries carry no namespace matcher: the platform's Prometheus discovers its own namespace (and
+ * the node agents') only.
+ */
+
+/** What the engine does with a series: score each point (`AnomalyDetected`) or forecast a limit. */
+export type EngineSeriesKind = 'AnomalyDetected' | 'DiskFullPredicted' | 'ConnectionsExhaustionPredicted';
+
+/** The forecast of a forecast kind: when the robust trend reaches `limit`. */
+export interface EngineSeriesForecast {
+  /** The value the series must not reach (100 for a percentage). */
+  readonly limit: number;
+  /** `rising` toward a ceiling (default), `falling` toward a floor. */
+  readonly approach?: 'rising' | 'falling';
+  /** Crossings later than this many seconds count as none (default 24 h). */
+  readonly horizonSeconds?: number;
+}
+
+/** One watched series (a PromQL expression that may return many label sets). */
+export interface EngineSeries {
+  /** Stable id: DNS-label-like, the `series` label of its alerts and the `id` of `GET /ai/api/v1/series`. */
+  readonly id: string;
+  /** One line for people (alert summaries). */
+  readonly description: string;
+  /** PromQL expression, evaluated with `query_range`. */
+  readonly query: string;
+  /** Resolution of `query_range` and the scheduling interval, seconds. */
+  readonly stepSeconds: number;
+  /** History fetched on start (and kept for forecasts), seconds. */
+  readonly windowSeconds: number;
+  readonly kind: EngineSeriesKind;
+  /** Which side counts for `AnomalyDetected`: latency and errors `up`, a hit rate `down`. */
+  readonly direction: 'up' | 'down' | 'both';
+  /** The platform component (the `component` label of alerts): `http`, `node`, `postgresql`, … */
+  readonly component: string;
+  readonly severity: 'warning' | 'critical';
+  /** The executor action its alerts carry (`none`: left to people). */
+  readonly action: AlertAction;
+  /** For the forecast kinds only. */
+  readonly forecast?: EngineSeriesForecast;
+  /** Unit of the values, for people (`%`, `req/s`, `s`). */
+  readonly unit: string;
+}
+
+/** Rate window of the default queries (the alert rules' too). */
+const RATE = '5m';
+/** File systems that are not disks (the NodeDiskAlmostFull rule leaves the same out). */
+const NOT_DISKS = 'fstype!~"tmpfs|overlay|squashfs"';
+const POD = 'namespace, pod, instance';
+
+const percentFull = (by: string, avail: string, size: string, selector = '') =>
+  `100 * (1 - sum by (${by}) (${avail}${selector}) / sum by (${by}) (${size}${selector}))`;
+
+/** The default series (see the file's comment). */
+export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = [
+  {
+    id: 'http-request-rate',
+    description: 'Request rate of a service (Traefik)',
+    query: `sum by (service) (rate(traefik_service_requests_total[${RATE}]))`,
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'both',
+    component: 'http',
+    severity: 'warning',
+    action: 'none',
+    unit: 'req/s',
+  },
+  {
+    id: 'http-latency-p95',
+    description: '95th percentile response time of a service (Traefik)',
+    query: `histogram_quantile(0.95, sum by (service, le) (rate(traefik_service_request_duration_seconds_bucket[${RATE}])))`,
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'http',
+    severity: 'warning',
+    action: 'none',
+    unit: 's',
+  },
+  {
+    id: 'http-error-ratio',
+    description: 'Share of 5xx responses of a service (Traefik)',
+    // `or … * 0`: a service without any 5xx has a share of 0, not no series.
+    query:
+      `(sum by (service) (rate(traefik_service_requests_total{code=~"5.."}[${RATE}])) or sum by (service) (rate(traefik_service_requests_total[${RATE}])) * 0)` +
+      ` / sum by (service) (rate(traefik_service_requests_total[${RATE}]))`,
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'http',
+    severity: 'warning',
+    action: 'none',
+    unit: 'ratio',
+  },
+  {
+    id: 'node-cpu',
+    description: 'CPU usage of a node (node-exporter; per-pod usage needs cAdvisor, not scraped)',
+    query: `100 * (1 - avg by (node, instance) (rate(node_cpu_seconds_total{mode="idle"}[${RATE}])))`,
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'node',
+    severity: 'warning',
+    action: 'none',
+    unit: '%',
+  },
+  {
+    id: 'node-memory',
+    description: 'Memory usage of a node (node-exporter; per-pod usage needs cAdvisor, not scraped)',
+    query: percentFull('node, instance', 'node_memory_MemAvailable_bytes', 'node_memory_MemTotal_bytes'),
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'node',
+    severity: 'warning',
+    action: 'none',
+    unit: '%',
+  },
+  {
+    id: 'node-disk-full',
+    description: 'A node filesystem fills up (node-exporter)',
+    query: percentFull('node, instance, device, mountpoint', 'node_filesystem_avail_bytes', 'node_filesystem_size_bytes', `{${NOT_DISKS}}`),
+    stepSeconds: 300,
+    windowSeconds: 6 * 3600,
+    kind: 'DiskFullPredicted',
+    direction: 'up',
+    component: 'node',
+    severity: 'warning',
+    // Not actionable, as NodeDiskAlmostFull: nothing the platform runs frees a node's filesystem.
+    action: 'none',
+    forecast: { limit: 100 },
+    unit: '%',
+  },
+  {
+    id: 'elasticsearch-disk-full',
+    description: 'The Elasticsearch data volume fills up (elasticsearch_exporter)',
+    query: percentFull(POD, 'elasticsearch_filesystem_data_available_bytes', 'elasticsearch_filesystem_data_size_bytes'),
+    stepSeconds: 300,
+    windowSeconds: 6 * 3600,
+    kind: 'DiskFullPredicted',
+    direction: 'up',
+    component: 'elasticsearch',
+    severity: 'warning',
+    // The executor's disk cleanup Job deletes the oldest log indices (as for ElasticsearchDiskAlmostFull).
+    action: 'clean-disk',
+    forecast: { limit: 100 },
+    unit: '%',
+  },
+  {
+    id: 'postgresql-connections',
+    description: 'PostgreSQL runs out of connections (postgres_exporter)',
+    query: `100 * sum by (${POD}) (pg_stat_database_numbackends) / max by (${POD}) (pg_settings_max_connections)`,
+    stepSeconds: 300,
+    windowSeconds: 6 * 3600,
+    kind: 'ConnectionsExhaustionPredicted',
+    direction: 'up',
+    component: 'postgresql',
+    severity: 'warning',
+    action: 'optimize-db',
+    forecast: { limit: 100 },
+    unit: '%',
+  },
+  {
+    id: 'redis-hit-rate',
+    description: 'Keyspace hit rate of Redis (redis_exporter)',
+    query:
+      `100 * sum by (${POD}) (rate(redis_keyspace_hits_total[${RATE}]))` +
+      ` / (sum by (${POD}) (rate(redis_keyspace_hits_total[${RATE}])) + sum by (${POD}) (rate(redis_keyspace_misses_total[${RATE}])))`,
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'down',
+    component: 'redis',
+    severity: 'warning',
+    action: 'none',
+    unit: '%',
+  },
+  {
+    id: 'elasticsearch-jvm-heap',
+    description: 'JVM heap usage of an Elasticsearch node (elasticsearch_exporter)',
+    query: `100 * sum by (${POD}, name) (elasticsearch_jvm_memory_used_bytes{area="heap"}) / sum by (${POD}, name) (elasticsearch_jvm_memory_max_bytes{area="heap"})`,
+    stepSeconds: 60,
+    windowSeconds: 6 * 3600,
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'elasticsearch',
+    severity: 'warning',
+    action: 'none',
+    unit: '%',
+  },
+];
