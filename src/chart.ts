@@ -146,7 +146,7 @@ export class PlatformChart extends Chart {
 
     // AIOps services.
     const aiEngine = plan.aiEngine
-      ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, ...handedConnections(plan.aiEngine.connections, { prometheus, elasticsearch, redis, postgresql }) }).connection
+      ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, ...handedConnections(plan.aiEngine.connections, { prometheus, alertmanager: plan.aiEngine.connections.alertmanager, elasticsearch, redis, postgresql }) }).connection
       : undefined;
     if (plan.apiGateway) {
       const connections = { aiEngine, selfHealing: plan.selfHealing && { url: plan.selfHealing.url }, redis, postgresql };

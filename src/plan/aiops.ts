@@ -43,6 +43,8 @@ export interface SelfHealingPlan extends PlatformServicePlan, Connected<SelfHeal
 /** What the AI engine connects to (undefined: not rendered). */
 export type AiEngineConnections = {
   readonly prometheus: ServedPlan | undefined;
+  /** Receives the anomalies as alerts (`POST /alertmanager/api/v2/alerts`). */
+  readonly alertmanager: PrefixedPlan | undefined;
   readonly elasticsearch: ElasticsearchPlan | undefined;
   readonly redis: RedisPlan | undefined;
   readonly postgresql: PostgreSqlPlan | undefined;
@@ -92,6 +94,7 @@ export function selfHealingPlan(ctx: PlatformContext, values: Values['selfHealin
 export function aiEnginePlan(ctx: PlatformContext, v: Values, connections: AiEngineConnections): PlatformServicePlan & Connected<AiEngineConnections> {
   const c = connect(connections, {
     prometheus: 'AI engine PROMETHEUS_URL',
+    alertmanager: 'AI engine ALERTMANAGER_URL: anomalies pushed as alerts',
     elasticsearch: 'AI engine ELASTICSEARCH_URL',
     redis: 'AI engine REDIS_HOST (in cluster mode every node, on MOVED)',
     postgresql: 'AI engine POSTGRES_HOST',

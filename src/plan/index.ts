@@ -99,7 +99,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
         traefikMetrics: traefik?.metrics,
       })
     : undefined;
-  const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus, elasticsearch, redis, postgresql }) : undefined;
+  const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus, alertmanager, elasticsearch, redis, postgresql }) : undefined;
   const apiGateway = v.apiGateway.enabled ? apiGatewayPlan(ctx, v, { aiEngine, selfHealing, redis, postgresql }) : undefined;
   const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaMetricsServed(v), { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
   const prometheus =

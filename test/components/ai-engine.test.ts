@@ -73,6 +73,13 @@ describe('AiEngine', () => {
     ]);
   });
 
+  it('pushes its anomalies to Alertmanager: ALERTMANAGER_URL with the route prefix, only when handed', () => {
+    const url = `http://${SVC('alertmanager')}:9093/alertmanager`;
+    const r = renderConstruct('', (chart, ctx, values) => new AiEngine(chart, 'ai-engine', { ctx, values: values.aiEngine, alertmanager: { url } }).connection);
+    expect(ownEnv(r)).toEqual([{ name: 'ALERTMANAGER_URL', value: url }]);
+    expect(ownEnv(defaults).some((e: any) => e.name === 'ALERTMANAGER_URL')).toBe(false);
+  });
+
   it('leaves out the variables of every component that is not rendered', () => {
     const names = (stores: readonly Store[]) => ownEnv(render('', stores)).map((e: any) => e.name);
     expect(names([])).toEqual([]);

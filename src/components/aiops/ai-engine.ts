@@ -9,7 +9,7 @@ import type { RedisConnection } from '../data/redis.js';
 import type { ElasticsearchConnection } from '../logging/connection.js';
 import type { PrometheusConnection } from '../monitoring/prometheus.js';
 import { PlatformService, type PlatformServiceConnection } from './platform-service.js';
-import { elasticsearchEnv, postgresEnv, prometheusEnv, redisEnv } from './service-env.js';
+import { alertmanagerEnv, elasticsearchEnv, postgresEnv, prometheusEnv, redisEnv } from './service-env.js';
 
 const AI_ENGINE_ID = CATALOG.aiEngine.id;
 
@@ -20,6 +20,8 @@ export interface AiEngineProps {
   readonly values: Values['aiEngine'];
   /** Metrics to analyse (default none). */
   readonly prometheus?: PrometheusConnection | undefined;
+  /** Where anomalies go as alerts (default none: they are only served by the API). */
+  readonly alertmanager?: { readonly url: string } | undefined;
   /** Logs to analyse, read as the read-only `logs_reader` (default none). */
   readonly elasticsearch?: ElasticsearchConnection | undefined;
   /** Cache of features and results (default none). */
@@ -37,6 +39,7 @@ export interface AiEngineProps {
  * | variable | value |
  * |---|---|
  * | `PROMETHEUS_URL` | `http://<release>-prometheus.<ns>.svc.<domain>:9090/prometheus` |
+ * | `ALERTMANAGER_URL` | `http://<release>-alertmanager.<ns>.svc.<domain>:9093/alertmanager`: anomalies are pushed there as alerts |
  * | `ELASTICSEARCH_URL` | `http://<release>-elasticsearch.<ns>.svc.<domain>:9200` |
  * | `ELASTICSEARCH_USERNAME` | `logs_reader` (only with elasticsearch.auth.enabled) |
  * | `ELASTICSEARCH_PASSWORD` | secretKeyRef Elasticsearch Secret / `logs-reader-password` (only with auth) |
@@ -68,6 +71,7 @@ export class AiEngine extends Construct {
       basePath: '/ai',
       env: [
         ...prometheusEnv(props.prometheus),
+        ...alertmanagerEnv(props.alertmanager),
         ...elasticsearchEnv(props.elasticsearch),
         ...redisEnv(props.redis),
         ...postgresEnv(props.postgresql),

@@ -18,6 +18,11 @@ export function prometheusEnv(prometheus: Pick<PrometheusConnection, 'url'> | un
   return prometheus ? [{ name: ENV.prometheus.url, value: prometheus.url }] : [];
 }
 
+/** `ALERTMANAGER_URL`: the in-cluster base URL with the route prefix (`…:9093/alertmanager`). */
+export function alertmanagerEnv(alertmanager: { readonly url: string } | undefined): k8s.EnvVar[] {
+  return alertmanager ? [{ name: ENV.alertmanager.url, value: alertmanager.url }] : [];
+}
+
 /**
  * `ELASTICSEARCH_URL`, `ELASTICSEARCH_INDEX_PATTERN` (`<indexPrefix>-*`, the log indices) and, with
  * security on, `ELASTICSEARCH_USERNAME` = the read-only `logs_reader` and its `ELASTICSEARCH_PASSWORD`.
