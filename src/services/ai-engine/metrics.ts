@@ -1,0 +1,40 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { AI_ENGINE_METRICS as M, AI_ENGINE_MODELS } from '../../core/ai-engine-metrics.js';
+import type { AnomalySource } from './anomaly.js';
+
+/** The AI engine's metrics of the catalog's contract (names in src/core/ai-engine-metrics.ts). */
+export interface EngineMetrics {
+  /** `aiops_inference_requests_total{model,outcome}`: one per inference round of a series. */
+  readonly inferenceRequests: Counter<'model' | 'outcome'>;
+  /** `aiops_inference_duration_seconds{model}`: scoring the new points of one series. */
+  readonly inferenceDuration: Histogram<'model'>;
+  /** `aiops_anomalies_detected_total{source}`: anomalies opened. */
+  readonly anomaliesDetected: Counter<'source'>;
+  /** `aiops_model_loaded{model}`: 1 while the model serves. */
+  readonly modelLoaded: Gauge<'model'>;
+}
+
+const SOURCES: readonly AnomalySource[] = ['metrics', 'logs', 'queries'];
+
+/** Registers the metrics on `registry`, every model loaded and every counter series at 0 (so increase() sees the first one). */
+export function createEngineMetrics(registry: Registry): EngineMetrics {
+  const registers = [registry];
+  const metrics: EngineMetrics = {
+    inferenceRequests: new Counter({ name: M.inferenceRequests, help: 'Inference rounds (one series scored or forecast), by model and outcome.', labelNames: ['model', 'outcome'] as const, registers }),
+    inferenceDuration: new Histogram({
+      name: M.inferenceDuration,
+      help: 'Time to score or forecast the new points of one series, by model.',
+      labelNames: ['model'] as const,
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    }),
+    anomaliesDetected: new Counter({ name: M.anomaliesDetected, help: 'Anomalies opened, by source.', labelNames: ['source'] as const, registers }),
+    modelLoaded: new Gauge({ name: M.modelLoaded, help: '1 while the model is loaded and serving.', labelNames: ['model'] as const, registers }),
+  };
+  for (const model of Object.values(AI_ENGINE_MODELS)) {
+    metrics.modelLoaded.set({ model }, 1);
+    for (const outcome of ['success', 'error']) metrics.inferenceRequests.inc({ model, outcome }, 0);
+  }
+  for (const source of SOURCES) metrics.anomaliesDetected.inc({ source }, 0);
+  return metrics;
+}

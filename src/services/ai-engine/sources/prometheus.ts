@@ -1,0 +1,382 @@
+import { AI_ENGINE_MODELS } from '../../../core/ai-engine-metrics.js';
+import type { EngineSeries } from '../../../core/ai-engine-series.js';
+import type { Logger } from '../../kit/log.js';
+import type { Anomaly } from '../anomaly.js';
+import { AnomalyState, type AnomalyStateOptions } from '../detect/anomaly-state.js';
+import { forecastLimit } from '../detect/forecast.js';
+import { SeriesDetector, type SeriesDetectorOptions } from '../detect/series-detector.js';
+import type { EngineMetrics } from '../metrics.js';
+
+/**
+ * The Prometheus source: each configured series is fetched with `query_range` every `step`
+ * (the last `window` on start, then only the steps since the last round), at most `concurrency`
+ * queries at a time, each with a timeout. While Prometheus does not answer (network error, 5xx,
+ * 429) every query waits, with an exponential backoff. Each returned label set gets its own
+ * SeriesDetector and AnomalyState (scored kinds) or a window of points for the robust trend
+ * (forecast kinds); openings and endings are emitted as {@link Anomaly} objects.
+ */
+
+/** Default queries in flight at once. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Default time a query may take. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/** Default first and longest wait while Prometheus is down. */
+export const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 60_000 } as const;
+/** Points of each label set kept for `GET /api/v1/series` (default 720: 12 h of 1-minute steps). */
+export const DEFAULT_KEEP_POINTS = 720;
+/** Rounds without a forecast crossing before a forecast anomaly ends (hysteresis; default 3). */
+export const DEFAULT_FORECAST_CLEAR_ROUNDS = 3;
+/** A label set not returned for this many steps is forgotten (its anomaly ends; default 10). */
+export const DEFAULT_STALE_STEPS = 10;
+
+/** One scored point, as `GET /api/v1/series` shows it. */
+export interface SeriesPoint {
+  /** ms since the epoch. */
+  readonly t: number;
+  readonly value: number;
+  /** The detector's prediction (scored kinds, after warm-up). */
+  readonly expected?: number;
+  /** One robust sigma around `expected`: the band is expected ± 3 × scale. */
+  readonly scale?: number;
+  /** Anomaly score in [0, 1) (scored kinds). */
+  readonly score?: number;
+}
+
+/** One label set of a configured series. */
+export interface TrackedSeries {
+  readonly key: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly points: readonly SeriesPoint[];
+  /** The anomaly open on it, if any. */
+  readonly anomaly?: Anomaly;
+}
+
+export interface PrometheusSourceOptions {
+  /** Base URL with the route prefix, no trailing slash (`http://…:9090/prometheus`). */
+  readonly url: string;
+  readonly series: readonly EngineSeries[];
+  /** Receives every opening and ending. */
+  readonly emit: (anomaly: Anomaly) => void;
+  readonly log: Logger;
+  readonly metrics?: EngineMetrics;
+  /** Namespace of anomalies whose series has no `namespace` label (the engine's own). */
+  readonly namespace: string;
+  /** Queries in flight at once (default {@link DEFAULT_CONCURRENCY}). */
+  readonly concurrency?: number;
+  /** Per-query timeout (default {@link DEFAULT_QUERY_TIMEOUT_MS}). */
+  readonly timeoutMs?: number;
+  /** Backoff while Prometheus is down (default {@link DEFAULT_BACKOFF}). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Options of every SeriesDetector (default the detector's; tests lower `warmup`). */
+  readonly detector?: SeriesDetectorOptions;
+  /** Options of every AnomalyState (default its own). */
+  readonly state?: AnomalyStateOptions;
+  /** Points kept per label set (default {@link DEFAULT_KEEP_POINTS}). */
+  readonly keepPoints?: number;
+  /** How often due series are looked for, ms (default 1000). */
+  readonly tickMs?: number;
+  /** Clock (default Date.now). */
+  readonly now?: () => number;
+  /** HTTP client (default global fetch). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Prometheus did not answer (network, timeout, 5xx, 429): every query backs off. */
+class PrometheusDownError extends Error {
+  override name = 'PrometheusDownError';
+}
+
+interface Tracker {
+  readonly key: string;
+  readonly labels: Record<string, string>;
+  readonly points: SeriesPoint[];
+  readonly detector?: SeriesDetector;
+  readonly state?: AnomalyState;
+  lastT: number;
+  anomaly?: Anomaly;
+  clearRounds: number;
+}
+
+interface SeriesRun {
+  readonly series: EngineSeries;
+  readonly trackers: Map<string, Tracker>;
+  /** Last evaluated timestamp (s), undefined before the first success. */
+  lastEnd?: number;
+  nextAt: number;
+  running: boolean;
+}
+
+/** `a="b",c="d"` from sorted labels: the key of a label set, readable in ids. */
+export function labelsKey(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',');
+}
+
+/** Prometheus' sample value strings (`"1.5"`, `"NaN"`, `"+Inf"`) as numbers. */
+function sampleValue(text: string): number {
+  return text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
+}
+
+const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+
+export class PrometheusSource {
+  private readonly runs: SeriesRun[];
+  private readonly now: () => number;
+  private readonly fetch: typeof fetch;
+  private inFlight = 0;
+  private failures = 0;
+  private downUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly opts: PrometheusSourceOptions) {
+    const ids = new Set<string>();
+    for (const s of opts.series) {
+      if (ids.has(s.id)) throw new Error(`series id "${s.id}" configured twice`);
+      ids.add(s.id);
+      if (!(s.stepSeconds > 0 && s.windowSeconds >= s.stepSeconds)) throw new Error(`series "${s.id}": stepSeconds must be above 0 and windowSeconds at least one step`);
+      if (s.kind !== 'AnomalyDetected' && !s.forecast) throw new Error(`series "${s.id}": kind ${s.kind} needs a forecast`);
+    }
+    this.runs = opts.series.map((series) => ({ series, trackers: new Map(), nextAt: 0, running: false }));
+    this.now = opts.now ?? Date.now;
+    this.fetch = opts.fetch ?? fetch;
+  }
+
+  /** Starts the schedule (a first round at once). */
+  start(): void {
+    this.stopped = false;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 1000);
+    this.timer.unref?.();
+  }
+
+  /** Stops the schedule and waits for the queries in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** True while Prometheus is considered down (backing off). */
+  get backingOff(): boolean {
+    return this.now() < this.downUntil;
+  }
+
+  /** Starts the due series, within the concurrency bound; resolves when the started ones are done (tests). */
+  tick(): Promise<void> {
+    const started: Promise<void>[] = [];
+    const now = this.now();
+    if (this.stopped || now < this.downUntil) return Promise.resolve();
+    const limit = this.opts.concurrency ?? DEFAULT_CONCURRENCY;
+    for (const run of this.runs) {
+      if (this.inFlight >= limit) break;
+      if (run.running || run.nextAt > now) continue;
+      run.running = true;
+      this.inFlight += 1;
+      const p = this.runSeries(run).finally(() => {
+        run.running = false;
+        this.inFlight -= 1;
+        this.pending.delete(p);
+      });
+      this.pending.add(p);
+      started.push(p);
+    }
+    return Promise.all(started).then(() => undefined);
+  }
+
+  /** The configured series and their label sets (for `GET /api/v1/series`). */
+  seriesIds(): { id: string; description: string; kind: string; unit: string; labelSets: number }[] {
+    return this.runs.map((r) => ({ id: r.series.id, description: r.series.description, kind: r.series.kind, unit: r.series.unit, labelSets: r.trackers.size }));
+  }
+
+  /** The label sets of series `id` with their points, or undefined for an unknown id. */
+  seriesData(id: string): { series: EngineSeries; tracked: TrackedSeries[] } | undefined {
+    const run = this.runs.find((r) => r.series.id === id);
+    if (!run) return undefined;
+    return { series: run.series, tracked: [...run.trackers.values()].map((t) => ({ key: t.key, labels: t.labels, points: [...t.points], anomaly: t.anomaly })) };
+  }
+
+  private async runSeries(run: SeriesRun): Promise<void> {
+    const { series } = run;
+    const model = series.kind === 'AnomalyDetected' ? AI_ENGINE_MODELS.detector : AI_ENGINE_MODELS.forecast;
+    const step = series.stepSeconds;
+    const now = this.now();
+    const end = Math.floor(now / 1000 / step) * step;
+    const earliest = end - series.windowSeconds;
+    const start = run.lastEnd === undefined ? earliest : Math.max(run.lastEnd + step, earliest);
+    if (start > end) {
+      run.nextAt = (end + step) * 1000;
+      return;
+    }
+    let result: { metric: Record<string, string>; values: [number, string][] }[];
+    try {
+      result = await this.queryRange(series.query, start, end, step);
+    } catch (error) {
+      this.opts.metrics?.inferenceRequests.inc({ model, outcome: 'error' });
+      if (error instanceof PrometheusDownError) {
+        this.failures += 1;
+        const wait = Math.min(this.opts.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs, (this.opts.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs) * 2 ** (this.failures - 1));
+        this.downUntil = Math.max(this.downUntil, this.now() + wait);
+        this.opts.log.warn({ series: series.id, err: error.message, retryInMs: wait }, 'Prometheus does not answer: backing off');
+      } else {
+        // A query Prometheus refuses (4xx): this series only, again at its next step.
+        this.opts.log.error({ series: series.id, err: error instanceof Error ? error.message : String(error) }, 'query_range failed');
+        run.nextAt = (end + step) * 1000;
+      }
+      return;
+    }
+    if (this.failures > 0) this.opts.log.info({ failures: this.failures }, 'Prometheus answers again');
+    this.failures = 0;
+    this.downUntil = 0;
+
+    const started = process.hrtime.bigint();
+    const seen = new Set<string>();
+    for (const item of result) {
+      const { __name__: _name, ...labels } = item.metric;
+      const key = labelsKey(labels);
+      seen.add(key);
+      let tracker = run.trackers.get(key);
+      if (!tracker) {
+        tracker = {
+          key,
+          labels,
+          points: [],
+          lastT: -Infinity,
+          clearRounds: 0,
+          ...(series.kind === 'AnomalyDetected' ? { detector: new SeriesDetector({ ...this.opts.detector, direction: series.direction }), state: new AnomalyState(this.opts.state) } : {}),
+        };
+        run.trackers.set(key, tracker);
+      }
+      const fresh = item.values.map(([t, v]) => ({ t: t * 1000, value: sampleValue(v) })).filter((p) => p.t > tracker!.lastT);
+      if (fresh.length === 0) continue;
+      if (tracker.detector) this.score(series, tracker, fresh);
+      else this.forecast(series, tracker, fresh);
+    }
+    this.forgetStale(run, seen, end);
+    run.lastEnd = end;
+    run.nextAt = (end + step) * 1000;
+    this.opts.metrics?.inferenceDuration.observe({ model }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.opts.metrics?.inferenceRequests.inc({ model, outcome: 'success' });
+  }
+
+  /** Scores the new points of a label set; opens or ends its anomaly. */
+  private score(series: EngineSeries, tracker: Tracker, fresh: readonly { t: number; value: number }[]): void {
+    for (const p of fresh) {
+      tracker.lastT = p.t;
+      const s = tracker.detector!.update(p.t, p.value);
+      this.keep(tracker, { t: p.t, value: p.value, expected: s.expected, scale: s.scale, score: s.rawScore });
+      if (!Number.isFinite(p.value)) continue;
+      const transition = tracker.state!.push(s.rawScore);
+      if (transition === 'opened') {
+        const expected = s.expected === undefined ? '' : `, expected about ${round(s.expected)}`;
+        this.open(series, tracker, p.t, s.rawScore, `${series.description}${this.subject(tracker.labels)}: ${round(p.value)} ${series.unit}${expected} (score ${s.rawScore.toFixed(2)})`);
+      } else if (transition === 'closed') {
+        this.close(tracker, p.t);
+      } else if (tracker.anomaly && s.rawScore > tracker.anomaly.value) {
+        tracker.anomaly = { ...tracker.anomaly, value: s.rawScore };
+      }
+    }
+  }
+
+  /** Adds the new points to the window and forecasts the limit; opens or ends the forecast. */
+  private forecast(series: EngineSeries, tracker: Tracker, fresh: readonly { t: number; value: number }[]): void {
+    for (const p of fresh) {
+      tracker.lastT = p.t;
+      this.keep(tracker, { t: p.t, value: p.value });
+    }
+    const from = tracker.lastT - series.windowSeconds * 1000;
+    const points = tracker.points.filter((p) => p.t >= from).map((p) => ({ timestamp: p.t, value: p.value }));
+    const f = series.forecast!;
+    const forecast = forecastLimit(points, { limit: f.limit, approach: f.approach, horizonMs: (f.horizonSeconds ?? 86_400) * 1000 });
+    if (forecast?.secondsLeft !== undefined) {
+      tracker.clearRounds = 0;
+      if (!tracker.anomaly) {
+        const when = forecast.secondsLeft <= 0 ? 'has reached' : `reaches ${f.limit} ${series.unit} in about ${formatDuration(forecast.secondsLeft)}:`;
+        this.open(series, tracker, tracker.lastT, forecast.secondsLeft, `${series.description}${this.subject(tracker.labels)}: ${when} ${round(forecast.level)} ${series.unit} now, trend ${round(forecast.slopePerSecond * 3600)} ${series.unit}/h`);
+      } else {
+        tracker.anomaly = { ...tracker.anomaly, value: forecast.secondsLeft };
+      }
+    } else if (tracker.anomaly) {
+      tracker.clearRounds += 1;
+      if (tracker.clearRounds >= DEFAULT_FORECAST_CLEAR_ROUNDS) this.close(tracker, tracker.lastT);
+    }
+  }
+
+  private keep(tracker: Tracker, point: SeriesPoint): void {
+    tracker.points.push(point);
+    const keep = this.opts.keepPoints ?? DEFAULT_KEEP_POINTS;
+    if (tracker.points.length > keep) tracker.points.splice(0, tracker.points.length - keep);
+  }
+
+  /** Label sets not returned for {@link DEFAULT_STALE_STEPS} steps: their anomaly ends, they are forgotten. */
+  private forgetStale(run: SeriesRun, seen: ReadonlySet<string>, end: number): void {
+    const limit = (end - DEFAULT_STALE_STEPS * run.series.stepSeconds) * 1000;
+    for (const [key, tracker] of run.trackers) {
+      if (seen.has(key) || tracker.lastT >= limit) continue;
+      if (tracker.anomaly) this.close(tracker, end * 1000);
+      run.trackers.delete(key);
+    }
+  }
+
+  /** ` of service="x"` for the summary. */
+  private subject(labels: Readonly<Record<string, string>>): string {
+    const text = labelsKey(labels);
+    return text ? ` of ${text}` : '';
+  }
+
+  private open(series: EngineSeries, tracker: Tracker, at: number, value: number, summary: string): void {
+    const anomaly: Anomaly = {
+      id: `metrics:${series.id}{${tracker.key}}`,
+      kind: series.kind,
+      source: 'metrics',
+      severity: series.severity,
+      component: series.component,
+      namespace: tracker.labels['namespace'] ?? this.opts.namespace,
+      action: series.action,
+      labels: { ...tracker.labels, series: series.id },
+      summary,
+      startsAt: at,
+      value,
+    };
+    tracker.anomaly = anomaly;
+    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value }, 'anomaly opened');
+    this.opts.emit(anomaly);
+  }
+
+  private close(tracker: Tracker, at: number): void {
+    const ended: Anomaly = { ...tracker.anomaly!, endsAt: Math.max(at, tracker.anomaly!.startsAt) };
+    tracker.anomaly = undefined;
+    tracker.clearRounds = 0;
+    this.opts.log.info({ anomaly: ended.id, kind: ended.kind }, 'anomaly ended');
+    this.opts.emit(ended);
+  }
+
+  /** `GET /api/v1/query_range`: the matrix, or PrometheusDownError / Error. */
+  private async queryRange(query: string, start: number, end: number, step: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+    const url = `${this.opts.url}/api/v1/query_range?${new URLSearchParams({ query, start: String(start), end: String(end), step: String(step) })}`;
+    let res: Response;
+    try {
+      res = await this.fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS), headers: { accept: 'application/json' } });
+    } catch (error) {
+      throw new PrometheusDownError(`no answer: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const body = (await res.json().catch(() => undefined)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
+    if (res.status >= 500 || res.status === 429) throw new PrometheusDownError(`answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
+    if (!res.ok || body?.status !== 'success') throw new Error(`Prometheus answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
+    if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) throw new Error(`Prometheus answered a ${String(body.data?.resultType)}, not a matrix`);
+    return body.data.result as { metric: Record<string, string>; values: [number, string][] }[];
+  }
+}
+
+/** `3 h 20 min`, `45 min`, `30 s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+}

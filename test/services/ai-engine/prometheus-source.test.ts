@@ -1,0 +1,236 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { EngineSeries } from '../../../src/core/ai-engine-series.js';
+import type { Anomaly } from '../../../src/services/ai-engine/anomaly.js';
+import { labelsKey, PrometheusSource } from '../../../src/services/ai-engine/sources/prometheus.js';
+
+const log = pino({ level: 'silent' });
+const T0 = 1_700_000_000_000;
+
+const latency: EngineSeries = {
+  id: 'http-latency-p95',
+  description: 'p95',
+  query: 'latency',
+  stepSeconds: 60,
+  windowSeconds: 3 * 3600,
+  kind: 'AnomalyDetected',
+  direction: 'up',
+  component: 'http',
+  severity: 'warning',
+  action: 'none',
+  unit: 's',
+};
+
+const disk: EngineSeries = {
+  ...latency,
+  id: 'elasticsearch-disk-full',
+  query: 'disk',
+  stepSeconds: 300,
+  windowSeconds: 6 * 3600,
+  kind: 'DiskFullPredicted',
+  component: 'elasticsearch',
+  action: 'clean-disk',
+  forecast: { limit: 100 },
+  unit: '%',
+};
+
+type Values = (labels: Record<string, string>, t: number) => number;
+
+/** A fake Prometheus query_range: series by query, computed for each step of the asked range. */
+function fakePrometheus(data: Record<string, { labels: Record<string, string>[]; value: Values }>) {
+  const calls: { query: string; start: number; end: number; step: number }[] = [];
+  let failing: 'down' | 'bad' | undefined;
+  let delayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const fetchFn = (async (input: string | URL | Request) => {
+    const url = new URL(String(input));
+    const q = { query: url.searchParams.get('query')!, start: Number(url.searchParams.get('start')), end: Number(url.searchParams.get('end')), step: Number(url.searchParams.get('step')) };
+    calls.push(q);
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (failing === 'down') throw new TypeError('fetch failed: ECONNREFUSED');
+      if (failing === 'bad') return new Response(JSON.stringify({ status: 'error', error: 'parse error' }), { status: 400 });
+      const d = data[q.query];
+      const result = (d?.labels ?? []).map((labels) => {
+        const values: [number, string][] = [];
+        for (let t = q.start; t <= q.end; t += q.step) values.push([t, String(d!.value(labels, t * 1000))]);
+        return { metric: { __name__: 'x', ...labels }, values };
+      });
+      return new Response(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }), { status: 200 });
+    } finally {
+      inFlight -= 1;
+    }
+  }) as typeof fetch;
+  return {
+    fetch: fetchFn,
+    calls,
+    fail: (how: 'down' | 'bad' | undefined) => (failing = how),
+    slow: (ms: number) => (delayMs = ms),
+    maxInFlight: () => maxInFlight,
+  };
+}
+
+/** A small deterministic noise in [-1, 1]. */
+const noise = (t: number) => Math.sin(t / 7_000) * 0.6 + Math.sin(t / 13_000) * 0.4;
+
+function setup(series: EngineSeries[], data: Parameters<typeof fakePrometheus>[0], extra: Partial<ConstructorParameters<typeof PrometheusSource>[0]> = {}) {
+  let now = T0;
+  const prom = fakePrometheus(data);
+  const emitted: Anomaly[] = [];
+  const source = new PrometheusSource({ url: 'http://prom:9090/prometheus', series, emit: (a) => emitted.push(a), log, namespace: 'aiops', fetch: prom.fetch, now: () => now, ...extra });
+  return { source, prom, emitted, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+describe('the Prometheus source', () => {
+  it('fetches the last window on start, then only the new steps', async () => {
+    const { source, prom, advance } = setup([latency], { latency: { labels: [{ service: 'a' }], value: () => 0.1 } });
+    await source.tick();
+    const end = Math.floor(T0 / 60_000) * 60;
+    expect(prom.calls).toEqual([{ query: 'latency', start: end - 3 * 3600, end, step: 60 }]);
+    await source.tick();
+    expect(prom.calls).toHaveLength(1);
+    advance(60_000);
+    await source.tick();
+    expect(prom.calls[1]).toEqual({ query: 'latency', start: end + 60, end: end + 60, step: 60 });
+    expect(source.seriesData('http-latency-p95')!.tracked[0]!.points).toHaveLength(3 * 60 + 2);
+  });
+
+  it('opens AnomalyDetected on a sustained spike of one label set and ends it when calm again', async () => {
+    let spike = false;
+    const { source, emitted, advance } = setup([latency], {
+      latency: { labels: [{ service: 'a', namespace: 'shop' }, { service: 'b' }], value: (l, t) => 0.2 + 0.01 * noise(t) + (spike && l['service'] === 'a' ? 3 : 0) },
+    });
+    await source.tick();
+    expect(emitted).toEqual([]);
+    spike = true;
+    for (let i = 0; i < 5; i += 1) {
+      advance(60_000);
+      await source.tick();
+    }
+    expect(emitted).toHaveLength(1);
+    const opened = emitted[0]!;
+    expect(opened).toMatchObject({
+      id: `metrics:http-latency-p95{${labelsKey({ namespace: 'shop', service: 'a' })}}`,
+      kind: 'AnomalyDetected',
+      source: 'metrics',
+      component: 'http',
+      namespace: 'shop',
+      action: 'none',
+      labels: { service: 'a', namespace: 'shop', series: 'http-latency-p95' },
+    });
+    expect(opened.endsAt).toBeUndefined();
+    expect(opened.summary).toContain('service="a"');
+    spike = false;
+    for (let i = 0; i < 10 && emitted.length < 2; i += 1) {
+      advance(60_000);
+      await source.tick();
+    }
+    expect(emitted).toHaveLength(2);
+    expect(emitted[1]).toMatchObject({ id: opened.id, startsAt: opened.startsAt });
+    expect(emitted[1]!.endsAt).toBeGreaterThan(opened.startsAt);
+  });
+
+  it('does not alert on a calm series nor on a downward dip of an upward-only series', async () => {
+    let dip = false;
+    const { source, emitted, advance } = setup([latency], { latency: { labels: [{ service: 'a' }], value: (_l, t) => 0.2 + 0.01 * noise(t) - (dip ? 0.15 : 0) } });
+    await source.tick();
+    dip = true;
+    for (let i = 0; i < 10; i += 1) {
+      advance(60_000);
+      await source.tick();
+    }
+    expect(emitted).toEqual([]);
+  });
+
+  it('forecasts a filling disk as DiskFullPredicted with its action, and ends it once the trend is gone', async () => {
+    let rising = true;
+    let level = 0;
+    const { source, emitted, advance } = setup([disk], {
+      disk: { labels: [{ namespace: 'aiops', pod: 'es-0' }], value: (_l, t) => (rising ? 50 + ((t - (T0 - 6 * 3600_000)) / 3600_000) * 4 + 0.2 * noise(t) : level) },
+    });
+    await source.tick();
+    expect(emitted).toHaveLength(1);
+    expect(emitted[0]).toMatchObject({ kind: 'DiskFullPredicted', action: 'clean-disk', component: 'elasticsearch', namespace: 'aiops' });
+    // 74 % now, 4 %/h: about 6.5 h left.
+    expect(emitted[0]!.value / 3600).toBeGreaterThan(5.5);
+    expect(emitted[0]!.value / 3600).toBeLessThan(7.5);
+    expect(emitted[0]!.summary).toMatch(/reaches 100 % in about 6 h/);
+    // The volume is cleaned: flat from now on; the window still holds the rise for a while.
+    rising = false;
+    level = 40;
+    for (let i = 0; i < 80 && emitted.length < 2; i += 1) {
+      advance(300_000);
+      await source.tick();
+    }
+    expect(emitted).toHaveLength(2);
+    expect(emitted[1]!.endsAt).toBeDefined();
+  });
+
+  it('backs off exponentially while Prometheus does not answer, and resumes', async () => {
+    const { source, prom, advance } = setup([latency], { latency: { labels: [{ service: 'a' }], value: () => 1 } }, { backoff: { initialMs: 1000, maxMs: 4000 } });
+    prom.fail('down');
+    await source.tick();
+    expect(source.backingOff).toBe(true);
+    await source.tick();
+    expect(prom.calls).toHaveLength(1);
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      let waited = 0;
+      while (source.backingOff) {
+        advance(250);
+        waited += 250;
+      }
+      waits.push(waited);
+      await source.tick();
+    }
+    expect(waits).toEqual([1000, 2000, 4000, 4000]);
+    prom.fail(undefined);
+    advance(4000);
+    await source.tick();
+    expect(source.backingOff).toBe(false);
+    expect(source.seriesData('http-latency-p95')!.tracked).toHaveLength(1);
+  });
+
+  it('does not back off for a query Prometheus refuses (4xx): that series waits for its next step', async () => {
+    const { source, prom, advance } = setup([latency], { latency: { labels: [], value: () => 1 } });
+    prom.fail('bad');
+    await source.tick();
+    expect(source.backingOff).toBe(false);
+    await source.tick();
+    expect(prom.calls).toHaveLength(1);
+    advance(60_000);
+    await source.tick();
+    expect(prom.calls).toHaveLength(2);
+  });
+
+  it('runs at most `concurrency` queries at once', async () => {
+    const many = Array.from({ length: 6 }, (_, i) => ({ ...latency, id: `s${i}`, query: `q${i}` }));
+    const { source, prom } = setup(many, {}, { concurrency: 2 });
+    prom.slow(20);
+    const first = source.tick();
+    const second = source.tick();
+    await Promise.all([first, second]);
+    expect(prom.maxInFlight()).toBe(2);
+    await source.tick();
+    await source.tick();
+    expect(prom.calls.map((c) => c.query).sort()).toEqual(['q0', 'q1', 'q2', 'q3', 'q4', 'q5']);
+  });
+
+  it('aborts a query after the timeout and counts it as Prometheus down', async () => {
+    const hanging = (async (_input: unknown, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)))) as typeof fetch;
+    const { source } = setup([latency], {}, { fetch: hanging, timeoutMs: 50 });
+    const started = Date.now();
+    await source.tick();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(source.backingOff).toBe(true);
+  });
+
+  it('refuses a forecast kind without a forecast and duplicate ids', () => {
+    expect(() => setup([{ ...disk, forecast: undefined }], {})).toThrow(/needs a forecast/);
+    expect(() => setup([latency, latency], {})).toThrow(/twice/);
+  });
+});
