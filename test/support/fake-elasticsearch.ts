@@ -25,8 +25,11 @@ export interface FakeElasticsearch {
 /** HTTP basic authorization header of a user and password. */
 export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-/** Starts a fake Elasticsearch that records every request and answers as `respond` says. */
-export async function startFakeElasticsearch(respond: (r: RecordedRequest) => FakeAnswer): Promise<FakeElasticsearch> {
+/**
+ * Starts a fake Elasticsearch that records every request and answers as `respond` says. `respond`
+ * may answer later (a promise: a slow or hanging server); `close` drops connections still open.
+ */
+export async function startFakeElasticsearch(respond: (r: RecordedRequest) => FakeAnswer | Promise<FakeAnswer>): Promise<FakeElasticsearch> {
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     let body = '';
@@ -34,9 +37,11 @@ export async function startFakeElasticsearch(respond: (r: RecordedRequest) => Fa
     req.on('end', () => {
       const r: RecordedRequest = { method: req.method!, url: req.url!, authorization: req.headers.authorization, body };
       requests.push(r);
-      const [status, answer, format] = respond(r);
-      if (format === 'text') res.writeHead(status, { 'content-type': 'text/plain; charset=UTF-8' }).end(answer);
-      else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      void Promise.resolve(respond(r)).then(([status, answer, format]) => {
+        if (res.destroyed) return;
+        if (format === 'text') res.writeHead(status, { 'content-type': 'text/plain; charset=UTF-8' }).end(answer);
+        else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,6 +49,10 @@ export async function startFakeElasticsearch(respond: (r: RecordedRequest) => Fa
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     calls: () => requests.map((r) => `${r.method} ${r.url}`),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
