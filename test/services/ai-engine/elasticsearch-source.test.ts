@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/services/kit/config.js';
 import { elasticsearchConnection, elasticsearchEnvCheck, elasticsearchEnvShape } from '../../../src/services/ai-engine/sources/elasticsearch-client.js';
 import { ElasticsearchLogsSource, type LogsSourceOptions } from '../../../src/services/ai-engine/sources/elasticsearch.js';
+import { parseErrorLines, parseErrorRates } from '../../../src/services/ai-engine/sources/log-queries.js';
 import { basicAuth, startFakeElasticsearch, type FakeAnswer, type FakeElasticsearch, type RecordedRequest } from '../../support/fake-elasticsearch.js';
 
 const MIN = 60_000;
@@ -262,6 +263,19 @@ describe('error-rate spikes', () => {
     expect(seen.get(100)).toEqual([]);
   });
 
+  it('ignores a small burst (under minErrorsPerStep) of a service that rarely logs errors', async () => {
+    // One line every 10 minutes for hours, then 4 a minute for 8 minutes: far beyond its usual extremes, but 4 lines.
+    const docs = lines('shop', 'auth', 0, 400, (m) => (m >= 380 && m < 388 ? 4 : m % 10 === 0 ? 1 : 0), (m, i) => `error: token refresh failed for session ${m}${i}`);
+    fake = await startFakeElasticsearch(cluster(() => docs));
+    const { s, clock } = source(fake.url);
+    const found: string[] = [];
+    for (let minute = 60; minute <= 392; minute++) {
+      clock.now = at(minute);
+      for (const a of (await s.poll()).anomalies) if (a.kind === 'LogErrorSpike') found.push(a.id);
+    }
+    expect(found).toEqual([]);
+  });
+
   it('reports a service that never logged errors and suddenly does, once the source watched long enough', async () => {
     const docs = [...baseline(100), ...lines('shop', 'payments', 80, 100, () => 25, (m, i) => `Exception in thread "main" java.lang.IllegalStateException: ledger closed ${m}-${i}`)];
     fake = await startFakeElasticsearch(cluster(() => docs));
@@ -404,6 +418,31 @@ describe('when Elasticsearch is not there', () => {
     const result = await s.poll();
     expect(result.error).toBe(`Elasticsearch at ${fake.url} refused user logs_reader on /aiops-logs-*/_search (401): security_exception: unable to authenticate user [logs_reader] for REST request [/aiops-logs-*/_search]`);
     expect(JSON.stringify(logged)).not.toContain('r3ader');
+  });
+});
+
+describe('reading the answers', () => {
+  const answer = (extra: object) => ({ aggregations: { namespaces: { sum_other_doc_count: 0, buckets: [{ key: 'shop', doc_count: 3, services: { sum_other_doc_count: 0, buckets: [{ key: 'cart', doc_count: 3, per_step: { buckets: [{ key: T0, doc_count: 3 }] } }] } }] } }, ...extra });
+
+  it('says a partial answer (failed shards, timed out, services left out) may miss services, so they are not fed zeros', () => {
+    expect(parseErrorRates(answer({ _shards: { total: 2, successful: 2, failed: 0 } }))).toEqual({ services: [{ namespace: 'shop', service: 'cart', counts: new Map([[T0, 3]]) }], truncated: false });
+    expect(parseErrorRates(answer({ _shards: { total: 2, successful: 1, failed: 1 } })).truncated).toBe(true);
+    expect(parseErrorRates(answer({ timed_out: true })).truncated).toBe(true);
+    const leftOut = answer({});
+    (leftOut.aggregations.namespaces.buckets[0]!.services as { sum_other_doc_count: number }).sum_other_doc_count = 12;
+    expect(parseErrorRates(leftOut).truncated).toBe(true);
+  });
+
+  it('reads error lines oldest first and skips hits without a message', () => {
+    const hits = [
+      { _source: { message: 'b', kubernetes: { namespace: 'shop', container: { name: 'cart' } } } },
+      { _source: { kubernetes: { namespace: 'shop' } } },
+      { _source: { message: 'a' } },
+    ];
+    expect(parseErrorLines({ hits: { hits } })).toEqual([
+      { message: 'a', namespace: 'unknown', service: 'unknown' },
+      { message: 'b', namespace: 'shop', service: 'cart' },
+    ]);
   });
 });
 

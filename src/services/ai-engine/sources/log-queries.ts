@@ -107,7 +107,10 @@ const bucketsOf = (agg: unknown): Bucket[] => {
 /** What the error-rate answer says. */
 export interface ErrorRates {
   readonly services: ServiceErrorCounts[];
-  /** True when a terms aggregation left buckets out (`sum_other_doc_count` > 0): a service missing from `services` may have errors. */
+  /**
+   * True when the answer may miss services: a terms aggregation left buckets out
+   * (`sum_other_doc_count` > 0), shards failed or the search timed out (partial results).
+   */
   readonly truncated: boolean;
 }
 
@@ -118,9 +121,11 @@ const leftOut = (agg: unknown) => {
 
 /** Reads the error-rate answer; no `aggregations` (no index matched the pattern) is no service. */
 export function parseErrorRates(answer: unknown): ErrorRates {
-  const aggs = (answer as { aggregations?: { namespaces?: unknown } } | undefined)?.aggregations;
+  const a = answer as { aggregations?: { namespaces?: unknown }; timed_out?: unknown; _shards?: { failed?: unknown } } | undefined;
+  const aggs = a?.aggregations;
   const services: ServiceErrorCounts[] = [];
-  let truncated = leftOut(aggs?.namespaces);
+  const partial = a?.timed_out === true || (typeof a?._shards?.failed === 'number' && a._shards.failed > 0);
+  let truncated = partial || leftOut(aggs?.namespaces);
   for (const ns of bucketsOf(aggs?.namespaces)) {
     if (typeof ns.key !== 'string') continue;
     truncated ||= leftOut(ns.services);
