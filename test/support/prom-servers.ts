@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { onPath } from './process.js';
  */
 
 export const PROMETHEUS_BINARY = onPath('prometheus');
+/** promtool (Debian's prometheus package), for backfilled history. */
+export const PROMTOOL_BINARY = onPath('promtool');
 export const ALERTMANAGER_BINARY = onPath('prometheus-alertmanager') ?? onPath('alertmanager');
 const TIMEOUT = onPath('timeout');
 
@@ -31,10 +33,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-async function startServer(name: string, binary: string | undefined, args: (dir: string, port: number) => string[], prefix: string, files: Record<string, string>, fixedPort?: number): Promise<TestServer> {
+async function startServer(name: string, binary: string | undefined, args: (dir: string, port: number) => string[], prefix: string, files: Record<string, string>, fixedPort?: number, prepare?: (dir: string) => void): Promise<TestServer> {
   if (!binary) throw new Error(`${name} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  prepare?.(dir);
   const port = fixedPort ?? (await freePort());
   const argv = args(dir, port);
   const child: ChildProcess = TIMEOUT
@@ -72,8 +75,12 @@ async function startServer(name: string, binary: string | undefined, args: (dir:
   }
 }
 
-/** Prometheus with `config` (prometheus.yml text; `rules.yml` beside it holds `rules`), on `port` (default a free one). */
-export function startPrometheus(o: { config: string; rules?: string; routePrefix?: string; port?: number }): Promise<TestServer> {
+/**
+ * Prometheus with `config` (prometheus.yml text; `rules.yml` beside it holds `rules`), on `port` (default a free one).
+ * `backfill` (OpenMetrics text with timestamps, ending in `# EOF`) becomes history in its TSDB before it starts
+ * (`promtool tsdb create-blocks-from openmetrics`): Prometheus cannot take history by scraping.
+ */
+export function startPrometheus(o: { config: string; rules?: string; routePrefix?: string; port?: number; backfill?: string }): Promise<TestServer> {
   const prefix = o.routePrefix ?? '';
   return startServer(
     'prometheus',
@@ -86,8 +93,14 @@ export function startPrometheus(o: { config: string; rules?: string; routePrefix
       '--log.level=warn',
     ],
     prefix,
-    { 'prometheus.yml': o.config, 'rules.yml': o.rules ?? 'groups: []\n' },
+    { 'prometheus.yml': o.config, 'rules.yml': o.rules ?? 'groups: []\n', ...(o.backfill ? { 'backfill.om': o.backfill } : {}) },
     o.port,
+    o.backfill
+      ? (dir) => {
+          if (!PROMTOOL_BINARY) throw new Error('promtool is not installed');
+          execFileSync(PROMTOOL_BINARY, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', join(dir, 'backfill.om'), join(dir, 'data')], { stdio: 'pipe' });
+        }
+      : undefined,
   );
 }
 
