@@ -13,7 +13,10 @@ import type { Logger } from '../kit/log.js';
 import {
   createPostgresPool,
   describePostgres,
-  inTransaction,
+  pgJsonText,
+  pgText,
+  runMigrations,
+  type Migration,
   pingPostgres,
   postgresConnection,
   type PostgresConnection,
@@ -29,11 +32,6 @@ export const MAX_RECENT = 1000;
 /** Name of the advisory lock the migrations take (hashed by PostgreSQL's hashtext into the lock key). */
 export const MIGRATION_LOCK = 'aiops.ai_engine_schema_migrations';
 
-/** One schema version: statements applied together, in order, once. Never edit an applied one: add a version. */
-export interface Migration {
-  readonly version: number;
-  readonly statements: readonly string[];
-}
 
 /** The schema, version by version. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -62,8 +60,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const CREATE_MIGRATIONS_TABLE =
-  'CREATE TABLE IF NOT EXISTS ai_engine_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())';
 
 /**
  * Opening and closing are one upsert on (anomaly_id, starts_at): a repeated open (a restarted
@@ -141,16 +137,6 @@ interface AnomalyRow {
   ends_at: Date | null;
 }
 
-/** PostgreSQL text cannot hold U+0000: it becomes U+FFFD, so that the anomaly is still stored. */
-function text(value: string): string {
-  return value.replaceAll('\u0000', '\uFFFD');
-}
-
-/** JSON for jsonb, which refuses `\u0000` (escaped NULs become `\ufffd`; escaped backslashes stay). */
-function jsonText(value: unknown): string {
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
-}
-
 /** A finite number, so that the history reads back as JSON: NaN becomes 0, ±Infinity ±Number.MAX_VALUE. */
 function finite(value: number): number {
   if (Number.isNaN(value)) return 0;
@@ -159,15 +145,15 @@ function finite(value: number): number {
 
 function parameters(a: Anomaly): unknown[] {
   return [
-    text(a.id),
+    pgText(a.id),
     a.kind,
     a.source,
     a.severity,
-    text(a.component),
-    text(a.namespace),
+    pgText(a.component),
+    pgText(a.namespace),
     a.action,
-    jsonText(a.labels),
-    text(a.summary),
+    pgJsonText(a.labels),
+    pgText(a.summary),
     finite(a.value),
     new Date(a.startsAt),
     a.endsAt === undefined ? null : new Date(a.endsAt),
@@ -227,22 +213,7 @@ export function createHistoryStore(connection: PostgresConnection, log: Logger, 
   return {
     ready: () => pingPostgres(pool, opts.pingTimeoutMs),
 
-    migrate: () =>
-      inTransaction(pool, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [MIGRATION_LOCK]);
-        await client.query(CREATE_MIGRATIONS_TABLE);
-        const { rows } = await client.query<{ version: number }>('SELECT version FROM ai_engine_schema_migrations');
-        const applied = new Set(rows.map((r) => r.version));
-        for (const migration of MIGRATIONS) {
-          if (applied.has(migration.version)) continue;
-          for (const statement of migration.statements) await client.query(statement);
-          await client.query('INSERT INTO ai_engine_schema_migrations (version, applied_at) VALUES ($1, now())', [migration.version]);
-          log.info({ postgres: where, version: migration.version }, 'anomaly history schema migrated');
-        }
-        const known = Math.max(...MIGRATIONS.map((m) => m.version));
-        const newer = [...applied].filter((v) => v > known);
-        if (newer.length > 0) log.warn({ postgres: where, known, newer }, 'the anomaly history schema is newer than this engine (a newer version ran): writing with the columns it knows');
-      }),
+    migrate: () => runMigrations(pool, log, where, { what: 'anomaly history', versionsTable: 'ai_engine_schema_migrations', lock: MIGRATION_LOCK, migrations: MIGRATIONS }),
 
     async record(anomaly) {
       try {

@@ -16,6 +16,7 @@
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import * as z from 'zod/mini';
+import { sqlIdentifier } from '../../core/sql-identifier.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import { envEnum, envOptionalString, envPort } from './config.js';
 import type { Logger } from './log.js';
@@ -189,4 +190,59 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     client.release(broken);
     throw error;
   }
+}
+
+/** One schema version: statements applied together, in order, once. Never edit an applied one: add a version. */
+export interface Migration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+/** A service's schema: its migrations, the table recording the applied versions, the advisory lock. */
+export interface Schema {
+  /** What the schema is, for the log lines, e.g. `self-healing audit`. */
+  readonly what: string;
+  /** Table of the applied versions (a plain identifier), e.g. `self_healing_schema_migrations`. */
+  readonly versionsTable: string;
+  /** Name of the advisory lock (hashed by PostgreSQL's hashtext into the lock key). */
+  readonly lock: string;
+  readonly migrations: readonly Migration[];
+}
+
+/**
+ * Applies the migrations of `schema` not applied yet, in one transaction under the advisory lock,
+ * so that replicas starting together never race (the second waits, then finds them applied).
+ * Versions newer than the code knows (a newer release ran) are logged, not an error.
+ */
+export function runMigrations(pool: Pool, log: Logger, where: string, schema: Schema): Promise<void> {
+  const table = sqlIdentifier(schema.versionsTable, 'migrations table');
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [schema.lock]);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
+    const applied = new Set(rows.map((r) => r.version));
+    for (const migration of schema.migrations) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await client.query(statement);
+      await client.query(`INSERT INTO ${table} (version, applied_at) VALUES ($1, now())`, [migration.version]);
+      log.info({ postgres: where, version: migration.version }, `${schema.what} schema migrated`);
+    }
+    const known = Math.max(...schema.migrations.map((m) => m.version));
+    const newer = [...applied].filter((v) => v > known);
+    if (newer.length > 0) log.warn({ postgres: where, known, newer }, `the ${schema.what} schema is newer than this program (a newer version ran): writing with the columns it knows`);
+  });
+}
+
+/** PostgreSQL text cannot hold U+0000: it becomes U+FFFD, so that the row is still stored. */
+export function pgText(value: string): string;
+export function pgText(value: string | undefined): string | null;
+export function pgText(value: string | undefined): string | null {
+  return value === undefined ? null : value.replaceAll('\u0000', '\uFFFD');
+}
+
+/** `value` as JSON text for jsonb, which refuses the `\u0000` escape (replaced by `\ufffd`; escaped backslashes stay). */
+export function pgJsonText(value: unknown): string | null {
+  if (value === undefined) return null;
+  const json = JSON.stringify(value);
+  return json === undefined ? null : json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
 }

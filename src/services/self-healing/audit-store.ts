@@ -13,7 +13,10 @@ import type { Logger } from '../kit/log.js';
 import {
   createPostgresPool,
   describePostgres,
-  inTransaction,
+  pgJsonText,
+  pgText,
+  runMigrations,
+  type Migration,
   pingPostgres,
   postgresConnection,
   type PostgresConnection,
@@ -73,11 +76,6 @@ export const MAX_RECENT = 1000;
 /** Name of the advisory lock the migrations take (hashed by PostgreSQL's hashtext into the lock key). */
 export const MIGRATION_LOCK = 'aiops.self_healing_schema_migrations';
 
-/** One schema version: statements applied together, in order, once. Never edit an applied one: add a version. */
-export interface Migration {
-  readonly version: number;
-  readonly statements: readonly string[];
-}
 
 /** The schema, version by version. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -107,8 +105,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const CREATE_MIGRATIONS_TABLE =
-  'CREATE TABLE IF NOT EXISTS self_healing_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())';
 
 const INSERT_ACTION = `INSERT INTO self_healing_actions
   (at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint, dry_run, duration_ms, request, error, pod)
@@ -137,40 +133,23 @@ interface ActionRow {
   pod: string | null;
 }
 
-/**
- * PostgreSQL text cannot hold U+0000: a NUL (say, in a forged alert label) becomes U+FFFD, so the
- * decision is still stored. Everything else is stored verbatim.
- */
-function text(value: string): string;
-function text(value: string | undefined): string | null;
-function text(value: string | undefined): string | null {
-  return value === undefined ? null : value.replaceAll('\u0000', '\uFFFD');
-}
-
-/** `request` as JSON text for jsonb (which refuses the `\u0000` escape: replaced by `\ufffd`, unescaped backslashes only). */
-function jsonText(value: unknown): string | null {
-  if (value === undefined) return null;
-  const json = JSON.stringify(value);
-  return json === undefined ? null : json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
-}
-
 function parameters(r: AuditRecord): unknown[] {
   return [
     r.at,
-    text(r.rule),
-    text(r.action),
-    text(r.outcome),
-    text(r.reason),
-    text(r.target.kind),
-    text(r.target.namespace),
-    text(r.target.name),
-    text(r.alertname),
-    text(r.fingerprint),
+    pgText(r.rule),
+    pgText(r.action),
+    pgText(r.outcome),
+    pgText(r.reason),
+    pgText(r.target.kind),
+    pgText(r.target.namespace),
+    pgText(r.target.name),
+    pgText(r.alertname),
+    pgText(r.fingerprint),
     r.dryRun,
     r.durationMs ?? null,
-    jsonText(r.request),
-    text(r.error),
-    text(r.pod),
+    pgJsonText(r.request),
+    pgText(r.error),
+    pgText(r.pod),
   ];
 }
 
@@ -222,22 +201,7 @@ export function createAuditStore(connection: PostgresConnection, log: Logger, re
   return {
     ready: () => pingPostgres(pool, opts.pingTimeoutMs),
 
-    migrate: () =>
-      inTransaction(pool, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [MIGRATION_LOCK]);
-        await client.query(CREATE_MIGRATIONS_TABLE);
-        const { rows } = await client.query<{ version: number }>('SELECT version FROM self_healing_schema_migrations');
-        const applied = new Set(rows.map((r) => r.version));
-        for (const migration of MIGRATIONS) {
-          if (applied.has(migration.version)) continue;
-          for (const statement of migration.statements) await client.query(statement);
-          await client.query('INSERT INTO self_healing_schema_migrations (version, applied_at) VALUES ($1, now())', [migration.version]);
-          log.info({ postgres: where, version: migration.version }, 'self-healing audit schema migrated');
-        }
-        const known = Math.max(...MIGRATIONS.map((m) => m.version));
-        const newer = [...applied].filter((v) => v > known);
-        if (newer.length > 0) log.warn({ postgres: where, known, newer }, 'the audit schema is newer than this executor (a newer version ran): writing with the columns it knows');
-      }),
+    migrate: () => runMigrations(pool, log, where, { what: 'self-healing audit', versionsTable: 'self_healing_schema_migrations', lock: MIGRATION_LOCK, migrations: MIGRATIONS }),
 
     async record(decision) {
       try {
