@@ -54,6 +54,8 @@ const latency: EngineSeries = (() => {
  */
 class FakeTraefik {
   slow = false;
+  /** Times (ms) of the scrapes so far. */
+  readonly scrapes: number[] = [];
   private seed = 42;
   private requests = 0;
   private seconds = 0;
@@ -63,6 +65,7 @@ class FakeTraefik {
   private labels = '';
   readonly server: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    this.scrapes.push(Date.now());
     res.end(this.exposition(Date.now()));
   });
 
@@ -196,8 +199,10 @@ describe.skipIf(!haveServers)('AI engine loop (real Prometheus and Alertmanager,
       async () => {
         const body = (await (await fetch(engineUrl(`/api/v1/series?id=${latency.id}`))).json()) as { labelSets: { labels: Record<string, string>; points: { t: number; value: number | null; score?: number }[] }[] };
         const set = body.labelSets.find((s) => s.labels['service'] === SERVICE);
-        // The backfilled history, and scraped points of the last seconds on top.
-        return set && set.points.length >= 250 && set.points.at(-1)!.t > Date.now() - 4000 ? set : undefined;
+        // The backfilled history, and scored points of live scrapes on top (Prometheus' first scrape
+        // comes a few seconds after it is ready: target discovery updates every 5 s).
+        const live = exporter.scrapes[4];
+        return set && set.points.length >= 250 && live !== undefined && set.points.filter((p) => p.t > live).length >= 2 ? set : undefined;
       },
       40_000,
     );
