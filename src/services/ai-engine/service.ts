@@ -2,35 +2,53 @@ import * as z from 'zod/mini';
 import { DEFAULT_ENGINE_SERIES, type EngineSeries } from '../../core/ai-engine-series.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import { envOptionalString } from '../kit/config.js';
+import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, sendJson, type RequestContext } from '../kit/server.js';
 import type { AnomalyKind, AnomalySource } from './anomaly.js';
 import type { AnomalyStateOptions } from './detect/anomaly-state.js';
 import type { SeriesDetectorOptions } from './detect/series-detector.js';
 import { AnomalyBook } from './engine.js';
+import { keepHistory } from './history-keeper.js';
+import { historyStoreFromEnv, MAX_RECENT } from './history-store.js';
 import { createEngineMetrics } from './metrics.js';
 import { AlertmanagerOutput } from './outputs/alertmanager.js';
+import { buildOptionalSources, type OptionalSourcesOverrides } from './sources.js';
+import { elasticsearchEnvCheck, elasticsearchEnvShape } from './sources/elasticsearch-client.js';
 import { PrometheusSource } from './sources/prometheus.js';
+import { MAX_REPORT_TOP } from './sources/query-report.js';
+import { queryStatsEnvShape } from './sources/query-stats.js';
 
 /**
  * The AI engine (served under BASE_PATH, `/ai` in the chart):
  * - `GET /api/v1/anomalies?source=&kind=&active=true|false&limit=`: active anomalies (newest
- *   first), then recently ended ones;
+ *   first), then recently ended ones, from memory; with `history=true` (and optionally
+ *   `component=`, `namespace=`, `since=`, `until=` in epoch ms) from the PostgreSQL history,
+ *   newest start first (404 without PostgreSQL, 503 while its schema is not in place or it fails);
+ * - `GET /api/v1/analysis/queries?top=N`: the slow-query report of the query statistics source
+ *   (404 when it is not configured);
  * - `GET /api/v1/series`: the watched series; `GET /api/v1/series?id=<id>`: each label set of one
  *   series with its points, baseline band (expected ± 3 robust sigmas) and scores. A query
  *   parameter rather than `/series/{id}`: the kit's router matches exact paths.
- * Sources: Prometheus (PROMETHEUS_URL; none without it). Output: Alertmanager (ALERTMANAGER_URL;
- * without it anomalies are only listed).
+ * Sources: Prometheus (PROMETHEUS_URL; none without it), logs (ELASTICSEARCH_URL) and query
+ * statistics (POSTGRES_HOST + POSTGRES_QUERY_STATS_VIEW), see sources.ts. Outputs: Alertmanager
+ * (ALERTMANAGER_URL; without it anomalies are only listed) and the anomaly history (POSTGRES_HOST).
+ * Readiness checks Prometheus only: the other stores are optional and their failures are survived.
  */
 
 /** Environment of the AI engine beyond the common variables. */
-export const aiEngineConfigSchema = z.object({
-  [SERVICE_ENV.prometheus.url]: envOptionalString(),
-  [SERVICE_ENV.alertmanager.url]: envOptionalString(),
-});
+export const aiEngineConfigSchema = z
+  .object({
+    [SERVICE_ENV.prometheus.url]: envOptionalString(),
+    [SERVICE_ENV.alertmanager.url]: envOptionalString(),
+    ...elasticsearchEnvShape,
+    ...postgresEnvShape,
+    ...queryStatsEnvShape,
+  })
+  .check(elasticsearchEnvCheck, postgresEnvCheck);
 
 /** What tests (and a future series file) may change; every field defaults to the production value. */
-export interface AiEngineOverrides {
+export interface AiEngineOverrides extends OptionalSourcesOverrides {
   /** Watched series (default DEFAULT_ENGINE_SERIES of src/core/ai-engine-series.ts). */
   readonly series?: readonly EngineSeries[];
   /** Detector options (default the detector's). */
@@ -41,6 +59,8 @@ export interface AiEngineOverrides {
   readonly resendMs?: number;
   /** How often due series are looked for (default 1 s). */
   readonly tickMs?: number;
+  /** Time between two attempts at the history schema while PostgreSQL fails (default 10 s). */
+  readonly historyMigrateRetryMs?: number;
 }
 
 const SOURCES: readonly AnomalySource[] = ['metrics', 'logs', 'queries'];
@@ -67,6 +87,20 @@ function choice<T extends string>(url: URL, name: string, choices: readonly T[])
   return raw as T;
 }
 
+/** An integer query parameter in `min..max`, `fallback` when absent; 400 otherwise. */
+function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new HttpError(400, `${name}: expected an integer ${min}-${max}`);
+  return value;
+}
+
+/** An optional epoch-ms query parameter; 400 when not a non-negative integer. */
+function epochParam(url: URL, name: string): number | undefined {
+  return url.searchParams.get(name) ? intParam(url, name, 0, 0, Number.MAX_SAFE_INTEGER) : undefined;
+}
+
 /** The AI engine service with `overrides` (tests); {@link aiEngineService} is the production one. */
 export function createAiEngineService(overrides: AiEngineOverrides = {}): ServiceDefinition<typeof aiEngineConfigSchema> {
   return {
@@ -79,6 +113,12 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
       const book = new AnomalyBook({ metrics });
       const alertmanager = alertmanagerUrl ? new AlertmanagerOutput({ url: alertmanagerUrl, log, resendMs: overrides.resendMs }) : undefined;
       if (alertmanager) book.addSink(alertmanager.handle);
+      const historyStore = historyStoreFromEnv(config, log, registry);
+      const history = historyStore ? keepHistory(historyStore, log, { migrateRetryMs: overrides.historyMigrateRetryMs }) : undefined;
+      if (history) book.addSink(history.sink);
+      else log.warn(`${SERVICE_ENV.postgres.host} is not set: the anomaly history is kept in memory only`);
+      const namespace = config.POD_NAMESPACE ?? 'default';
+      const optional = buildOptionalSources({ env: config, log, record: (a) => book.record(a), namespace, overrides });
       const series = overrides.series ?? DEFAULT_ENGINE_SERIES;
       const prometheus = prometheusUrl
         ? new PrometheusSource({
@@ -87,20 +127,53 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
             emit: (a) => book.record(a),
             log,
             metrics,
-            namespace: config.POD_NAMESPACE ?? 'default',
+            namespace,
             detector: overrides.detector,
             state: overrides.state,
             tickMs: overrides.tickMs,
           })
         : undefined;
 
-      server.route('GET', '/api/v1/anomalies', ({ res, url }: RequestContext) => {
-        const active = choice(url, 'active', ['true', 'false'] as const);
+      server.route('GET', '/api/v1/anomalies', async ({ res, url }: RequestContext) => {
+        const rawActive = choice(url, 'active', ['true', 'false'] as const);
+        const active = rawActive === undefined ? undefined : rawActive === 'true';
         const rawLimit = url.searchParams.get('limit');
         const limit = rawLimit === null ? 100 : Number(rawLimit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit: expected an integer 1-1000');
-        const anomalies = book.list({ source: choice(url, 'source', SOURCES), kind: choice(url, 'kind', KINDS), active: active === undefined ? undefined : active === 'true', limit });
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT) throw new HttpError(400, `limit: expected an integer 1-${MAX_RECENT}`);
+        const source = choice(url, 'source', SOURCES);
+        const kind = choice(url, 'kind', KINDS);
+        if (choice(url, 'history', ['true', 'false'] as const) !== 'true') {
+          sendJson(res, 200, { anomalies: book.list({ source, kind, active, limit }) });
+          return;
+        }
+        if (!history) throw new HttpError(404, `no anomaly history: it lives in PostgreSQL and ${SERVICE_ENV.postgres.host} is not set (leave out history=true for the anomalies in memory)`);
+        if (!history.migrated()) throw new HttpError(503, 'the anomaly history is not ready yet (its PostgreSQL schema is not in place): try again', { 'retry-after': '10' });
+        const filter = {
+          source,
+          kind,
+          active,
+          limit,
+          component: url.searchParams.get('component') || undefined,
+          namespace: url.searchParams.get('namespace') || undefined,
+          since: epochParam(url, 'since'),
+          until: epochParam(url, 'until'),
+        };
+        let anomalies;
+        try {
+          anomalies = await history.store.recent(filter);
+        } catch (err) {
+          log.warn({ err }, 'reading the anomaly history failed');
+          throw new HttpError(503, 'reading the anomaly history from PostgreSQL failed: try again', { 'retry-after': '10' });
+        }
         sendJson(res, 200, { anomalies });
+      });
+
+      server.route('GET', '/api/v1/analysis/queries', ({ res, url }: RequestContext) => {
+        const queryStats = optional.queryStats;
+        if (!queryStats) {
+          throw new HttpError(404, `no query statistics: set ${SERVICE_ENV.postgres.host} and ${SERVICE_ENV.aiEngine.queryStatsView} (the chart does when PostgreSQL is enabled)`);
+        }
+        sendJson(res, 200, queryStats.report({ top: intParam(url, 'top', 10, 1, MAX_REPORT_TOP) }));
       });
 
       server.route('GET', '/api/v1/series', ({ res, url }: RequestContext) => {
@@ -141,13 +214,19 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
       }
       if (!alertmanager) log.warn(`${SERVICE_ENV.alertmanager.url} is not set: anomalies are only listed, never alerted`);
       prometheus?.start();
+      optional.start();
       alertmanager?.start();
-      log.info({ series: prometheus ? series.map((s) => s.id) : [], alertmanager: Boolean(alertmanager) }, 'AI engine configured');
+      log.info(
+        { series: prometheus ? series.map((s) => s.id) : [], logs: Boolean(optional.logs), queryStats: Boolean(optional.queryStats), history: Boolean(history), alertmanager: Boolean(alertmanager) },
+        'AI engine configured',
+      );
 
       return {
         close: async () => {
-          await prometheus?.stop();
+          // Sources first (no new anomaly), then the outputs they fed.
+          await Promise.all([prometheus?.stop(), optional.close()]);
           await alertmanager?.stop();
+          await history?.close();
         },
       };
     },
