@@ -46,7 +46,10 @@ describe('AiEngine', () => {
   const defaults = render();
 
   it('renders Deployment and Service ai-engine under /ai with the anomaly-detection role', () => {
-    expect(own(defaults).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Deployment/${NAME}`, `Service/${NAME}`]);
+    // Its code from the bundle (src/services/ai-engine/), run by the official node image: no image of its own.
+    expect(own(defaults).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`ConfigMap/${NAME}-code`, `Deployment/${NAME}`, `Service/${NAME}`]);
+    expect(container(defaults).image).toMatch(/^docker\.io\/library\/node:22\.\d+\.\d+-bookworm-slim$/);
+    expect(container(defaults).command).toEqual(['node', '/app/main.js']);
     expect(deployment(defaults).metadata.labels['app.kubernetes.io/component']).toBe('anomaly-detection');
     expect(container(defaults).env.slice(0, 1)).toEqual([{ name: 'BASE_PATH', value: '/ai' }]);
     expect(defaults.connection).toEqual({ serviceName: NAME, port: 8080, basePath: '/ai', url: `http://${SVC('ai-engine')}:8080/ai` });

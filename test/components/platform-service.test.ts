@@ -21,12 +21,15 @@ const NAME = 'aiops-platform-demo';
 const PRODUCTION = 'global: {development: false}\n';
 type Extra = Partial<Omit<PlatformServiceProps, 'ctx' | 'values'>>;
 
-/** Renders a PlatformService `demo` with the `aiEngine` slice as its values; every render is schema-checked. */
+/** A user-built image, so that these renders show the image path (the bundled-code path has its own tests below). */
+const DEMO_IMAGE = { registry: 'registry.example.com', repository: 'team/demo', tag: '1.0.0', pullPolicy: 'IfNotPresent' as const };
+
+/** Renders a PlatformService `demo` with the `aiEngine` slice as its values (and DEMO_IMAGE unless it sets one); every render is schema-checked. */
 const render = (valuesYaml = '', extra: Extra = {}): ConstructRender & { connection: PlatformServiceConnection } => {
   const r = renderConstruct(valuesYaml, (chart, ctx, values) => {
     return new PlatformService(chart, 'demo', {
       ctx,
-      values: values.aiEngine,
+      values: { ...values.aiEngine, image: values.aiEngine.image ?? DEMO_IMAGE },
       valuesPath: 'aiEngine',
       component: 'demo',
       role: 'demo-role',

@@ -42,7 +42,7 @@ const appServiceFields = <I extends z.ZodType>(
 export const aiEngineSchema = (p: Profile) =>
   z
     .strictObject({
-      ...appServiceFields(p, 'AI engine', image('the AI engine container', IMAGES.aiEngine), 'aiEngine', {
+      ...appServiceFields(p, 'AI engine', userBuiltImage('the AI engine'), 'aiEngine', {
         development: sized('250m', '512Mi', '1Gi'),
         production: sized('1', '2Gi', '4Gi'),
       }),

@@ -25,7 +25,6 @@ export const IMAGES = {
   redisExporter: { registry: 'docker.io', repository: 'oliver006/redis_exporter', tag: 'v1.74.0' },
   postgresql: { registry: 'docker.io', repository: 'library/postgres', tag: '17.6-bookworm' },
   postgresExporter: { registry: 'quay.io', repository: 'prometheuscommunity/postgres-exporter', tag: 'v0.17.1' },
-  aiEngine: { registry: 'ghcr.io', repository: 'aiops-platform/ai-engine', tag: APP_VERSION },
   apiGateway: { registry: 'ghcr.io', repository: 'aiops-platform/api-gateway', tag: APP_VERSION },
   /** Node.js 22 LTS ("Jod") on Debian bookworm, slim: the bundles target node20, so they also run on the Node.js 20 of the tests. */
   node: { registry: 'docker.io', repository: 'library/node', tag: '22.23.4-bookworm-slim' },
