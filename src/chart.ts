@@ -109,7 +109,7 @@ export class PlatformChart extends Chart {
           scaleTargets: scaleTargets(plan),
           jobs,
           // Prometheus is built after Alertmanager, which needs the executor: its URL comes from the plan.
-          ...handedConnections(plan.selfHealing.connections, { prometheus: plan.selfHealing.connections.prometheus, postgresql }),
+          ...handedConnections(plan.selfHealing.connections, { prometheus: plan.selfHealing.connections.prometheus, postgresql, aiEngine: plan.selfHealing.connections.aiEngine }),
         }).connection
       : undefined;
     const webhook = selfHealing && { url: selfHealing.webhookUrl, token: selfHealing.webhookToken };

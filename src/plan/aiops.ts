@@ -13,6 +13,8 @@ import { apiServer, tcp, type Endpoint, type Use } from './network.js';
 import { servedComponent, type ServedOptions } from './served.js';
 
 const { port: PORT, metricsPort: METRICS_PORT } = CATALOG.platformService;
+/** The path the AI engine serves under. */
+const AI_ENGINE_BASE_PATH = '/ai';
 
 /** One of the platform's own HTTP services: Deployment and Service `<release>-<id.name>` on 8080, metrics on 9464 (pods only). */
 export interface PlatformServicePlan extends ServedPlan {
@@ -32,6 +34,8 @@ export type SelfHealingConnections = {
   readonly prometheus: PrefixedPlan | undefined;
   /** Its audit table `self_healing_actions`. */
   readonly postgresql: PostgreSqlPlan | undefined;
+  /** Confirms the AI engine's own alerts (its active anomalies). */
+  readonly aiEngine: PlatformServicePlan | undefined;
 };
 
 /** The self-healing executor: Alertmanager posts to {@link webhookUrl}. */
@@ -84,10 +88,16 @@ export function selfHealingPlan(ctx: PlatformContext, values: Values['selfHealin
   const c = connect(connections, {
     prometheus: 'executor PROMETHEUS_URL: confirms each alert (ALERTS) before acting',
     postgresql: 'executor POSTGRES_HOST: audit table self_healing_actions',
+    aiEngine: "executor AI_ENGINE_URL: confirms the engine's alerts by its active anomalies",
   });
   const uses = [apiServer('the executor evicts pods, scales workloads and HPAs, creates Jobs, Events and its Lease'), ...c.uses];
   const service = platformServicePlan(ctx, id, values, '/', uses);
   return { ...service, connections, webhookUrl: serviceUrl(ctx, service.serviceName, PORT, CATALOG.selfHealing.webhookPath) };
+}
+
+/** The AI engine's Service and URL alone (no uses, unrouted): for clients planned before the engine itself, e.g. the executor. */
+export function aiEngineServed(ctx: PlatformContext, v: Values): PlatformServicePlan {
+  return platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, AI_ENGINE_BASE_PATH, []);
 }
 
 /** The AI engine under `/ai`, no login of its own (routed behind basic auth). */
@@ -100,7 +110,7 @@ export function aiEnginePlan(ctx: PlatformContext, v: Values, connections: AiEng
     postgresql: 'AI engine POSTGRES_HOST',
   });
   const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, protect: true }] : [];
-  return { ...platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, '/ai', c.uses, routes), connections };
+  return { ...platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, AI_ENGINE_BASE_PATH, c.uses, routes), connections };
 }
 
 /** The API gateway: serves `/` (UI) and `/api`, routed under `/api` and the hosts' own paths (the seed's `/`); its own login. */

@@ -1,6 +1,6 @@
 import { createPlatformContext, type PlatformContext } from '../lib/context.js';
 import type { Values } from '../values/schema/index.js';
-import { aiEnginePlan, apiGatewayPlan, selfHealingPlan, type AiEngineConnections, type ApiGatewayConnections, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
+import { aiEnginePlan, aiEngineServed, apiGatewayPlan, selfHealingPlan, type AiEngineConnections, type ApiGatewayConnections, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
 import type { Connected } from './connections.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
@@ -86,7 +86,11 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
   const logging = loggingPlan(ctx, v);
   const { elasticsearch } = logging;
   const selfHealing = v.selfHealing.enabled
-    ? selfHealingPlan(ctx, v.selfHealing, { prometheus: v.prometheus.enabled ? prometheusServed(ctx) : undefined, postgresql })
+    ? selfHealingPlan(ctx, v.selfHealing, {
+        prometheus: v.prometheus.enabled ? prometheusServed(ctx) : undefined,
+        postgresql,
+        aiEngine: v.aiEngine.enabled ? aiEngineServed(ctx, v) : undefined,
+      })
     : undefined;
   const traefik = v.traefik.enabled ? traefikPlan(ctx) : undefined;
   const kubeStateMetrics = v.kubeStateMetrics.enabled ? kubeStateMetricsPlan(ctx) : undefined;

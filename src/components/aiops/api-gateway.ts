@@ -56,7 +56,7 @@ export class ApiGateway extends Construct {
       );
     }
     const env: k8s.EnvVar[] = [
-      ...(props.aiEngine ? [{ name: ENV.apiGateway.aiEngineUrl, value: props.aiEngine.url }] : []),
+      ...(props.aiEngine ? [{ name: ENV.aiEngineClient.url, value: props.aiEngine.url }] : []),
       ...(props.selfHealing ? [{ name: ENV.apiGateway.selfHealingUrl, value: props.selfHealing.url }] : []),
       { name: ENV.apiGateway.apiPrefix, value: API_PREFIX },
       { name: ENV.apiGateway.sessionStore, value: props.redis ? 'redis' : 'memory' },

@@ -28,6 +28,8 @@ export interface SelfHealingProps {
   readonly prometheus: { readonly url: string } | undefined;
   /** PostgreSQL for the audit table `self_healing_actions` (undefined: decisions are kept in memory only). */
   readonly postgresql: PostgreSqlConnection | undefined;
+  /** The AI engine, which confirms its own alerts (undefined: its alerts are never acted on). */
+  readonly aiEngine?: { readonly url: string } | undefined;
   /** Jobs the executor creates on demand (each default none: its rule is left out); see {@link SelfHealingJobs}. */
   readonly jobs: SelfHealingJobs;
 }
@@ -103,6 +105,7 @@ export function selfHealingRbac(rules: RulesFile, leaseName: string): Rule[] {
  * | `LEASE_NAME` | `<release>-self-healing` |
  * | `NODE_EXTRA_CA_CERTS` | the service-account CA, so that Node's fetch trusts the API server |
  * | `PROMETHEUS_URL` | Prometheus with its route prefix: every alert is confirmed there before acting (absent: it acts on nothing) |
+ * | `AI_ENGINE_URL` | the AI engine under `/ai`: its own alerts (label `source`, `anomaly`) are confirmed by its active anomalies instead |
  * | `POSTGRES_*` | the application database: audit table `self_healing_actions` (absent: decisions kept in memory) |
  *
  * The token Secret follows the chart's credential rules ({@link CredentialSecret}): a fixed
@@ -116,7 +119,7 @@ export class SelfHealing extends Construct {
   constructor(scope: Construct, id: string, props: SelfHealingProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const plan = selfHealingPlan(ctx, values, { prometheus: undefined, postgresql: undefined });
+    const plan = selfHealingPlan(ctx, values, { prometheus: undefined, postgresql: undefined, aiEngine: undefined });
     const name = plan.name;
     if (!props.prometheus) ctx.warn('selfHealing is enabled without prometheus: the executor confirms every alert with Prometheus before acting, so it will act on nothing');
 
@@ -147,6 +150,7 @@ export class SelfHealing extends Construct {
         { name: ENV.selfHealing.leaseName, value: name },
         { name: ENV.selfHealing.extraCaCerts, value: SERVICE_ACCOUNT_CA },
         ...prometheusEnv(props.prometheus),
+        ...(props.aiEngine ? [{ name: ENV.aiEngineClient.url, value: props.aiEngine.url }] : []),
         ...postgresEnv(props.postgresql),
       ],
       serviceAccountName,

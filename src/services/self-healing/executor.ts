@@ -2,6 +2,7 @@ import type { Logger } from '../kit/log.js';
 import type { WebhookAlert } from './alerts.js';
 import { DecisionEngine, scaleOutTo, type ApiCall, type Decision, type Outcome, type PlannedAction, type Ticket } from './engine.js';
 import type { ExecutorMetrics } from './metrics.js';
+import { isEngineAlert, type EngineClient } from './engine-confirmation.js';
 import { confirmationQuery, type PrometheusClient } from './prometheus.js';
 import type { RulesFile } from '../../core/self-healing-rules.js';
 
@@ -37,6 +38,8 @@ export interface ExecutorOptions {
   readonly kube: KubeApi;
   /** Confirms alerts; undefined: no alert can be confirmed, the executor acts on nothing. */
   readonly prometheus: PrometheusClient | undefined;
+  /** Confirms the AI engine's alerts (label `source` metrics/logs/queries); undefined: those are not confirmed. */
+  readonly engine?: EngineClient | undefined;
   readonly log: Logger;
   readonly metrics: ExecutorMetrics;
   readonly sinks: readonly DecisionSink[];
@@ -109,12 +112,8 @@ export class Executor {
     let error: string | undefined;
     try {
       if (alert) {
-        const query = confirmationQuery(alert.labels['alertname']!, targetLabels(ticket.plan, alert));
-        if (!this.o.prometheus) return this.audit(this.engine.finish(ticket, 'not-confirmed', 'no Prometheus to confirm the alert (PROMETHEUS_URL unset)', this.now()));
-        const firing = await this.o.prometheus.count(query);
-        if (firing === 0) {
-          return this.audit(this.engine.finish(ticket, 'not-confirmed', `Prometheus has no firing ${query}`, this.now()));
-        }
+        const unconfirmed = await this.confirm(ticket, alert);
+        if (unconfirmed) return this.audit(this.engine.finish(ticket, 'not-confirmed', unconfirmed, this.now()));
       }
       ({ outcome, reason } = await this.act(ticket, calls, dryRun));
     } catch (e) {
@@ -128,6 +127,20 @@ export class Executor {
     if (error) decision.error = error;
     if (outcome !== 'skipped') this.o.metrics.actionDuration.observe({ rule: decision.rule, action: decision.action }, decision.durationMs / 1000);
     return this.audit(decision);
+  }
+
+  /** Why the alert is not confirmed, or undefined when it is: Prometheus' ALERTS, or the AI engine for its own alerts. */
+  private async confirm(ticket: Ticket, alert: WebhookAlert): Promise<string | undefined> {
+    const alertname = alert.labels['alertname']!;
+    if (isEngineAlert(alert.labels)) {
+      if (!this.o.engine) return 'no AI engine to confirm its alert (AI_ENGINE_URL unset)';
+      const id = alert.labels['anomaly']!;
+      const active = await this.o.engine.isActive(id, alertname, alert.labels['action'] ?? '');
+      return active ? undefined : `the AI engine has no active ${alertname} anomaly ${JSON.stringify(id)}`;
+    }
+    const query = confirmationQuery(alertname, targetLabels(ticket.plan, alert));
+    if (!this.o.prometheus) return 'no Prometheus to confirm the alert (PROMETHEUS_URL unset)';
+    return (await this.o.prometheus.count(query)) > 0 ? undefined : `Prometheus has no firing ${query}`;
   }
 
   /** The action of `ticket` through the Kubernetes API; `calls` receives each mutating call. */

@@ -12,6 +12,7 @@ import { HttpError, readJson, sendJson, type RequestContext } from '../kit/serve
 import { parseWebhook } from './alerts.js';
 import { auditStoreFromEnv, MAX_RECENT } from './audit-store.js';
 import { DecisionLog, eventSink, toAuditRecord } from './decision-log.js';
+import { EngineClient } from './engine-confirmation.js';
 import { OUTCOMES, type TargetRef } from './engine.js';
 import { Executor } from './executor.js';
 import { createExecutorMetrics } from './metrics.js';
@@ -33,6 +34,7 @@ export const selfHealingConfigSchema = z
     [E.webhookToken]: envString({ secret: true }),
     [E.leaseName]: envString({ default: 'self-healing' }),
     [SERVICE_ENV.prometheus.url]: envOptionalString(),
+    [SERVICE_ENV.aiEngineClient.url]: envOptionalString(),
     /** API server URL; default in-cluster (https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT). */
     KUBERNETES_API_URL: envOptionalString(),
     /** Service-account token file, re-read every minute (bound tokens rotate). */
@@ -93,12 +95,15 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     const kube = new KubeClient({ baseUrl: config.KUBERNETES_API_URL, tokenFile: config.KUBERNETES_TOKEN_FILE });
     const prometheusUrl = config[SERVICE_ENV.prometheus.url];
     const prometheus = prometheusUrl ? new PrometheusClient({ url: prometheusUrl.replace(/\/+$/, '') }) : undefined;
+    const engineUrl = config[SERVICE_ENV.aiEngineClient.url];
+    const engine = engineUrl ? new EngineClient({ url: engineUrl.replace(/\/+$/, '') }) : undefined;
     const store = auditStoreFromEnv(config, log, registry);
     const recent = new DecisionLog(200);
     const executor = new Executor({
       rules,
       kube,
       prometheus,
+      engine,
       log,
       metrics,
       ownPod: pod,

@@ -41,7 +41,7 @@ describe('anomalies as Alertmanager alerts', () => {
     expect(labelValue('x'.repeat(2000))).toHaveLength(1024);
   });
 
-  it('labels an alert by kind, severity, component, namespace, action and source over the identifying labels', () => {
+  it('labels an alert by kind, severity, component, namespace, action, source and anomaly id over the identifying labels', () => {
     const alert = toAlert(anomaly, T0 + 1000, 240_000);
     expect(alert.labels).toEqual({
       alertname: 'AnomalyDetected',
@@ -50,6 +50,7 @@ describe('anomalies as Alertmanager alerts', () => {
       namespace: 'aiops',
       action: 'none',
       source: 'metrics',
+      anomaly: anomaly.id,
       service: 'a',
       series: 'http-latency-p95',
       kubernetes_io_name: 'x',

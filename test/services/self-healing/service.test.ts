@@ -8,6 +8,8 @@
  * Needs Debian's prometheus; skipped with a warning locally when missing, fails in CI.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +51,20 @@ const FIRING = `groups:
 
 let prometheus: TestServer;
 let kube: FakeKubeApi;
+/**
+ * The AI engine's anomalies endpoint, as the engine answers it (shape: src/services/ai-engine/
+ * service.ts, GET /api/v1/anomalies): a stand-in of our own service's contract, since the real
+ * engine's anomalies come from live sources.
+ */
+let engineAnomalies: { id: string; kind: string; action: string; endsAt?: number }[] = [];
+const engineRequests: string[] = [];
+const engine = createServer((req, res) => {
+  engineRequests.push(req.url ?? '');
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname !== '/ai/api/v1/anomalies') return void res.writeHead(404).end();
+  const kind = url.searchParams.get('kind');
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ anomalies: engineAnomalies.filter((a) => !kind || a.kind === kind) }));
+});
 let dir: string;
 const running: RunningService[] = [];
 
@@ -67,6 +83,7 @@ async function startExecutor(rules: RulesFile, pod: string, lines: Record<string
       WEBHOOK_TOKEN: TOKEN,
       LEASE_NAME: `lease-${rules.dryRun ? 'dry' : 'live'}`,
       PROMETHEUS_URL: prometheus.url,
+      AI_ENGINE_URL: `http://127.0.0.1:${(engine.address() as AddressInfo).port}/ai`,
       KUBERNETES_API_URL: kube.url,
       KUBERNETES_TOKEN_FILE: tokenFile,
     },
@@ -148,6 +165,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'self-healing-service-'));
     prometheus = await startPrometheus({ config: 'global: { evaluation_interval: 1s }\nrule_files: [rules.yml]\n', rules: FIRING });
+    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
     kube = await startFakeKubeApi();
     kube.seed({
       pods: [pod('web-1'), pod('web-2'), pod('guarded-1', { 'app.kubernetes.io/name': 'web', guarded: 'true' }), pod('dry-1'), pod('rel-self-healing-0', { 'app.kubernetes.io/name': 'self-healing' })],
@@ -170,6 +188,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
   afterAll(async () => {
     await Promise.all(running.splice(0).map((s) => s.shutdown('test done')));
     await kube?.close();
+    await new Promise((r) => engine.close(r));
     await prometheus?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -275,11 +294,31 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
     expect(kube.list('jobs', NS)).toHaveLength(1);
   });
 
+  it("confirms the AI engine's own alerts by its active anomalies, not by Prometheus; a forged one changes nothing", async () => {
+    const engineAlert = (anomaly: string) => ({
+      labels: { alertname: 'ConnectionsExhaustionPredicted', action: 'optimize-db', source: 'metrics', anomaly, namespace: NS, severity: 'warning', component: 'postgresql' },
+    });
+    engineAnomalies = [{ id: 'metrics:pg-connections/aiops', kind: 'ConnectionsExhaustionPredicted', action: 'optimize-db' }];
+    kube.clearRequests();
+    const forged = decisionsOf((await post(live, webhook([engineAlert('metrics:made-up')]))).body)[0]!;
+    expect(forged).toMatchObject({ outcome: 'not-confirmed', reason: 'the AI engine has no active ConnectionsExhaustionPredicted anomaly "metrics:made-up"' });
+    expect(kube.mutations().filter((r) => !r.path.endsWith('/events'))).toEqual([]);
+    const ended = { ...engineAnomalies[0]!, endsAt: Date.now() };
+    engineAnomalies = [ended];
+    expect(decisionsOf((await post(live, webhook([engineAlert(ended.id)]))).body)[0]!.outcome).toBe('not-confirmed');
+    engineAnomalies = [{ id: ended.id, kind: ended.kind, action: ended.action }];
+    const real = decisionsOf((await post(live, webhook([engineAlert(ended.id)]))).body)[0]!;
+    // Confirmed: the optimize-db rule runs (here it finds its Job of the previous test still running).
+    expect(real.outcome).not.toBe('not-confirmed');
+    expect(real.rule).toBe('optimize-database-queries');
+    expect(engineRequests.at(-1)).toBe('/ai/api/v1/anomalies?active=true&kind=ConnectionsExhaustionPredicted&limit=1000');
+  });
+
   it('lists its decisions newest first and counts them in its metrics', async () => {
-    const actions = JSON.parse((await request(live.port, '/api/v1/actions?limit=3')).body) as { source: string; actions: { outcome: string; at: string }[] };
+    const actions = JSON.parse((await request(live.port, '/api/v1/actions?limit=3')).body) as { source: string; actions: { outcome: string; at: string; rule: string }[] };
     expect(actions.source).toBe('memory');
     expect(actions.actions).toHaveLength(3);
-    expect(actions.actions[0]!.outcome).toBe('skipped'); // the Job still running, the last decision
+    expect(actions.actions[0]!.rule).toBe('optimize-database-queries'); // the engine's alert, the last decision
     expect((await request(live.port, '/api/v1/actions?limit=0')).status).toBe(400);
     const metrics = await (await fetch(`http://127.0.0.1:${live.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/aiops_self_healing_decisions_total\{rule="restart-abnormal-pods",outcome="acted",service="self-healing"\} 1/);

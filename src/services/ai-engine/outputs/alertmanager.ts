@@ -9,7 +9,7 @@ import type { Anomaly } from '../anomaly.js';
  * it ends (retried until Alertmanager takes it).
  *
  * Labels: the anomaly's identifying labels (names sanitised to Prometheus label names), then
- * `alertname` (the kind), `severity`, `component`, `namespace`, `action` and `source`, which win
+ * `alertname` (the kind), `severity`, `component`, `namespace`, `action`, `source` and `anomaly` (its id), which win
  * over an identifying label of the same name. Annotations: `summary`, `description`, `value`.
  */
 
@@ -58,6 +58,8 @@ export function toAlert(anomaly: Anomaly, now: number, activeForMs: number, gene
     namespace: labelValue(anomaly.namespace),
     action: anomaly.action,
     source: anomaly.source,
+    // The executor confirms an alert of the engine by this id among the engine's active anomalies.
+    anomaly: labelValue(anomaly.id),
   });
   for (const name of ['component', 'namespace']) if (labels[name] === '') delete labels[name];
   const ended = anomaly.endsAt !== undefined;
