@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { EngineSeries } from '../../../src/core/ai-engine-series.js';
 import type { Anomaly } from '../../../src/services/ai-engine/anomaly.js';
-import { labelsKey, PrometheusSource } from '../../../src/services/ai-engine/sources/prometheus.js';
+import { DEFAULT_LEVEL_SHIFT_HOLD_MS, formatTime, labelsKey, PrometheusSource } from '../../../src/services/ai-engine/sources/prometheus.js';
 
 const log = pino({ level: 'silent' });
 const T0 = 1_700_000_000_000;
@@ -110,8 +110,10 @@ describe('the Prometheus source', () => {
       advance(60_000);
       await source.tick();
     }
-    expect(emitted).toHaveLength(1);
-    const opened = emitted[0]!;
+    // A 5-minute jump of 300 σ is also a level shift (changepoint.ts): its LevelShiftDetected is tested below.
+    const scored = () => emitted.filter((a) => a.kind === 'AnomalyDetected');
+    expect(scored()).toHaveLength(1);
+    const opened = scored()[0]!;
     expect(opened).toMatchObject({
       id: `metrics:http-latency-p95{${labelsKey({ namespace: 'shop', service: 'a' })}}`,
       kind: 'AnomalyDetected',
@@ -124,13 +126,13 @@ describe('the Prometheus source', () => {
     expect(opened.endsAt).toBeUndefined();
     expect(opened.summary).toContain('service="a"');
     spike = false;
-    for (let i = 0; i < 10 && emitted.length < 2; i += 1) {
+    for (let i = 0; i < 10 && scored().length < 2; i += 1) {
       advance(60_000);
       await source.tick();
     }
-    expect(emitted).toHaveLength(2);
-    expect(emitted[1]).toMatchObject({ id: opened.id, startsAt: opened.startsAt });
-    expect(emitted[1]!.endsAt).toBeGreaterThan(opened.startsAt);
+    expect(scored()).toHaveLength(2);
+    expect(scored()[1]).toMatchObject({ id: opened.id, startsAt: opened.startsAt });
+    expect(scored()[1]!.endsAt).toBeGreaterThan(opened.startsAt);
   });
 
   it('does not alert on a calm series nor on a downward dip of an upward-only series', async () => {
@@ -232,5 +234,82 @@ describe('the Prometheus source', () => {
   it('refuses a forecast kind without a forecast and duplicate ids', () => {
     expect(() => setup([{ ...disk, forecast: undefined }], {})).toThrow(/needs a forecast/);
     expect(() => setup([latency, latency], {})).toThrow(/twice/);
+  });
+});
+
+describe('level shifts in the Prometheus source', () => {
+  const shifts = (emitted: Anomaly[]) => emitted.filter((a) => a.kind === 'LevelShiftDetected');
+
+  /** A calm 3-hour history of latency 0.2 s (noise ±0.01), then `change(t)` added from the next step on, `minutes` steps. */
+  async function run(change: (t: number, from: number) => number, minutes: number) {
+    let from = Infinity;
+    const { source, emitted, advance, now } = setup([latency], { latency: { labels: [{ service: 'a' }], value: (_l, t) => 0.2 + 0.01 * noise(t) + (t >= from ? change(t, from) : 0) } });
+    await source.tick();
+    from = (Math.floor(now() / 60_000) + 1) * 60_000;
+    for (let i = 0; i < minutes; i += 1) {
+      advance(60_000);
+      await source.tick();
+    }
+    return { emitted, from, source };
+  }
+
+  it('reports a sustained step once, dated at the step with the levels before and after, and ends it after the hold', async () => {
+    const { emitted, from, source } = await run(() => 0.1, 100);
+    const found = shifts(emitted);
+    expect(found).toHaveLength(2);
+    const [opened, ended] = found as [Anomaly, Anomaly];
+    expect(opened).toMatchObject({
+      id: `metrics:http-latency-p95{service="a"}:level-shift@${from}`,
+      kind: 'LevelShiftDetected',
+      source: 'metrics',
+      severity: 'warning',
+      action: 'none',
+      component: 'http',
+      namespace: 'aiops',
+      labels: { service: 'a', series: 'http-latency-p95' },
+      startsAt: from,
+    });
+    expect(opened.endsAt).toBeUndefined();
+    expect(opened.value).toBeGreaterThan(5);
+    const [, before, after] = /level shift up from (\S+) to (\S+) s since /.exec(opened.summary) ?? [];
+    expect(Number(before)).toBeCloseTo(0.2, 1);
+    expect(Number(after)).toBeCloseTo(0.3, 1);
+    expect(opened.summary).toContain(formatTime(from));
+    // Held 1 h after its detection (a few points after the step), then ended; never reported again.
+    expect(ended).toMatchObject({ id: opened.id, startsAt: from });
+    expect(ended.endsAt! - from).toBeGreaterThanOrEqual(DEFAULT_LEVEL_SHIFT_HOLD_MS);
+    expect(ended.endsAt! - from).toBeLessThan(DEFAULT_LEVEL_SHIFT_HOLD_MS + 15 * 60_000);
+    expect(source.seriesData('http-latency-p95')!.tracked[0]!.levelShift).toBeUndefined();
+  });
+
+  it('reports no level shift for a single spike, nor for a step down of an upward-only series', async () => {
+    const spike = await run((t, from) => (t === from ? 3 : 0), 60);
+    expect(shifts(spike.emitted)).toEqual([]);
+    expect(spike.source.seriesData('http-latency-p95')!.tracked[0]!.points.find((p) => p.t === spike.from)!.value).toBeGreaterThan(3);
+    const down = await run(() => -0.1, 60);
+    expect(shifts(down.emitted)).toEqual([]);
+  });
+
+  it('looks for shifts of a daily-patterned series in its residual after the seasonal baseline', async () => {
+    const DAY = 86_400_000;
+    const daily: EngineSeries = { ...latency, id: 'daily', query: 'daily', stepSeconds: 600, windowSeconds: 4 * 86_400, direction: 'both' };
+    let from = Infinity;
+    const { source, emitted, advance, now } = setup([daily], {
+      daily: { labels: [{ service: 'a' }], value: (_l, t) => 1 + 0.5 * Math.sin((2 * Math.PI * t) / DAY) + 0.02 * noise(t) + (t >= from ? 0.2 : 0) },
+    });
+    await source.tick();
+    // Four days at 10-minute steps: from the second day on, the residual; its daily swings are no shift.
+    const settled = now() - 2 * DAY;
+    expect(shifts(emitted).filter((a) => a.startsAt >= settled)).toEqual([]);
+    const before = emitted.length;
+    from = (Math.floor(now() / 600_000) + 1) * 600_000;
+    for (let i = 0; i < 8; i += 1) {
+      advance(600_000);
+      await source.tick();
+    }
+    const found = shifts(emitted.slice(before)).filter((a) => a.endsAt === undefined);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.startsAt).toBe(from);
+    expect(found[0]!.summary).toMatch(/level shift up from \S+ to \S+ s off its daily\/weekly pattern/);
   });
 });

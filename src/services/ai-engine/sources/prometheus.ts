@@ -3,8 +3,9 @@ import type { EngineSeries } from '../../../core/ai-engine-series.js';
 import type { Logger } from '../../kit/log.js';
 import type { Anomaly } from '../anomaly.js';
 import { AnomalyState, type AnomalyStateOptions } from '../detect/anomaly-state.js';
+import { type LevelShift, LevelShiftDetector, type LevelShiftOptions } from '../detect/changepoint.js';
 import { forecastLimit } from '../detect/forecast.js';
-import { SeriesDetector, type SeriesDetectorOptions } from '../detect/series-detector.js';
+import { type PointScore, SeriesDetector, type SeriesDetectorOptions } from '../detect/series-detector.js';
 import type { EngineMetrics } from '../metrics.js';
 
 /**
@@ -14,6 +15,21 @@ import type { EngineMetrics } from '../metrics.js';
  * 429) every query waits, with an exponential backoff. Each returned label set gets its own
  * SeriesDetector and AnomalyState (scored kinds) or a window of points for the robust trend
  * (forecast kinds); openings and endings are emitted as {@link Anomaly} objects.
+ *
+ * Level shifts ("regression since deploy"): each label set of a scored kind also feeds a
+ * LevelShiftDetector (detect/changepoint.ts) with the series' direction. A reported shift opens a
+ * `LevelShiftDetected` anomaly of its own (warning, action none, an id per shift: the shift's
+ * change time), held for {@link DEFAULT_LEVEL_SHIFT_HOLD_MS} of series time after its detection
+ * and then ended: a shift is an event, the new level is the new normal (the detector reports each
+ * shift once and learns the new level). A later shift on the same label set ends the held one.
+ * The detector is fed the raw values until the series detector has predicted
+ * {@link SEASONAL_RESIDUAL_AFTER_POINTS} points in a row from its seasonal baseline (the same slot a
+ * day and a week earlier: a daily pattern); from then on, with a fresh detector, the residual
+ * value − seasonal prediction of the points predicted that way (others are skipped: the CUSUM counts
+ * points, not time), because a daily cycle fed raw reads as level changes (changepoint.ts' header).
+ * Limits of that: before a day of history a daily pattern can read as shifts; and a shift of a
+ * seasonal series enters its seasonal baseline a day later, which the residual shows as a shift
+ * back (reported only for direction `both`).
  */
 
 /** Default queries in flight at once. */
@@ -28,6 +44,10 @@ export const DEFAULT_KEEP_POINTS = 720;
 export const DEFAULT_FORECAST_CLEAR_ROUNDS = 3;
 /** A label set not returned for this many steps is forgotten (its anomaly ends; default 10). */
 export const DEFAULT_STALE_STEPS = 10;
+/** How long a LevelShiftDetected anomaly stays open after the shift's detection, ms of series time (default 1 h). */
+export const DEFAULT_LEVEL_SHIFT_HOLD_MS = 3_600_000;
+/** Points in a row predicted from the seasonal baseline after which level shifts are looked for in the seasonal residual (60). */
+export const SEASONAL_RESIDUAL_AFTER_POINTS = 60;
 
 /** One scored point, as `GET /api/v1/series` shows it. */
 export interface SeriesPoint {
@@ -49,6 +69,8 @@ export interface TrackedSeries {
   readonly points: readonly SeriesPoint[];
   /** The anomaly open on it, if any. */
   readonly anomaly?: Anomaly;
+  /** The LevelShiftDetected anomaly held on it, if any. */
+  readonly levelShift?: Anomaly;
 }
 
 export interface PrometheusSourceOptions {
@@ -71,6 +93,10 @@ export interface PrometheusSourceOptions {
   readonly detector?: SeriesDetectorOptions;
   /** Options of every AnomalyState (default its own). */
   readonly state?: AnomalyStateOptions;
+  /** Options of every LevelShiftDetector, but the direction, which is the series' (default the detector's). */
+  readonly levelShift?: Omit<LevelShiftOptions, 'direction'>;
+  /** How long a LevelShiftDetected anomaly is held after its detection, ms (default {@link DEFAULT_LEVEL_SHIFT_HOLD_MS}). */
+  readonly levelShiftHoldMs?: number;
   /** Points kept per label set (default {@link DEFAULT_KEEP_POINTS}). */
   readonly keepPoints?: number;
   /** How often due series are looked for, ms (default 1000). */
@@ -92,8 +118,12 @@ interface Tracker {
   readonly points: SeriesPoint[];
   readonly detector?: SeriesDetector;
   readonly state?: AnomalyState;
+  /** Level shifts of the values (`raw`) or of the seasonal residual (`residual`); scored kinds only. */
+  shifts?: { detector: LevelShiftDetector; input: 'raw' | 'residual'; seasonalRun: number };
   lastT: number;
   anomaly?: Anomaly;
+  /** The LevelShiftDetected anomaly held, and until when (series time, ms). */
+  levelShift?: { anomaly: Anomaly; until: number };
   clearRounds: number;
 }
 
@@ -196,7 +226,10 @@ export class PrometheusSource {
   seriesData(id: string): { series: EngineSeries; tracked: TrackedSeries[] } | undefined {
     const run = this.runs.find((r) => r.series.id === id);
     if (!run) return undefined;
-    return { series: run.series, tracked: [...run.trackers.values()].map((t) => ({ key: t.key, labels: t.labels, points: [...t.points], anomaly: t.anomaly })) };
+    return {
+      series: run.series,
+      tracked: [...run.trackers.values()].map((t) => ({ key: t.key, labels: t.labels, points: [...t.points], anomaly: t.anomaly, levelShift: t.levelShift?.anomaly })),
+    };
   }
 
   private async runSeries(run: SeriesRun): Promise<void> {
@@ -246,7 +279,13 @@ export class PrometheusSource {
           points: [],
           lastT: -Infinity,
           clearRounds: 0,
-          ...(series.kind === 'AnomalyDetected' ? { detector: new SeriesDetector({ ...this.opts.detector, direction: series.direction }), state: new AnomalyState(this.opts.state) } : {}),
+          ...(series.kind === 'AnomalyDetected'
+            ? {
+                detector: new SeriesDetector({ ...this.opts.detector, direction: series.direction }),
+                state: new AnomalyState(this.opts.state),
+                shifts: { detector: this.levelShiftDetector(series), input: 'raw' as const, seasonalRun: 0 },
+              }
+            : {}),
         };
         run.trackers.set(key, tracker);
       }
@@ -268,7 +307,9 @@ export class PrometheusSource {
       tracker.lastT = p.t;
       const s = tracker.detector!.update(p.t, p.value);
       this.keep(tracker, { t: p.t, value: p.value, expected: s.expected, scale: s.scale, score: s.rawScore });
+      if (tracker.levelShift && p.t >= tracker.levelShift.until) this.closeShift(tracker, p.t);
       if (!Number.isFinite(p.value)) continue;
+      this.detectShift(series, tracker, p.t, p.value, s);
       const transition = tracker.state!.push(s.rawScore);
       if (transition === 'opened') {
         const expected = s.expected === undefined ? '' : `, expected about ${round(s.expected)}`;
@@ -279,6 +320,54 @@ export class PrometheusSource {
         tracker.anomaly = { ...tracker.anomaly, value: s.rawScore };
       }
     }
+  }
+
+  /** A LevelShiftDetector with the series' direction. */
+  private levelShiftDetector(series: EngineSeries): LevelShiftDetector {
+    return new LevelShiftDetector({ ...this.opts.levelShift, direction: series.direction });
+  }
+
+  /** Feeds the point (or its seasonal residual) to the level-shift detector; a reported shift opens LevelShiftDetected. */
+  private detectShift(series: EngineSeries, tracker: Tracker, t: number, value: number, s: PointScore): void {
+    const shifts = tracker.shifts!;
+    if (shifts.input === 'raw') {
+      shifts.seasonalRun = s.basis === 'seasonal' ? shifts.seasonalRun + 1 : 0;
+      if (shifts.seasonalRun >= SEASONAL_RESIDUAL_AFTER_POINTS) {
+        // The raw values' reference would read the switch as a shift: start again on the residual.
+        tracker.shifts = { detector: this.levelShiftDetector(series), input: 'residual', seasonalRun: 0 };
+        return;
+      }
+    }
+    let input: number;
+    if (shifts.input === 'raw') input = value;
+    else if (s.basis === 'seasonal' && s.expected !== undefined) input = value - s.expected;
+    else return;
+    const shift = tracker.shifts!.detector.push(t, input);
+    if (shift) this.openShift(series, tracker, shift, tracker.shifts!.input);
+  }
+
+  private openShift(series: EngineSeries, tracker: Tracker, shift: LevelShift, input: 'raw' | 'residual'): void {
+    if (tracker.levelShift) this.closeShift(tracker, shift.detectedAt);
+    const sign = (v: number) => (v >= 0 ? `+${round(v)}` : round(v));
+    const levels = input === 'raw' ? `from ${round(shift.before)} to ${round(shift.after)} ${series.unit}` : `from ${sign(shift.before)} to ${sign(shift.after)} ${series.unit} off its daily/weekly pattern`;
+    const summary = `${series.description}${this.subject(tracker.labels)}: level shift ${shift.direction} ${levels} since ${formatTime(shift.changedAt)} (${shift.size >= 0 ? '+' : ''}${shift.size.toFixed(1)} σ)`;
+    const anomaly: Anomaly = {
+      ...this.anomalyOf(series, tracker, shift.changedAt, shift.size, summary),
+      id: `metrics:${series.id}{${tracker.key}}:level-shift@${shift.changedAt}`,
+      kind: 'LevelShiftDetected',
+      severity: 'warning',
+      action: 'none',
+    };
+    tracker.levelShift = { anomaly, until: shift.detectedAt + (this.opts.levelShiftHoldMs ?? DEFAULT_LEVEL_SHIFT_HOLD_MS) };
+    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value: shift.size }, 'anomaly opened');
+    this.opts.emit(anomaly);
+  }
+
+  private closeShift(tracker: Tracker, at: number): void {
+    const ended: Anomaly = { ...tracker.levelShift!.anomaly, endsAt: Math.max(at, tracker.levelShift!.anomaly.startsAt) };
+    tracker.levelShift = undefined;
+    this.opts.log.info({ anomaly: ended.id, kind: ended.kind }, 'anomaly ended');
+    this.opts.emit(ended);
   }
 
   /** Adds the new points to the window and forecasts the limit; opens or ends the forecast. */
@@ -317,6 +406,7 @@ export class PrometheusSource {
     for (const [key, tracker] of run.trackers) {
       if (seen.has(key) || tracker.lastT >= limit) continue;
       if (tracker.anomaly) this.close(tracker, end * 1000);
+      if (tracker.levelShift) this.closeShift(tracker, end * 1000);
       run.trackers.delete(key);
     }
   }
@@ -328,7 +418,15 @@ export class PrometheusSource {
   }
 
   private open(series: EngineSeries, tracker: Tracker, at: number, value: number, summary: string): void {
-    const anomaly: Anomaly = {
+    const anomaly = this.anomalyOf(series, tracker, at, value, summary);
+    tracker.anomaly = anomaly;
+    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value }, 'anomaly opened');
+    this.opts.emit(anomaly);
+  }
+
+  /** The series' anomaly on the label set (its kind, severity and action). */
+  private anomalyOf(series: EngineSeries, tracker: Tracker, at: number, value: number, summary: string): Anomaly {
+    return {
       id: `metrics:${series.id}{${tracker.key}}`,
       kind: series.kind,
       source: 'metrics',
@@ -341,9 +439,6 @@ export class PrometheusSource {
       startsAt: at,
       value,
     };
-    tracker.anomaly = anomaly;
-    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value }, 'anomaly opened');
-    this.opts.emit(anomaly);
   }
 
   private close(tracker: Tracker, at: number): void {
@@ -369,6 +464,12 @@ export class PrometheusSource {
     if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) throw new Error(`Prometheus answered a ${String(body.data?.resultType)}, not a matrix`);
     return body.data.result as { metric: Record<string, string>; values: [number, string][] }[];
   }
+}
+
+/** `2024-05-01 14:03 UTC` (seconds only when not 0). */
+export function formatTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.endsWith(':00.000Z') ? iso.slice(11, 16) : iso.slice(11, 19)} UTC`;
 }
 
 /** `3 h 20 min`, `45 min`, `30 s`. */
