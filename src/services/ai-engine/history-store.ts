@@ -7,19 +7,15 @@
  * parameters. Writing never fails detection: a database error is logged and counted, and the
  * anomaly stays in the engine's memory.
  */
-import type { Pool } from 'pg';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../kit/log.js';
 import {
-  createPostgresPool,
-  describePostgres,
+  createPostgresStore,
+  type Migration,
   pgJsonText,
   pgText,
-  runMigrations,
-  type Migration,
-  pingPostgres,
-  postgresConnection,
   type PostgresConnection,
+  postgresConnection,
   type PostgresEnv,
   type PostgresPoolOptions,
 } from '../kit/postgres.js';
@@ -184,15 +180,6 @@ function time(name: string, ms: number | undefined): Date | null {
   return new Date(ms);
 }
 
-function failureCounter(registry: Registry): Counter {
-  const existing = registry.getSingleMetric(HISTORY_WRITE_FAILURES_METRIC);
-  if (existing) return existing as Counter;
-  return new Counter({
-    name: HISTORY_WRITE_FAILURES_METRIC,
-    help: 'Anomalies (openings and ends) that could not be written to the PostgreSQL history (they stay in the engine memory and logs).',
-    registers: [registry],
-  });
-}
 
 /** Options of {@link createHistoryStore}. */
 export interface HistoryStoreOptions extends PostgresPoolOptions {
@@ -205,32 +192,23 @@ export interface HistoryStoreOptions extends PostgresPoolOptions {
  * {@link AnomalyHistoryStore.migrate} once at start-up (and retry it while PostgreSQL is not there yet).
  */
 export function createHistoryStore(connection: PostgresConnection, log: Logger, registry: Registry, opts: HistoryStoreOptions = {}): AnomalyHistoryStore {
-  const pool: Pool = createPostgresPool(connection, log, { applicationName: 'aiops-ai-engine', ...opts });
-  const failures = failureCounter(registry);
-  const where = describePostgres(connection);
-  let closing: Promise<void> | undefined;
-
+  const store = createPostgresStore({
+    applicationName: 'aiops-ai-engine',
+    ...opts,
+    connection,
+    log,
+    registry,
+    schema: { what: 'anomaly history', versionsTable: 'ai_engine_schema_migrations', lock: MIGRATION_LOCK, migrations: MIGRATIONS },
+    failures: { name: HISTORY_WRITE_FAILURES_METRIC, help: 'Anomalies (openings and ends) that could not be written to the PostgreSQL history (they stay in the engine memory and logs).' },
+  });
   return {
-    ready: () => pingPostgres(pool, opts.pingTimeoutMs),
-
-    migrate: () => runMigrations(pool, log, where, { what: 'anomaly history', versionsTable: 'ai_engine_schema_migrations', lock: MIGRATION_LOCK, migrations: MIGRATIONS }),
-
-    async record(anomaly) {
-      try {
-        await pool.query(UPSERT, parameters(anomaly));
-      } catch (err) {
-        failures.inc();
-        log.warn(
-          { err, postgres: where, anomaly: anomaly.id, kind: anomaly.kind, startsAt: anomaly.startsAt, endsAt: anomaly.endsAt },
-          'anomaly not written to the PostgreSQL history (it stays in memory)',
-        );
-      }
-    },
-
+    ready: store.ready,
+    migrate: store.migrate,
+    record: (anomaly) => store.write(UPSERT, parameters(anomaly), { anomaly: anomaly.id, kind: anomaly.kind, startsAt: anomaly.startsAt, endsAt: anomaly.endsAt }, 'anomaly not written to the PostgreSQL history (it stays in memory)'),
     async recent(filter = {}) {
       const limit = filter.limit ?? 100;
       const n = Math.min(MAX_RECENT, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 100)));
-      const { rows } = await pool.query<AnomalyRow>(SELECT_RECENT, [
+      const { rows } = await store.pool.query<AnomalyRow>(SELECT_RECENT, [
         filter.source ?? null,
         filter.kind ?? null,
         filter.component ?? null,
@@ -243,16 +221,8 @@ export function createHistoryStore(connection: PostgresConnection, log: Logger, 
       return rows.map(fromRow);
     },
 
-    async prune(days) {
-      if (!Number.isInteger(days) || days < 1) throw new RangeError(`prune: days must be a positive integer, found ${days}`);
-      const result = await pool.query(DELETE_OLDER, [days]);
-      return result.rowCount ?? 0;
-    },
-
-    close() {
-      closing ??= pool.end();
-      return closing;
-    },
+    prune: (days) => store.deleteOlderThan(DELETE_OLDER, days),
+    close: store.close,
   };
 }
 

@@ -15,6 +15,7 @@
  */
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { Counter, type Registry } from 'prom-client';
 import * as z from 'zod/mini';
 import { sqlIdentifier } from '../../core/sql-identifier.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
@@ -245,4 +246,64 @@ export function pgJsonText(value: unknown): string | null {
   if (value === undefined) return null;
   const json = JSON.stringify(value);
   return json === undefined ? null : json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
+/** What {@link createPostgresStore} needs: where, as which program, its schema and its failure counter. */
+export interface PostgresStoreOptions extends PostgresPoolOptions {
+  readonly connection: PostgresConnection;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly schema: Schema;
+  /** The counter of writes that failed: name and help (registered once per registry). */
+  readonly failures: { readonly name: string; readonly help: string };
+  /** Time `ready` waits for `SELECT 1` (default {@link DEFAULT_PING_TIMEOUT_MS}). */
+  readonly pingTimeoutMs?: number;
+}
+
+/** The common part of a service's PostgreSQL store (the executor's audit, the engine's history). */
+export interface PostgresStore {
+  readonly pool: Pool;
+  /** The server, for log lines (no password). */
+  readonly where: string;
+  /** Readiness: PostgreSQL answers `SELECT 1` within the ping timeout. */
+  ready(): Promise<void>;
+  /** Applies the schema's migrations ({@link runMigrations}). */
+  migrate(): Promise<void>;
+  /** Runs one write; never rejects: a failure is logged with `context` and counted. */
+  write(sql: string, values: readonly unknown[], context: Record<string, unknown>, message: string): Promise<void>;
+  /** Runs `sql` with a positive whole number of days (`$1`); resolves to the rows it changed. */
+  deleteOlderThan(sql: string, days: number): Promise<number>;
+  /** Ends the pool (idempotent). */
+  close(): Promise<void>;
+}
+
+/** A pool, its migrations, never-failing writes and pruning: what every store of the services shares. Nothing connects until the first call. */
+export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
+  const pool = createPostgresPool(o.connection, o.log, o);
+  const existing = o.registry.getSingleMetric(o.failures.name);
+  const failures = (existing as Counter | undefined) ?? new Counter({ name: o.failures.name, help: o.failures.help, registers: [o.registry] });
+  const where = describePostgres(o.connection);
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    where,
+    ready: () => pingPostgres(pool, o.pingTimeoutMs),
+    migrate: () => runMigrations(pool, o.log, where, o.schema),
+    async write(sql, values, context, message) {
+      try {
+        await pool.query(sql, values as unknown[]);
+      } catch (err) {
+        failures.inc();
+        o.log.warn({ err, postgres: where, ...context }, message);
+      }
+    },
+    async deleteOlderThan(sql, days) {
+      if (!Number.isInteger(days) || days < 1) throw new RangeError(`prune: days must be a positive integer, found ${days}`);
+      return (await pool.query(sql, [days])).rowCount ?? 0;
+    },
+    close() {
+      closing ??= pool.end();
+      return closing;
+    },
+  };
 }

@@ -6,20 +6,16 @@
  * parameters. Writing never fails the decision: a database error is logged and counted, and the
  * decision stays in the executor's memory.
  */
-import type { Pool } from 'pg';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 import type { Logger } from '../kit/log.js';
 import {
-  createPostgresPool,
-  describePostgres,
+  createPostgresStore,
+  type Migration,
   pgJsonText,
   pgText,
-  runMigrations,
-  type Migration,
-  pingPostgres,
-  postgresConnection,
   type PostgresConnection,
+  postgresConnection,
   type PostgresEnv,
   type PostgresPoolOptions,
 } from '../kit/postgres.js';
@@ -172,15 +168,6 @@ function fromRow(row: ActionRow): AuditRecord {
 }
 
 /** The failure counter on `registry` (the one already there when a second store shares the registry). */
-function failureCounter(registry: Registry): Counter {
-  const existing = registry.getSingleMetric(AUDIT_WRITE_FAILURES_METRIC);
-  if (existing) return existing as Counter;
-  return new Counter({
-    name: AUDIT_WRITE_FAILURES_METRIC,
-    help: 'Self-healing decisions that could not be written to PostgreSQL (they stay in the executor memory and logs).',
-    registers: [registry],
-  });
-}
 
 /** Options of {@link createAuditStore}. */
 export interface AuditStoreOptions extends PostgresPoolOptions {
@@ -193,44 +180,32 @@ export interface AuditStoreOptions extends PostgresPoolOptions {
  * {@link AuditStore.migrate} once at start-up (and retry it while PostgreSQL is not there yet).
  */
 export function createAuditStore(connection: PostgresConnection, log: Logger, registry: Registry, opts: AuditStoreOptions = {}): AuditStore {
-  const pool: Pool = createPostgresPool(connection, log, { applicationName: 'aiops-self-healing', ...opts });
-  const failures = failureCounter(registry);
-  const where = describePostgres(connection);
-  let closing: Promise<void> | undefined;
-
+  const store = createPostgresStore({
+    applicationName: 'aiops-self-healing',
+    ...opts,
+    connection,
+    log,
+    registry,
+    schema: { what: 'self-healing audit', versionsTable: 'self_healing_schema_migrations', lock: MIGRATION_LOCK, migrations: MIGRATIONS },
+    failures: { name: AUDIT_WRITE_FAILURES_METRIC, help: 'Self-healing decisions that could not be written to PostgreSQL (they stay in the executor memory and logs).' },
+  });
   return {
-    ready: () => pingPostgres(pool, opts.pingTimeoutMs),
-
-    migrate: () => runMigrations(pool, log, where, { what: 'self-healing audit', versionsTable: 'self_healing_schema_migrations', lock: MIGRATION_LOCK, migrations: MIGRATIONS }),
-
-    async record(decision) {
-      try {
-        await pool.query(INSERT_ACTION, parameters(decision));
-      } catch (err) {
-        failures.inc();
-        log.warn(
-          { err, postgres: where, rule: decision.rule, action: decision.action, outcome: decision.outcome, target: decision.target, fingerprint: decision.fingerprint },
-          'audit record not written to PostgreSQL (the decision stays in memory)',
-        );
-      }
-    },
-
+    ready: store.ready,
+    migrate: store.migrate,
+    record: (d) =>
+      store.write(
+        INSERT_ACTION,
+        parameters(d),
+        { rule: d.rule, action: d.action, outcome: d.outcome, target: d.target, fingerprint: d.fingerprint },
+        'audit record not written to PostgreSQL (the decision stays in memory)',
+      ),
     async recent(limit = 100) {
       const n = Math.min(MAX_RECENT, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 100)));
-      const { rows } = await pool.query<ActionRow>(SELECT_RECENT, [n]);
+      const { rows } = await store.pool.query<ActionRow>(SELECT_RECENT, [n]);
       return rows.map(fromRow);
     },
-
-    async prune(days) {
-      if (!Number.isInteger(days) || days < 1) throw new RangeError(`prune: days must be a positive integer, found ${days}`);
-      const result = await pool.query(DELETE_OLDER, [days]);
-      return result.rowCount ?? 0;
-    },
-
-    close() {
-      closing ??= pool.end();
-      return closing;
-    },
+    prune: (days) => store.deleteOlderThan(DELETE_OLDER, days),
+    close: store.close,
   };
 }
 
