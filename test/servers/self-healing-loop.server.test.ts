@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ensureServiceBundles } from '../../src/cli/service-bundles.js';
 import type { AlertmanagerConfig } from '../../src/components/monitoring/alertmanager-config.js';
-import { startFakeKubeApi, type FakeKubeApi, type KubeWrite } from '../support/fake-kube-api.js';
+import { actionRequests, startFakeKubeApi, type FakeKubeApi, type KubeWrite } from '../support/fake-kube-api.js';
 import { freePort } from '../support/postgresql-server.js';
 import { toolsPresent } from '../support/process.js';
 import { ALERTMANAGER_BINARY, PROMETHEUS_BINARY, startAlertmanager, startPrometheus, type TestServer } from '../support/prom-servers.js';
@@ -307,7 +307,7 @@ describe.skipIf(!haveServers)('self-healing closed loop (real Prometheus and Ale
     expect(res.status).toBe(200);
     expect(((await res.json()) as { decisions: { outcome: string }[] }).decisions.map((d) => d.outcome)).toEqual(['not-confirmed']);
     await sleep(300);
-    expect(kube.mutations()).toEqual([]);
+    expect(actionRequests(kube)).toEqual([]);
   });
 
   it('in dry run (the executor restarted with the rules of selfHealing.dryRun: true) only calls the API with dryRun=All', async () => {

@@ -483,3 +483,11 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       }),
   };
 }
+
+/**
+ * The mutations that act on the cluster: every request but GETs, the executor's Events (its audit)
+ * and its Lease renewals (its election, every few seconds in the background).
+ */
+export function actionRequests(kube: FakeKubeApi): KubeRequest[] {
+  return kube.mutations().filter((r) => !r.path.endsWith('/events') && !r.path.includes('/leases'));
+}

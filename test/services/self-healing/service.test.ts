@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RulesFile } from '../../../src/core/self-healing-rules.js';
 import { startService, type RunningService } from '../../../src/services/kit/run.js';
 import { selfHealingService } from '../../../src/services/self-healing/service.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../../support/fake-kube-api.js';
+import { actionRequests, startFakeKubeApi, type FakeKubeApi } from '../../support/fake-kube-api.js';
 import { toolsPresent } from '../../support/process.js';
 import { PROMETHEUS_BINARY, startPrometheus, type TestServer } from '../../support/prom-servers.js';
 import { request } from '../kit/http.js';
@@ -200,7 +200,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
       expect(res.headers['www-authenticate']).toBe('Bearer realm="self-healing"');
       expect(res.body).not.toContain(TOKEN);
     }
-    expect(kube.mutations().filter((r) => r.path.endsWith('/eviction'))).toEqual([]);
+    expect(actionRequests(kube).filter((r) => r.path.endsWith('/eviction'))).toEqual([]);
   });
 
   it('answers 400 with the first problem of a malformed body, 413 above 1 MiB', async () => {
@@ -241,7 +241,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
       const second = decisionsOf((await post(live, webhook([again]))).body)[0]!;
       expect(second.outcome).toBe('skipped');
     }
-    expect(kube.mutations().filter((r) => r.path.endsWith('/eviction'))).toHaveLength(1);
+    expect(actionRequests(kube).filter((r) => r.path.endsWith('/eviction'))).toHaveLength(1);
   });
 
   it('does not act on a forged alert that Prometheus does not have firing', async () => {
@@ -249,7 +249,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
     const res = await post(live, webhook([crash('web-2')]));
     expect(decisionsOf(res.body)).toMatchObject([{ outcome: 'not-confirmed' }]);
     expect(decisionsOf(res.body)[0]!.reason).toBe(`Prometheus has no firing ALERTS{action="restart-pod", alertname="PodCrashLooping", alertstate="firing", namespace="${NS}", pod="web-2"}`);
-    expect(kube.mutations()).toEqual([]);
+    expect(actionRequests(kube)).toEqual([]);
     expect(kube.get('pods', NS, 'web-2')).toBeDefined();
   });
 
@@ -263,7 +263,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
     kube.clearRequests();
     const res = await post(live, webhook([{ labels: { alertname: 'HighResponseTime', action: 'scale-out', service: `${NS}-rel-ai-engine-http@kubernetes`, severity: 'warning' } }]));
     expect(decisionsOf(res.body)).toMatchObject([{ outcome: 'acted', rule: 'scale-out-high-load' }]);
-    expect(kube.mutations().filter((r) => !r.path.endsWith('/events'))).toMatchObject([
+    expect(actionRequests(kube)).toMatchObject([
       {
         method: 'PATCH',
         path: `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/rel-ai-engine`,
@@ -302,7 +302,7 @@ describe.skipIf(!havePrometheus)('the executor service (real Prometheus, fake Ku
     kube.clearRequests();
     const forged = decisionsOf((await post(live, webhook([engineAlert('metrics:made-up')]))).body)[0]!;
     expect(forged).toMatchObject({ outcome: 'not-confirmed', reason: 'the AI engine has no active ConnectionsExhaustionPredicted anomaly "metrics:made-up"' });
-    expect(kube.mutations().filter((r) => !r.path.endsWith('/events'))).toEqual([]);
+    expect(actionRequests(kube)).toEqual([]);
     const ended = { ...engineAnomalies[0]!, endsAt: Date.now() };
     engineAnomalies = [ended];
     expect(decisionsOf((await post(live, webhook([engineAlert(ended.id)]))).body)[0]!.outcome).toBe('not-confirmed');
