@@ -61,6 +61,16 @@ export class AnomalyState {
     return undefined;
   }
 
+  /** A state with `options` continuing from {@link toJSON}'s output. */
+  static fromJSON(json: ReturnType<AnomalyState['toJSON']>, options: AnomalyStateOptions = {}): AnomalyState {
+    const state = new AnomalyState(options);
+    state.recent.push(...json.recent);
+    state.calm = json.calm;
+    state.open = json.open;
+    state.peak = json.peak;
+    return state;
+  }
+
   /** Plain JSON for the engine's hot state (Redis). */
   toJSON(): { recent: boolean[]; calm: number; open: boolean; peak: number } {
     return { recent: [...this.recent], calm: this.calm, open: this.open, peak: this.peak };

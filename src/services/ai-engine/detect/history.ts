@@ -23,6 +23,11 @@ export class SeriesHistory {
     return this.size > 0 ? this.times[this.start]! : NaN;
   }
 
+  /** The kept points, oldest first (for a snapshot; push them back in order to restore). */
+  points(): { times: number[]; values: number[] } {
+    return { times: this.times.slice(this.start), values: this.values.slice(this.start) };
+  }
+
   push(time: number, value: number): void {
     this.times.push(time);
     this.values.push(value);

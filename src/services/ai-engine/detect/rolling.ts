@@ -21,6 +21,13 @@ export class RollingWindow {
     return this.sorted.length;
   }
 
+  /** A window of `capacity` holding `values` (oldest first), as {@link values} gave them: behaves exactly like the original. */
+  static of(capacity: number, values: readonly number[]): RollingWindow {
+    const window = new RollingWindow(capacity);
+    for (const value of values.slice(-capacity)) window.push(value);
+    return window;
+  }
+
   /** Adds a finite value, dropping the oldest when full. */
   push(value: number): void {
     if (this.ring.length < this.capacity) {

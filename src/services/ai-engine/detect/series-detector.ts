@@ -97,16 +97,30 @@ export interface PointScore {
   readonly basis: 'warmup' | 'local' | 'seasonal';
 }
 
+/** A detector's learnt state as plain JSON (the engine keeps it in Redis so that a restarted pod does not re-learn). */
+export interface SeriesDetectorSnapshot {
+  readonly version: 1;
+  readonly windows: Readonly<Record<WindowName, readonly number[]>>;
+  readonly history: { readonly times: readonly number[]; readonly values: readonly number[] };
+  /** Null for "none yet" (JSON has no Infinity). */
+  readonly lastTime: number | null;
+  readonly points: number;
+  readonly sinceAlarm: number | null;
+}
+
+type WindowName = 'local' | 'localResiduals' | 'seasonalResiduals' | 'localTail' | 'seasonalTail' | 'magnitudes' | 'intervals';
+const WINDOWS: readonly WindowName[] = ['local', 'localResiduals', 'seasonalResiduals', 'localTail', 'seasonalTail', 'magnitudes', 'intervals'];
+
 export class SeriesDetector {
   private readonly o: Required<SeriesDetectorOptions>;
-  private readonly local: RollingWindow;
-  private readonly localResiduals: RollingWindow;
-  private readonly seasonalResiduals: RollingWindow;
-  private readonly localTail: RollingWindow;
-  private readonly seasonalTail: RollingWindow;
-  private readonly magnitudes: RollingWindow;
+  private local: RollingWindow;
+  private localResiduals: RollingWindow;
+  private seasonalResiduals: RollingWindow;
+  private localTail: RollingWindow;
+  private seasonalTail: RollingWindow;
+  private magnitudes: RollingWindow;
   private readonly history: SeriesHistory;
-  private readonly intervals: RollingWindow;
+  private intervals: RollingWindow;
   private lastTime = -Infinity;
   private points = 0;
   private sinceAlarm = Infinity;
@@ -122,6 +136,32 @@ export class SeriesDetector {
     this.intervals = new RollingWindow(50);
     const longest = Math.max(0, ...this.o.seasons);
     this.history = new SeriesHistory(longest + DAY_MS, 50_000);
+  }
+
+  /** The learnt state, for {@link SeriesDetector.restore}. */
+  snapshot(): SeriesDetectorSnapshot {
+    const windows = Object.fromEntries(WINDOWS.map((name) => [name, this[name].values()])) as Record<WindowName, number[]>;
+    return {
+      version: 1,
+      windows,
+      history: this.history.points(),
+      lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null,
+      points: this.points,
+      sinceAlarm: Number.isFinite(this.sinceAlarm) ? this.sinceAlarm : null,
+    };
+  }
+
+  /** A detector with `options` that continues from `snapshot` exactly as the one that took it would. */
+  static restore(snapshot: SeriesDetectorSnapshot, options: SeriesDetectorOptions = {}): SeriesDetector {
+    if (snapshot.version !== 1) throw new Error(`unknown detector snapshot version ${String(snapshot.version)}`);
+    const detector = new SeriesDetector(options);
+    for (const name of WINDOWS) detector[name] = RollingWindow.of(detector[name].capacity, snapshot.windows[name] ?? []);
+    const { times, values } = snapshot.history;
+    for (let i = 0; i < times.length; i++) detector.history.push(times[i]!, values[i]!);
+    detector.lastTime = snapshot.lastTime ?? -Infinity;
+    detector.points = snapshot.points;
+    detector.sinceAlarm = snapshot.sinceAlarm ?? Infinity;
+    return detector;
   }
 
   /** Scores the point at `time` (ms; increasing) with `value`. Non-finite values and out-of-order points score 0 and are not learnt. */
