@@ -60,146 +60,117 @@ const POD = 'namespace, pod, instance';
 const percentFull = (by: string, avail: string, size: string, selector = '') =>
   `100 * (1 - sum by (${by}) (${avail}${selector}) / sum by (${by}) (${size}${selector}))`;
 
+/** The settings most series share; an entry gives only what differs. */
+const SERIES_DEFAULTS = { stepSeconds: 60, windowSeconds: 6 * 3600, severity: 'warning', action: 'none' } as const;
+
+/** A series with {@link SERIES_DEFAULTS} for what it does not set. */
+const watched = (s: Omit<EngineSeries, keyof typeof SERIES_DEFAULTS> & Partial<Pick<EngineSeries, keyof typeof SERIES_DEFAULTS>>): EngineSeries => ({ ...SERIES_DEFAULTS, ...s });
+
 /** The default series (see the file's comment). */
 export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = [
-  {
+  watched({
     id: 'http-request-rate',
     description: 'Request rate of a service (Traefik)',
     query: `sum by (service) (rate(traefik_service_requests_total[${RATE}]))`,
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'both',
     component: 'http',
-    severity: 'warning',
-    action: 'none',
     unit: 'req/s',
-  },
-  {
+  }),
+  watched({
     id: 'http-latency-p95',
     description: '95th percentile response time of a service (Traefik)',
     query: `histogram_quantile(0.95, sum by (service, le) (rate(traefik_service_request_duration_seconds_bucket[${RATE}])))`,
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'up',
     component: 'http',
-    severity: 'warning',
-    action: 'none',
     unit: 's',
-  },
-  {
+  }),
+  watched({
     id: 'http-error-ratio',
     description: 'Share of 5xx responses of a service (Traefik)',
     // `or … * 0`: a service without any 5xx has a share of 0, not no series.
     query:
       `(sum by (service) (rate(traefik_service_requests_total{code=~"5.."}[${RATE}])) or sum by (service) (rate(traefik_service_requests_total[${RATE}])) * 0)` +
       ` / sum by (service) (rate(traefik_service_requests_total[${RATE}]))`,
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'up',
     component: 'http',
-    severity: 'warning',
-    action: 'none',
     unit: 'ratio',
-  },
-  {
+  }),
+  watched({
     id: 'node-cpu',
     description: 'CPU usage of a node (node-exporter; per-pod usage needs cAdvisor, not scraped)',
     query: `100 * (1 - avg by (node, instance) (rate(node_cpu_seconds_total{mode="idle"}[${RATE}])))`,
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'up',
     component: 'node',
-    severity: 'warning',
-    action: 'none',
     unit: '%',
-  },
-  {
+  }),
+  watched({
     id: 'node-memory',
     description: 'Memory usage of a node (node-exporter; per-pod usage needs cAdvisor, not scraped)',
     query: percentFull('node, instance', 'node_memory_MemAvailable_bytes', 'node_memory_MemTotal_bytes'),
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'up',
     component: 'node',
-    severity: 'warning',
-    action: 'none',
     unit: '%',
-  },
-  {
+  }),
+  watched({
     id: 'node-disk-full',
     description: 'A node filesystem fills up (node-exporter)',
     query: percentFull('node, instance, device, mountpoint', 'node_filesystem_avail_bytes', 'node_filesystem_size_bytes', `{${NOT_DISKS}}`),
     stepSeconds: 300,
-    windowSeconds: 6 * 3600,
     kind: 'DiskFullPredicted',
     direction: 'up',
     component: 'node',
-    severity: 'warning',
     // Not actionable, as NodeDiskAlmostFull: nothing the platform runs frees a node's filesystem.
-    action: 'none',
     forecast: { limit: 100 },
     unit: '%',
-  },
-  {
+  }),
+  watched({
     id: 'elasticsearch-disk-full',
     description: 'The Elasticsearch data volume fills up (elasticsearch_exporter)',
     query: percentFull(POD, 'elasticsearch_filesystem_data_available_bytes', 'elasticsearch_filesystem_data_size_bytes'),
     stepSeconds: 300,
-    windowSeconds: 6 * 3600,
     kind: 'DiskFullPredicted',
     direction: 'up',
     component: 'elasticsearch',
-    severity: 'warning',
     // The executor's disk cleanup Job deletes the oldest log indices (as for ElasticsearchDiskAlmostFull).
     action: 'clean-disk',
     forecast: { limit: 100 },
     unit: '%',
-  },
-  {
+  }),
+  watched({
     id: 'postgresql-connections',
     description: 'PostgreSQL runs out of connections (postgres_exporter)',
     query: `100 * sum by (${POD}) (pg_stat_database_numbackends) / max by (${POD}) (pg_settings_max_connections)`,
     stepSeconds: 300,
-    windowSeconds: 6 * 3600,
     kind: 'ConnectionsExhaustionPredicted',
     direction: 'up',
     component: 'postgresql',
-    severity: 'warning',
     action: 'optimize-db',
     forecast: { limit: 100 },
     unit: '%',
-  },
-  {
+  }),
+  watched({
     id: 'redis-hit-rate',
     description: 'Keyspace hit rate of Redis (redis_exporter)',
     query:
       `100 * sum by (${POD}) (rate(redis_keyspace_hits_total[${RATE}]))` +
       ` / (sum by (${POD}) (rate(redis_keyspace_hits_total[${RATE}])) + sum by (${POD}) (rate(redis_keyspace_misses_total[${RATE}])))`,
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'down',
     component: 'redis',
-    severity: 'warning',
-    action: 'none',
     unit: '%',
-  },
-  {
+  }),
+  watched({
     id: 'elasticsearch-jvm-heap',
     description: 'JVM heap usage of an Elasticsearch node (elasticsearch_exporter)',
     query: `100 * sum by (${POD}, name) (elasticsearch_jvm_memory_used_bytes{area="heap"}) / sum by (${POD}, name) (elasticsearch_jvm_memory_max_bytes{area="heap"})`,
-    stepSeconds: 60,
-    windowSeconds: 6 * 3600,
     kind: 'AnomalyDetected',
     direction: 'up',
     component: 'elasticsearch',
-    severity: 'warning',
-    action: 'none',
     unit: '%',
-  },
+  }),
 ];

@@ -25,7 +25,6 @@ import {
 import { loadConfig } from '../../src/services/kit/config.js';
 import { createLogger, type Logger } from '../../src/services/kit/log.js';
 import { postgresEnvCheck, postgresEnvShape, type PostgresConnection } from '../../src/services/kit/postgres.js';
-import { output } from '../support/process.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 
 const havePostgres = postgresPresent('the AI engine anomaly history tests');
@@ -60,11 +59,7 @@ describe.runIf(havePostgres)('AI engine anomaly history on a real PostgreSQL', (
   const logLines: Record<string, unknown>[] = [];
   const log: Logger = createLogger({ service: 'ai-engine', level: 'debug', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } });
 
-  const psql = async (db: string, sql: string): Promise<string> => {
-    const r = await cluster.superPsql(db, sql);
-    expect(r.code, output(r)).toBe(0);
-    return r.stdout.trim();
-  };
+  const psql = (db: string, sql: string): Promise<string> => cluster.psql(db, sql);
   const newDatabase = async (): Promise<string> => {
     databases += 1;
     const name = `history_${databases}`;
@@ -89,10 +84,7 @@ describe.runIf(havePostgres)('AI engine anomaly history on a real PostgreSQL', (
   const failures = async (registry: Registry): Promise<number> => (await registry.getSingleMetric(HISTORY_WRITE_FAILURES_METRIC)!.get()).values[0]?.value ?? 0;
 
   beforeAll(async () => {
-    cluster = await PostgresCluster.create('pg-ai-history-');
-    await cluster.initdb(['--auth-host=scram-sha-256', '--auth-local=trust']);
-    await cluster.start(`-c unix_socket_directories=${cluster.socketDir} ${SERVER_OPTIONS}`);
-    await psql('postgres', `CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD.replaceAll("'", "''")}'`);
+    cluster = await PostgresCluster.forApplication('pg-ai-history-', USER, PASSWORD, SERVER_OPTIONS);
   }, 60_000);
 
   afterAll(async () => {

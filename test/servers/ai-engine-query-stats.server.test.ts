@@ -17,7 +17,6 @@ import { sqlIdentifier } from '../../src/core/sql-identifier.js';
 import { ConfigError, loadConfig } from '../../src/services/kit/config.js';
 import { createLogger, type Logger } from '../../src/services/kit/log.js';
 import { createQueryStatsSource, queryStatsEnvShape, type QueryStatsPoll, type QueryStatsSourceOptions } from '../../src/services/ai-engine/sources/query-stats.js';
-import { output } from '../support/process.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 
 const havePostgres = postgresPresent('the AI engine query statistics tests');
@@ -36,11 +35,7 @@ describe.runIf(havePostgres)('AI engine query statistics on a real PostgreSQL wi
   const logLines: Record<string, unknown>[] = [];
   const log: Logger = createLogger({ service: 'ai-engine', level: 'debug', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } });
 
-  const psql = async (db: string, sql: string): Promise<string> => {
-    const r = await cluster.superPsql(db, sql);
-    expect(r.code, output(r)).toBe(0);
-    return r.stdout.trim();
-  };
+  const psql = (db: string, sql: string): Promise<string> => cluster.psql(db, sql);
   const queryidOf = (text: string) => psql(DB, `SELECT DISTINCT queryid FROM pg_stat_statements WHERE query = '${text.replaceAll("'", "''")}'`);
   const lookups = async (n: number) => {
     for (let i = 0; i < n; i += 1) await pool.query(LOOKUP, [1 + ((i * 7919) % 500_000)]);
@@ -52,10 +47,7 @@ describe.runIf(havePostgres)('AI engine query statistics on a real PostgreSQL wi
     createQueryStatsSource(pool, log, { view: QUERY_STATS_VIEW, namespace: 'aiops-platform', labels: { database: DB }, ...over });
 
   beforeAll(async () => {
-    cluster = await PostgresCluster.create('pg-ai-query-stats-');
-    await cluster.initdb(['--auth-host=scram-sha-256', '--auth-local=trust']);
-    await cluster.start(`-c unix_socket_directories=${cluster.socketDir} -c shared_preload_libraries=pg_stat_statements -c log_statement=all`);
-    await psql('postgres', `CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
+    cluster = await PostgresCluster.forApplication('pg-ai-query-stats-', USER, PASSWORD, '-c shared_preload_libraries=pg_stat_statements -c log_statement=all');
     await psql('postgres', `CREATE DATABASE ${DB} OWNER ${USER}`);
     // The chart's statements, as its first-start script runs them (psql quotes :"app_user").
     await psql(DB, queryStatsSql().join('\n').replaceAll(':"app_user"', sqlIdentifier(USER)));

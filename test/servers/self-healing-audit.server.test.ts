@@ -26,7 +26,6 @@ import {
   type AuditStore,
   type AuditStoreOptions,
 } from '../../src/services/self-healing/audit-store.js';
-import { output } from '../support/process.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 
 const havePostgres = postgresPresent('the self-healing audit store tests');
@@ -59,11 +58,7 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
   const logLines: Record<string, unknown>[] = [];
   const log: Logger = createLogger({ service: 'self-healing', level: 'debug', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } });
 
-  const psql = async (db: string, sql: string): Promise<string> => {
-    const r = await cluster.superPsql(db, sql);
-    expect(r.code, output(r)).toBe(0);
-    return r.stdout.trim();
-  };
+  const psql = (db: string, sql: string): Promise<string> => cluster.psql(db, sql);
   /** A new empty database owned by the audit user. */
   const newDatabase = async (): Promise<string> => {
     databases += 1;
@@ -90,11 +85,7 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
   const failures = async (registry: Registry): Promise<number> => (await registry.getSingleMetric(AUDIT_WRITE_FAILURES_METRIC)!.get()).values[0]?.value ?? 0;
 
   beforeAll(async () => {
-    cluster = await PostgresCluster.create('pg-audit-test-');
-    await cluster.initdb(['--auth-host=scram-sha-256', '--auth-local=trust']);
-    await cluster.start(`-c unix_socket_directories=${cluster.socketDir} ${SERVER_OPTIONS}`);
-    const quoted = PASSWORD.replaceAll("'", "''");
-    await psql('postgres', `CREATE ROLE ${USER} LOGIN PASSWORD '${quoted}'`);
+    cluster = await PostgresCluster.forApplication('pg-audit-test-', USER, PASSWORD, SERVER_OPTIONS);
   }, 60_000);
 
   afterAll(async () => {

@@ -177,6 +177,25 @@ export class PostgresCluster {
     return runAsPostgres('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.socketDir, '-p', String(this.port), '-U', 'postgres', '-d', db, '-c', sql], pgEnv());
   }
 
+  /** {@link superPsql} that must succeed: its trimmed output (a failure shows psql's output). */
+  async psql(db: string, sql: string): Promise<string> {
+    const r = await this.superPsql(db, sql);
+    if (r.code !== 0) throw new Error(`psql failed on ${db}: ${output(r)}`);
+    return r.stdout.trim();
+  }
+
+  /**
+   * A cluster for a service's store: scram-sha-256 over TCP, trust on the socket, `serverOptions`
+   * after the socket directory, and the login role `user` with `password` (quoted for SQL here).
+   */
+  static async forApplication(prefix: string, user: string, password: string, serverOptions = ''): Promise<PostgresCluster> {
+    const cluster = await PostgresCluster.create(prefix);
+    await cluster.initdb(['--auth-host=scram-sha-256', '--auth-local=trust']);
+    await cluster.start(`-c unix_socket_directories=${cluster.socketDir} ${serverOptions}`.trim());
+    await cluster.psql('postgres', `CREATE ROLE ${user} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
+    return cluster;
+  }
+
   /** The server's log so far (for failure messages). */
   serverLog(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '(no server log)';

@@ -7,7 +7,7 @@ import { compileMasks, DEFAULT_MASKS, masksToJson, tokenize, type CompiledMask, 
  *
  * A line is masked and tokenised (log-masks.ts), then routed: root → a node per token count → one
  * node per leading token (`depth - 3` of them, never the line's last token; a token with a digit, a
- * mask placeholder, or a token that does not fit under a full node goes to the `<*>` child) → a leaf
+ * mask token, or a token that does not fit under a full node goes to the `<*>` child) → a leaf
  * holding clusters. Among the leaf's clusters the most similar template wins (share of positions
  * where the template's token equals the line's; `<*>` does not count; ties: more `<*>`, then the
  * older cluster); at or above `similarityThreshold` the line joins it and every position that
@@ -133,7 +133,7 @@ const DEFAULTS = {
 
 const newNode = (): TreeNode => ({ children: new Map(), clusterIds: [] });
 
-/** A token that stands for a value: contains a digit (the paper's rule), is a mask placeholder or the wildcard. */
+/** A token that stands for a value: contains a digit (the paper's rule), is a mask token or the wildcard. */
 function isVariable(token: string): boolean {
   if (token.length > 2 && token.charCodeAt(0) === 60 /* < */ && token.charCodeAt(token.length - 1) === 62 /* > */ && /^<[A-Za-z0-9_*]+>$/.test(token)) {
     return true;

@@ -1,8 +1,8 @@
 /**
  * Preprocessing of log lines for Drain (drain.ts): variable parts (addresses, ids, numbers, times,
- * quoted strings) are replaced by a placeholder `<NAME>` before the tree sees the line, as the Drain
+ * quoted strings) are replaced by a mask token `<NAME>` before the tree sees the line, as the Drain
  * paper's "preprocess by domain knowledge" step and Drain3's masking do. Masking makes lines of one
- * event equal token for token, so that a placeholder counts as a similar token (`<*>` does not).
+ * event equal token for token, so that a mask token counts as a similar token (`<*>` does not).
  *
  * Every default regex is bounded (fixed or capped repetitions, no nested unbounded quantifiers):
  * lines are capped at `maxLineLength` before masking, so the cost per line stays linear.
@@ -117,11 +117,11 @@ export const DEFAULT_MASKS: readonly MaskRule[] = defaultMasks();
 
 const MASK_NAME = /^[A-Za-z0-9_]{1,32}$/;
 
-/** A rule compiled for use: its global regex and placeholder. */
+/** A rule compiled for use: its global regex and mask token. */
 export interface CompiledMask {
   readonly name: string;
   readonly regex: RegExp;
-  readonly placeholder: string;
+  readonly token: string;
 }
 
 /** Compiles rules (throws on a bad name or regex, naming the rule). */
@@ -140,7 +140,7 @@ export function compileMasks(rules: readonly (MaskRule | MaskRuleJson)[]): Compi
       throw new Error(`mask ${i} (${rule.name}): ${(e as Error).message}`);
     }
     if (regex.test('')) throw new Error(`mask ${i} (${rule.name}): the pattern matches the empty string`);
-    return { name: rule.name, regex, placeholder: `<${rule.name}>` };
+    return { name: rule.name, regex, token: `<${rule.name}>` };
   });
 }
 
@@ -179,7 +179,7 @@ export function tokenize(line: string, masks: readonly CompiledMask[], limits: T
   let text = truncate(String(line), limits.maxLineLength).replace(ANSI, '').replace(CONTROL, ' ');
   for (const mask of masks) {
     mask.regex.lastIndex = 0;
-    text = text.replace(mask.regex, mask.placeholder);
+    text = text.replace(mask.regex, mask.token);
   }
   text = text.trim();
   if (text === '') return [];

@@ -12,7 +12,7 @@ import { truncate } from './log-masks.js';
 
 /** A template first seen in this window. */
 export interface NewPattern {
-  /** The template mined from the window's unknown lines (`<*>` and mask placeholders for the variable parts). */
+  /** The template mined from the window's unknown lines (`<*>` and mask tokens for the variable parts). */
   readonly template: string;
   /** Lines of the window with this template. */
   readonly hits: number;
