@@ -13,7 +13,7 @@ export const SERVICE_ENV = {
   elasticsearch: { url: 'ELASTICSEARCH_URL', username: 'ELASTICSEARCH_USERNAME', password: 'ELASTICSEARCH_PASSWORD', indexPattern: 'ELASTICSEARCH_INDEX_PATTERN' },
   redis: { host: 'REDIS_HOST', port: 'REDIS_PORT', password: 'REDIS_PASSWORD', cluster: 'REDIS_CLUSTER' },
   postgres: { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', db: 'POSTGRES_DB', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD', sslMode: 'POSTGRES_SSLMODE' },
-  aiEngine: { queryStatsView: 'POSTGRES_QUERY_STATS_VIEW' },
+  aiEngine: { queryStatsView: 'POSTGRES_QUERY_STATS_VIEW', seriesFile: 'SERIES_FILE', leaseName: 'LEASE_NAME', extraCaCerts: 'NODE_EXTRA_CA_CERTS' },
   apiGateway: { selfHealingUrl: 'SELF_HEALING_URL', apiPrefix: 'API_PREFIX', sessionStore: 'SESSION_STORE' },
   selfHealing: { rulesFile: 'RULES_FILE', webhookToken: 'WEBHOOK_TOKEN', leaseName: 'LEASE_NAME', extraCaCerts: 'NODE_EXTRA_CA_CERTS' },
 } as const;
