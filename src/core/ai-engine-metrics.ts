@@ -11,7 +11,16 @@ export const AI_ENGINE_METRICS = {
   anomaliesDetected: 'aiops_anomalies_detected_total',
   /** Gauge `{model}`: 1 while the model is loaded and serving. */
   modelLoaded: 'aiops_model_loaded',
+  /** Gauge: 1 while this replica holds the Lease (it alerts, writes the history and saves the hot state). */
+  leader: 'aiops_ai_engine_leader',
+  /** Gauge `{part}`: size in bytes of the last hot-state snapshot saved of each part. */
+  stateSnapshotBytes: 'aiops_ai_engine_state_snapshot_bytes',
+  /** Counter `{operation}`: hot-state saves, loads and removals that failed in Redis (saves then stay in memory). */
+  stateStoreFailures: 'aiops_ai_engine_state_store_failures_total',
 } as const;
+
+/** The histograms among {@link AI_ENGINE_METRICS} (exposed as `_bucket`, `_sum`, `_count`). */
+export const AI_ENGINE_HISTOGRAMS: ReadonlySet<string> = new Set([AI_ENGINE_METRICS.inferenceDuration]);
 
 /** The engine's models, the `model` label: the streaming detector and the trend forecast. */
 export const AI_ENGINE_MODELS = { detector: 'robust-seasonal', forecast: 'theil-sen' } as const;

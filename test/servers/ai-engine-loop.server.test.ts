@@ -189,7 +189,7 @@ describe.skipIf(!haveServers)('AI engine loop (real Prometheus and Alertmanager,
   it('is ready once Prometheus answers', async () => {
     const res = await fetch(engineUrl('/healthz/ready'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ checks: ['prometheus'] });
+    expect(await res.json()).toMatchObject({ checks: ['hot-state', 'prometheus'] });
   });
 
   it('detects a latency spike after a calm history and alerts Alertmanager; resolves it when calm again', async () => {

@@ -30,6 +30,7 @@
  *   unchanged in the pinned v3.5.0 and v0.28.1) and alertmanager's notify/notify.go.
  */
 
+import { AI_ENGINE_HISTOGRAMS, AI_ENGINE_METRICS } from '../../core/ai-engine-metrics.js';
 import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 
 /** Where a group of metrics comes from. */
@@ -144,16 +145,12 @@ export const METRICS: Record<string, MetricSource> = {
    * - `aiops_inference_duration_seconds{model}` histogram of one inference's duration.
    * - `aiops_anomalies_detected_total{source}` counter; source is `metrics` or `logs`.
    * - `aiops_model_loaded{model}` gauge, 1 while the model is loaded and serving, else 0.
+   * - the engine's own: Lease, hot-state sizes and failures (all named in src/core/ai-engine-metrics.ts).
    */
   aiEngine: {
     source: 'the platform ai-engine image (contract defined here)',
     version: 'contract v1',
-    metrics: [
-      'aiops_inference_requests_total',
-      ...histogram('aiops_inference_duration_seconds'),
-      'aiops_anomalies_detected_total',
-      'aiops_model_loaded',
-    ],
+    metrics: Object.values(AI_ENGINE_METRICS).flatMap((name) => (AI_ENGINE_HISTOGRAMS.has(name) ? histogram(name) : [name])),
   },
   /** The self-healing executor's own metrics (port 9464), named once in src/core/self-healing-metrics.ts. */
   selfHealing: {

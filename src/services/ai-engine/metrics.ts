@@ -12,6 +12,10 @@ export interface EngineMetrics {
   readonly anomaliesDetected: Counter<'source'>;
   /** `aiops_model_loaded{model}`: 1 while the model serves. */
   readonly modelLoaded: Gauge<'model'>;
+  /** `aiops_ai_engine_leader`: 1 while this replica holds the Lease. */
+  readonly leader: Gauge;
+  /** `aiops_ai_engine_state_snapshot_bytes{part}`: size of the last snapshot saved of each hot-state part. */
+  readonly stateSnapshotBytes: Gauge<'part'>;
 }
 
 const SOURCES: readonly AnomalySource[] = ['metrics', 'logs', 'queries'];
@@ -30,6 +34,8 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
     }),
     anomaliesDetected: new Counter({ name: M.anomaliesDetected, help: 'Anomalies opened, by source.', labelNames: ['source'] as const, registers }),
     modelLoaded: new Gauge({ name: M.modelLoaded, help: '1 while the model is loaded and serving.', labelNames: ['model'] as const, registers }),
+    leader: new Gauge({ name: M.leader, help: '1 while this replica holds the Lease: it alerts, writes the anomaly history and saves the hot state.', registers }),
+    stateSnapshotBytes: new Gauge({ name: M.stateSnapshotBytes, help: 'Size in bytes of the last hot-state snapshot saved, by part.', labelNames: ['part'] as const, registers }),
   };
   for (const model of Object.values(AI_ENGINE_MODELS)) {
     metrics.modelLoaded.set({ model }, 1);

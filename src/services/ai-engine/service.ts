@@ -1,8 +1,11 @@
+import { hostname } from 'node:os';
 import * as z from 'zod/mini';
 import { DEFAULT_ENGINE_SERIES, type EngineSeries } from '../../core/ai-engine-series.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import { envOptionalString } from '../kit/config.js';
+import { kubernetesEnvShape } from '../kit/kubernetes.js';
 import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
+import { redisConnection, redisEnvShape } from '../kit/redis.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, sendJson, type RequestContext } from '../kit/server.js';
 import type { AnomalyKind, AnomalySource } from './anomaly.js';
@@ -11,13 +14,18 @@ import type { SeriesDetectorOptions } from './detect/series-detector.js';
 import { AnomalyBook } from './engine.js';
 import { keepHistory } from './history-keeper.js';
 import { historyStoreFromEnv, MAX_RECENT } from './history-store.js';
+import { HotState, type HotPart } from './hot-state.js';
+import { leadership } from './leadership.js';
 import { createEngineMetrics } from './metrics.js';
 import { AlertmanagerOutput } from './outputs/alertmanager.js';
 import { buildOptionalSources, type OptionalSourcesOverrides } from './sources.js';
 import { elasticsearchEnvCheck, elasticsearchEnvShape } from './sources/elasticsearch-client.js';
-import { PrometheusSource } from './sources/prometheus.js';
+import { PrometheusSource, type PrometheusSourceOptions, type SeriesRunSnapshot } from './sources/prometheus.js';
 import { MAX_REPORT_TOP } from './sources/query-report.js';
+import type { LogsSourceSnapshot } from './sources/elasticsearch.js';
+import type { StatementBaselineSnapshot } from './sources/query-regression.js';
 import { queryStatsEnvShape } from './sources/query-stats.js';
+import { createStateStore } from './state-store.js';
 
 /**
  * The AI engine (served under BASE_PATH, `/ai` in the chart):
@@ -33,7 +41,14 @@ import { queryStatsEnvShape } from './sources/query-stats.js';
  * Sources: Prometheus (PROMETHEUS_URL; none without it), logs (ELASTICSEARCH_URL) and query
  * statistics (POSTGRES_HOST + POSTGRES_QUERY_STATS_VIEW), see sources.ts. Outputs: Alertmanager
  * (ALERTMANAGER_URL; without it anomalies are only listed) and the anomaly history (POSTGRES_HOST).
- * Readiness checks Prometheus only: the other stores are optional and their failures are survived.
+ * Readiness checks Prometheus and that the hot state was loaded: the other stores are optional and
+ * their failures are survived.
+ *
+ * Replicas: every replica runs every source and serves the API; only the holder of the Lease
+ * (`LEASE_NAME`, leadership.ts) posts to Alertmanager, writes the history and saves the hot state.
+ * Hot state (hot-state.ts): each Prometheus series (`prometheus:<id>`), the logs source (`logs`)
+ * and the query baselines (`queries`) are loaded from Redis (`REDIS_HOST`; memory without it) at
+ * start, before their source runs, and saved every 5 minutes and on shutdown.
  */
 
 /** Environment of the AI engine beyond the common variables. */
@@ -44,6 +59,9 @@ export const aiEngineConfigSchema = z
     ...elasticsearchEnvShape,
     ...postgresEnvShape,
     ...queryStatsEnvShape,
+    ...redisEnvShape,
+    ...kubernetesEnvShape,
+    [SERVICE_ENV.aiEngine.leaseName]: envOptionalString(),
   })
   .check(elasticsearchEnvCheck, postgresEnvCheck);
 
@@ -61,6 +79,10 @@ export interface AiEngineOverrides extends OptionalSourcesOverrides {
   readonly tickMs?: number;
   /** Time between two attempts at the history schema while PostgreSQL fails (default 10 s). */
   readonly historyMigrateRetryMs?: number;
+  /** Time between two hot-state saves (default hot-state.ts' 5 minutes). */
+  readonly stateSaveMs?: number;
+  /** Prometheus source options beyond the connection and the series (default the source's). */
+  readonly prometheus?: Pick<PrometheusSourceOptions, 'backfillSeconds' | 'shiftsNeedSeasonalComparison' | 'levelShift'>;
 }
 
 const SOURCES: readonly AnomalySource[] = ['metrics', 'logs', 'queries'];
@@ -110,14 +132,21 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
       const prometheusUrl = baseUrl(SERVICE_ENV.prometheus.url, config[SERVICE_ENV.prometheus.url]);
       const alertmanagerUrl = baseUrl(SERVICE_ENV.alertmanager.url, config[SERVICE_ENV.alertmanager.url]);
       const metrics = createEngineMetrics(registry);
+      const namespace = config.POD_NAMESPACE ?? 'default';
+      const writer = leadership({
+        leaseName: config[SERVICE_ENV.aiEngine.leaseName],
+        namespace,
+        identity: config.POD_NAME ?? hostname(),
+        kubernetes: { apiUrl: config.KUBERNETES_API_URL, tokenFile: config.KUBERNETES_TOKEN_FILE },
+        log,
+      });
       const book = new AnomalyBook({ metrics });
-      const alertmanager = alertmanagerUrl ? new AlertmanagerOutput({ url: alertmanagerUrl, log, resendMs: overrides.resendMs }) : undefined;
+      const alertmanager = alertmanagerUrl ? new AlertmanagerOutput({ url: alertmanagerUrl, log, resendMs: overrides.resendMs, posting: writer.isLeader }) : undefined;
       if (alertmanager) book.addSink(alertmanager.handle);
       const historyStore = historyStoreFromEnv(config, log, registry);
       const history = historyStore ? keepHistory(historyStore, log, { migrateRetryMs: overrides.historyMigrateRetryMs }) : undefined;
-      if (history) book.addSink(history.sink);
+      if (history) book.addSink((anomaly) => writer.isLeader() && history.sink(anomaly));
       else log.warn(`${SERVICE_ENV.postgres.host} is not set: the anomaly history is kept in memory only`);
-      const namespace = config.POD_NAMESPACE ?? 'default';
       const optional = buildOptionalSources({ env: config, log, record: (a) => book.record(a), namespace, overrides });
       const series = overrides.series ?? DEFAULT_ENGINE_SERIES;
       const prometheus = prometheusUrl
@@ -131,8 +160,46 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
             detector: overrides.detector,
             state: overrides.state,
             tickMs: overrides.tickMs,
+            ...overrides.prometheus,
           })
         : undefined;
+
+      const parts: HotPart[] = [
+        ...(prometheus
+          ? series.map((s) => ({ name: `prometheus:${s.id}`, snapshot: () => prometheus.snapshotOf(s.id), restore: (saved: unknown) => prometheus.restore(saved as SeriesRunSnapshot) }))
+          : []),
+        ...(optional.logs ? [{ name: 'logs', snapshot: () => optional.logs!.source.snapshot(), restore: (saved: unknown) => optional.logs!.source.restore(saved as LogsSourceSnapshot) }] : []),
+        ...(optional.queryStats
+          ? [
+              {
+                name: 'queries',
+                snapshot: () => ({ version: 1, baselines: optional.queryStats!.tracker.snapshot() }),
+                restore: (saved: unknown) => {
+                  const s = saved as { version?: number; baselines?: StatementBaselineSnapshot[] };
+                  if (s.version !== 1 || !Array.isArray(s.baselines)) return false;
+                  optional.queryStats!.tracker.restore(s.baselines, Date.now());
+                  return true;
+                },
+              },
+            ]
+          : []),
+      ];
+      const redis = redisConnection(config);
+      if (!redis) log.warn(`${SERVICE_ENV.redis.host} is not set: the hot state is kept in memory only (a restart learns from the sources again)`);
+      const store = createStateStore({ redis: redis ? { ...redis, log } : undefined, log, registry });
+      const hot = new HotState({
+        store,
+        parts,
+        log,
+        writer: writer.isLeader,
+        saveMs: overrides.stateSaveMs,
+        onSaved: (part, bytes) => metrics.stateSnapshotBytes.set({ part }, bytes),
+      });
+      writer.onChange((leader) => {
+        metrics.leader.set(leader ? 1 : 0);
+        // The new writer posts what it knows at once instead of at the next re-send.
+        if (leader) void alertmanager?.flush();
+      });
 
       server.route('GET', '/api/v1/anomalies', async ({ res, url }: RequestContext) => {
         const rawActive = choice(url, 'active', ['true', 'false'] as const);
@@ -204,6 +271,10 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
         });
       });
 
+      let loaded = false;
+      server.readiness('hot-state', async () => {
+        if (!loaded) throw new Error(`loading the hot state from ${store.where}`);
+      });
       if (prometheusUrl) {
         server.readiness('prometheus', async () => {
           const res = await fetch(`${prometheusUrl}/-/ready`, { signal: AbortSignal.timeout(2000) });
@@ -213,9 +284,17 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
         log.warn(`${SERVICE_ENV.prometheus.url} is not set: no metrics are watched`);
       }
       if (!alertmanager) log.warn(`${SERVICE_ENV.alertmanager.url} is not set: anomalies are only listed, never alerted`);
-      prometheus?.start();
-      optional.start();
+      writer.start();
       alertmanager?.start();
+      // Sources start once their state is back (a fresh start when there is none).
+      let stopped = false;
+      const loading = hot.load().then(() => {
+        loaded = true;
+        if (stopped) return;
+        prometheus?.start();
+        optional.start();
+        hot.start();
+      });
       log.info(
         { series: prometheus ? series.map((s) => s.id) : [], logs: Boolean(optional.logs), queryStats: Boolean(optional.queryStats), history: Boolean(history), alertmanager: Boolean(alertmanager) },
         'AI engine configured',
@@ -223,10 +302,15 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
 
       return {
         close: async () => {
-          // Sources first (no new anomaly), then the outputs they fed.
+          stopped = true;
+          await loading;
+          // Sources first (no new anomaly), their last state saved, then the outputs they fed, and the Lease last.
           await Promise.all([prometheus?.stop(), optional.close()]);
+          await hot.stop();
+          store.close();
           await alertmanager?.stop();
           await history?.close();
+          await writer.stop();
         },
       };
     },

@@ -9,11 +9,12 @@
  * is loaded first); a later successful save removes it. Single writer: one engine per key prefix.
  */
 import { Counter, type Registry } from 'prom-client';
+import { AI_ENGINE_METRICS } from '../../core/ai-engine-metrics.js';
 import type { Logger } from '../kit/log.js';
 import { describeRedis, RedisClient, type RedisClientOptions } from '../kit/redis.js';
 
 /** The counter of snapshot saves and loads that failed, by `operation` (save, load, remove). */
-export const STATE_STORE_FAILURES_METRIC = 'aiops_ai_engine_state_store_failures_total';
+export const STATE_STORE_FAILURES_METRIC = AI_ENGINE_METRICS.stateStoreFailures;
 /** Prefix of every key (`aiops:ai-engine:<name>`). */
 export const STATE_KEY_PREFIX = 'aiops:ai-engine:';
 /** Default snapshot lifetime in Redis: 7 days (a pod down longer starts afresh). */
@@ -34,8 +35,8 @@ export interface StateStoreOptions {
 export interface StateStore {
   /** `redis host:port` or `memory`, for logs. */
   readonly where: string;
-  /** Saves `value` as JSON under `name`. Failures are logged and counted; the snapshot then stays in memory. */
-  save(name: string, value: unknown): Promise<void>;
+  /** Saves `value` as JSON under `name`; resolves to its size in bytes (0 when it is not JSON). Failures are logged and counted; the snapshot then stays in memory. */
+  save(name: string, value: unknown): Promise<number>;
   /** The last snapshot saved under `name` (by this process or, through Redis, an earlier one), or undefined. */
   load<T = unknown>(name: string): Promise<T | undefined>;
   /** Removes the snapshot (memory and Redis). */
@@ -70,11 +71,12 @@ export function createStateStore(o: StateStoreOptions): StateStore {
       } catch (err) {
         failures.inc({ operation: 'save' });
         o.log.warn({ err, state: name }, 'state store: snapshot is not JSON, not saved');
-        return;
+        return 0;
       }
+      const bytes = Buffer.byteLength(json);
       if (!redis) {
         memory.set(name, json);
-        return;
+        return bytes;
       }
       try {
         await redis.set(key(name), json, { pxMs: ttlMs });
@@ -84,6 +86,7 @@ export function createStateStore(o: StateStoreOptions): StateStore {
         failures.inc({ operation: 'save' });
         o.log.warn({ err, state: name, redis: where }, 'state store: snapshot not saved to Redis, kept in memory');
       }
+      return bytes;
     },
     async load<T>(name: string) {
       const held = memory.get(name);

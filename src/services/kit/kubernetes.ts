@@ -4,6 +4,7 @@
  * the wire types (kubernetes/types.ts, client-node's models as `import type` only).
  */
 export * from './kubernetes/client.js';
+export * from './kubernetes/env.js';
 export * from './kubernetes/events.js';
 export * from './kubernetes/leader-elector.js';
 export * from './kubernetes/time.js';

@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import { parseRulesFile, type RulesFile } from '../../core/self-healing-rules.js';
 import { envOptionalString, envString } from '../kit/config.js';
-import { KubeClient, LeaderElector, SERVICE_ACCOUNT_TOKEN_FILE } from '../kit/kubernetes.js';
+import { KubeClient, kubernetesEnvShape, LeaderElector } from '../kit/kubernetes.js';
 import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, readJson, sendJson, type RequestContext } from '../kit/server.js';
@@ -35,10 +35,7 @@ export const selfHealingConfigSchema = z
     [E.leaseName]: envString({ default: 'self-healing' }),
     [SERVICE_ENV.prometheus.url]: envOptionalString(),
     [SERVICE_ENV.aiEngineClient.url]: envOptionalString(),
-    /** API server URL; default in-cluster (https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT). */
-    KUBERNETES_API_URL: envOptionalString(),
-    /** Service-account token file, re-read every minute (bound tokens rotate). */
-    KUBERNETES_TOKEN_FILE: envString({ default: SERVICE_ACCOUNT_TOKEN_FILE }),
+    ...kubernetesEnvShape,
     ...postgresEnvShape,
   })
   .check(postgresEnvCheck);

@@ -1,11 +1,8 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { EngineSeries } from '../../../src/core/ai-engine-series.js';
 import type { Anomaly } from '../../../src/services/ai-engine/anomaly.js';
-import { DEFAULT_LEVEL_SHIFT_HOLD_MS, formatTime, labelsKey, PrometheusSource } from '../../../src/services/ai-engine/sources/prometheus.js';
-
-const log = pino({ level: 'silent' });
-const T0 = 1_700_000_000_000;
+import { DEFAULT_LEVEL_SHIFT_HOLD_MS, formatTime, labelsKey } from '../../../src/services/ai-engine/sources/prometheus.js';
+import { noise, setup, T0 } from './prometheus-fake.js';
 
 const latency: EngineSeries = {
   id: 'http-latency-p95',
@@ -33,56 +30,6 @@ const disk: EngineSeries = {
   forecast: { limit: 100 },
   unit: '%',
 };
-
-type Values = (labels: Record<string, string>, t: number) => number;
-
-/** A fake Prometheus query_range: series by query, computed for each step of the asked range. */
-function fakePrometheus(data: Record<string, { labels: Record<string, string>[]; value: Values }>) {
-  const calls: { query: string; start: number; end: number; step: number }[] = [];
-  let failing: 'down' | 'bad' | undefined;
-  let delayMs = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const fetchFn = (async (input: string | URL | Request) => {
-    const url = new URL(String(input));
-    const q = { query: url.searchParams.get('query')!, start: Number(url.searchParams.get('start')), end: Number(url.searchParams.get('end')), step: Number(url.searchParams.get('step')) };
-    calls.push(q);
-    inFlight += 1;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    try {
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      if (failing === 'down') throw new TypeError('fetch failed: ECONNREFUSED');
-      if (failing === 'bad') return new Response(JSON.stringify({ status: 'error', error: 'parse error' }), { status: 400 });
-      const d = data[q.query];
-      const result = (d?.labels ?? []).map((labels) => {
-        const values: [number, string][] = [];
-        for (let t = q.start; t <= q.end; t += q.step) values.push([t, String(d!.value(labels, t * 1000))]);
-        return { metric: { __name__: 'x', ...labels }, values };
-      });
-      return new Response(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }), { status: 200 });
-    } finally {
-      inFlight -= 1;
-    }
-  }) as typeof fetch;
-  return {
-    fetch: fetchFn,
-    calls,
-    fail: (how: 'down' | 'bad' | undefined) => (failing = how),
-    slow: (ms: number) => (delayMs = ms),
-    maxInFlight: () => maxInFlight,
-  };
-}
-
-/** A small deterministic noise in [-1, 1]. */
-const noise = (t: number) => Math.sin(t / 7_000) * 0.6 + Math.sin(t / 13_000) * 0.4;
-
-function setup(series: EngineSeries[], data: Parameters<typeof fakePrometheus>[0], extra: Partial<ConstructorParameters<typeof PrometheusSource>[0]> = {}) {
-  let now = T0;
-  const prom = fakePrometheus(data);
-  const emitted: Anomaly[] = [];
-  const source = new PrometheusSource({ url: 'http://prom:9090/prometheus', series, emit: (a) => emitted.push(a), log, namespace: 'aiops', fetch: prom.fetch, now: () => now, ...extra });
-  return { source, prom, emitted, advance: (ms: number) => (now += ms), now: () => now };
-}
 
 describe('the Prometheus source', () => {
   it('fetches the last window on start, then only the new steps', async () => {

@@ -95,6 +95,8 @@ export interface PointScore {
   readonly scale: number | undefined;
   /** Which prediction was used. */
   readonly basis: 'warmup' | 'local' | 'seasonal';
+  /** True when the seasonal prediction was ready for this point (whichever was used): the two predictors were compared. */
+  readonly seasonalReady: boolean;
 }
 
 /** A detector's learnt state as plain JSON (the engine keeps it in Redis so that a restarted pod does not re-learn). */
@@ -166,7 +168,7 @@ export class SeriesDetector {
 
   /** Scores the point at `time` (ms; increasing) with `value`. Non-finite values and out-of-order points score 0 and are not learnt. */
   update(time: number, value: number): PointScore {
-    if (!Number.isFinite(value) || !Number.isFinite(time) || time <= this.lastTime) return { score: 0, rawScore: 0, z: 0, expected: undefined, scale: undefined, basis: 'warmup' };
+    if (!Number.isFinite(value) || !Number.isFinite(time) || time <= this.lastTime) return { score: 0, rawScore: 0, z: 0, expected: undefined, scale: undefined, basis: 'warmup', seasonalReady: false };
     if (this.lastTime > -Infinity) this.intervals.push(time - this.lastTime);
     this.lastTime = time;
     this.points += 1;
@@ -201,8 +203,9 @@ export class SeriesDetector {
     this.history.push(time, value);
 
     // The better predictor; on a tie (both at the floor: a clean series) the seasonal one, which knows the pattern.
+    const seasonalReady = candidates.some((c) => c.basis === 'seasonal');
     const best = candidates.sort((a, b) => a.scale - b.scale || (a.basis === 'seasonal' ? -1 : 1))[0];
-    if (!best || this.points <= this.o.warmup) return { score: 0, rawScore: 0, z: 0, expected: best?.expected, scale: best?.scale, basis: 'warmup' };
+    if (!best || this.points <= this.o.warmup) return { score: 0, rawScore: 0, z: 0, expected: best?.expected, scale: best?.scale, basis: 'warmup', seasonalReady };
     const z = (value - best.expected) / best.scale;
     const residual = value - best.expected;
     const counted = this.o.direction === 'up' ? Math.max(0, residual) : this.o.direction === 'down' ? Math.max(0, -residual) : Math.abs(residual);
@@ -212,7 +215,7 @@ export class SeriesDetector {
     let score = rawScore;
     if (this.sinceAlarm <= this.o.refractoryPoints) score *= this.o.refractoryFactor;
     else if (excess >= this.o.alarmExcess) this.sinceAlarm = 0;
-    return { score, rawScore, z, expected: best.expected, scale: best.scale, basis: best.basis };
+    return { score, rawScore, z, expected: best.expected, scale: best.scale, basis: best.basis, seasonalReady };
   }
 
   /** The median of the same slot one day and one week earlier, from the points kept; undefined without them. */

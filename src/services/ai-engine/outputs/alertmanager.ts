@@ -81,6 +81,8 @@ export interface AlertmanagerOutputOptions {
   readonly log: Logger;
   /** Re-send interval while active (default {@link DEFAULT_RESEND_MS}). */
   readonly resendMs?: number;
+  /** Whether this replica posts (the Lease holder); when false, alerts are tracked but not sent (default: always). */
+  readonly posting?: () => boolean;
   /** Per-POST timeout (default {@link DEFAULT_POST_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
   /** Link back to the anomaly list, set as every alert's generatorURL (default none). */
@@ -137,7 +139,7 @@ export class AlertmanagerOutput {
 
   /** POSTs `anomalies` (one at a time after the previous POST); delivered resolutions are forgotten. */
   private send(anomalies: readonly Anomaly[]): Promise<void> {
-    if (anomalies.length === 0) return this.sending;
+    if (anomalies.length === 0 || this.opts.posting?.() === false) return this.sending;
     this.sending = this.sending.then(async () => {
       const now = this.now();
       const activeForMs = 4 * (this.opts.resendMs ?? DEFAULT_RESEND_MS);

@@ -4,7 +4,7 @@ import { AnomalyState, type AnomalyStateOptions } from '../detect/anomaly-state.
 import { Drain, type DrainOptions, type DrainState } from '../detect/drain.js';
 import { truncate } from '../detect/log-masks.js';
 import { NewPatternDetector, type NewPatternOptions } from '../detect/new-patterns.js';
-import { SeriesDetector, type SeriesDetectorOptions } from '../detect/series-detector.js';
+import { SeriesDetector, type SeriesDetectorOptions, type SeriesDetectorSnapshot } from '../detect/series-detector.js';
 import { Backoff, ElasticsearchClient, ElasticsearchError, type BackoffOptions, type ElasticsearchConnection } from './elasticsearch-client.js';
 import { DEFAULT_ERROR_TERMS, errorLinesQuery, errorRateQuery, interval, parseErrorLines, parseErrorRates, type ErrorLine } from './log-queries.js';
 
@@ -40,6 +40,26 @@ export interface LogsPatternState {
   readonly baseline: DrainState;
   /** Lines up to this time (epoch ms) have been mined; the next window starts there. */
   readonly linesUntil: number | undefined;
+}
+
+/** Everything the logs source learnt, as plain JSON ({@link ElasticsearchLogsSource.snapshot}). */
+export interface LogsSourceSnapshot {
+  readonly version: 1;
+  readonly services: readonly {
+    readonly namespace: string;
+    readonly service: string;
+    readonly detector: SeriesDetectorSnapshot;
+    readonly state: ReturnType<AnomalyState['toJSON']>;
+    readonly lastFed: number | null;
+    readonly lastErrorAt: number;
+    readonly anomaly?: Anomaly;
+    readonly spike?: { readonly usual: number; readonly peak: number; readonly peakAt: number };
+  }[];
+  readonly patterns: readonly ActivePattern[];
+  /** Null before the first window was learnt. */
+  readonly patternState: LogsPatternState | null;
+  readonly lastEnd: number | null;
+  readonly observedFrom: number | null;
 }
 
 /** Settings of the logs source; every one but the connection is optional. */
@@ -156,7 +176,7 @@ export class ElasticsearchLogsSource {
   private readonly detectorOptions: SeriesDetectorOptions;
   private readonly services = new Map<string, ServiceSeries>();
   private readonly patterns = new Map<string, ActivePattern>();
-  private readonly patternDetector: NewPatternDetector;
+  private patternDetector: NewPatternDetector;
   /** True once the baseline has learnt a first window (or was restored). */
   private baselineLearnt: boolean;
   private linesUntil: number | undefined;
@@ -197,6 +217,60 @@ export class ElasticsearchLogsSource {
   /** The pattern miner's state as plain JSON, for a hot-state store. */
   patternState(): LogsPatternState {
     return { version: 1, baseline: this.patternDetector.baseline.toJSON(), linesUntil: this.linesUntil };
+  }
+
+  /** Everything learnt (error-rate detectors, open anomalies, the pattern baseline, the windows searched) as plain JSON. */
+  snapshot(): LogsSourceSnapshot {
+    return {
+      version: 1,
+      services: [...this.services.values()].map((s) => ({
+        namespace: s.namespace,
+        service: s.service,
+        detector: s.detector.snapshot(),
+        state: s.state.toJSON(),
+        lastFed: Number.isFinite(s.lastFed) ? s.lastFed : null,
+        lastErrorAt: s.lastErrorAt,
+        ...(s.anomaly ? { anomaly: s.anomaly } : {}),
+        ...(s.spike ? { spike: { ...s.spike } } : {}),
+      })),
+      patterns: [...this.patterns.values()],
+      patternState: this.baselineLearnt ? this.patternState() : null,
+      lastEnd: this.lastEnd ?? null,
+      observedFrom: this.observedFrom ?? null,
+    };
+  }
+
+  /**
+   * Goes on from {@link snapshot}'s output (before the first poll): the next poll searches only
+   * the steps since. Throws on a malformed snapshot, leaving the source as it was.
+   */
+  restore(saved: LogsSourceSnapshot): void {
+    if (saved.version !== 1) throw new Error(`unknown logs source snapshot version ${String(saved.version)}`);
+    const services = saved.services.map((s): [string, ServiceSeries] => [
+      `${s.namespace}/${s.service}`,
+      {
+        namespace: s.namespace,
+        service: s.service,
+        detector: SeriesDetector.restore(s.detector, this.detectorOptions),
+        state: AnomalyState.fromJSON(s.state, this.opts.anomalyState),
+        lastFed: s.lastFed ?? -Infinity,
+        lastErrorAt: s.lastErrorAt,
+        anomaly: s.anomaly,
+        spike: s.spike ? { ...s.spike } : undefined,
+      },
+    ]);
+    const patternDetector = saved.patternState ? new NewPatternDetector(Drain.fromJSON(saved.patternState.baseline), this.opts.newPatterns) : undefined;
+    this.services.clear();
+    for (const [key, series] of services) this.services.set(key, series);
+    this.patterns.clear();
+    for (const p of saved.patterns) this.patterns.set(p.anomaly.id, { anomaly: p.anomaly, expiresAt: p.expiresAt });
+    if (patternDetector) {
+      this.patternDetector = patternDetector;
+      this.baselineLearnt = true;
+      this.linesUntil = saved.patternState!.linesUntil;
+    }
+    this.lastEnd = saved.lastEnd ?? undefined;
+    this.observedFrom = saved.observedFrom ?? undefined;
   }
 
   /** The open anomalies (spikes, then patterns). */

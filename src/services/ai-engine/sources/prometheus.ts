@@ -2,11 +2,16 @@ import { AI_ENGINE_MODELS } from '../../../core/ai-engine-metrics.js';
 import type { EngineSeries } from '../../../core/ai-engine-series.js';
 import type { Logger } from '../../kit/log.js';
 import type { Anomaly } from '../anomaly.js';
-import { AnomalyState, type AnomalyStateOptions } from '../detect/anomaly-state.js';
-import { type LevelShift, LevelShiftDetector, type LevelShiftOptions } from '../detect/changepoint.js';
+import type { AnomalyStateOptions } from '../detect/anomaly-state.js';
+import type { LevelShift, LevelShiftOptions } from '../detect/changepoint.js';
 import { forecastLimit } from '../detect/forecast.js';
-import { type PointScore, SeriesDetector, type SeriesDetectorOptions } from '../detect/series-detector.js';
+import type { PointScore, SeriesDetectorOptions } from '../detect/series-detector.js';
 import type { EngineMetrics } from '../metrics.js';
+import { labelsKey, MAX_POINTS_PER_QUERY, PrometheusDownError, queryRangeChunked, sampleValue, type MatrixSeries } from './prometheus-query.js';
+import { levelShiftDetector, newTracker, restoreTracker, trackerSnapshot, type SeriesPoint, type SeriesRunSnapshot, type Tracker, type TrackerModels } from './prometheus-tracker.js';
+
+export { labelsKey } from './prometheus-query.js';
+export type { SeriesPoint, SeriesRunSnapshot } from './prometheus-tracker.js';
 
 /**
  * The Prometheus source: each configured series is fetched with `query_range` every `step`
@@ -27,9 +32,20 @@ import type { EngineMetrics } from '../metrics.js';
  * day and a week earlier: a daily pattern); from then on, with a fresh detector, the residual
  * value − seasonal prediction of the points predicted that way (others are skipped: the CUSUM counts
  * points, not time), because a daily cycle fed raw reads as level changes (changepoint.ts' header).
- * Limits of that: before a day of history a daily pattern can read as shifts; and a shift of a
- * seasonal series enters its seasonal baseline a day later, which the residual shows as a shift
- * back (reported only for direction `both`).
+ * Before a day of history a daily pattern reads as shifts, so a shift of the raw values is reported
+ * only after the seasonal prediction has been ready (compared with the local one) for
+ * {@link SEASONAL_RESIDUAL_AFTER_POINTS} points in a row: by then a daily-patterned series has moved
+ * to its residual, and what stays on the raw values has no daily pattern (shifts are learnt either
+ * way). With one-minute steps that is a day and about 2 h 40 min of history. A shift of a seasonal
+ * series enters its seasonal baseline a day later, which the residual shows as a shift back
+ * (reported only for direction `both`).
+ *
+ * Start-up: the first round of a scored series fetches {@link DEFAULT_BACKFILL_SECONDS} (a day and
+ * three hours: with one-minute steps the seasonal baseline and the level shifts are ready at once
+ * when Prometheus keeps that much), in several requests when that is more than Prometheus answers at once. That
+ * history is replayed silently: only the anomalies still open at its end are emitted. A source
+ * restored from a snapshot ({@link PrometheusSource.restore}) fetches only the steps since the
+ * snapshot and replays nothing: it goes on where the snapshot left off.
  */
 
 /** Default queries in flight at once. */
@@ -48,19 +64,8 @@ export const DEFAULT_STALE_STEPS = 10;
 export const DEFAULT_LEVEL_SHIFT_HOLD_MS = 3_600_000;
 /** Points in a row predicted from the seasonal baseline after which level shifts are looked for in the seasonal residual (60). */
 export const SEASONAL_RESIDUAL_AFTER_POINTS = 60;
-
-/** One scored point, as `GET /api/v1/series` shows it. */
-export interface SeriesPoint {
-  /** ms since the epoch. */
-  readonly t: number;
-  readonly value: number;
-  /** The detector's prediction (scored kinds, after warm-up). */
-  readonly expected?: number;
-  /** One robust sigma around `expected`: the band is expected ± 3 × scale. */
-  readonly scale?: number;
-  /** Anomaly score in [0, 1) (scored kinds). */
-  readonly score?: number;
-}
+/** History fetched and replayed on the first round of a scored series, s (default 27 h: a day for the seasonal slot, then its warm-up and the comparison). */
+export const DEFAULT_BACKFILL_SECONDS = 27 * 3600;
 
 /** One label set of a configured series. */
 export interface TrackedSeries {
@@ -97,6 +102,12 @@ export interface PrometheusSourceOptions {
   readonly levelShift?: Omit<LevelShiftOptions, 'direction'>;
   /** How long a LevelShiftDetected anomaly is held after its detection, ms (default {@link DEFAULT_LEVEL_SHIFT_HOLD_MS}). */
   readonly levelShiftHoldMs?: number;
+  /** Report shifts of the raw values only once the seasonal prediction was compared (default true; tests of short series turn it off). */
+  readonly shiftsNeedSeasonalComparison?: boolean;
+  /** History fetched and replayed silently on the first round of a scored series, s (default {@link DEFAULT_BACKFILL_SECONDS}; at least its window). */
+  readonly backfillSeconds?: number;
+  /** Steps per query_range request (default {@link MAX_POINTS_PER_QUERY}); longer spans take several. */
+  readonly maxPointsPerQuery?: number;
   /** Points kept per label set (default {@link DEFAULT_KEEP_POINTS}). */
   readonly keepPoints?: number;
   /** How often due series are looked for, ms (default 1000). */
@@ -107,26 +118,6 @@ export interface PrometheusSourceOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** Prometheus did not answer (network, timeout, 5xx, 429): every query backs off. */
-class PrometheusDownError extends Error {
-  override name = 'PrometheusDownError';
-}
-
-interface Tracker {
-  readonly key: string;
-  readonly labels: Record<string, string>;
-  readonly points: SeriesPoint[];
-  readonly detector?: SeriesDetector;
-  readonly state?: AnomalyState;
-  /** Level shifts of the values (`raw`) or of the seasonal residual (`residual`); scored kinds only. */
-  shifts?: { detector: LevelShiftDetector; input: 'raw' | 'residual'; seasonalRun: number };
-  lastT: number;
-  anomaly?: Anomaly;
-  /** The LevelShiftDetected anomaly held, and until when (series time, ms). */
-  levelShift?: { anomaly: Anomaly; until: number };
-  clearRounds: number;
-}
-
 interface SeriesRun {
   readonly series: EngineSeries;
   readonly trackers: Map<string, Tracker>;
@@ -134,19 +125,6 @@ interface SeriesRun {
   lastEnd?: number;
   nextAt: number;
   running: boolean;
-}
-
-/** `a="b",c="d"` from sorted labels: the key of a label set, readable in ids. */
-export function labelsKey(labels: Readonly<Record<string, string>>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
-    .join(',');
-}
-
-/** Prometheus' sample value strings (`"1.5"`, `"NaN"`, `"+Inf"`) as numbers. */
-function sampleValue(text: string): number {
-  return text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
 }
 
 const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
@@ -161,6 +139,9 @@ export class PrometheusSource {
   private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Set<Promise<void>>();
   private stopped = false;
+  /** True while a first round's history is replayed: nothing is emitted. */
+  private replaying = false;
+  private readonly models: TrackerModels;
 
   constructor(private readonly opts: PrometheusSourceOptions) {
     const ids = new Set<string>();
@@ -173,6 +154,52 @@ export class PrometheusSource {
     this.runs = opts.series.map((series) => ({ series, trackers: new Map(), nextAt: 0, running: false }));
     this.now = opts.now ?? Date.now;
     this.fetch = opts.fetch ?? fetch;
+    this.models = { detector: opts.detector, state: opts.state, levelShift: opts.levelShift };
+  }
+
+  /** Everything learnt, one snapshot per series (plain JSON), for the engine's hot state. */
+  snapshot(): SeriesRunSnapshot[] {
+    return this.runs.map((run) => this.snapshotOf(run.series.id)!);
+  }
+
+  /** Everything learnt about series `id` (plain JSON), or undefined for an unknown id. */
+  snapshotOf(id: string): SeriesRunSnapshot | undefined {
+    const run = this.runs.find((r) => r.series.id === id);
+    if (!run) return undefined;
+    const { series, trackers, lastEnd } = run;
+    return {
+      version: 1,
+      id: series.id,
+      query: series.query,
+      stepSeconds: series.stepSeconds,
+      kind: series.kind,
+      direction: series.direction,
+      lastEnd: lastEnd ?? null,
+      trackers: [...trackers.values()].map(trackerSnapshot),
+    };
+  }
+
+  /**
+   * Goes on from a snapshot of series `saved.id` (before {@link start}): its label sets with their
+   * detectors and open anomalies (emitted again, so that the book and the outputs have them), and
+   * the next round fetches only the steps since. Returns false, restoring nothing, when the series
+   * is no longer configured or its query, step, kind or direction changed; throws on a malformed
+   * snapshot (nothing restored then either).
+   */
+  restore(saved: SeriesRunSnapshot): boolean {
+    const run = this.runs.find((r) => r.series.id === saved.id);
+    if (saved.version !== 1 || !run) return false;
+    const { series } = run;
+    if (saved.query !== series.query || saved.stepSeconds !== series.stepSeconds || saved.kind !== series.kind || saved.direction !== series.direction) return false;
+    const trackers = new Map(saved.trackers.map((t) => [t.key, restoreTracker(series, t, this.models)] as const));
+    run.trackers.clear();
+    for (const [key, tracker] of trackers) {
+      run.trackers.set(key, tracker);
+      if (tracker.anomaly) this.opts.emit(tracker.anomaly);
+      if (tracker.levelShift) this.opts.emit(tracker.levelShift.anomaly);
+    }
+    run.lastEnd = saved.lastEnd ?? undefined;
+    return true;
   }
 
   /** Starts the schedule (a first round at once). */
@@ -238,15 +265,18 @@ export class PrometheusSource {
     const step = series.stepSeconds;
     const now = this.now();
     const end = Math.floor(now / 1000 / step) * step;
-    const earliest = end - series.windowSeconds;
-    const start = run.lastEnd === undefined ? earliest : Math.max(run.lastEnd + step, earliest);
+    const replay = run.lastEnd === undefined;
+    const span = series.kind === 'AnomalyDetected' ? Math.max(series.windowSeconds, this.opts.backfillSeconds ?? DEFAULT_BACKFILL_SECONDS) : series.windowSeconds;
+    const earliest = end - span;
+    const start = replay ? earliest : Math.max(run.lastEnd! + step, earliest);
     if (start > end) {
       run.nextAt = (end + step) * 1000;
       return;
     }
-    let result: { metric: Record<string, string>; values: [number, string][] }[];
+    let result: MatrixSeries[];
     try {
-      result = await this.queryRange(series.query, start, end, step);
+      const client = { url: this.opts.url, fetch: this.fetch, timeoutMs: this.opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
+      result = await queryRangeChunked(client, series.query, start, end, step, this.opts.maxPointsPerQuery ?? MAX_POINTS_PER_QUERY);
     } catch (error) {
       this.opts.metrics?.inferenceRequests.inc({ model, outcome: 'error' });
       if (error instanceof PrometheusDownError) {
@@ -267,32 +297,32 @@ export class PrometheusSource {
 
     const started = process.hrtime.bigint();
     const seen = new Set<string>();
-    for (const item of result) {
-      const { __name__: _name, ...labels } = item.metric;
-      const key = labelsKey(labels);
-      seen.add(key);
-      let tracker = run.trackers.get(key);
-      if (!tracker) {
-        tracker = {
-          key,
-          labels,
-          points: [],
-          lastT: -Infinity,
-          clearRounds: 0,
-          ...(series.kind === 'AnomalyDetected'
-            ? {
-                detector: new SeriesDetector({ ...this.opts.detector, direction: series.direction }),
-                state: new AnomalyState(this.opts.state),
-                shifts: { detector: this.levelShiftDetector(series), input: 'raw' as const, seasonalRun: 0 },
-              }
-            : {}),
-        };
-        run.trackers.set(key, tracker);
+    // Synchronous from here to the end of the replay: no other round can emit in between.
+    this.replaying = replay;
+    try {
+      for (const item of result) {
+        const { __name__: _name, ...labels } = item.metric;
+        const key = labelsKey(labels);
+        seen.add(key);
+        let tracker = run.trackers.get(key);
+        if (!tracker) {
+          tracker = newTracker(series, key, labels, this.models);
+          run.trackers.set(key, tracker);
+        }
+        const fresh = item.values.map(([t, v]) => ({ t: t * 1000, value: sampleValue(v) })).filter((p) => p.t > tracker!.lastT);
+        if (fresh.length === 0) continue;
+        if (tracker.detector) this.score(series, tracker, fresh);
+        else this.forecast(series, tracker, fresh);
       }
-      const fresh = item.values.map(([t, v]) => ({ t: t * 1000, value: sampleValue(v) })).filter((p) => p.t > tracker!.lastT);
-      if (fresh.length === 0) continue;
-      if (tracker.detector) this.score(series, tracker, fresh);
-      else this.forecast(series, tracker, fresh);
+    } finally {
+      this.replaying = false;
+    }
+    if (replay) {
+      // The history's anomalies that are still open are today's.
+      for (const tracker of run.trackers.values()) {
+        if (tracker.anomaly) this.opts.emit(tracker.anomaly);
+        if (tracker.levelShift) this.opts.emit(tracker.levelShift.anomaly);
+      }
     }
     this.forgetStale(run, seen, end);
     run.lastEnd = end;
@@ -322,9 +352,11 @@ export class PrometheusSource {
     }
   }
 
-  /** A LevelShiftDetector with the series' direction. */
-  private levelShiftDetector(series: EngineSeries): LevelShiftDetector {
-    return new LevelShiftDetector({ ...this.opts.levelShift, direction: series.direction });
+  /** Hands an opening or ending to the engine, unless a first round's history is being replayed. */
+  private emit(anomaly: Anomaly, message: 'anomaly opened' | 'anomaly ended'): void {
+    if (this.replaying) return;
+    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value: anomaly.value }, message);
+    this.opts.emit(anomaly);
   }
 
   /** Feeds the point (or its seasonal residual) to the level-shift detector; a reported shift opens LevelShiftDetected. */
@@ -332,9 +364,10 @@ export class PrometheusSource {
     const shifts = tracker.shifts!;
     if (shifts.input === 'raw') {
       shifts.seasonalRun = s.basis === 'seasonal' ? shifts.seasonalRun + 1 : 0;
+      shifts.comparedRun = s.seasonalReady ? shifts.comparedRun + 1 : 0;
       if (shifts.seasonalRun >= SEASONAL_RESIDUAL_AFTER_POINTS) {
         // The raw values' reference would read the switch as a shift: start again on the residual.
-        tracker.shifts = { detector: this.levelShiftDetector(series), input: 'residual', seasonalRun: 0 };
+        tracker.shifts = { detector: levelShiftDetector(series, this.models), input: 'residual', seasonalRun: 0, comparedRun: 0 };
         return;
       }
     }
@@ -343,7 +376,9 @@ export class PrometheusSource {
     else if (s.basis === 'seasonal' && s.expected !== undefined) input = value - s.expected;
     else return;
     const shift = tracker.shifts!.detector.push(t, input);
-    if (shift) this.openShift(series, tracker, shift, tracker.shifts!.input);
+    // Learnt either way; reported once a daily pattern could have been told from it.
+    const compared = shifts.input === 'residual' || shifts.comparedRun >= SEASONAL_RESIDUAL_AFTER_POINTS || this.opts.shiftsNeedSeasonalComparison === false;
+    if (shift && compared) this.openShift(series, tracker, shift, tracker.shifts!.input);
   }
 
   private openShift(series: EngineSeries, tracker: Tracker, shift: LevelShift, input: 'raw' | 'residual'): void {
@@ -359,15 +394,13 @@ export class PrometheusSource {
       action: 'none',
     };
     tracker.levelShift = { anomaly, until: shift.detectedAt + (this.opts.levelShiftHoldMs ?? DEFAULT_LEVEL_SHIFT_HOLD_MS) };
-    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value: shift.size }, 'anomaly opened');
-    this.opts.emit(anomaly);
+    this.emit(anomaly, 'anomaly opened');
   }
 
   private closeShift(tracker: Tracker, at: number): void {
     const ended: Anomaly = { ...tracker.levelShift!.anomaly, endsAt: Math.max(at, tracker.levelShift!.anomaly.startsAt) };
     tracker.levelShift = undefined;
-    this.opts.log.info({ anomaly: ended.id, kind: ended.kind }, 'anomaly ended');
-    this.opts.emit(ended);
+    this.emit(ended, 'anomaly ended');
   }
 
   /** Adds the new points to the window and forecasts the limit; opens or ends the forecast. */
@@ -420,8 +453,7 @@ export class PrometheusSource {
   private open(series: EngineSeries, tracker: Tracker, at: number, value: number, summary: string): void {
     const anomaly = this.anomalyOf(series, tracker, at, value, summary);
     tracker.anomaly = anomaly;
-    this.opts.log.info({ anomaly: anomaly.id, kind: anomaly.kind, value }, 'anomaly opened');
-    this.opts.emit(anomaly);
+    this.emit(anomaly, 'anomaly opened');
   }
 
   /** The series' anomaly on the label set (its kind, severity and action). */
@@ -445,24 +477,7 @@ export class PrometheusSource {
     const ended: Anomaly = { ...tracker.anomaly!, endsAt: Math.max(at, tracker.anomaly!.startsAt) };
     tracker.anomaly = undefined;
     tracker.clearRounds = 0;
-    this.opts.log.info({ anomaly: ended.id, kind: ended.kind }, 'anomaly ended');
-    this.opts.emit(ended);
-  }
-
-  /** `GET /api/v1/query_range`: the matrix, or PrometheusDownError / Error. */
-  private async queryRange(query: string, start: number, end: number, step: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
-    const url = `${this.opts.url}/api/v1/query_range?${new URLSearchParams({ query, start: String(start), end: String(end), step: String(step) })}`;
-    let res: Response;
-    try {
-      res = await this.fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS), headers: { accept: 'application/json' } });
-    } catch (error) {
-      throw new PrometheusDownError(`no answer: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const body = (await res.json().catch(() => undefined)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
-    if (res.status >= 500 || res.status === 429) throw new PrometheusDownError(`answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
-    if (!res.ok || body?.status !== 'success') throw new Error(`Prometheus answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
-    if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) throw new Error(`Prometheus answered a ${String(body.data?.resultType)}, not a matrix`);
-    return body.data.result as { metric: Record<string, string>; values: [number, string][] }[];
+    this.emit(ended, 'anomaly ended');
   }
 }
 
