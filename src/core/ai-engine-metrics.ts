@@ -22,5 +22,11 @@ export const AI_ENGINE_METRICS = {
 /** The histograms among {@link AI_ENGINE_METRICS} (exposed as `_bucket`, `_sum`, `_count`). */
 export const AI_ENGINE_HISTOGRAMS: ReadonlySet<string> = new Set([AI_ENGINE_METRICS.inferenceDuration]);
 
-/** The engine's models, the `model` label: the streaming detector and the trend forecast. */
-export const AI_ENGINE_MODELS = { detector: 'robust-seasonal', forecast: 'theil-sen' } as const;
+/**
+ * The engine's models, the `model` label: the streaming detector (metrics and log error rates), the
+ * trend forecast, the log template miner (new patterns) and the per-statement baselines (queries).
+ */
+export const AI_ENGINE_MODELS = { detector: 'robust-seasonal', forecast: 'theil-sen', patterns: 'drain', regression: 'query-baseline' } as const;
+
+/** A `model` label value. */
+export type AiEngineModel = (typeof AI_ENGINE_MODELS)[keyof typeof AI_ENGINE_MODELS];

@@ -117,6 +117,14 @@ describe.runIf(havePostgres)('AI engine query statistics on a real PostgreSQL wi
     expect(anomaly.summary).toContain(`statement ${lookupId} slowed down`);
     expect(anomaly.summary).toContain(LOOKUP);
     expect(s.active()).toEqual([anomaly]);
+    // Drawn like a metric: the regressed statement first, its last sample far above the band of its baseline.
+    const drawn = s.seriesView('query-mean-time', 2)!;
+    expect(drawn).toMatchObject({ id: 'query-mean-time', source: 'queries', kind: 'QueryRegression', unit: 'ms' });
+    expect(drawn.labelSets).toHaveLength(2);
+    expect(drawn.labelSets[0]).toMatchObject({ labels: { database: DB, queryid: lookupId }, anomaly });
+    const lastSample = drawn.labelSets[0]!.points.at(-1)!;
+    expect(lastSample.value).toBeGreaterThan(lastSample.expected! + 3 * lastSample.scale!);
+    expect(s.seriesList()).toEqual([expect.objectContaining({ id: 'query-mean-time', labelSets: expect.any(Number) })]);
 
     // The report: the lookups lead by total time; every row has its numbers; the text is cut.
     const report = s.report({ top: 3, maxQueryLength: 30 });

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { AI_ENGINE_METRICS as M, AI_ENGINE_MODELS } from '../../core/ai-engine-metrics.js';
+import { AI_ENGINE_METRICS as M, AI_ENGINE_MODELS, type AiEngineModel } from '../../core/ai-engine-metrics.js';
 import type { AnomalySource } from './anomaly.js';
 
 /** The AI engine's metrics of the catalog's contract (names in src/core/ai-engine-metrics.ts). */
@@ -20,7 +20,7 @@ export interface EngineMetrics {
 
 const SOURCES: readonly AnomalySource[] = ['metrics', 'logs', 'queries'];
 
-/** Registers the metrics on `registry`, every model loaded and every counter series at 0 (so increase() sees the first one). */
+/** Registers the metrics on `registry`, every counter series at 0 (so increase() sees the first one) and every model not loaded (see {@link setModelsInUse}). */
 export function createEngineMetrics(registry: Registry): EngineMetrics {
   const registers = [registry];
   const metrics: EngineMetrics = {
@@ -38,9 +38,20 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
     stateSnapshotBytes: new Gauge({ name: M.stateSnapshotBytes, help: 'Size in bytes of the last hot-state snapshot saved, by part.', labelNames: ['part'] as const, registers }),
   };
   for (const model of Object.values(AI_ENGINE_MODELS)) {
-    metrics.modelLoaded.set({ model }, 1);
+    metrics.modelLoaded.set({ model }, 0);
     for (const outcome of ['success', 'error']) metrics.inferenceRequests.inc({ model, outcome }, 0);
   }
   for (const source of SOURCES) metrics.anomaliesDetected.inc({ source }, 0);
   return metrics;
+}
+
+/** `aiops_model_loaded`: 1 for the models the configured sources use, 0 for the others. */
+export function setModelsInUse(metrics: EngineMetrics, inUse: ReadonlySet<AiEngineModel>): void {
+  for (const model of Object.values(AI_ENGINE_MODELS)) metrics.modelLoaded.set({ model }, inUse.has(model) ? 1 : 0);
+}
+
+/** Counts one inference round of `model` and, when it succeeded, its compute time. */
+export function recordInference(metrics: EngineMetrics, model: AiEngineModel, outcome: 'success' | 'error', seconds: number): void {
+  metrics.inferenceRequests.inc({ model, outcome });
+  if (outcome === 'success') metrics.inferenceDuration.observe({ model }, seconds);
 }

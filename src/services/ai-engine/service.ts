@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import * as z from 'zod/mini';
+import { AI_ENGINE_MODELS, type AiEngineModel } from '../../core/ai-engine-metrics.js';
 import { DEFAULT_ENGINE_SERIES, type EngineSeries } from '../../core/ai-engine-series.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import { envOptionalString } from '../kit/config.js';
@@ -8,6 +9,7 @@ import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import { redisConnection, redisEnvShape } from '../kit/redis.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, sendJson, type RequestContext } from '../kit/server.js';
+import { pointJson, type SeriesProvider } from './series-view.js';
 import type { AnomalyKind, AnomalySource } from './anomaly.js';
 import type { AnomalyStateOptions } from './detect/anomaly-state.js';
 import type { SeriesDetectorOptions } from './detect/series-detector.js';
@@ -16,7 +18,7 @@ import { keepHistory } from './history-keeper.js';
 import { historyStoreFromEnv, MAX_RECENT } from './history-store.js';
 import { HotState, type HotPart } from './hot-state.js';
 import { leadership } from './leadership.js';
-import { createEngineMetrics } from './metrics.js';
+import { createEngineMetrics, setModelsInUse } from './metrics.js';
 import { AlertmanagerOutput } from './outputs/alertmanager.js';
 import { buildOptionalSources, type OptionalSourcesOverrides } from './sources.js';
 import { elasticsearchEnvCheck, elasticsearchEnvShape } from './sources/elasticsearch-client.js';
@@ -35,8 +37,10 @@ import { createStateStore } from './state-store.js';
  *   newest start first (404 without PostgreSQL, 503 while its schema is not in place or it fails);
  * - `GET /api/v1/analysis/queries?top=N`: the slow-query report of the query statistics source
  *   (404 when it is not configured);
- * - `GET /api/v1/series`: the watched series; `GET /api/v1/series?id=<id>`: each label set of one
- *   series with its points, baseline band (expected ± 3 robust sigmas) and scores. A query
+ * - `GET /api/v1/series`: the watched series of every source (the Prometheus series, the logs'
+ *   `log-error-rate` per service, the statements' `query-mean-time`); `GET /api/v1/series?id=<id>&limit=N`:
+ *   at most N (default 20, at most 500) label sets of one series, open anomalies first, each with
+ *   its points, baseline band (expected ± 3 robust sigmas) and scores (series-view.ts). A query
  *   parameter rather than `/series/{id}`: the kit's router matches exact paths.
  * Sources: Prometheus (PROMETHEUS_URL; none without it), logs (ELASTICSEARCH_URL) and query
  * statistics (POSTGRES_HOST + POSTGRES_QUERY_STATS_VIEW), see sources.ts. Outputs: Alertmanager
@@ -86,6 +90,8 @@ export interface AiEngineOverrides extends OptionalSourcesOverrides {
 }
 
 const SOURCES: readonly AnomalySource[] = ['metrics', 'logs', 'queries'];
+/** Most label sets one `GET /api/v1/series?id=` returns (`limit`, default 20). */
+const MAX_SERIES_LABEL_SETS = 500;
 const KINDS: readonly AnomalyKind[] = ['AnomalyDetected', 'LevelShiftDetected', 'DiskFullPredicted', 'ConnectionsExhaustionPredicted', 'LogErrorSpike', 'NewLogPattern', 'QueryRegression'];
 
 /** A URL from the environment, without its trailing slashes; throws naming the variable. */
@@ -147,7 +153,7 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
       const history = historyStore ? keepHistory(historyStore, log, { migrateRetryMs: overrides.historyMigrateRetryMs }) : undefined;
       if (history) book.addSink((anomaly) => writer.isLeader() && history.sink(anomaly));
       else log.warn(`${SERVICE_ENV.postgres.host} is not set: the anomaly history is kept in memory only`);
-      const optional = buildOptionalSources({ env: config, log, record: (a) => book.record(a), namespace, overrides });
+      const optional = buildOptionalSources({ env: config, log, record: (a) => book.record(a), namespace, metrics, overrides });
       const series = overrides.series ?? DEFAULT_ENGINE_SERIES;
       const prometheus = prometheusUrl
         ? new PrometheusSource({
@@ -163,6 +169,15 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
             ...overrides.prometheus,
           })
         : undefined;
+
+      const M = AI_ENGINE_MODELS;
+      const inUse = new Set<AiEngineModel>([
+        ...(prometheus ? series.map((s) => (s.kind === 'AnomalyDetected' ? M.detector : M.forecast)) : []),
+        ...(optional.logs ? [M.detector, M.patterns] : []),
+        ...(optional.queryStats ? [M.regression] : []),
+      ]);
+      setModelsInUse(metrics, inUse);
+      const providers: SeriesProvider[] = [prometheus, optional.logs?.source, optional.queryStats].filter((p): p is NonNullable<typeof p> => p !== undefined);
 
       const parts: HotPart[] = [
         ...(prometheus
@@ -246,29 +261,13 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
       server.route('GET', '/api/v1/series', ({ res, url }: RequestContext) => {
         const id = url.searchParams.get('id');
         if (id === null) {
-          sendJson(res, 200, { series: prometheus?.seriesIds() ?? [] });
+          sendJson(res, 200, { series: providers.flatMap((p) => p.seriesList()) });
           return;
         }
-        const data = prometheus?.seriesData(id);
-        if (!data) throw new HttpError(404, `no series "${id}"`);
-        sendJson(res, 200, {
-          id,
-          description: data.series.description,
-          query: data.series.query,
-          kind: data.series.kind,
-          unit: data.series.unit,
-          stepSeconds: data.series.stepSeconds,
-          labelSets: data.tracked.map((t) => ({
-            labels: t.labels,
-            anomaly: t.anomaly,
-            points: t.points.map((p) => ({
-              t: p.t,
-              value: Number.isFinite(p.value) ? p.value : null,
-              ...(p.expected !== undefined && p.scale !== undefined ? { expected: p.expected, lower: p.expected - 3 * p.scale, upper: p.expected + 3 * p.scale } : {}),
-              ...(p.score !== undefined ? { score: p.score } : {}),
-            })),
-          })),
-        });
+        const limit = intParam(url, 'limit', 20, 1, MAX_SERIES_LABEL_SETS);
+        const view = providers.map((p) => p.seriesView(id, limit)).find((v) => v !== undefined);
+        if (!view) throw new HttpError(404, `no series "${id}"`);
+        sendJson(res, 200, { ...view, labelSets: view.labelSets.map((l) => ({ ...l, points: l.points.map(pointJson) })) });
       });
 
       let loaded = false;

@@ -1,8 +1,10 @@
 import type { Pool } from 'pg';
+import { AI_ENGINE_MODELS } from '../../core/ai-engine-metrics.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import type { Logger } from '../kit/log.js';
 import { createPostgresPool, describePostgres, postgresConnection, type PostgresEnv } from '../kit/postgres.js';
 import type { Anomaly } from './anomaly.js';
+import { recordInference, type EngineMetrics } from './metrics.js';
 import { elasticsearchConnection, type ElasticsearchEnv } from './sources/elasticsearch-client.js';
 import { ElasticsearchLogsSource, type LogsSourceOptions } from './sources/elasticsearch.js';
 import { createQueryStatsSource, type QueryStatsSource, type QueryStatsSourceOptions } from './sources/query-stats.js';
@@ -99,14 +101,27 @@ export interface OptionalSourcesOptions {
   readonly record: (anomaly: Anomaly) => void;
   /** Namespace of the query regressions (the pod's: the chart's PostgreSQL runs next to it). */
   readonly namespace: string;
+  /** Where inference rounds are counted (default nowhere). */
+  readonly metrics?: EngineMetrics;
   readonly overrides?: OptionalSourcesOverrides;
 }
 
 /** Builds the sources the environment enables; nothing connects until {@link OptionalSources.start}. */
-export function buildOptionalSources({ env, log, record, namespace, overrides = {} }: OptionalSourcesOptions): OptionalSources {
+export function buildOptionalSources({ env, log, record, namespace, metrics, overrides = {} }: OptionalSourcesOptions): OptionalSources {
   const es = elasticsearchConnection(env);
+  const logModels = { detector: AI_ENGINE_MODELS.detector, patterns: AI_ENGINE_MODELS.patterns } as const;
   const logs = es
-    ? pollLogs(new ElasticsearchLogsSource({ ...overrides.logs, connection: es, logger: log.child({ source: 'logs' }) }), record, log, overrides.logsPollMs)
+    ? pollLogs(
+        new ElasticsearchLogsSource({
+          ...overrides.logs,
+          connection: es,
+          logger: log.child({ source: 'logs' }),
+          onInference: (model, outcome, seconds) => metrics && recordInference(metrics, logModels[model], outcome, seconds),
+        }),
+        record,
+        log,
+        overrides.logsPollMs,
+      )
     : undefined;
   if (!es) log.warn(`${SERVICE_ENV.elasticsearch.url} is not set: no logs are watched`);
 
@@ -116,7 +131,13 @@ export function buildOptionalSources({ env, log, record, namespace, overrides = 
   let queryStats: QueryStatsSource | undefined;
   if (pg && view) {
     pool = createPostgresPool(pg, log, { applicationName: 'aiops-ai-engine-query-stats' });
-    queryStats = createQueryStatsSource(pool, log.child({ source: 'queries' }), { ...overrides.queryStats, view, namespace, labels: { database: pg.database } });
+    queryStats = createQueryStatsSource(pool, log.child({ source: 'queries' }), {
+      ...overrides.queryStats,
+      view,
+      namespace,
+      labels: { database: pg.database },
+      onInference: (outcome, seconds) => metrics && recordInference(metrics, AI_ENGINE_MODELS.regression, outcome, seconds),
+    });
     log.info({ postgres: describePostgres(pg), view: queryStats.relation }, 'query statistics source configured');
   } else {
     log.warn(`${pg ? SERVICE_ENV.aiEngine.queryStatsView : SERVICE_ENV.postgres.host} is not set: no query statistics are watched`);

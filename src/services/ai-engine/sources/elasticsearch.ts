@@ -5,6 +5,7 @@ import { Drain, type DrainOptions, type DrainState } from '../detect/drain.js';
 import { truncate } from '../detect/log-masks.js';
 import { NewPatternDetector, type NewPatternOptions } from '../detect/new-patterns.js';
 import { SeriesDetector, type SeriesDetectorOptions, type SeriesDetectorSnapshot } from '../detect/series-detector.js';
+import { firstLabelSets, keepPoint, type SeriesListing, type SeriesPoint, type SeriesProvider, type SeriesView } from '../series-view.js';
 import { Backoff, ElasticsearchClient, ElasticsearchError, type BackoffOptions, type ElasticsearchConnection } from './elasticsearch-client.js';
 import { DEFAULT_ERROR_TERMS, errorLinesQuery, errorRateQuery, interval, parseErrorLines, parseErrorRates, type ErrorLine } from './log-queries.js';
 
@@ -54,6 +55,7 @@ export interface LogsSourceSnapshot {
     readonly lastErrorAt: number;
     readonly anomaly?: Anomaly;
     readonly spike?: { readonly usual: number; readonly peak: number; readonly peakAt: number };
+    readonly points: readonly SeriesPoint[];
   }[];
   readonly patterns: readonly ActivePattern[];
   /** Null before the first window was learnt. */
@@ -102,7 +104,12 @@ export interface LogsSourceOptions {
   readonly backoff?: BackoffOptions;
   /** A pattern state saved earlier ({@link ElasticsearchLogsSource.patternState}): no re-learning. */
   readonly patternState?: LogsPatternState;
+  /** Told the compute time of each poll's error-rate scoring (`detector`) and pattern mining (`patterns`), or their failure (metrics). */
+  readonly onInference?: (model: 'detector' | 'patterns', outcome: 'success' | 'error', seconds: number) => void;
 }
+
+/** The id of the error-rate series in `GET /api/v1/series`. */
+export const LOG_ERROR_SERIES_ID = 'log-error-rate';
 
 /** How a poll went. */
 export type LogsPollStatus =
@@ -143,6 +150,8 @@ interface ServiceSeries {
   anomaly: Anomaly | undefined;
   /** While open: the detector's expectation when it opened, and the highest count since. */
   spike: { usual: number; peak: number; peakAt: number } | undefined;
+  /** The latest steps, for drawing. */
+  readonly points: SeriesPoint[];
 }
 
 interface ActivePattern {
@@ -156,7 +165,7 @@ const shorten = (text: string, max: number) => (text.length <= max ? text : `${t
 /** Short stable id of a template. */
 const templateId = (template: string) => createHash('sha256').update(template).digest('hex').slice(0, 12);
 
-export class ElasticsearchLogsSource {
+export class ElasticsearchLogsSource implements SeriesProvider {
   private readonly client: ElasticsearchClient;
   private readonly now: () => number;
   private readonly backoff: Backoff;
@@ -232,6 +241,7 @@ export class ElasticsearchLogsSource {
         lastErrorAt: s.lastErrorAt,
         ...(s.anomaly ? { anomaly: s.anomaly } : {}),
         ...(s.spike ? { spike: { ...s.spike } } : {}),
+        points: [...s.points],
       })),
       patterns: [...this.patterns.values()],
       patternState: this.baselineLearnt ? this.patternState() : null,
@@ -257,6 +267,7 @@ export class ElasticsearchLogsSource {
         lastErrorAt: s.lastErrorAt,
         anomaly: s.anomaly,
         spike: s.spike ? { ...s.spike } : undefined,
+        points: [...(s.points ?? [])],
       },
     ]);
     const patternDetector = saved.patternState ? new NewPatternDetector(Drain.fromJSON(saved.patternState.baseline), this.opts.newPatterns) : undefined;
@@ -271,6 +282,21 @@ export class ElasticsearchLogsSource {
     }
     this.lastEnd = saved.lastEnd ?? undefined;
     this.observedFrom = saved.observedFrom ?? undefined;
+  }
+
+  /** The error-rate series (one label set per service) for `GET /api/v1/series`. */
+  seriesList(): SeriesListing[] {
+    return [{ id: LOG_ERROR_SERIES_ID, source: 'logs', description: 'Error lines of a service (platform logs in Elasticsearch)', kind: 'LogErrorSpike', unit: `lines/${interval(this.o.stepMs)}`, labelSets: this.services.size }];
+  }
+
+  /** The error-rate series drawn: at most `limit` services, open spikes first, then by their latest count. */
+  seriesView(id: string, limit: number): SeriesView | undefined {
+    if (id !== LOG_ERROR_SERIES_ID) return undefined;
+    const [listing] = this.seriesList() as [SeriesListing];
+    const latest = (points: readonly SeriesPoint[]) => points.at(-1)?.value ?? 0;
+    const sets = [...this.services.values()].map((s) => ({ labels: { namespace: s.namespace, service: s.service }, points: [...s.points], ...(s.anomaly ? { anomaly: s.anomaly } : {}) }));
+    const { labelSets: _count, ...rest } = listing;
+    return { ...rest, stepSeconds: this.o.stepMs / 1000, labelSets: firstLabelSets(sets, limit, (a, b) => latest(b.points) - latest(a.points)) };
   }
 
   /** The open anomalies (spikes, then patterns). */
@@ -301,12 +327,19 @@ export class ElasticsearchLogsSource {
     this.noIndexLogged = false;
 
     const ended: Anomaly[] = [];
-    this.feedRates(rateAnswer, start, end, ended);
-    this.minePatterns(parseErrorLines(linesAnswer), end, ended);
+    this.timed('detector', () => this.feedRates(rateAnswer, start, end, ended));
+    this.timed('patterns', () => this.minePatterns(parseErrorLines(linesAnswer), end, ended));
     this.linesUntil = end;
     this.lastEnd = end;
     this.observedFrom ??= start;
     return { status: 'ok', anomalies: [...this.active(), ...ended] };
+  }
+
+  /** Runs `work`, telling onInference its compute time. */
+  private timed(model: 'detector' | 'patterns', work: () => void): void {
+    const started = process.hrtime.bigint();
+    work();
+    this.opts.onInference?.(model, 'success', Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   private failed(now: number, error: unknown): LogsPollResult {
@@ -318,6 +351,7 @@ export class ElasticsearchLogsSource {
       return { status: 'no-index', anomalies: this.active() };
     }
     const retryAt = this.backoff.failure(now);
+    for (const model of ['detector', 'patterns'] as const) this.opts.onInference?.(model, 'error', 0);
     this.opts.logger?.warn({ endpoint: this.client.endpoint, kind: error instanceof ElasticsearchError ? error.kind : 'unexpected', failures: this.backoff.failures, retryAt: new Date(retryAt).toISOString() }, `logs source: ${message}`);
     return { status: 'failed', error: message, retryAt, anomalies: this.active() };
   }
@@ -331,7 +365,7 @@ export class ElasticsearchLogsSource {
       seen.add(key);
       let series = this.services.get(key);
       if (!series) {
-        series = { namespace: s.namespace, service: s.service, detector: new SeriesDetector(this.detectorOptions), state: new AnomalyState(this.opts.anomalyState), lastFed: -Infinity, lastErrorAt: start, anomaly: undefined, spike: undefined };
+        series = { namespace: s.namespace, service: s.service, detector: new SeriesDetector(this.detectorOptions), state: new AnomalyState(this.opts.anomalyState), lastFed: -Infinity, lastErrorAt: start, anomaly: undefined, spike: undefined, points: [] };
         this.services.set(key, series);
         // Steps watched before, where this service had no error line: zeros, so the detector is warm.
         if (this.observedFrom !== undefined) {
@@ -352,6 +386,7 @@ export class ElasticsearchLogsSource {
   private feed(series: ServiceSeries, t: number, count: number, ended: Anomaly[]): void {
     const point = series.detector.update(t, count);
     const score = count >= this.o.minErrorsPerStep ? point.rawScore : 0;
+    keepPoint(series.points, { t, value: count, expected: point.expected, scale: point.scale, score });
     const transition = series.state.push(score);
     series.lastFed = t;
     if (count > 0) series.lastErrorAt = t;

@@ -1,5 +1,6 @@
 import type { EngineSeries } from '../../../core/ai-engine-series.js';
 import type { Anomaly } from '../anomaly.js';
+import type { SeriesPoint } from '../series-view.js';
 import { AnomalyState, type AnomalyStateOptions } from '../detect/anomaly-state.js';
 import { LevelShiftDetector, type LevelShiftOptions, type LevelShiftSnapshot } from '../detect/changepoint.js';
 import { SeriesDetector, type SeriesDetectorOptions, type SeriesDetectorSnapshot } from '../detect/series-detector.js';
@@ -9,19 +10,6 @@ import { SeriesDetector, type SeriesDetectorOptions, type SeriesDetectorSnapshot
  * open anomalies, the points drawn by `GET /api/v1/series`), and its snapshot as plain JSON for the
  * engine's hot state (Redis): a restarted engine goes on from it instead of learning from zero.
  */
-
-/** One scored point, as `GET /api/v1/series` shows it. */
-export interface SeriesPoint {
-  /** ms since the epoch. */
-  readonly t: number;
-  readonly value: number;
-  /** The detector's prediction (scored kinds, after warm-up). */
-  readonly expected?: number;
-  /** One robust sigma around `expected`: the band is expected ± 3 × scale. */
-  readonly scale?: number;
-  /** Anomaly score in [0, 1) (scored kinds). */
-  readonly score?: number;
-}
 
 /** Level shifts of the values (`raw`) or of the seasonal residual (`residual`). */
 export interface ShiftTracking {

@@ -6,12 +6,14 @@ import type { AnomalyStateOptions } from '../detect/anomaly-state.js';
 import type { LevelShift, LevelShiftOptions } from '../detect/changepoint.js';
 import { forecastLimit } from '../detect/forecast.js';
 import type { PointScore, SeriesDetectorOptions } from '../detect/series-detector.js';
-import type { EngineMetrics } from '../metrics.js';
+import { recordInference, type EngineMetrics } from '../metrics.js';
 import { labelsKey, MAX_POINTS_PER_QUERY, PrometheusDownError, queryRangeChunked, sampleValue, type MatrixSeries } from './prometheus-query.js';
-import { levelShiftDetector, newTracker, restoreTracker, trackerSnapshot, type SeriesPoint, type SeriesRunSnapshot, type Tracker, type TrackerModels } from './prometheus-tracker.js';
+import { DEFAULT_KEEP_POINTS, firstLabelSets, keepPoint, type SeriesListing, type SeriesPoint, type SeriesProvider, type SeriesView } from '../series-view.js';
+import { levelShiftDetector, newTracker, restoreTracker, trackerSnapshot, type SeriesRunSnapshot, type Tracker, type TrackerModels } from './prometheus-tracker.js';
 
 export { labelsKey } from './prometheus-query.js';
-export type { SeriesPoint, SeriesRunSnapshot } from './prometheus-tracker.js';
+export type { SeriesRunSnapshot } from './prometheus-tracker.js';
+export { DEFAULT_KEEP_POINTS } from '../series-view.js';
 
 /**
  * The Prometheus source: each configured series is fetched with `query_range` every `step`
@@ -54,8 +56,6 @@ export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 /** Default first and longest wait while Prometheus is down. */
 export const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 60_000 } as const;
-/** Points of each label set kept for `GET /api/v1/series` (default 720: 12 h of 1-minute steps). */
-export const DEFAULT_KEEP_POINTS = 720;
 /** Rounds without a forecast crossing before a forecast anomaly ends (hysteresis; default 3). */
 export const DEFAULT_FORECAST_CLEAR_ROUNDS = 3;
 /** A label set not returned for this many steps is forgotten (its anomaly ends; default 10). */
@@ -129,7 +129,7 @@ interface SeriesRun {
 
 const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 
-export class PrometheusSource {
+export class PrometheusSource implements SeriesProvider {
   private readonly runs: SeriesRun[];
   private readonly now: () => number;
   private readonly fetch: typeof fetch;
@@ -245,8 +245,28 @@ export class PrometheusSource {
   }
 
   /** The configured series and their label sets (for `GET /api/v1/series`). */
-  seriesIds(): { id: string; description: string; kind: string; unit: string; labelSets: number }[] {
-    return this.runs.map((r) => ({ id: r.series.id, description: r.series.description, kind: r.series.kind, unit: r.series.unit, labelSets: r.trackers.size }));
+  seriesList(): SeriesListing[] {
+    return this.runs.map((r) => ({ id: r.series.id, source: 'metrics', description: r.series.description, kind: r.series.kind, unit: r.series.unit, labelSets: r.trackers.size }));
+  }
+
+  /** Series `id` drawn: at most `limit` label sets, open anomalies first. */
+  seriesView(id: string, limit: number): SeriesView | undefined {
+    const data = this.seriesData(id);
+    if (!data) return undefined;
+    const { series } = data;
+    return {
+      id,
+      source: 'metrics',
+      description: series.description,
+      query: series.query,
+      kind: series.kind,
+      unit: series.unit,
+      stepSeconds: series.stepSeconds,
+      labelSets: firstLabelSets(
+        data.tracked.map((t) => ({ labels: t.labels, points: t.points, ...(t.anomaly ? { anomaly: t.anomaly } : {}), ...(t.levelShift ? { levelShift: t.levelShift } : {}) })),
+        limit,
+      ),
+    };
   }
 
   /** The label sets of series `id` with their points, or undefined for an unknown id. */
@@ -278,7 +298,7 @@ export class PrometheusSource {
       const client = { url: this.opts.url, fetch: this.fetch, timeoutMs: this.opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
       result = await queryRangeChunked(client, series.query, start, end, step, this.opts.maxPointsPerQuery ?? MAX_POINTS_PER_QUERY);
     } catch (error) {
-      this.opts.metrics?.inferenceRequests.inc({ model, outcome: 'error' });
+      if (this.opts.metrics) recordInference(this.opts.metrics, model, 'error', 0);
       if (error instanceof PrometheusDownError) {
         this.failures += 1;
         const wait = Math.min(this.opts.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs, (this.opts.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs) * 2 ** (this.failures - 1));
@@ -327,8 +347,7 @@ export class PrometheusSource {
     this.forgetStale(run, seen, end);
     run.lastEnd = end;
     run.nextAt = (end + step) * 1000;
-    this.opts.metrics?.inferenceDuration.observe({ model }, Number(process.hrtime.bigint() - started) / 1e9);
-    this.opts.metrics?.inferenceRequests.inc({ model, outcome: 'success' });
+    if (this.opts.metrics) recordInference(this.opts.metrics, model, 'success', Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /** Scores the new points of a label set; opens or ends its anomaly. */
@@ -336,7 +355,7 @@ export class PrometheusSource {
     for (const p of fresh) {
       tracker.lastT = p.t;
       const s = tracker.detector!.update(p.t, p.value);
-      this.keep(tracker, { t: p.t, value: p.value, expected: s.expected, scale: s.scale, score: s.rawScore });
+      keepPoint(tracker.points, { t: p.t, value: p.value, expected: s.expected, scale: s.scale, score: s.rawScore }, this.opts.keepPoints);
       if (tracker.levelShift && p.t >= tracker.levelShift.until) this.closeShift(tracker, p.t);
       if (!Number.isFinite(p.value)) continue;
       this.detectShift(series, tracker, p.t, p.value, s);
@@ -407,7 +426,7 @@ export class PrometheusSource {
   private forecast(series: EngineSeries, tracker: Tracker, fresh: readonly { t: number; value: number }[]): void {
     for (const p of fresh) {
       tracker.lastT = p.t;
-      this.keep(tracker, { t: p.t, value: p.value });
+      keepPoint(tracker.points, { t: p.t, value: p.value }, this.opts.keepPoints);
     }
     const from = tracker.lastT - series.windowSeconds * 1000;
     const points = tracker.points.filter((p) => p.t >= from).map((p) => ({ timestamp: p.t, value: p.value }));
@@ -425,12 +444,6 @@ export class PrometheusSource {
       tracker.clearRounds += 1;
       if (tracker.clearRounds >= DEFAULT_FORECAST_CLEAR_ROUNDS) this.close(tracker, tracker.lastT);
     }
-  }
-
-  private keep(tracker: Tracker, point: SeriesPoint): void {
-    tracker.points.push(point);
-    const keep = this.opts.keepPoints ?? DEFAULT_KEEP_POINTS;
-    if (tracker.points.length > keep) tracker.points.splice(0, tracker.points.length - keep);
   }
 
   /** Label sets not returned for {@link DEFAULT_STALE_STEPS} steps: their anomaly ends, they are forgotten. */

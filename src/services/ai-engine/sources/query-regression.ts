@@ -20,6 +20,10 @@
  */
 import type { Anomaly } from '../anomaly.js';
 import { median, robustSigma } from '../detect/order-statistics.js';
+import { keepPoint, type SeriesPoint } from '../series-view.js';
+
+/** Samples of each statement kept for drawing (default 120). */
+export const DEFAULT_STATEMENT_POINTS = 120;
 
 /** One row of the statistics view, counters as numbers. */
 export interface StatementCounters {
@@ -110,6 +114,16 @@ interface StatementState {
   lastMs: number | undefined;
   lastSeen: number;
   open: Anomaly | undefined;
+  /** The latest samples with the baseline they were judged against, for drawing. */
+  points: SeriesPoint[];
+}
+
+/** One statement as drawn by `GET /api/v1/series`. */
+export interface StatementSeries {
+  readonly queryid: string;
+  readonly query: string;
+  readonly points: readonly SeriesPoint[];
+  readonly open: Anomaly | undefined;
 }
 
 const DEFAULTS = {
@@ -232,6 +246,11 @@ export class QueryRegressionTracker {
     return [...this.statements.values()].flatMap((s) => (s.open ? [s.open] : []));
   }
 
+  /** Every tracked statement with its samples. */
+  statementSeries(): StatementSeries[] {
+    return [...this.statements].map(([queryid, s]) => ({ queryid, query: s.query, points: [...s.points], open: s.open }));
+  }
+
   /** The baseline of `queryid`, or undefined when it is unknown. */
   baseline(queryid: string): StatementBaseline | undefined {
     const s = this.statements.get(queryid);
@@ -257,7 +276,7 @@ export class QueryRegressionTracker {
   }
 
   private newState(query: string, atMs: number): StatementState {
-    return { query, baseline: [], pending: { calls: 0, totalMs: 0, since: atMs }, regressedRun: 0, normalRun: 0, lastMs: undefined, lastSeen: atMs, open: undefined };
+    return { query, baseline: [], pending: { calls: 0, totalMs: 0, since: atMs }, regressedRun: 0, normalRun: 0, lastMs: undefined, lastSeen: atMs, open: undefined, points: [] };
   }
 
   private judge(queryid: string, s: StatementState, mean: number, calls: number, atMs: number, update: QueryRegressionUpdate): void {
@@ -265,10 +284,12 @@ export class QueryRegressionTracker {
     const o = this.o;
     if (s.baseline.length < o.minBaselineIntervals) {
       s.baseline.push(mean);
+      keepPoint(s.points, { t: atMs, value: mean }, DEFAULT_STATEMENT_POINTS);
       return;
     }
     const base = median(s.baseline);
     const sigma = robustSigma(s.baseline, base);
+    keepPoint(s.points, { t: atMs, value: mean, expected: base, scale: sigma }, DEFAULT_STATEMENT_POINTS);
     const regressed = mean >= o.minRatio * base && mean - base >= o.minSlowdownMs && mean > base + o.threshold * sigma;
     if (regressed) {
       s.regressedRun += 1;

@@ -15,7 +15,8 @@ import { SERVICE_ENV } from '../../../core/service-env.js';
 import { isPlainSqlIdentifier, sqlIdentifier } from '../../../core/sql-identifier.js';
 import type { Anomaly } from '../anomaly.js';
 import type { Logger } from '../../kit/log.js';
-import { QueryRegressionTracker, type QueryRegressionOptions, type QueryRegressionUpdate, type StatementCounters } from './query-regression.js';
+import { firstLabelSets, type SeriesProvider } from '../series-view.js';
+import { QueryRegressionTracker, shortQuery, type QueryRegressionOptions, type QueryRegressionUpdate, type StatementCounters } from './query-regression.js';
 import { buildQueryReport, type QueryReport, type QueryReportOptions } from './query-report.js';
 
 const VIEW_ENV = SERVICE_ENV.aiEngine.queryStatsView;
@@ -53,7 +54,12 @@ export interface QueryStatsSourceOptions extends QueryRegressionOptions, QueryRe
   readonly maxStatements?: number;
   /** Time between polls of {@link QueryStatsSource.start}; default 60,000 ms. */
   readonly intervalMs?: number;
+  /** Told the compute time of each read's regression tracking, or its failure (metrics). */
+  readonly onInference?: (outcome: 'success' | 'error', seconds: number) => void;
 }
+
+/** The id of the statements' mean-time series in `GET /api/v1/series`. */
+export const QUERY_SERIES_ID = 'query-mean-time';
 
 /** The result of one poll. */
 export interface QueryStatsPoll extends QueryRegressionUpdate {
@@ -66,7 +72,7 @@ export interface QueryStatsPoll extends QueryRegressionUpdate {
 }
 
 /** The source of {@link createQueryStatsSource}. */
-export interface QueryStatsSource {
+export interface QueryStatsSource extends SeriesProvider {
   /** The view as it appears in SQL (`public."aiops_query_stats"`). */
   readonly relation: string;
   /** Reads the view once and updates the baselines; rejects on a database error (nothing changes then). */
@@ -137,7 +143,9 @@ export function createQueryStatsSource(db: Queryable, log: Logger, opts: QuerySt
     const truncated = rows.length > limit;
     const read = rows.slice(0, limit).map(counters);
     latest = { at, rows: read, truncated };
+    const started = process.hrtime.bigint();
     const update = tracker.observe(read, at, !truncated);
+    opts.onInference?.('success', Number(process.hrtime.bigint() - started) / 1e9);
     if (update.resets > 0) log.info({ view: relation, resets: update.resets }, 'pg_stat_statements counters were reset since the previous read (those intervals count from the reset)');
     return { ...update, at, statements: read.length, truncated };
   };
@@ -147,14 +155,30 @@ export function createQueryStatsSource(db: Queryable, log: Logger, opts: QuerySt
       const result = await poll();
       await onPoll?.(result);
     } catch (err) {
+      opts.onInference?.('error', 0);
       log.warn({ err, view: relation }, 'query statistics not read (next try at the next interval)');
     }
   };
 
+  const listing = () => ({
+    id: QUERY_SERIES_ID,
+    source: 'queries' as const,
+    description: `Mean execution time per call of a SQL statement (${opts.view})`,
+    kind: 'QueryRegression',
+    unit: 'ms',
+  });
   return {
     relation,
     tracker,
     poll,
+    seriesList: () => [{ ...listing(), labelSets: tracker.statementSeries().length }],
+    seriesView(id, max) {
+      if (id !== QUERY_SERIES_ID) return undefined;
+      const latest = (points: readonly { value: number }[]) => points.at(-1)?.value ?? 0;
+      const sets = tracker.statementSeries().map((s) => ({ labels: { ...opts.labels, queryid: s.queryid, query: shortQuery(s.query, 200) }, points: s.points, ...(s.open ? { anomaly: s.open } : {}) }));
+      // Open regressions first, then the slowest statements.
+      return { ...listing(), stepSeconds: intervalMs / 1000, labelSets: firstLabelSets(sets, max, (a, b) => latest(b.points) - latest(a.points)) };
+    },
     active: () => tracker.active(),
     report: (reportOpts) =>
       buildQueryReport(latest?.rows ?? [], { ...opts, ...reportOpts }, {
