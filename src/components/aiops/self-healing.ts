@@ -11,6 +11,7 @@ import { CATALOG } from '../../plan/catalog.js';
 import { selfHealingPlan } from '../../plan/aiops.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret } from '../shared/credential-secret.js';
+import { leaseEnv, leaseRules } from './leader-lease.js';
 import { PlatformService, platformServiceVersion } from './platform-service.js';
 import type { RulesFile, ScaleTargetEntry } from '../../core/self-healing-rules.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';
@@ -50,8 +51,6 @@ const RULES_DIR = '/etc/self-healing';
 const RULES_FILE = 'rules.json';
 /** Secret key of the webhook bearer token (also the key of `selfHealing.existingSecret`). */
 const TOKEN_KEY = 'webhook-token';
-/** The CA of the API server, mounted with the service-account token. */
-const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
 /**
  * The executor's rights in the platform namespace, derived from its rules file so that it holds
@@ -81,11 +80,7 @@ export function selfHealingRbac(rules: RulesFile, leaseName: string): Rule[] {
   }
   if (autoscalers.length > 0) rbac.push({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'], resourceNames: autoscalers });
   if (types.has('create-job')) rbac.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] });
-  rbac.push(
-    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] },
-  );
+  rbac.push({ apiGroups: [''], resources: ['events'], verbs: ['create'] }, ...leaseRules(leaseName));
   return rbac;
 }
 
@@ -147,8 +142,7 @@ export class SelfHealing extends Construct {
       env: [
         { name: ENV.selfHealing.rulesFile, value: `${RULES_DIR}/${RULES_FILE}` },
         secretEnv(ENV.selfHealing.webhookToken, tokenSecret, TOKEN_KEY),
-        { name: ENV.selfHealing.leaseName, value: name },
-        { name: ENV.selfHealing.extraCaCerts, value: SERVICE_ACCOUNT_CA },
+        ...leaseEnv(ENV.selfHealing, name),
         ...prometheusEnv(props.prometheus),
         ...(props.aiEngine ? [{ name: ENV.aiEngineClient.url, value: props.aiEngine.url }] : []),
         ...postgresEnv(props.postgresql),
