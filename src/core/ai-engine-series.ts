@@ -1,9 +1,12 @@
+import { durationMillis } from './duration.js';
 import type { AlertAction } from './self-healing-actions.js';
 
 /**
  * The series the AI engine watches in Prometheus, as data: the engine (src/services/ai-engine/)
  * runs them, the chart may list them (dashboards, docs), and a test checks that every query parses
  * and reads only metrics of the platform's catalog (src/components/monitoring/metrics-catalog.ts).
+ * These are the built-in ones: `aiEngine.series` in values leaves some out and adds others, and the
+ * chart hands the engine the result as a file (src/core/ai-engine-series-file.ts).
  *
  * Per-pod CPU and memory are not here: they come from cAdvisor (the kubelet's /metrics/cadvisor),
  * which this platform does not scrape. The node-level equivalents from node-exporter are watched
@@ -12,15 +15,21 @@ import type { AlertAction } from './self-healing-actions.js';
  * the node agents') only.
  */
 
-/** What the engine does with a series: score each point (`AnomalyDetected`) or forecast a limit. */
-export type EngineSeriesKind = 'AnomalyDetected' | 'DiskFullPredicted' | 'ConnectionsExhaustionPredicted';
+/** What the engine does with a series: score each point (`AnomalyDetected`) or forecast a limit (the others). */
+export const ENGINE_SERIES_KINDS = ['AnomalyDetected', 'DiskFullPredicted', 'ConnectionsExhaustionPredicted'] as const;
+export type EngineSeriesKind = (typeof ENGINE_SERIES_KINDS)[number];
+/** The kinds that forecast a limit (and have a {@link EngineSeriesForecast}). */
+export const FORECAST_KINDS: readonly EngineSeriesKind[] = ['DiskFullPredicted', 'ConnectionsExhaustionPredicted'];
+export const ENGINE_SERIES_DIRECTIONS = ['up', 'down', 'both'] as const;
+export const ENGINE_SERIES_SEVERITIES = ['warning', 'critical'] as const;
+export const FORECAST_APPROACHES = ['rising', 'falling'] as const;
 
 /** The forecast of a forecast kind: when the robust trend reaches `limit`. */
 export interface EngineSeriesForecast {
   /** The value the series must not reach (100 for a percentage). */
   readonly limit: number;
   /** `rising` toward a ceiling (default), `falling` toward a floor. */
-  readonly approach?: 'rising' | 'falling';
+  readonly approach?: (typeof FORECAST_APPROACHES)[number];
   /** Crossings later than this many seconds count as none (default 24 h). */
   readonly horizonSeconds?: number;
 }
@@ -39,10 +48,10 @@ export interface EngineSeries {
   readonly windowSeconds: number;
   readonly kind: EngineSeriesKind;
   /** Which side counts for `AnomalyDetected`: latency and errors `up`, a hit rate `down`. */
-  readonly direction: 'up' | 'down' | 'both';
+  readonly direction: (typeof ENGINE_SERIES_DIRECTIONS)[number];
   /** The platform component (the `component` label of alerts): `http`, `node`, `postgresql`, … */
   readonly component: string;
-  readonly severity: 'warning' | 'critical';
+  readonly severity: (typeof ENGINE_SERIES_SEVERITIES)[number];
   /** The executor action its alerts carry (`none`: left to people). */
   readonly action: AlertAction;
   /** For the forecast kinds only. */
@@ -60,8 +69,22 @@ const POD = 'namespace, pod, instance';
 const percentFull = (by: string, avail: string, size: string, selector = '') =>
   `100 * (1 - sum by (${by}) (${avail}${selector}) / sum by (${by}) (${size}${selector}))`;
 
+/**
+ * Step and window of a series that sets none, as Prometheus durations: the default series and the
+ * `aiEngine.series.extra` entries of the values share them.
+ */
+export const DEFAULT_SERIES_STEP = '1m';
+export const DEFAULT_SERIES_WINDOW = '6h';
+/** How far ahead a forecast looks when it does not say (the engine's default `horizonSeconds`). */
+export const DEFAULT_FORECAST_HORIZON = '24h';
+
 /** The settings most series share; an entry gives only what differs. */
-const SERIES_DEFAULTS = { stepSeconds: 60, windowSeconds: 6 * 3600, severity: 'warning', action: 'none' } as const;
+const SERIES_DEFAULTS = {
+  stepSeconds: durationMillis(DEFAULT_SERIES_STEP) / 1000,
+  windowSeconds: durationMillis(DEFAULT_SERIES_WINDOW) / 1000,
+  severity: 'warning',
+  action: 'none',
+} as const;
 
 /** A series with {@link SERIES_DEFAULTS} for what it does not set. */
 const watched = (s: Omit<EngineSeries, keyof typeof SERIES_DEFAULTS> & Partial<Pick<EngineSeries, keyof typeof SERIES_DEFAULTS>>): EngineSeries => ({ ...SERIES_DEFAULTS, ...s });

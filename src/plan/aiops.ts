@@ -110,7 +110,8 @@ export function aiEnginePlan(ctx: PlatformContext, v: Values, connections: AiEng
     postgresql: 'AI engine POSTGRES_HOST',
   });
   const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, protect: true }] : [];
-  return { ...platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, AI_ENGINE_BASE_PATH, c.uses, routes), connections };
+  const uses = [apiServer('the AI engine elects the replica that writes alerts and state through its Lease'), ...c.uses];
+  return { ...platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, AI_ENGINE_BASE_PATH, uses, routes), connections };
 }
 
 /** The API gateway: serves `/` (UI) and `/api`, routed under `/api` and the hosts' own paths (the seed's `/`); its own login. */

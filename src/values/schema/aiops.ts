@@ -1,4 +1,16 @@
 import { z } from 'zod';
+import {
+  DEFAULT_ENGINE_SERIES,
+  DEFAULT_FORECAST_HORIZON,
+  DEFAULT_SERIES_STEP,
+  DEFAULT_SERIES_WINDOW,
+  ENGINE_SERIES_DIRECTIONS,
+  ENGINE_SERIES_KINDS,
+  ENGINE_SERIES_SEVERITIES,
+  FORECAST_APPROACHES,
+} from '../../core/ai-engine-series.js';
+import { SERIES_ACTIONS, SERIES_LIMITS, SERIES_NAME, seriesProblems, seriesTextProblem, type SeriesProblem } from '../../core/ai-engine-series-file.js';
+import { durationMs } from '../../core/duration.js';
 import { addCrossFieldIssue } from '../issues.js';
 import { existingSecret, image, userBuiltImage } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
@@ -38,6 +50,142 @@ const appServiceFields = <I extends z.ZodType>(
     .describe('Extra environment variables, appended after the chart\'s own (sorted by name); a chart-managed name is an error (default {}).'),
 });
 
+/** `value` quoted for a message, at most 40 characters of it. */
+const shown = (value: unknown): string => {
+  const text = String(value);
+  return text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}… (${text.length} characters)` : JSON.stringify(text);
+};
+
+/** A series id or component: a DNS label (`what` names it in messages). */
+const seriesName = (what: string) =>
+  z.string().regex(SERIES_NAME, {
+    error: (issue) => `expected ${what}: a DNS label (lower-case letters, digits and '-', at most 63 characters), found ${shown(issue.input)}`,
+  });
+
+/** Text of a series that reaches alert annotations and JSON: `min` to `max` characters, one line unless `multiline`. */
+const seriesText = (what: string, max: number, o: { multiline?: boolean; min?: number } = {}) =>
+  z.string().superRefine((value, ctx) => {
+    const problem =
+      value.length < (o.min ?? 0)
+        ? `${what} is empty`
+        : value.length > max
+          ? `${what} has ${value.length} characters, more than ${max}`
+          : seriesTextProblem(value, o.multiline) && `${what} ${seriesTextProblem(value, o.multiline)}`;
+    if (problem) ctx.addIssue({ code: 'custom', input: value, message: problem });
+  });
+
+/** Seconds of a (valid) duration; NaN for an invalid one (its own issue is reported). */
+const seconds = (duration: string): number => {
+  const ms = durationMs(duration);
+  return ms === undefined ? NaN : Number(ms) / 1000;
+};
+
+/** One entry of `aiEngine.series.extra`. */
+const extraSeries = z.strictObject({
+  id: seriesName('a series id').describe(
+    'Id of the series: the series label of its alerts and the id of GET /ai/api/v1/series?id=; unique among the built-in series kept and the extra ones (required).',
+  ),
+  description: seriesText('description', SERIES_LIMITS.descriptionLength, { min: 1 }).describe(
+    `One line for people, the start of its alerts' summaries (required; at most ${SERIES_LIMITS.descriptionLength} characters, no control characters).`,
+  ),
+  query: seriesText('query', SERIES_LIMITS.queryLength, { min: 1, multiline: true }).describe(
+    `PromQL expression returning an instant vector or a scalar, run with query_range every step; it must parse (checked when rendering; required; at most ${SERIES_LIMITS.queryLength} characters).`,
+  ),
+  kind: z
+    .enum(ENGINE_SERIES_KINDS)
+    .describe('What the engine does: AnomalyDetected scores each point; DiskFullPredicted and ConnectionsExhaustionPredicted forecast when the trend reaches forecast.limit (required).'),
+  direction: z
+    .enum(ENGINE_SERIES_DIRECTIONS)
+    .default('both')
+    .describe('Which side is anomalous for AnomalyDetected and its level shifts: up (latency, errors), down (a hit rate) or both (default both).'),
+  component: seriesName('a component name').describe('The component label of its alerts, e.g. http, node or postgresql (required).'),
+  severity: z.enum(ENGINE_SERIES_SEVERITIES).default('warning').describe('The severity label of its alerts: warning or critical (default warning).'),
+  action: z
+    .enum(SERIES_ACTIONS)
+    .default('none')
+    .describe(
+      `The action label of its alerts: ${SERIES_ACTIONS.join(', ')}; the self-healing executor acts on all but none (restart-pod needs pod and namespace labels in the result, scale-out an app or service label) (default none).`,
+    ),
+  unit: seriesText('unit', SERIES_LIMITS.unitLength).default('').describe(`Unit of the values for people, e.g. %, req/s or s (default "": at most ${SERIES_LIMITS.unitLength} characters).`),
+  step: positiveDuration
+    .default(DEFAULT_SERIES_STEP)
+    .describe(
+      `Resolution of query_range and how often the series is fetched, whole seconds from ${SERIES_LIMITS.minStepSeconds}s to 1h (default ${DEFAULT_SERIES_STEP}).`,
+    ),
+  window: positiveDuration
+    .default(DEFAULT_SERIES_WINDOW)
+    .describe(
+      `History fetched at start and kept for forecasts, up to 7d: at least ${SERIES_LIMITS.minScoredWindowSteps} steps for AnomalyDetected; ${SERIES_LIMITS.minForecastWindowSteps} to ${SERIES_LIMITS.maxForecastWindowSteps} steps and 1h at least for a forecast (default ${DEFAULT_SERIES_WINDOW}).`,
+    ),
+  forecast: z
+    .strictObject({
+      limit: z.number().describe('The value the series must not reach, e.g. 100 for a percentage (required).'),
+      approach: z.enum(FORECAST_APPROACHES).default('rising').describe('rising toward a ceiling or falling toward a floor (default rising).'),
+      horizon: positiveDuration.default(DEFAULT_FORECAST_HORIZON).describe(`Crossings later than this count as none, up to 30d (default ${DEFAULT_FORECAST_HORIZON}).`),
+    })
+    .optional()
+    .describe('When the robust trend reaches the limit: required for DiskFullPredicted and ConnectionsExhaustionPredicted, refused for AnomalyDetected (default: none).'),
+});
+
+/** Where a {@link SeriesProblem} lies in an `extra` entry. */
+const VALUES_KEYS: Record<SeriesProblem['field'], readonly string[]> = { step: ['step'], window: ['window'], forecast: ['forecast'], horizon: ['forecast', 'horizon'] };
+const BUILT_IN_IDS = DEFAULT_ENGINE_SERIES.map((s) => s.id);
+
+/** `aiEngine.series`: which Prometheus series the engine watches. */
+const engineSeries = z
+  .strictObject({
+    defaults: z
+      .boolean()
+      .default(true)
+      .describe(`Watch the built-in series (${BUILT_IN_IDS.join(', ')}; src/core/ai-engine-series.ts) but those in disabled (default true).`),
+    disabled: z.array(z.string()).default([]).describe('Ids of built-in series to leave out; an unknown id is an error (default []).'),
+    extra: z
+      .array(extraSeries)
+      .max(SERIES_LIMITS.maxSeries)
+      .default([])
+      .describe(
+        'Further series to watch. An id of a built-in series replaces it when that one is left out (in disabled, or defaults false) (default []).',
+      ),
+  })
+  .superRefine((v, ctx) => {
+    v.disabled.forEach((id, i) => {
+      if (!BUILT_IN_IDS.includes(id)) {
+        ctx.addIssue({ code: 'custom', path: ['disabled', i], input: id, message: `${shown(id)} is not a built-in series; the built-in ones are ${BUILT_IN_IDS.join(', ')}` });
+      }
+    });
+    const kept = v.defaults ? BUILT_IN_IDS.filter((id) => !v.disabled.includes(id)) : [];
+    if (kept.length + v.extra.length > SERIES_LIMITS.maxSeries) {
+      ctx.addIssue({ code: 'custom', path: ['extra'], input: v.extra.length, message: `${kept.length} built-in and ${v.extra.length} extra series are more than ${SERIES_LIMITS.maxSeries}` });
+    }
+    const seen = new Map<string, number>();
+    v.extra.forEach((s, i) => {
+      const first = seen.get(s.id);
+      if (first !== undefined) {
+        addCrossFieldIssue(ctx, { path: ['extra', i, 'id'], involves: [['extra', first, 'id']], input: s.id, message: `the id "${s.id}" is used twice (also extra[${first}].id)` });
+      } else if (kept.includes(s.id)) {
+        addCrossFieldIssue(ctx, {
+          path: ['extra', i, 'id'],
+          involves: [['disabled']],
+          input: s.id,
+          message: `"${s.id}" is the id of a built-in series: choose another id, or add it to disabled to replace the built-in one`,
+        });
+      }
+      seen.set(s.id, i);
+      const stepSeconds = seconds(s.step);
+      const windowSeconds = seconds(s.window);
+      const horizonSeconds = s.forecast ? seconds(s.forecast.horizon) : undefined;
+      // A step, window or horizon that is no duration above 0 has its own issue already.
+      if ([stepSeconds, windowSeconds, horizonSeconds ?? 1].some((n) => !(n > 0))) return;
+      for (const p of seriesProblems({ kind: s.kind, stepSeconds, windowSeconds, hasForecast: s.forecast !== undefined, horizonSeconds })) {
+        const key = VALUES_KEYS[p.field];
+        const input = key.reduce<unknown>((node, k) => (node as Record<string, unknown> | undefined)?.[k], s);
+        addCrossFieldIssue(ctx, { path: ['extra', i, ...key], involves: [['extra', i, 'kind']], input, message: p.message });
+      }
+    });
+  })
+  .prefault({})
+  .describe('The Prometheus series the AI engine watches: the built-in ones, some left out, plus extra ones (written to the ConfigMap <release>-ai-engine as series.json).');
+
 /** `aiEngine.*` */
 export const aiEngineSchema = (p: Profile) =>
   z
@@ -46,6 +194,7 @@ export const aiEngineSchema = (p: Profile) =>
         development: sized('250m', '512Mi', '1Gi'),
         production: sized('1', '2Gi', '4Gi'),
       }),
+      series: engineSeries,
     })
     .prefault({})
     .transform(withMinReplicas)
