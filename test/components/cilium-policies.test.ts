@@ -56,7 +56,7 @@ describe('NetworkPolicies on Cilium (networkPolicy.flavor)', () => {
     const cnps = ofKind(cilium.objects, 'CiliumNetworkPolicy');
     assertValidK8sObjects(cnps);
     expect(cnps.map((p) => p.metadata.name).sort()).toEqual(
-      ['elasticsearch-transport-ca', 'filebeat', 'kube-state-metrics', 'prometheus', 'self-healing', 'traefik'].map((n) => `${NS}-${n}`),
+      ['ai-engine', 'elasticsearch-transport-ca', 'filebeat', 'kube-state-metrics', 'prometheus', 'self-healing', 'traefik'].map((n) => `${NS}-${n}`),
     );
     expect(find(cilium.objects, 'CiliumNetworkPolicy', `${NS}-prometheus`)).toMatchObject({
       apiVersion: 'cilium.io/v2',

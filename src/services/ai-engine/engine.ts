@@ -16,6 +16,8 @@ export interface AnomalyBookOptions {
   readonly recentLimit?: number;
   readonly sinks?: readonly AnomalySink[];
   readonly metrics?: EngineMetrics;
+  /** Whether openings are counted here: on the Lease holder only, so that a sum over replicas counts each once (default: always). */
+  readonly counting?: () => boolean;
 }
 
 /** Filters of {@link AnomalyBook.list}. */
@@ -45,7 +47,7 @@ export class AnomalyBook {
   /** Records a finding: opens (counted once per id), updates, or ends it; then tells every sink. */
   record(anomaly: Anomaly): void {
     if (anomaly.endsAt === undefined) {
-      if (!this.active.has(anomaly.id)) this.opts.metrics?.anomaliesDetected.inc({ source: anomaly.source });
+      if (!this.active.has(anomaly.id) && this.opts.counting?.() !== false) this.opts.metrics?.anomaliesDetected.inc({ source: anomaly.source });
       this.active.set(anomaly.id, anomaly);
     } else {
       this.active.delete(anomaly.id);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import * as z from 'zod/mini';
 import { AI_ENGINE_MODELS, type AiEngineModel } from '../../core/ai-engine-metrics.js';
-import { DEFAULT_ENGINE_SERIES, type EngineSeries } from '../../core/ai-engine-series.js';
+import type { EngineSeries } from '../../core/ai-engine-series.js';
 import { SERVICE_ENV } from '../../core/service-env.js';
 import { envOptionalString } from '../kit/config.js';
 import { kubernetesEnvShape } from '../kit/kubernetes.js';
@@ -9,6 +9,7 @@ import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import { redisConnection, redisEnvShape } from '../kit/redis.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, sendJson, type RequestContext } from '../kit/server.js';
+import { loadWatchedSeries, seriesFileEnvShape } from './series-file.js';
 import { pointJson, type SeriesProvider } from './series-view.js';
 import type { AnomalyKind, AnomalySource } from './anomaly.js';
 import type { AnomalyStateOptions } from './detect/anomaly-state.js';
@@ -42,7 +43,8 @@ import { createStateStore } from './state-store.js';
  *   at most N (default 20, at most 500) label sets of one series, open anomalies first, each with
  *   its points, baseline band (expected ± 3 robust sigmas) and scores (series-view.ts). A query
  *   parameter rather than `/series/{id}`: the kit's router matches exact paths.
- * Sources: Prometheus (PROMETHEUS_URL; none without it), logs (ELASTICSEARCH_URL) and query
+ * Sources: Prometheus (PROMETHEUS_URL; none without it; the series of SERIES_FILE, the chart's
+ * `aiEngine.series`, or the built-in ones), logs (ELASTICSEARCH_URL) and query
  * statistics (POSTGRES_HOST + POSTGRES_QUERY_STATS_VIEW), see sources.ts. Outputs: Alertmanager
  * (ALERTMANAGER_URL; without it anomalies are only listed) and the anomaly history (POSTGRES_HOST).
  * Readiness checks Prometheus and that the hot state was loaded: the other stores are optional and
@@ -66,12 +68,13 @@ export const aiEngineConfigSchema = z
     ...redisEnvShape,
     ...kubernetesEnvShape,
     [SERVICE_ENV.aiEngine.leaseName]: envOptionalString(),
+    ...seriesFileEnvShape,
   })
   .check(elasticsearchEnvCheck, postgresEnvCheck);
 
 /** What tests (and a future series file) may change; every field defaults to the production value. */
 export interface AiEngineOverrides extends OptionalSourcesOverrides {
-  /** Watched series (default DEFAULT_ENGINE_SERIES of src/core/ai-engine-series.ts). */
+  /** Watched series (default: those of SERIES_FILE, else DEFAULT_ENGINE_SERIES of src/core/ai-engine-series.ts). */
   readonly series?: readonly EngineSeries[];
   /** Detector options (default the detector's). */
   readonly detector?: SeriesDetectorOptions;
@@ -146,7 +149,7 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
         kubernetes: { apiUrl: config.KUBERNETES_API_URL, tokenFile: config.KUBERNETES_TOKEN_FILE },
         log,
       });
-      const book = new AnomalyBook({ metrics });
+      const book = new AnomalyBook({ metrics, counting: writer.isLeader });
       const alertmanager = alertmanagerUrl ? new AlertmanagerOutput({ url: alertmanagerUrl, log, resendMs: overrides.resendMs, posting: writer.isLeader }) : undefined;
       if (alertmanager) book.addSink(alertmanager.handle);
       const historyStore = historyStoreFromEnv(config, log, registry);
@@ -154,7 +157,7 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
       if (history) book.addSink((anomaly) => writer.isLeader() && history.sink(anomaly));
       else log.warn(`${SERVICE_ENV.postgres.host} is not set: the anomaly history is kept in memory only`);
       const optional = buildOptionalSources({ env: config, log, record: (a) => book.record(a), namespace, metrics, overrides });
-      const series = overrides.series ?? DEFAULT_ENGINE_SERIES;
+      const series = overrides.series ?? loadWatchedSeries(config);
       const prometheus = prometheusUrl
         ? new PrometheusSource({
             url: prometheusUrl,

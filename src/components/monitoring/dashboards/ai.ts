@@ -1,4 +1,5 @@
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { AI_ENGINE_METRICS } from '../../../core/ai-engine-metrics.js';
 import type { Values } from '../../../values/schema/index.js';
 import { dashboard, labelVariable, RATE, stat, timeseries } from './panels.js';
 
@@ -14,7 +15,8 @@ const quantile = (q: number, by: string) =>
 /**
  * AI model inference from the AI engine's own /metrics (the contract in metrics-catalog.ts):
  * inference rate and error share by model, latency quantiles, anomalies detected by source and the
- * models loaded; the error share against `alerting.thresholds.errorRatePercent`.
+ * models loaded; the error share against `alerting.thresholds.errorRatePercent`; the replica
+ * holding the Lease (none: nothing is alerted) and the size of the hot state saved to Redis.
  */
 export function aiDashboard(thresholds: Values['alerting']['thresholds']) {
   const errors = { value: thresholds.errorRatePercent / 100 };
@@ -56,5 +58,14 @@ export function aiDashboard(thresholds: Values['alerting']['thresholds']) {
     )
     .withRow(new RowBuilder('Anomalies and models'))
     .withPanel(timeseries('Anomalies detected by source', { unit: 'short', targets: [{ expr: `sum by (source) (increase(aiops_anomalies_detected_total${RATE}))`, legend: '{{source}}' }] }))
-    .withPanel(timeseries('Model loaded', { unit: 'bool_yes_no', min: 0, max: 1, targets: [{ expr: `max by (model) (aiops_model_loaded{${MODEL}})`, legend: '{{model}}' }] }));
+    .withPanel(timeseries('Model loaded', { unit: 'bool_yes_no', min: 0, max: 1, targets: [{ expr: `max by (model) (aiops_model_loaded{${MODEL}})`, legend: '{{model}}' }] }))
+    .withRow(new RowBuilder('Replicas and hot state'))
+    .withPanel(stat('Lease holders', { unit: 'none', threshold: { value: 1, bad: 'below' }, targets: [{ expr: `sum(${AI_ENGINE_METRICS.leader})`, legend: 'holders' }] }))
+    .withPanel(
+      timeseries('Hot state saved to Redis by part', {
+        unit: 'bytes',
+        targets: [{ expr: `max by (part) (${AI_ENGINE_METRICS.stateSnapshotBytes})`, legend: '{{part}}' }],
+      }),
+    )
+    .withPanel(stat('Hot state failures in range', { unit: 'none', threshold: { value: 1 }, targets: [{ expr: `sum(increase(${AI_ENGINE_METRICS.stateStoreFailures}[$__range]))`, legend: 'failures' }] }));
 }

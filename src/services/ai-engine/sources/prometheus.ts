@@ -1,5 +1,6 @@
 import { AI_ENGINE_MODELS } from '../../../core/ai-engine-metrics.js';
-import type { EngineSeries } from '../../../core/ai-engine-series.js';
+import { DEFAULT_FORECAST_HORIZON, type EngineSeries } from '../../../core/ai-engine-series.js';
+import { durationMillis } from '../../../core/duration.js';
 import type { Logger } from '../../kit/log.js';
 import type { Anomaly } from '../anomaly.js';
 import type { AnomalyStateOptions } from '../detect/anomaly-state.js';
@@ -431,7 +432,7 @@ export class PrometheusSource implements SeriesProvider {
     const from = tracker.lastT - series.windowSeconds * 1000;
     const points = tracker.points.filter((p) => p.t >= from).map((p) => ({ timestamp: p.t, value: p.value }));
     const f = series.forecast!;
-    const forecast = forecastLimit(points, { limit: f.limit, approach: f.approach, horizonMs: (f.horizonSeconds ?? 86_400) * 1000 });
+    const forecast = forecastLimit(points, { limit: f.limit, approach: f.approach, horizonMs: f.horizonSeconds !== undefined ? f.horizonSeconds * 1000 : durationMillis(DEFAULT_FORECAST_HORIZON) });
     if (forecast?.secondsLeft !== undefined) {
       tracker.clearRounds = 0;
       if (!tracker.anomaly) {
