@@ -93,6 +93,8 @@ describe('ElasticsearchSetup', () => {
     expect(template.template.mappings.properties['@timestamp']).toEqual({ type: 'date' });
     expect(template.template.mappings.properties.message).toEqual({ type: 'text' });
     expect(template.template.mappings.properties.kubernetes.properties.namespace.type).toBe('keyword');
+    // The level the Logstash pipeline parses, filtered by the AI engine's logs source.
+    expect(template.template.mappings.properties.log).toEqual({ properties: { level: { type: 'keyword', ignore_above: 1024 } } });
   });
 
   it('asks for one replica only when there is a second node to hold it', () => {

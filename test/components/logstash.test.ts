@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { logstashString, renderLogstashPipeline, type LogstashPipeline, type LogstashValue } from '../../src/components/logging/logstash-config.js';
+import { levelRules } from '../../src/components/logging/log-level-rules.js';
+import {
+  logLevelSteps,
+  logstashPipeline,
+  logstashString,
+  renderLogstashPipeline,
+  type LogstashCondition,
+  type LogstashConditional,
+  type LogstashPipeline,
+  type LogstashPlugin,
+} from '../../src/components/logging/logstash-config.js';
 import { Logstash, type LogstashConnection } from '../../src/components/logging/logstash.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { ES_HOST, sampleElasticsearch } from '../support/connections.js';
+import { parsePipeline } from '../support/logstash-pipeline.js';
 import { find, ofKind, workload } from '../support/render.js';
 
 const ES = sampleElasticsearch();
@@ -21,7 +32,8 @@ const render = (valuesYaml = '', es = ES): ConstructRender & { connection: Logst
 const { object: deployment, container, env } = workload('Deployment', NAME);
 const configMap = (r: ConstructRender) => find(r.objects, 'ConfigMap', NAME);
 
-const PIPELINE = `input {
+/** The pipeline's input, its first filter (Beats bookkeeping dropped) and its output; the level steps in between (log-levels.test.ts). */
+const HEAD = String.raw`input {
   beats {
     port => 5044
   }
@@ -29,6 +41,17 @@ const PIPELINE = `input {
 filter {
   mutate {
     remove_field => ["[agent]", "[ecs]", "[input]", "[host]", "[log][offset]", "[log][file][device_id]", "[log][file][inode]", "[log][file][fingerprint]"]
+  }
+  if ![log][level] {
+    if [message] =~ "^[ \\t]*\\{[^\\n]*\\}[ \\t\\r]*$" {
+      json {
+        source => "message"
+        target => "[@metadata][json_line]"
+        skip_on_invalid_json => true
+      }
+    }
+    if [@metadata][json_line][level] in ["60", "fatal", "FATAL", "Fatal", `;
+const TAIL = `
   }
 }
 output {
@@ -59,7 +82,34 @@ describe('Logstash', () => {
   });
 
   it('pipes Beats on 5044 into daily aiops-logs indices as logstash_writer, leaving template and ILM to the setup Job', () => {
-    expect(configMap(defaults).data['logstash.conf']).toBe(PIPELINE);
+    const text: string = configMap(defaults).data['logstash.conf'];
+    expect(text.startsWith(HEAD)).toBe(true);
+    expect(text.endsWith(TAIL)).toBe(true);
+    expect(parsePipeline(text)).toEqual(logstashPipeline(ES, 5044));
+  });
+
+  it('adds log.level in one if / else if chain of the level table, after the JSON parse of JSON lines, only to events without one', () => {
+    const text: string = configMap(defaults).data['logstash.conf'];
+    const rules = levelRules();
+    const [drop, levels, ...rest] = parsePipeline(text).filter;
+    expect(rest).toEqual([]);
+    expect(drop).toMatchObject({ plugin: 'mutate' });
+    expect(levels).toEqual(logLevelSteps()[0]);
+    const chain = (levels as LogstashConditional).branches[0]!.then[1] as LogstashConditional;
+    expect(chain.otherwise).toBeUndefined();
+    expect(chain.branches).toHaveLength(rules.length);
+    chain.branches.forEach((branch, i) => {
+      const rule = rules[i]!;
+      expect(branch.when).toEqual('matches' in rule ? { field: ['message'], matches: rule.matches } : { field: ['@metadata', 'json_line', ...rule.json], oneOf: rule.oneOf });
+      expect(branch.then).toEqual([{ plugin: 'mutate', settings: { add_field: { '[log][level]': rule.level } } }]);
+    });
+    expect(text.match(/^ {4}\} else if /gm)).toHaveLength(rules.length - 1);
+    expect(text.match(/add_field => \{ "\[log\]\[level\]" => "(fatal|error|warn|info|debug|trace)" \}/g)).toHaveLength(rules.length);
+    // Regular expressions are Logstash strings: backslashes and quotes escaped by logstashString, read back as written.
+    expect(text).toContain('    } else if [message] =~ "^E[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{6} " {\n      mutate {\n        add_field => { "[log][level]" => "error" }\n      }\n');
+    expect(text).toContain(String.raw`=(?:\"[^\"\\\\]*(?:\\\\[ -~][^\"\\\\]*)*\"|[^ \\t\"]*)[ \\t]+)*(?:level|lvl)=`);
+    expect(text).toContain('    } else if [@metadata][json_line][log][level] in ["error", "ERROR", "Error", "err", "ERR", "Err", "eror", "EROR", "Eror", "severe", "SEVERE", "Severe"] {');
+    expect(text).toContain('    } else if [@metadata][json_line][log.level] in [');
   });
 
   it('reads the logstash_writer password only from the Elasticsearch Secret, never from the ConfigMap', () => {
@@ -193,106 +243,6 @@ describe('Logstash', () => {
   });
 });
 
-/**
- * Reads back what {@link renderLogstashPipeline} writes, as Logstash does: strings by the LSCL
- * grammar (`'"' ('\"' / !'"' .)* '"'`), then unescaped as with `config.support_escapes: true`
- * (Logstash's StringEscapeHelper: `\\ \" \' \n \r \t`, any other escaped character as itself).
- */
-function parsePipeline(text: string): LogstashPipeline {
-  let at = 0;
-  const skip = () => {
-    while (/\s/.test(text[at] ?? '')) at += 1;
-  };
-  const expectText = (token: string) => {
-    skip();
-    if (!text.startsWith(token, at)) throw new Error(`expected ${token} at ${at}: ${text.slice(at, at + 20)}`);
-    at += token.length;
-  };
-  const token = (pattern: RegExp) => {
-    skip();
-    const match = pattern.exec(text.slice(at));
-    if (!match) throw new Error(`expected ${String(pattern)} at ${at}`);
-    at += match[0].length;
-    return match[0];
-  };
-  const name = () => token(/^[A-Za-z0-9_-]+/);
-  const unescape = (raw: string) =>
-    raw.replace(/\\(.)/gs, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c as 'n' | 'r' | 't'] ?? c);
-  const string = () => {
-    expectText('"');
-    let raw = '';
-    while (text[at] !== '"') {
-      if (at >= text.length) throw new Error('unterminated string');
-      if (text.startsWith('\\"', at)) {
-        raw += '\\"';
-        at += 2;
-      } else {
-        raw += text[at];
-        at += 1;
-      }
-    }
-    at += 1;
-    return unescape(raw);
-  };
-  const value = (): LogstashValue => {
-    skip();
-    if (text[at] === '"') return string();
-    if (text[at] === '[') {
-      at += 1;
-      const items: LogstashValue[] = [];
-      skip();
-      while (text[at] !== ']') {
-        items.push(value());
-        skip();
-        if (text[at] === ',') at += 1;
-        skip();
-      }
-      at += 1;
-      return items;
-    }
-    if (text[at] === '{') {
-      at += 1;
-      const hash: Record<string, LogstashValue> = {};
-      skip();
-      while (text[at] !== '}') {
-        const key = string();
-        expectText('=>');
-        hash[key] = value();
-        skip();
-      }
-      at += 1;
-      return hash;
-    }
-    const bare = token(/^(true|false|-?\d+(\.\d+)?)(?![\w.])/);
-    return bare === 'true' ? true : bare === 'false' ? false : Number(bare);
-  };
-  const pipeline = { input: [], filter: [], output: [] } as { [K in keyof LogstashPipeline]: LogstashPipeline[K][number][] };
-  skip();
-  while (at < text.length) {
-    const section = name() as keyof LogstashPipeline;
-    expectText('{');
-    skip();
-    while (text[at] !== '}') {
-      const plugin = name();
-      expectText('{');
-      const settings: Record<string, LogstashValue> = {};
-      skip();
-      while (text[at] !== '}') {
-        const key = name();
-        expectText('=>');
-        settings[key] = value();
-        skip();
-      }
-      at += 1;
-      pipeline[section].push({ plugin, settings });
-      skip();
-    }
-    at += 1;
-    skip();
-  }
-  return pipeline;
-}
-
 describe('Logstash pipeline serializer', () => {
   const tricky = ['plain', 'with "quotes"', 'back\\slash', 'a\\"b', '\\\\n is not a newline', 'line\nbreak\r\ttab', "it's", '${ENV_VAR}', '%{+YYYY.MM.dd}', '[a][b]', '{}=>#', ''];
 
@@ -310,7 +260,7 @@ describe('Logstash pipeline serializer', () => {
 
   it.each(tricky)('round-trips the string %j', (text) => {
     const rendered = renderLogstashPipeline({ input: [], filter: [], output: [{ plugin: 'x', settings: { value: text } }] });
-    expect(parsePipeline(rendered).output[0]!.settings.value).toBe(text);
+    expect((parsePipeline(rendered).output[0] as LogstashPlugin).settings.value).toBe(text);
   });
 
   it('escapes quotes, backslashes and control characters on one line', () => {
@@ -323,6 +273,58 @@ describe('Logstash pipeline serializer', () => {
     expect(() => renderLogstashPipeline({ input: [{ plugin: 'x', settings: { 'a b': 1 } }], filter: [], output: [] })).toThrow(/bare name/);
     expect(() => renderLogstashPipeline({ input: [{ plugin: 'x', settings: { n: Infinity } }], filter: [], output: [] })).toThrow(/number/);
     expect(() => renderLogstashPipeline({ input: [{ plugin: 'x', settings: { n: 1e21 } }], filter: [], output: [] })).toThrow(/number/);
+  });
+
+  it('writes conditionals (if / else if / else, nested; ![a], [a] =~ "re" as a Logstash string, [a] in [list]) and reads them back', () => {
+    const pipeline: LogstashPipeline = {
+      input: [],
+      filter: [
+        {
+          branches: [
+            {
+              when: { absent: ['log', 'level'] },
+              then: [
+                {
+                  branches: [
+                    { when: { field: ['message'], matches: String.raw`^"a\\b"/c` }, then: [{ plugin: 'drop', settings: {} }] },
+                    { when: { field: ['@metadata', 'j', 'log.level'], oneOf: ['x "y"', 'z'] }, then: [] },
+                  ],
+                  otherwise: [{ plugin: 'mutate', settings: { add_field: { '[a]': 'b' } } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      output: [],
+    };
+    const text = renderLogstashPipeline(pipeline);
+    expect(text).toBe(String.raw`filter {
+  if ![log][level] {
+    if [message] =~ "^\"a\\\\b\"/c" {
+      drop {
+      }
+    } else if [@metadata][j][log.level] in ["x \"y\"", "z"] {
+    } else {
+      mutate {
+        add_field => { "[a]" => "b" }
+      }
+    }
+  }
+}
+`);
+    expect(parsePipeline(text)).toEqual(pipeline);
+  });
+
+  it('refuses conditions Logstash or the tests could read otherwise: odd field parts, a list of one, a regular expression outside the portable subset', () => {
+    const filter = (when: LogstashCondition) => renderLogstashPipeline({ input: [], filter: [{ branches: [{ when, then: [] }] }], output: [] });
+    expect(() => filter({ absent: ['a]['] })).toThrow(/field reference part/);
+    expect(() => filter({ absent: ['a,b'] })).toThrow(/field reference part/);
+    expect(() => filter({ absent: [] })).toThrow(/no part/);
+    expect(() => filter({ field: ['level'], oneOf: ['error'] })).toThrow(/two strings at least/);
+    expect(() => filter({ field: ['message'], matches: String.raw`\bERROR` })).toThrow(/portable subset/);
+    expect(() => filter({ field: ['message'], matches: 'error\\' })).toThrow(/portable subset/);
+    expect(() => renderLogstashPipeline({ input: [], filter: [{ branches: [] }], output: [] })).toThrow(/no branch/);
   });
 
   it('leaves out undefined settings and empty sections', () => {

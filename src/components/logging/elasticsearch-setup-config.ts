@@ -1,3 +1,4 @@
+import { LOG_LEVEL_PATH } from '../../core/log-level.js';
 import type { ElasticsearchConnection } from './connection.js';
 
 /** Name of the ILM policy and of the composable index template of the platform's log indices. */
@@ -97,6 +98,8 @@ export function setupRequests(o: SetupOptions): SetupRequest[] {
         properties: {
           '@timestamp': { type: 'date' },
           message: { type: 'text' },
+          // log.level: the level the Logstash pipeline parses (lowercase words: log-level-rules.ts), for filtering.
+          [LOG_LEVEL_PATH[0]]: { properties: { [LOG_LEVEL_PATH[1]]: keyword } },
           kubernetes: { properties: { namespace: keyword, node: named, pod: named, container: named } },
         },
       },

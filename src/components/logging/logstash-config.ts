@@ -1,6 +1,9 @@
+import { LOG_LEVEL_PATH } from '../../core/log-level.js';
 import { yamlFile } from '../../lib/config-files.js';
+import { portableRegex } from '../../lib/portable-regex.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
+import { JSON_LINE, levelRules, type LevelRule } from './log-level-rules.js';
 
 /** A value of a Logstash plugin setting: string, number, boolean, array or hash. */
 export type LogstashValue = string | number | boolean | readonly LogstashValue[] | LogstashHash;
@@ -16,11 +19,33 @@ export interface LogstashPlugin {
   readonly settings: Readonly<Record<string, LogstashValue | undefined>>;
 }
 
-/** A pipeline: plugins of its three sections, in order (no conditionals). */
+/** A field reference `[a][b]`, as its path. */
+export type LogstashField = readonly string[];
+
+/**
+ * The condition of an `if`: the field is absent or falsy (`![a]`); its string value matches a
+ * regular expression of the portable subset (`[a] =~ "re"`, see lib/portable-regex.ts); its value,
+ * as a string, is one of at least two strings (`[a] in ["x", "y"]`).
+ */
+export type LogstashCondition =
+  | { readonly absent: LogstashField }
+  | { readonly field: LogstashField; readonly matches: string }
+  | { readonly field: LogstashField; readonly oneOf: readonly string[] };
+
+/** `if … { } else if … { } else { }`: the first branch whose condition holds runs. */
+export interface LogstashConditional {
+  readonly branches: readonly { readonly when: LogstashCondition; readonly then: readonly LogstashStep[] }[];
+  readonly otherwise?: readonly LogstashStep[];
+}
+
+/** A step of a section: a plugin or a conditional. */
+export type LogstashStep = LogstashPlugin | LogstashConditional;
+
+/** A pipeline: the steps of its three sections, in order. */
 export interface LogstashPipeline {
-  readonly input: readonly LogstashPlugin[];
-  readonly filter: readonly LogstashPlugin[];
-  readonly output: readonly LogstashPlugin[];
+  readonly input: readonly LogstashStep[];
+  readonly filter: readonly LogstashStep[];
+  readonly output: readonly LogstashStep[];
 }
 
 const NAME = /^[A-Za-z0-9_-]+$/;
@@ -57,22 +82,59 @@ function renderValue(value: LogstashValue): string {
   return entries.length === 0 ? '{}' : `{ ${entries.join(' ')} }`;
 }
 
-function renderPlugin(p: LogstashPlugin): string[] {
+const FIELD_PART = /^[A-Za-z0-9_@.-]+$/;
+
+/** A field reference `[a][b]`; each part [A-Za-z0-9_@.-]+ (the grammar allows anything but `[ ] ,`; dots are literal). */
+export function logstashField(path: LogstashField): string {
+  if (path.length === 0) throw new Error('Logstash field reference has no part');
+  for (const part of path) if (!FIELD_PART.test(part)) throw new Error(`Logstash field reference part "${part}" is not [A-Za-z0-9_@.-]+`);
+  return path.map((part) => `[${part}]`).join('');
+}
+
+function renderCondition(c: LogstashCondition): string {
+  if ('absent' in c) return `!${logstashField(c.absent)}`;
+  if ('matches' in c) return `${logstashField(c.field)} =~ ${logstashString(portableRegex(c.matches))}`;
+  // `[a] in ["x"]` reads `["x"]` as a field reference (the grammar's selector wins: elastic/logstash#9932): two at least.
+  if (c.oneOf.length < 2) throw new Error(`Logstash "in" needs two strings at least, got ${JSON.stringify(c.oneOf)}`);
+  return `${logstashField(c.field)} in ${renderValue(c.oneOf)}`;
+}
+
+const indent = (depth: number) => '  '.repeat(depth);
+
+function renderPlugin(p: LogstashPlugin, depth: number): string[] {
   const settings = Object.entries(p.settings)
     .filter((entry): entry is [string, LogstashValue] => entry[1] !== undefined)
-    .map(([key, value]) => `    ${checkName(key, 'setting')} => ${renderValue(value)}`);
-  return [`  ${checkName(p.plugin, 'plugin')} {`, ...settings, '  }'];
+    .map(([key, value]) => `${indent(depth + 1)}${checkName(key, 'setting')} => ${renderValue(value)}`);
+  return [`${indent(depth)}${checkName(p.plugin, 'plugin')} {`, ...settings, `${indent(depth)}}`];
+}
+
+function renderConditional(c: LogstashConditional, depth: number): string[] {
+  if (c.branches.length === 0) throw new Error('Logstash conditional has no branch');
+  const lines: string[] = [];
+  c.branches.forEach((branch, i) => {
+    const opening = `${i === 0 ? 'if' : '} else if'} ${renderCondition(branch.when)} {`;
+    lines.push(`${indent(depth)}${opening}`, ...branch.then.flatMap((step) => renderStep(step, depth + 1)));
+  });
+  if (c.otherwise) lines.push(`${indent(depth)}} else {`, ...c.otherwise.flatMap((step) => renderStep(step, depth + 1)));
+  return [...lines, `${indent(depth)}}`];
+}
+
+function renderStep(step: LogstashStep, depth: number): string[] {
+  return 'plugin' in step ? renderPlugin(step, depth) : renderConditional(step, depth);
 }
 
 /**
  * Renders a pipeline in Logstash's config syntax (not YAML): `input { … } filter { … } output { … }`,
- * one setting per line, sections without plugins left out. Strings as {@link logstashString};
- * numbers and booleans bare; arrays `[a, b]`; hashes `{ "k" => v }`.
+ * one setting per line, sections without steps left out. Strings as {@link logstashString};
+ * numbers and booleans bare; arrays `[a, b]`; hashes `{ "k" => v }`; field references as
+ * {@link logstashField}; conditionals `if … { } else if … { } else { }`, whose regular expressions
+ * are strings (`=~ "re"`: Logstash compiles the string, after its escapes, as a Ruby regular
+ * expression), checked against the portable subset.
  */
 export function renderLogstashPipeline(pipeline: LogstashPipeline): string {
   const sections = (['input', 'filter', 'output'] as const)
     .filter((section) => pipeline[section].length > 0)
-    .map((section) => [`${section} {`, ...pipeline[section].flatMap(renderPlugin), '}'].join('\n'));
+    .map((section) => [`${section} {`, ...pipeline[section].flatMap((step) => renderStep(step, 1)), '}'].join('\n'));
   return `${sections.join('\n')}\n`;
 }
 
@@ -96,18 +158,57 @@ const DROPPED_BEATS_FIELDS = [
   '[log][file][fingerprint]',
 ] as const;
 
+/** Where the JSON object of a JSON line is parsed to: `@metadata` is never indexed. */
+const JSON_LINE_TARGET = ['@metadata', 'json_line'] as const;
+
 /**
- * The platform's pipeline: Beats on `beatsPort` → drop Beats bookkeeping → Elasticsearch, daily
- * indices `<prefix>-YYYY.MM.dd`. The index template and ILM policy belong to the Elasticsearch
- * setup Job, so the output manages neither and writes plain indices (no data stream, no ILM
- * rollover alias, which would ignore `index`). With security on, Logstash signs in as
- * `logstash_writer`; the password is `${LOGSTASH_WRITER_PASSWORD}`, expanded by Logstash from the
- * environment, so it never appears in the ConfigMap.
+ * The `log.level` of every event whose line says it, from the table of log-level-rules.ts, for
+ * events without one: a line that looks like a JSON object is parsed into `[@metadata][json_line]`
+ * (a line that does not parse stays as it is: `skip_on_invalid_json`, no tag), then one `if / else
+ * if` chain of the table's rows, in order, adds `[log][level]` for the first that holds. The
+ * message and every other field stay as they were; a line no row holds gets no level.
+ */
+export function logLevelSteps(rules: readonly LevelRule[] = levelRules()): LogstashStep[] {
+  const level = logstashField(LOG_LEVEL_PATH);
+  return [
+    {
+      branches: [
+        {
+          when: { absent: LOG_LEVEL_PATH },
+          then: [
+            {
+              branches: [
+                {
+                  when: { field: ['message'], matches: JSON_LINE },
+                  then: [{ plugin: 'json', settings: { source: 'message', target: logstashField(JSON_LINE_TARGET), skip_on_invalid_json: true } }],
+                },
+              ],
+            },
+            {
+              branches: rules.map((rule) => ({
+                when: 'matches' in rule ? { field: ['message'], matches: rule.matches } : { field: [...JSON_LINE_TARGET, ...rule.json], oneOf: rule.oneOf },
+                then: [{ plugin: 'mutate', settings: { add_field: { [level]: rule.level } } }],
+              })),
+            },
+          ],
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * The platform's pipeline: Beats on `beatsPort` → drop Beats bookkeeping → the log level
+ * ({@link logLevelSteps}) → Elasticsearch, daily indices `<prefix>-YYYY.MM.dd`. The index template
+ * and ILM policy belong to the Elasticsearch setup Job, so the output manages neither and writes
+ * plain indices (no data stream, no ILM rollover alias, which would ignore `index`). With security
+ * on, Logstash signs in as `logstash_writer`; the password is `${LOGSTASH_WRITER_PASSWORD}`,
+ * expanded by Logstash from the environment, so it never appears in the ConfigMap.
  */
 export function logstashPipeline(es: ElasticsearchConnection, beatsPort: number): LogstashPipeline {
   return {
     input: [{ plugin: 'beats', settings: { port: beatsPort } }],
-    filter: [{ plugin: 'mutate', settings: { remove_field: [...DROPPED_BEATS_FIELDS] } }],
+    filter: [{ plugin: 'mutate', settings: { remove_field: [...DROPPED_BEATS_FIELDS] } }, ...logLevelSteps()],
     output: [
       {
         plugin: 'elasticsearch',

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/services/kit/config.js';
 import { elasticsearchConnection, elasticsearchEnvCheck, elasticsearchEnvShape } from '../../../src/services/ai-engine/sources/elasticsearch-client.js';
 import { ElasticsearchLogsSource, type LogsSourceOptions } from '../../../src/services/ai-engine/sources/elasticsearch.js';
-import { parseErrorLines, parseErrorRates } from '../../../src/services/ai-engine/sources/log-queries.js';
+import { DEFAULT_ERROR_TERMS, errorLineFilter, parseErrorLines, parseErrorRates } from '../../../src/services/ai-engine/sources/log-queries.js';
 import { basicAuth, startFakeElasticsearch, type FakeAnswer, type FakeElasticsearch, type RecordedRequest } from '../../support/fake-elasticsearch.js';
 
 const MIN = 60_000;
@@ -19,12 +19,33 @@ const T0 = Date.UTC(2025, 2, 1, 12, 0, 0);
 const at = (minute: number) => T0 + minute * MIN + 45_000;
 const PASSWORD = 'r3ader:pä$$ "word"';
 
-/** One indexed log line, as the platform's pipeline writes it (the fields the source reads). */
+/** One indexed log line, as the platform's pipeline writes it (the fields the source reads); `level` is `log.level`, absent when the pipeline found none. */
 interface Doc {
   readonly t: number;
   readonly namespace: string;
   readonly service: string;
   readonly message: string;
+  readonly level?: string;
+}
+
+/** The words of `message` as Elasticsearch's standard analyzer cuts them (lower case; `a.b` and `it's` stay one word). */
+const words = (text: string): string[] => [...(text.toLowerCase().match(/[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*/gu) ?? [])];
+
+/** Whether `doc` matches a query made of bool (filter, must_not, should, minimum_should_match), terms and exists on log.level, and match (or) on message. */
+function holds(q: any, doc: Doc): boolean {
+  if (q.bool) {
+    const { filter = [], must = [], must_not = [], should = [] } = q.bool;
+    const least = q.bool.minimum_should_match ?? (filter.length + must.length > 0 ? 0 : 1);
+    return (
+      [...filter, ...must].every((c: any) => holds(c, doc)) &&
+      !must_not.some((c: any) => holds(c, doc)) &&
+      should.filter((c: any) => holds(c, doc)).length >= Math.min(least, should.length)
+    );
+  }
+  if (q.terms && Object.keys(q.terms).join() === 'log.level') return doc.level !== undefined && q.terms['log.level'].includes(doc.level);
+  if (q.exists?.field === 'log.level') return doc.level !== undefined;
+  if (q.match?.message?.operator === 'or') return words(q.match.message.query).some((w) => words(doc.message).includes(w));
+  throw new Error(`query not modelled: ${JSON.stringify(q)}`);
 }
 
 /** Deterministic noise in [0, 1). */
@@ -45,7 +66,7 @@ function lines(namespace: string, service: string, from: number, to: number, cou
 
 const range = (body: any) => body.query.bool.filter[0].range['@timestamp'] as { gte: number; lt: number };
 
-/** Elasticsearch's answer to the error-rate search over `docs` (every doc is an error line): terms by doc count, zero-filled histograms. */
+/** Elasticsearch's answer to the error-rate search over `docs` (error lines): terms by doc count, zero-filled histograms. */
 function aggregationAnswer(body: any, docs: readonly Doc[]): object {
   const { gte, lt } = range(body);
   const step = MIN;
@@ -108,10 +129,11 @@ function linesAnswer(body: any, docs: readonly Doc[]): object {
   return { took: 3, timed_out: false, _shards: { total: 2, successful: 2, skipped: 0, failed: 0 }, hits: { max_score: null, hits } };
 }
 
-/** A fake cluster holding `docs`; answers both searches of the source. */
+/** A fake cluster holding `docs`; answers both searches of the source over the docs the error-line filter (after the time range) matches. */
 const cluster = (docs: () => readonly Doc[]) => (r: RecordedRequest): FakeAnswer => {
   const body = JSON.parse(r.body);
-  return [200, body.size === 0 ? aggregationAnswer(body, docs()) : linesAnswer(body, docs())];
+  const errors = docs().filter((d) => holds(body.query.bool.filter[1], d));
+  return [200, body.size === 0 ? aggregationAnswer(body, errors) : linesAnswer(body, errors)];
 };
 
 const INDEX_NOT_FOUND = {
@@ -167,7 +189,20 @@ describe('the searches', () => {
     const to = T0 + 60 * MIN;
     const timeAndErrors = [
       { range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } },
-      { match: { message: { query: 'error fatal panic critical exception', operator: 'or' } } },
+      {
+        bool: {
+          should: [
+            { terms: { 'log.level': ['error', 'fatal'] } },
+            {
+              bool: {
+                must_not: [{ exists: { field: 'log.level' } }],
+                filter: [{ match: { message: { query: 'error fatal panic critical exception', operator: 'or' } } }],
+              },
+            },
+          ],
+          minimum_should_match: 1,
+        },
+      },
     ];
     expect(JSON.parse(fake.requests[0]!.body)).toEqual({
       size: 0,
@@ -206,6 +241,29 @@ describe('the searches', () => {
     const [rates, latest] = fake.requests.slice(2).map((r) => JSON.parse(r.body));
     expect(range(rates)).toEqual({ gte: T0 + 2 * MIN, lt: T0 + 62 * MIN, format: 'epoch_millis' });
     expect(range(latest)).toEqual({ gte: T0 + 60 * MIN, lt: T0 + 62 * MIN, format: 'epoch_millis' });
+  });
+
+  it('takes a line as an error line by its parsed level, or by its words when it has no level: an info line that mentions an error is not one', () => {
+    const filter = errorLineFilter(DEFAULT_ERROR_TERMS);
+    const doc = (message: string, level?: string): Doc => ({ t: T0, namespace: 'shop', service: 'checkout', message, ...(level ? { level } : {}) });
+    expect(holds(filter, doc('retrying after upstream error', 'info'))).toBe(false);
+    expect(holds(filter, doc('{"level":"warn","msg":"upstream error, retrying"}', 'warn'))).toBe(false);
+    expect(holds(filter, doc('ledger write rejected: checksum mismatch', 'error'))).toBe(true);
+    expect(holds(filter, doc('cannot open ledger', 'fatal'))).toBe(true);
+    // Lines of formats the pipeline cannot read (and lines indexed before it read levels): their words.
+    expect(holds(filter, doc('retrying after upstream error'))).toBe(true);
+    expect(holds(filter, doc('Exception in thread "main" java.lang.IllegalStateException: ledger closed'))).toBe(true);
+    expect(holds(filter, doc('ledger write rejected: checksum mismatch'))).toBe(false);
+    // The body says so: the words count only under "no log.level".
+    expect(filter).toEqual({
+      bool: {
+        should: [
+          { terms: { 'log.level': ['error', 'fatal'] } },
+          { bool: { must_not: [{ exists: { field: 'log.level' } }], filter: [{ match: { message: { query: 'error fatal panic critical exception', operator: 'or' } } }] } },
+        ],
+        minimum_should_match: 1,
+      },
+    });
   });
 
   it('URL-encodes each part of the index pattern and sends no authorization without a username', async () => {
@@ -319,6 +377,27 @@ describe('new log patterns', () => {
     // Still active (held), not reported as new again; then resolved after the hold.
     clock.now = at(63);
     expect((await s.poll()).anomalies.map((a) => a.id)).toEqual([anomalies[0]!.id]);
+  });
+
+  it('mines error-level lines without error words, never info or warn lines that mention an error', async () => {
+    const leveled = (service: string, level: string, message: (m: number, i: number) => string) =>
+      lines('shop', service, 61, 62, () => 4, message).map((d) => ({ ...d, level }));
+    const docs = [
+      ...baseline(70),
+      ...leveled('ledger', 'error', (m, i) => `ledger write rejected: checksum mismatch on segment ${m * 100 + i}`),
+      ...leveled('auth', 'info', (m, i) => `retrying after upstream error ${m}-${i}`),
+      ...leveled('payments', 'warn', (_m, i) => `{"level":"warn","msg":"upstream error, retrying","attempt":${i}}`),
+    ];
+    fake = await startFakeElasticsearch(cluster(() => docs));
+    const { s, clock } = source(fake.url);
+    expect((await s.poll()).anomalies).toEqual([]);
+    clock.now = at(62);
+    const found = (await s.poll()).anomalies;
+    expect(found.map((a) => [a.kind, a.component])).toEqual([['NewLogPattern', 'ledger']]);
+    // The lines the miner got: the baseline's (no level, error words) and ledger's, none of auth's or payments'.
+    const search = JSON.parse(fake.requests.at(-1)!.body);
+    const mined = (linesAnswer(search, docs.filter((d) => holds(search.query.bool.filter[1], d))) as any).hits.hits;
+    expect(new Set(mined.map((h: any) => h._source.kubernetes.container.name))).toEqual(new Set(['ledger', 'checkout', 'cart', 'search-api']));
   });
 
   it('resolves a new pattern after the hold and cuts long examples', async () => {

@@ -1,15 +1,22 @@
+import { LOG_LEVEL_PATH, type LogLevel } from '../../../core/log-level.js';
+
 /**
  * The two searches of the logs source and the parts of their answers it reads. Pure: bodies in,
  * numbers and lines out.
  *
  * Field names are those of the platform's log documents: Filebeat's filestream input with the
  * container parser and `add_kubernetes_metadata` (src/components/logging/filebeat-config.ts),
- * through Logstash with ECS v8 and only Beats bookkeeping dropped (logstash-config.ts), into the
- * index template of elasticsearch-setup-config.ts, which maps `@timestamp` (date), `message` (text),
- * and `kubernetes.namespace` / `kubernetes.container.name` (keywords). The pipeline parses no log
- * level: there is no `log.level` field, so error lines are found by their words in `message`
- * (pino's `"level":"error"`, `ERROR`, `level=error`, `panic: …` all contain one); the words are a
- * setting. A service is a container name within a namespace (always present, unlike workload labels).
+ * through Logstash with ECS v8, Beats bookkeeping dropped and the level parsed (logstash-config.ts,
+ * log-level-rules.ts), into the index template of elasticsearch-setup-config.ts, which maps
+ * `@timestamp` (date), `message` (text), `log.level` and `kubernetes.namespace` /
+ * `kubernetes.container.name` (keywords).
+ *
+ * An error line is a line whose `log.level` is one of the error levels (error, fatal), or a line
+ * without `log.level` (a format the pipeline cannot read, or indexed before it parsed levels) that
+ * has one of the error words in `message` (pino's `"level":"error"`, `ERROR`, `level=error`,
+ * `panic: …` all contain one; the words are a setting). So an info line that mentions an error is
+ * not an error line once its level is parsed. A service is a container name within a namespace
+ * (always present, unlike workload labels).
  */
 
 /** The fields searched and aggregated. */
@@ -18,14 +25,34 @@ export const LOG_FIELDS = {
   message: 'message',
   namespace: 'kubernetes.namespace',
   service: 'kubernetes.container.name',
+  level: LOG_LEVEL_PATH.join('.'),
 } as const;
 
 /** Words that make a line an error line (default; matched case-insensitively as whole words by `message`'s standard analyzer). */
 export const DEFAULT_ERROR_TERMS: readonly string[] = ['error', 'fatal', 'panic', 'critical', 'exception'];
 
-/** The filter of error lines: any of `terms` in `message`. */
-export function errorLineFilter(terms: readonly string[]): object {
-  return { match: { [LOG_FIELDS.message]: { query: terms.join(' '), operator: 'or' } } };
+/** The levels of error lines (default). */
+export const DEFAULT_ERROR_LEVELS: readonly LogLevel[] = ['error', 'fatal'];
+
+/**
+ * The filter of error lines: `log.level` one of `levels`, or no `log.level` and any of `terms` in
+ * `message` (matched as words by its standard analyzer).
+ */
+export function errorLineFilter(terms: readonly string[], levels: readonly LogLevel[] = DEFAULT_ERROR_LEVELS): object {
+  return {
+    bool: {
+      should: [
+        { terms: { [LOG_FIELDS.level]: [...levels] } },
+        {
+          bool: {
+            must_not: [{ exists: { field: LOG_FIELDS.level } }],
+            filter: [{ match: { [LOG_FIELDS.message]: { query: terms.join(' '), operator: 'or' } } }],
+          },
+        },
+      ],
+      minimum_should_match: 1,
+    },
+  };
 }
 
 /** `@timestamp` in [from, to), epoch milliseconds. */
@@ -46,6 +73,8 @@ export interface ErrorRateQueryOptions {
   readonly to: number;
   readonly stepMs: number;
   readonly errorTerms: readonly string[];
+  /** Levels of error lines (default {@link DEFAULT_ERROR_LEVELS}). */
+  readonly errorLevels?: readonly LogLevel[];
   /** Namespaces aggregated, most error lines first. */
   readonly maxNamespaces: number;
   /** Services per namespace, most error lines first. */
@@ -61,7 +90,7 @@ export function errorRateQuery(o: ErrorRateQueryOptions): object {
   return {
     size: 0,
     track_total_hits: false,
-    query: { bool: { filter: [timeRange(o.from, o.to), errorLineFilter(o.errorTerms)] } },
+    query: { bool: { filter: [timeRange(o.from, o.to), errorLineFilter(o.errorTerms, o.errorLevels)] } },
     aggs: {
       namespaces: {
         terms: { field: LOG_FIELDS.namespace, size: o.maxNamespaces },
@@ -81,13 +110,20 @@ export function errorRateQuery(o: ErrorRateQueryOptions): object {
 }
 
 /** The latest error lines in [from, to), newest first, `size` at most, message and service fields only. */
-export function errorLinesQuery(o: { readonly from: number; readonly to: number; readonly size: number; readonly errorTerms: readonly string[] }): object {
+export function errorLinesQuery(o: {
+  readonly from: number;
+  readonly to: number;
+  readonly size: number;
+  readonly errorTerms: readonly string[];
+  /** Levels of error lines (default {@link DEFAULT_ERROR_LEVELS}). */
+  readonly errorLevels?: readonly LogLevel[];
+}): object {
   return {
     size: o.size,
     track_total_hits: false,
     sort: [{ [LOG_FIELDS.timestamp]: { order: 'desc' } }],
     _source: [LOG_FIELDS.message, LOG_FIELDS.namespace, LOG_FIELDS.service],
-    query: { bool: { filter: [timeRange(o.from, o.to), errorLineFilter(o.errorTerms)] } },
+    query: { bool: { filter: [timeRange(o.from, o.to), errorLineFilter(o.errorTerms, o.errorLevels)] } },
   };
 }
 
