@@ -334,6 +334,36 @@ describe('error-rate spikes', () => {
     expect(found).toEqual([]);
   });
 
+  it('goes on exactly from a JSON snapshot taken mid-spike: the open spike, the detectors, the drawn points and the windows', async () => {
+    const docs = baseline(120, (m) => (m >= 75 && m < 85 ? 40 + Math.floor(noise(m) * 10) : 1 + Math.floor(noise(m) * 3)));
+    fake = await startFakeElasticsearch(cluster(() => docs));
+    const first = source(fake.url);
+    for (let minute = 60; minute <= 79; minute++) {
+      first.clock.now = at(minute);
+      await first.s.poll();
+    }
+    expect(first.s.active().map((a) => a.id)).toEqual(['logs:errors:shop/checkout']);
+    const saved = JSON.parse(JSON.stringify(first.s.snapshot()));
+    const second = source(fake.url);
+    second.s.restore(saved);
+    expect(second.s.active()).toEqual(first.s.active());
+    expect(second.s.snapshot()).toEqual(first.s.snapshot());
+    const searchedBefore = fake.requests.length;
+    // Both go on from minute 80; the restored one searches only what the snapshot had not seen.
+    for (let minute = 80; minute <= 100; minute++) {
+      first.clock.now = at(minute);
+      second.clock.now = at(minute);
+      const [a, b] = [await first.s.poll(), await second.s.poll()];
+      expect(b).toEqual(a);
+    }
+    expect(second.s.seriesView('log-error-rate', 50)).toEqual(first.s.seriesView('log-error-rate', 50));
+    // Each poll: the error-rate search, then the lines since the last one; the same for both.
+    const ranges = fake.requests.slice(searchedBefore).map((r) => range(JSON.parse(r.body)));
+    expect(ranges.slice(2, 4)).toEqual(ranges.slice(0, 2));
+    expect(ranges[1]!.gte).toBe(T0 + 79 * MIN);
+    expect(() => second.s.restore({ ...saved, version: 2 })).toThrow(/unknown logs source snapshot version 2/);
+  });
+
   it('reports a service that never logged errors and suddenly does, once the source watched long enough', async () => {
     const docs = [...baseline(100), ...lines('shop', 'payments', 80, 100, () => 25, (m, i) => `Exception in thread "main" java.lang.IllegalStateException: ledger closed ${m}-${i}`)];
     fake = await startFakeElasticsearch(cluster(() => docs));
