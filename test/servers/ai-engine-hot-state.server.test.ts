@@ -27,24 +27,15 @@ import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js'
 import { onPath, toolsPresent } from '../support/process.js';
 import { LocalRedis, waitForPong } from '../support/redis-servers.js';
 import { startFakeAlertmanager } from '../services/ai-engine/engine-fakes.js';
+import { latency } from '../services/ai-engine/prometheus-fake.js';
+import { until } from '../support/until.js';
 
 const haveRedis = toolsPresent('the AI engine hot-state tests', ['redis-server', 'redis-cli'].filter((b) => !onPath(b)), 'Debian: apt-get install redis-server');
 const REDIS_HOST = '127.0.0.93';
 const PASSWORD = 'h0t "state" pä$$';
 
-const series: EngineSeries = {
-  id: 'http-latency-p95',
-  description: 'p95',
-  query: 'p95_latency',
-  stepSeconds: 1,
-  windowSeconds: 300,
-  kind: 'AnomalyDetected',
-  direction: 'up',
-  component: 'http',
-  severity: 'warning',
-  action: 'none',
-  unit: 's',
-};
+/** The p95 latency series at one-second steps, for a test of seconds. */
+const series: EngineSeries = { ...latency, query: 'p95_latency', stepSeconds: 1, windowSeconds: 300 };
 
 /** A fake Prometheus: `query_range` of one label set, 0.2 s with a little noise, +3 s from `spikeFrom` (epoch s). */
 async function startFakePrometheus() {
@@ -88,15 +79,6 @@ async function stopEngine(engine: RunningService): Promise<void> {
   await engine.shutdown('test');
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const get = async (engine: RunningService, path: string) => (await fetch(`http://127.0.0.1:${engine.port}/ai${path}`)).json() as Promise<any>;
 const activeAnomalies = async (engine: RunningService) => ((await get(engine, '/api/v1/anomalies?active=true')).anomalies as any[]).filter((a) => a.kind === 'AnomalyDetected');

@@ -17,6 +17,7 @@ import { output } from '../support/process.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 import { request } from '../services/kit/http.js';
 import { at, spikingCheckout } from '../services/ai-engine/engine-fakes.js';
+import { until } from '../support/until.js';
 
 const havePostgres = postgresPresent('the AI engine service tests on PostgreSQL');
 
@@ -24,15 +25,6 @@ const USER = 'app';
 const PASSWORD = 'app-secret';
 const DB = 'appdb';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.runIf(havePostgres)('AI engine service with PostgreSQL (history and query analysis)', () => {
   let cluster: PostgresCluster;

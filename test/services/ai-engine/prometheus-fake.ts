@@ -8,6 +8,21 @@ import { PrometheusSource } from '../../../src/services/ai-engine/sources/promet
 export const log = pino({ level: 'silent' });
 export const T0 = 1_700_000_000_000;
 
+/** A p95 latency series of one-minute steps (its query is the fake's data key). */
+export const latency: EngineSeries = {
+  id: 'http-latency-p95',
+  description: 'p95',
+  query: 'latency',
+  stepSeconds: 60,
+  windowSeconds: 3 * 3600,
+  kind: 'AnomalyDetected',
+  direction: 'up',
+  component: 'http',
+  severity: 'warning',
+  action: 'none',
+  unit: 's',
+};
+
 export type Values = (labels: Record<string, string>, t: number) => number;
 
 /** A fake Prometheus query_range: series by query, computed for each step of the asked range. */

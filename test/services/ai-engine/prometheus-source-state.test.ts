@@ -2,24 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { EngineSeries } from '../../../src/core/ai-engine-series.js';
 import type { Anomaly } from '../../../src/services/ai-engine/anomaly.js';
 import { DEFAULT_BACKFILL_SECONDS, PrometheusSource, type SeriesRunSnapshot } from '../../../src/services/ai-engine/sources/prometheus.js';
-import { fakePrometheus, log, noise, setup, T0 } from './prometheus-fake.js';
+import { fakePrometheus, latency, log, noise, setup, T0 } from './prometheus-fake.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
 
-const latency: EngineSeries = {
-  id: 'http-latency-p95',
-  description: 'p95',
-  query: 'latency',
-  stepSeconds: 60,
-  windowSeconds: 3 * 3600,
-  kind: 'AnomalyDetected',
-  direction: 'up',
-  component: 'http',
-  severity: 'warning',
-  action: 'none',
-  unit: 's',
-};
 
 const scored = (emitted: readonly Anomaly[]) => emitted.filter((a) => a.kind === 'AnomalyDetected');
 

@@ -2,21 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EngineSeries } from '../../../src/core/ai-engine-series.js';
 import type { Anomaly } from '../../../src/services/ai-engine/anomaly.js';
 import { DEFAULT_LEVEL_SHIFT_HOLD_MS, formatTime, labelsKey } from '../../../src/services/ai-engine/sources/prometheus.js';
-import { noise, setup, T0 } from './prometheus-fake.js';
+import { latency, noise, setup, T0 } from './prometheus-fake.js';
 
-const latency: EngineSeries = {
-  id: 'http-latency-p95',
-  description: 'p95',
-  query: 'latency',
-  stepSeconds: 60,
-  windowSeconds: 3 * 3600,
-  kind: 'AnomalyDetected',
-  direction: 'up',
-  component: 'http',
-  severity: 'warning',
-  action: 'none',
-  unit: 's',
-};
 
 const disk: EngineSeries = {
   ...latency,

@@ -12,6 +12,7 @@ import { startService, type RunningService } from '../../../src/services/kit/run
 import { basicAuth, startFakeElasticsearch, type FakeElasticsearch } from '../../support/fake-elasticsearch.js';
 import { request } from '../kit/http.js';
 import { at, MIN, SPIKE_FROM, spikingCheckout, startFakeAlertmanager, T0 } from './engine-fakes.js';
+import { until } from '../../support/until.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -34,15 +35,6 @@ const getJson = async (engine: RunningService, path: string) => {
   return { status: answer.status, body: JSON.parse(answer.body) };
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('the AI engine service with the logs source', () => {
   it('takes a log-error spike through the engine: listed, counted with source="logs", alerted, and ended', async () => {
