@@ -39,10 +39,10 @@ import { createStateStore } from './state-store.js';
  * - `GET /api/v1/analysis/queries?top=N`: the slow-query report of the query statistics source
  *   (404 when it is not configured);
  * - `GET /api/v1/series`: the watched series of every source (the Prometheus series, the logs'
- *   `log-error-rate` per service, the statements' `query-mean-time`); `GET /api/v1/series?id=<id>&limit=N`:
- *   at most N (default 20, at most 500) label sets of one series, open anomalies first, each with
- *   its points, baseline band (expected ± 3 robust sigmas) and scores (series-view.ts). A query
- *   parameter rather than `/series/{id}`: the kit's router matches exact paths.
+ *   `log-error-rate` per service, the statements' `query-mean-time`); `GET /api/v1/series/{id}?limit=N`
+ *   (or `/api/v1/series?id=<id>`): at most N (default 20, at most 500) label sets of one series,
+ *   open anomalies first, each with its points, baseline band (expected ± 3 robust sigmas) and
+ *   scores (series-view.ts).
  * Sources: Prometheus (PROMETHEUS_URL; none without it; the series of SERIES_FILE, the chart's
  * `aiEngine.series`, or the built-in ones), logs (ELASTICSEARCH_URL) and query
  * statistics (POSTGRES_HOST + POSTGRES_QUERY_STATS_VIEW), see sources.ts. Outputs: Alertmanager
@@ -261,17 +261,18 @@ export function createAiEngineService(overrides: AiEngineOverrides = {}): Servic
         sendJson(res, 200, queryStats.report({ top: intParam(url, 'top', 10, 1, MAX_REPORT_TOP) }));
       });
 
-      server.route('GET', '/api/v1/series', ({ res, url }: RequestContext) => {
-        const id = url.searchParams.get('id');
-        if (id === null) {
-          sendJson(res, 200, { series: providers.flatMap((p) => p.seriesList()) });
-          return;
-        }
+      const drawSeries = ({ res, url }: RequestContext, id: string): void => {
         const limit = intParam(url, 'limit', 20, 1, MAX_SERIES_LABEL_SETS);
         const view = providers.map((p) => p.seriesView(id, limit)).find((v) => v !== undefined);
         if (!view) throw new HttpError(404, `no series "${id}"`);
         sendJson(res, 200, { ...view, labelSets: view.labelSets.map((l) => ({ ...l, points: l.points.map(pointJson) })) });
+      };
+      server.route('GET', '/api/v1/series', (ctx: RequestContext) => {
+        const id = ctx.url.searchParams.get('id');
+        if (id !== null) return drawSeries(ctx, id);
+        sendJson(ctx.res, 200, { series: providers.flatMap((p) => p.seriesList()) });
       });
+      server.route('GET', '/api/v1/series/:id', (ctx: RequestContext) => drawSeries(ctx, ctx.params['id']!));
 
       let loaded = false;
       server.readiness('hot-state', async () => {

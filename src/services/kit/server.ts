@@ -38,6 +38,8 @@ export interface RequestContext {
   readonly url: URL;
   /** Path below the base path, starting with `/`. */
   readonly path: string;
+  /** Values of the route's `:name` segments, URL-decoded (empty for an exact route). */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 export type Handler = (ctx: RequestContext) => unknown;
@@ -113,6 +115,8 @@ export interface ServiceServerOptions {
 export class ServiceServer {
   readonly server: Server;
   private readonly routes = new Map<string, Map<string, Handler>>();
+  /** Routes with `:name` segments, in registration order (tried after the exact ones). */
+  private readonly patterns: { readonly route: string; readonly segments: readonly string[] }[] = [];
   private readonly checks = new Map<string, ReadinessCheck>();
   private draining = false;
   private inFlight = 0;
@@ -125,14 +129,41 @@ export class ServiceServer {
     this.server.keepAliveTimeout = 5_000;
   }
 
-  /** Registers `handler` for `method` and `path` (below the base path, exact match). */
+  /**
+   * Registers `handler` for `method` and `path` below the base path: an exact path, or one with
+   * `:name` segments that each match one non-empty segment (`/series/:id`; its value in
+   * `params.id`, URL-decoded). Exact routes win; the metrics' `route` label is the pattern.
+   */
   route(method: string, path: string, handler: Handler): this {
     if (!path.startsWith('/')) throw new Error(`route path "${path}" must start with "/"`);
     const byMethod = this.routes.get(path) ?? new Map<string, Handler>();
     if (byMethod.has(method.toUpperCase())) throw new Error(`route ${method} ${path} registered twice`);
     byMethod.set(method.toUpperCase(), handler);
+    if (!this.routes.has(path) && path.split('/').some((s) => s.startsWith(':'))) this.patterns.push({ route: path, segments: path.split('/') });
     this.routes.set(path, byMethod);
     return this;
+  }
+
+  /** The route of `path` and its parameters; undefined when none matches (a malformed %-escape in a parameter: 400). */
+  private match(path: string): { route: string; params: Record<string, string> } | undefined {
+    if (this.routes.has(path) && !this.patterns.some((p) => p.route === path)) return { route: path, params: {} };
+    const parts = path.split('/');
+    for (const { route, segments } of this.patterns) {
+      if (segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const fits = segments.every((segment, i) => {
+        if (!segment.startsWith(':')) return segment === parts[i];
+        if (parts[i] === '') return false;
+        try {
+          params[segment.slice(1)] = decodeURIComponent(parts[i]!);
+        } catch {
+          throw new HttpError(400, `malformed %-escape in ${segment.slice(1)}`);
+        }
+        return true;
+      });
+      if (fits) return { route, params };
+    }
+    return undefined;
   }
 
   /** `<base>/healthz/ready` answers 200 only when every registered check resolves within the timeout. */
@@ -182,12 +213,13 @@ export class ServiceServer {
         route = '/healthz/ready';
         await this.ready(res, log);
       } else {
-        const byMethod = path === undefined ? undefined : this.routes.get(path);
-        if (!byMethod) throw new HttpError(404, `no route for ${url.pathname}`);
-        route = path!;
+        const matched = path === undefined ? undefined : this.match(path);
+        const byMethod = matched && this.routes.get(matched.route);
+        if (!matched || !byMethod) throw new HttpError(404, `no route for ${url.pathname}`);
+        route = matched.route;
         const handler = byMethod.get(method) ?? (method === 'HEAD' ? byMethod.get('GET') : undefined);
         if (!handler) throw new HttpError(405, `method ${method} not allowed on ${url.pathname}`, { allow: [...byMethod.keys()].join(', ') });
-        await handler({ req, res, log, requestId, url, path: path! });
+        await handler({ req, res, log, requestId, url, path: path!, params: matched.params });
         // A handler that wrote nothing answered "no content".
         if (!res.headersSent) res.writeHead(204);
         if (!res.writableEnded) res.end();

@@ -69,7 +69,8 @@ describe('the AI engine service with the logs source', () => {
     // The error lines of each service are a series like the metrics: listed, drawn with their band, the spiking one first.
     const { body: list } = await getJson(engine, '/ai/api/v1/series');
     expect(list.series).toEqual([{ id: 'log-error-rate', source: 'logs', description: expect.any(String), kind: 'LogErrorSpike', unit: 'lines/1m', labelSets: expect.any(Number) }]);
-    const { status, body: drawn } = await getJson(engine, '/ai/api/v1/series?id=log-error-rate&limit=1');
+    const { status, body: drawn } = await getJson(engine, '/ai/api/v1/series/log-error-rate?limit=1');
+    expect((await getJson(engine, '/ai/api/v1/series?id=log-error-rate&limit=1')).body).toEqual(drawn);
     expect(status).toBe(200);
     expect(drawn).toMatchObject({ id: 'log-error-rate', source: 'logs', stepSeconds: 60 });
     expect(drawn.labelSets).toHaveLength(1);
@@ -77,7 +78,7 @@ describe('the AI engine service with the logs source', () => {
     const last = drawn.labelSets[0].points.at(-1);
     expect(last).toEqual({ t: expect.any(Number), value: expect.any(Number), expected: expect.any(Number), lower: expect.any(Number), upper: expect.any(Number), score: expect.any(Number) });
     expect(last.value).toBeGreaterThan(last.upper);
-    expect((await getJson(engine, '/ai/api/v1/series?id=query-mean-time')).status).toBe(404);
+    expect((await getJson(engine, '/ai/api/v1/series/query-mean-time')).status).toBe(404);
     expect((await getJson(engine, '/ai/api/v1/series?id=log-error-rate&limit=0')).status).toBe(400);
     // Inference rounds of the logs' two models are counted; only the models of configured sources are loaded.
     const counted = (model: string) => Number(new RegExp(`aiops_inference_requests_total\\{model="${model}",outcome="success",service="ai-engine"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);

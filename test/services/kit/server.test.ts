@@ -63,6 +63,29 @@ describe('service server', { timeout: 15_000 }, () => {
     expect((await request(service.port, '/aihello')).status).toBe(404);
   });
 
+  it('matches :name segments after exact routes, decodes them, and labels the metrics with the pattern', async () => {
+    const { service } = await start('/ai', (ctx) => {
+      ctx.server.route('GET', '/items/:id', ({ res, params }) => sendJson(res, 200, { params }));
+      ctx.server.route('GET', '/items/special', ({ res, params }) => sendJson(res, 200, { special: true, params }));
+      ctx.server.route('DELETE', '/items/:id/tags/:tag', ({ res, params }) => sendJson(res, 200, { params }));
+    });
+    const get = async (path: string, method = 'GET') => {
+      const answer = await request(service.port, path, { method });
+      return { status: answer.status, body: JSON.parse(answer.body) };
+    };
+    expect(await get('/ai/items/a%2Fb%20c')).toEqual({ status: 200, body: { params: { id: 'a/b c' } } });
+    expect(await get('/ai/items/special')).toEqual({ status: 200, body: { special: true, params: {} } });
+    expect(await get('/ai/items/1/tags/x', 'DELETE')).toEqual({ status: 200, body: { params: { id: '1', tag: 'x' } } });
+    expect((await get('/ai/items/1/tags/x')).status).toBe(405);
+    expect((await get('/ai/items/')).status).toBe(404);
+    expect((await get('/ai/items/1/2')).status).toBe(404);
+    expect((await get('/ai/items/%E0%A4%A')).status).toBe(400);
+    expect((await get('/ai/items/:id')).body.params).toEqual({ id: ':id' });
+    const metrics = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
+    expect(metrics).toContain('route="/items/:id"');
+    expect(metrics).not.toContain('route="/items/a');
+  });
+
   it('is ready only when every dependency answers: a failing and a slow one give 503 naming them, within the timeout', async () => {
     let healthy = false;
     const { service, lines } = await start('/', ({ server }) => {
