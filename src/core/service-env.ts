@@ -14,13 +14,24 @@ export const SERVICE_ENV = {
   redis: { host: 'REDIS_HOST', port: 'REDIS_PORT', password: 'REDIS_PASSWORD', cluster: 'REDIS_CLUSTER' },
   postgres: { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', db: 'POSTGRES_DB', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD', sslMode: 'POSTGRES_SSLMODE' },
   aiEngine: { queryStatsView: 'POSTGRES_QUERY_STATS_VIEW', seriesFile: 'SERIES_FILE', leaseName: 'LEASE_NAME', extraCaCerts: 'NODE_EXTRA_CA_CERTS' },
-  apiGateway: { selfHealingUrl: 'SELF_HEALING_URL', apiPrefix: 'API_PREFIX', sessionStore: 'SESSION_STORE' },
+  apiGateway: {
+    selfHealingUrl: 'SELF_HEALING_URL',
+    apiPrefix: 'API_PREFIX',
+    sessionStore: 'SESSION_STORE',
+    /** The first admin (created at start when no user has that name; never overwritten). */
+    adminUsername: 'ADMIN_USERNAME',
+    adminPassword: 'ADMIN_PASSWORD',
+    /** `true`: the session cookie is always `Secure`; `auto` (default): when the request came over https (X-Forwarded-Proto). */
+    cookieSecure: 'COOKIE_SECURE',
+  },
+  /** The bearer token the API gateway presents to the executor's approval API (and the executor checks). */
+  approvals: { token: 'APPROVAL_TOKEN' },
   selfHealing: { rulesFile: 'RULES_FILE', webhookToken: 'WEBHOOK_TOKEN', leaseName: 'LEASE_NAME', extraCaCerts: 'NODE_EXTRA_CA_CERTS' },
 } as const;
 
 /** The groups of {@link SERVICE_ENV} each service's environment is made of (whether or not its connections are rendered). */
 export const SERVICE_ENV_GROUPS = {
   aiEngine: ['common', 'prometheus', 'alertmanager', 'elasticsearch', 'redis', 'postgres', 'aiEngine'],
-  apiGateway: ['common', 'aiEngineClient', 'apiGateway', 'redis', 'postgres'],
-  selfHealing: ['common', 'selfHealing', 'prometheus', 'aiEngineClient', 'postgres'],
+  apiGateway: ['common', 'aiEngineClient', 'apiGateway', 'approvals', 'prometheus', 'alertmanager', 'redis', 'postgres'],
+  selfHealing: ['common', 'selfHealing', 'approvals', 'prometheus', 'aiEngineClient', 'postgres'],
 } as const satisfies Record<string, readonly (keyof typeof SERVICE_ENV)[]>;
