@@ -103,13 +103,26 @@ export const guardrailsSchema = z.object({
   actionsPerHour: positiveInt,
   /** Actions running at the same time at most. */
   maxConcurrent: positiveInt,
+  /** In approval mode: how long a held action waits for a person; then it expires unanswered (Event, outcome `expired`). */
+  approvalTtl: duration,
 });
+
+/**
+ * How the executor acts on a decision that passed confirmation and every guardrail:
+ * - `auto`: it acts (or dry-runs);
+ * - `approval`: a live action (not a dry run) is held as `pending` until a person approves it
+ *   through the approval API (the API gateway), is rejected, or expires after `approvalTtl`.
+ */
+export const APPROVAL_MODES = ['auto', 'approval'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
 
 /** The rules file. */
 export const rulesFileSchema = z.object({
   version: z.literal(1),
   /** Decide and log the exact API call of each action, verify it with a server-side dry run, never change anything. */
   dryRun: z.boolean(),
+  /** `auto` or `approval` ({@link APPROVAL_MODES}). */
+  mode: z.enum(APPROVAL_MODES),
   /** The platform namespace: where the executor's Role applies, its Lease and its Events live. */
   namespace: name,
   guardrails: guardrailsSchema,

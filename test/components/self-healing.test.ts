@@ -243,8 +243,8 @@ describe('SelfHealing', () => {
   });
 
   it('takes every bound from selfHealing.limits', () => {
-    const r = render('selfHealing:\n  limits: {attemptsPerTarget: 5, window: 30m, minReplicas: 2, maxReplicas: 4, cooldown: 10m, actionsPerHour: 7, maxConcurrent: 1, jobCooldown: 6h}\n');
-    expect(r.rules.guardrails).toEqual({ attemptsPerTarget: 5, window: '30m', actionsPerHour: 7, maxConcurrent: 1 });
+    const r = render('selfHealing:\n  limits: {attemptsPerTarget: 5, window: 30m, minReplicas: 2, maxReplicas: 4, cooldown: 10m, actionsPerHour: 7, maxConcurrent: 1, jobCooldown: 6h, approvalTtl: 20m}\n');
+    expect(r.rules.guardrails).toEqual({ attemptsPerTarget: 5, window: '30m', actionsPerHour: 7, maxConcurrent: 1, approvalTtl: '20m' });
     expect(rule(r.rules, 'restart-abnormal-pods')).toMatchObject({ cooldown: '10m' });
     expect(rule(r.rules, 'scale-out-high-load')).toMatchObject({ cooldown: '10m', action: { minReplicas: 2, maxReplicas: 4 } });
     expect(rule(r.rules, 'clean-disk-space').cooldown).toBe('6h');

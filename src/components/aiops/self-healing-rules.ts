@@ -81,8 +81,15 @@ export function selfHealingRules(
   return parseRulesFile({
     version: 1,
     dryRun: values.dryRun,
+    mode: values.mode,
     namespace: ctx.namespace,
-    guardrails: { attemptsPerTarget: limits.attemptsPerTarget, window: limits.window, actionsPerHour: limits.actionsPerHour, maxConcurrent: limits.maxConcurrent },
+    guardrails: {
+      attemptsPerTarget: limits.attemptsPerTarget,
+      window: limits.window,
+      actionsPerHour: limits.actionsPerHour,
+      maxConcurrent: limits.maxConcurrent,
+      approvalTtl: limits.approvalTtl,
+    },
     rules,
   });
 }

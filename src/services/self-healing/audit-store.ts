@@ -1,6 +1,7 @@
 /**
  * The executor's audit in PostgreSQL: one `self_healing_actions` row per decision (acted, skipped
- * and why, dry-run, failed), when PostgreSQL is configured. The schema is created by the service
+ * and why, dry-run, failed; in approval mode also pending, approved, rejected and expired, with
+ * the approval's id, who decided and when), when PostgreSQL is configured. The schema is created by the service
  * itself, idempotently: versioned migrations applied in one transaction under an advisory lock, so
  * that two replicas starting together never race. Every statement is a constant text with `$n`
  * parameters. Writing never fails the decision: a database error is logged and counted, and the
@@ -9,6 +10,7 @@
 import type { Registry } from 'prom-client';
 import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 import type { Logger } from '../kit/log.js';
+import type { HeldAlert } from './outcome.js';
 import {
   createPostgresStore,
   type Migration,
@@ -46,6 +48,27 @@ export interface AuditRecord {
   readonly error?: string | undefined;
   /** The executor pod that decided. */
   readonly pod?: string | undefined;
+  /** Approval mode: the approval this decision is a step of (pending, approved, rejected, expired) or the result of (the action after an approval). */
+  readonly approval?: AuditApproval | undefined;
+}
+
+/** The approval columns of a row (absent ones are NULL). */
+export interface AuditApproval {
+  /** `approval_id`. */
+  readonly id: string;
+  /** `approval_summary`: what would be done (pending rows). */
+  readonly summary?: string | undefined;
+  /** `approval_alert` (jsonb): the alert held, to confirm it again (pending rows). */
+  readonly alert?: HeldAlert | undefined;
+  /** `approval_expires_at` (pending rows). */
+  readonly expiresAt?: Date | undefined;
+  /** `approver`, `approver_role`: who approved or rejected, as the API gateway authenticated them. */
+  readonly actor?: string | undefined;
+  readonly role?: string | undefined;
+  /** `approver_reason`: the reason they gave. */
+  readonly comment?: string | undefined;
+  /** `approved_at`: when they approved or rejected. */
+  readonly decidedAt?: Date | undefined;
 }
 
 /** The audit store of {@link createAuditStore}. */
@@ -58,6 +81,11 @@ export interface AuditStore {
   record(decision: AuditRecord): Promise<void>;
   /** The last `limit` decisions (1..{@link MAX_RECENT}, default 100), newest first; rejects on a database error. */
   recent(limit?: number): Promise<AuditRecord[]>;
+  /**
+   * Every row of the last `limit` approvals (1..{@link MAX_RECENT}) held within `withinMs`, oldest
+   * first: what approvalsFromRecords (approvals.ts) rebuilds them from; rejects on a database error.
+   */
+  approvalRows(withinMs: number, limit: number): Promise<AuditRecord[]>;
   /** Deletes the rows older than `days` days; resolves to how many (rejects on a database error). */
   prune(days: number): Promise<number>;
   /** Closes the connections (idempotent). */
@@ -99,17 +127,42 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS self_healing_actions_at_idx ON self_healing_actions (at DESC)',
     ],
   },
+  {
+    // Approval mode: who approved or rejected a held action, and what a new Lease holder needs to take pending ones over.
+    version: 2,
+    statements: [
+      `ALTER TABLE self_healing_actions
+        ADD COLUMN IF NOT EXISTS approval_id text,
+        ADD COLUMN IF NOT EXISTS approval_summary text,
+        ADD COLUMN IF NOT EXISTS approval_alert jsonb,
+        ADD COLUMN IF NOT EXISTS approval_expires_at timestamptz,
+        ADD COLUMN IF NOT EXISTS approver text,
+        ADD COLUMN IF NOT EXISTS approver_role text,
+        ADD COLUMN IF NOT EXISTS approver_reason text,
+        ADD COLUMN IF NOT EXISTS approved_at timestamptz`,
+      'CREATE INDEX IF NOT EXISTS self_healing_actions_approval_idx ON self_healing_actions (approval_id) WHERE approval_id IS NOT NULL',
+    ],
+  },
 ];
 
 
 const INSERT_ACTION = `INSERT INTO self_healing_actions
-  (at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint, dry_run, duration_ms, request, error, pod)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`;
+  (at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint, dry_run, duration_ms, request, error, pod,
+   approval_id, approval_summary, approval_alert, approval_expires_at, approver, approver_role, approver_reason, approved_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19, $20, $21, $22, $23)`;
 
 const DELETE_OLDER = 'DELETE FROM self_healing_actions WHERE at < now() - make_interval(days => $1)';
-const SELECT_RECENT = `SELECT at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint,
-  dry_run, duration_ms, request, error, pod
-  FROM self_healing_actions ORDER BY at DESC, id DESC LIMIT $1`;
+const COLUMNS = `at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint,
+  dry_run, duration_ms, request, error, pod,
+  approval_id, approval_summary, approval_alert, approval_expires_at, approver, approver_role, approver_reason, approved_at`;
+const SELECT_RECENT = `SELECT ${COLUMNS} FROM self_healing_actions ORDER BY at DESC, id DESC LIMIT $1`;
+/** The rows of the newest `$2` approvals held within the last `$1` milliseconds, oldest first. */
+const SELECT_APPROVALS = `SELECT ${COLUMNS} FROM self_healing_actions
+  WHERE approval_id IN (
+    SELECT approval_id FROM self_healing_actions
+    WHERE outcome = 'pending' AND approval_id IS NOT NULL AND at > now() - make_interval(secs => $1::double precision / 1000)
+    ORDER BY at DESC LIMIT $2)
+  ORDER BY at, id`;
 
 interface ActionRow {
   at: Date;
@@ -127,6 +180,14 @@ interface ActionRow {
   request: unknown;
   error: string | null;
   pod: string | null;
+  approval_id: string | null;
+  approval_summary: string | null;
+  approval_alert: HeldAlert | null;
+  approval_expires_at: Date | null;
+  approver: string | null;
+  approver_role: string | null;
+  approver_reason: string | null;
+  approved_at: Date | null;
 }
 
 function parameters(r: AuditRecord): unknown[] {
@@ -146,7 +207,31 @@ function parameters(r: AuditRecord): unknown[] {
     pgJsonText(r.request),
     pgText(r.error),
     pgText(r.pod),
+    pgText(r.approval?.id),
+    pgText(r.approval?.summary),
+    pgJsonText(r.approval?.alert),
+    r.approval?.expiresAt ?? null,
+    pgText(r.approval?.actor),
+    pgText(r.approval?.role),
+    pgText(r.approval?.comment),
+    r.approval?.decidedAt ?? null,
   ];
+}
+
+/** The approval columns of a row, absent when it has no approval id. */
+function approvalOf(row: ActionRow): AuditApproval | undefined {
+  if (row.approval_id === null) return undefined;
+  const optional = <K extends keyof AuditApproval>(key: K, value: AuditApproval[K] | null) => (value === null ? {} : { [key]: value });
+  return {
+    id: row.approval_id,
+    ...optional('summary', row.approval_summary),
+    ...optional('alert', row.approval_alert),
+    ...optional('expiresAt', row.approval_expires_at),
+    ...optional('actor', row.approver),
+    ...optional('role', row.approver_role),
+    ...optional('comment', row.approver_reason),
+    ...optional('decidedAt', row.approved_at),
+  };
 }
 
 function fromRow(row: ActionRow): AuditRecord {
@@ -164,6 +249,7 @@ function fromRow(row: ActionRow): AuditRecord {
     ...(row.request === null ? {} : { request: row.request }),
     ...(row.error === null ? {} : { error: row.error }),
     ...(row.pod === null ? {} : { pod: row.pod }),
+    ...(row.approval_id === null ? {} : { approval: approvalOf(row) }),
   };
 }
 
@@ -202,6 +288,11 @@ export function createAuditStore(connection: PostgresConnection, log: Logger, re
     async recent(limit = 100) {
       const n = Math.min(MAX_RECENT, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 100)));
       const { rows } = await store.pool.query<ActionRow>(SELECT_RECENT, [n]);
+      return rows.map(fromRow);
+    },
+    async approvalRows(withinMs, limit) {
+      const n = Math.min(MAX_RECENT, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 100)));
+      const { rows } = await store.pool.query<ActionRow>(SELECT_APPROVALS, [Math.max(0, withinMs), n]);
       return rows.map(fromRow);
     },
     prune: (days) => store.deleteOlderThan(DELETE_OLDER, days),

@@ -1,7 +1,7 @@
 import { buildEvent, type KubeClient } from '../kit/kubernetes.js';
 import type { Logger } from '../kit/log.js';
-import type { AuditRecord } from './audit-store.js';
-import type { Decision, Outcome, TargetRef } from './engine.js';
+import type { AuditApproval, AuditRecord } from './audit-store.js';
+import type { Decision, DecisionApproval, Outcome, TargetRef } from './engine.js';
 import type { DecisionSink } from './executor.js';
 
 /** Where the executor's decisions are kept and told: the recent list, Kubernetes Events, the audit table. */
@@ -40,6 +40,21 @@ export function toAuditRecord(d: Decision, pod: string): AuditRecord {
     ...(d.calls ? { request: d.calls } : {}),
     ...(d.error ? { error: d.error } : {}),
     pod,
+    ...(d.approval ? { approval: auditApproval(d.approval) } : {}),
+  };
+}
+
+/** The approval of a decision as the audit table stores it (ISO times as dates). */
+function auditApproval(a: DecisionApproval): AuditApproval {
+  return {
+    id: a.id,
+    ...(a.summary !== undefined ? { summary: a.summary } : {}),
+    ...(a.alert ? { alert: a.alert } : {}),
+    ...(a.expiresAt ? { expiresAt: new Date(a.expiresAt) } : {}),
+    ...(a.actor !== undefined ? { actor: a.actor } : {}),
+    ...(a.role !== undefined ? { role: a.role } : {}),
+    ...(a.comment !== undefined ? { comment: a.comment } : {}),
+    ...(a.decidedAt ? { decidedAt: new Date(a.decidedAt) } : {}),
   };
 }
 
@@ -50,11 +65,15 @@ const EVENTS: Partial<Record<Outcome, { reason: string; type: 'Normal' | 'Warnin
   blocked: { reason: 'SelfHealingBlocked', type: 'Warning' },
   failed: { reason: 'SelfHealingFailed', type: 'Warning' },
   'gave-up': { reason: 'SelfHealingGaveUp', type: 'Warning' },
+  pending: { reason: 'SelfHealingPending', type: 'Normal' },
+  approved: { reason: 'SelfHealingApproved', type: 'Normal' },
+  rejected: { reason: 'SelfHealingRejected', type: 'Normal' },
+  expired: { reason: 'SelfHealingApprovalExpired', type: 'Warning' },
 };
 
 const API_VERSIONS: Record<TargetRef['kind'], string> = { Pod: 'v1', Deployment: 'apps/v1', StatefulSet: 'apps/v1', Job: 'batch/v1' };
 
-/** Records a core/v1 Event on the decision's target (`kubectl describe` shows it) for acted, dry-run, blocked, failed and gave-up. */
+/** Records a core/v1 Event on the decision's target (`kubectl describe` shows it) for acted, dry-run, blocked, failed, gave-up and the approval steps pending, approved, rejected, expired. */
 export function eventSink(kube: Pick<KubeClient, 'createEvent'>, pod: string, log: Logger): DecisionSink {
   return {
     async record(d: Decision) {
@@ -64,7 +83,7 @@ export function eventSink(kube: Pick<KubeClient, 'createEvent'>, pod: string, lo
         involvedObject: { ...d.target, apiVersion: API_VERSIONS[d.target.kind] },
         reason: kind.reason,
         action: d.action,
-        message: `${d.rule}${d.alertname ? ` (alert ${d.alertname})` : ''}: ${d.reason}`,
+        message: `${d.rule}${d.alertname ? ` (alert ${d.alertname})` : ''}${d.approval ? ` [approval ${d.approval.id}]` : ''}: ${d.reason}`,
         type: kind.type,
         reportingInstance: pod,
         time: Date.parse(d.at),

@@ -1,7 +1,7 @@
 import { durationMillis as durationMs } from '../../core/duration.js';
-import { SELF_HEALING_OUTCOMES } from '../../core/self-healing-metrics.js';
 import { type CreateJobRule, type EvictPodRule, type RulesFile, type ScaleRule, type ScaleTargetEntry, type SelfHealingRule } from '../../core/self-healing-rules.js';
 import type { WebhookAlert } from './alerts.js';
+import { ApprovalBook, type Approval, type ApprovalState, type Decider, type HeldAlert } from './approvals.js';
 
 /**
  * The executor's decisions, pure: which alert leads to which action on which target, within the
@@ -19,40 +19,23 @@ import type { WebhookAlert } from './alerts.js';
  * 5. the circuit breaker: at most `actionsPerHour` attempts in the last hour, all targets together;
  * 6. at most `maxConcurrent` actions at once (`busy`: the executor asks Alertmanager to retry).
  *
+ * In approval mode (`mode: approval`), a live action that passed confirmation and every guardrail
+ * is held instead ({@link DecisionEngine.hold}, outcome `pending`; approvals.ts): once per incident,
+ * one per rule and target at a time. {@link DecisionEngine.approve} checks the guardrails again at
+ * that moment and hands out a ticket like {@link DecisionEngine.evaluate} (the executor confirms
+ * the alert again before acting); {@link DecisionEngine.reject} and {@link DecisionEngine.expireDue}
+ * close it. Nothing held counts as an attempt.
+ *
  * Scale-outs are undone: once the alert resolved and the rule's cooldown passed,
  * {@link DecisionEngine.dueScaleBacks} hands out the scale-back to the replica count (or HPA
  * minReplicas) found before the first scale-out. Scale-backs pass the give-up bound and the circuit
- * breaker (they restore, they do not add), not the concurrency bound.
+ * breaker (they restore, they do not add), not the concurrency bound; they are never held for
+ * approval (they undo a scale-out that was).
  */
 
-/** What became of an alert. */
-export type Outcome =
-  /** The action ran. */
-  | 'acted'
-  /** Dry run: the action was decided, its API call logged and checked by a server-side dry run, nothing changed. */
-  | 'dry-run'
-  /** Not acted on; `reason` says why. */
-  | 'skipped'
-  /** Prometheus does not confirm the alert as firing: it came from somewhere else, or is over. */
-  | 'not-confirmed'
-  /** The API refused for a reason that is not an error: a PodDisruptionBudget blocks the eviction. */
-  | 'blocked'
-  /** The API call failed. */
-  | 'failed'
-  /** Attempts on this target exhausted: escalated to people. */
-  | 'gave-up'
-  /** Too many actions running: the webhook is answered 503 so that Alertmanager sends it again. */
-  | 'busy';
+import type { Outcome, TargetRef } from './outcome.js';
 
-export const OUTCOMES: readonly Outcome[] = SELF_HEALING_OUTCOMES;
-
-/** The object an action is about. */
-export interface TargetRef {
-  readonly kind: 'Pod' | 'Deployment' | 'StatefulSet' | 'Job';
-  readonly namespace: string;
-  /** Pod or workload name; for Jobs the generateName prefix. */
-  readonly name: string;
-}
+export { OUTCOMES, type Outcome, type TargetRef } from './outcome.js';
 
 /** An action to run, fully decided. */
 export type PlannedAction =
@@ -90,6 +73,22 @@ export interface Decision {
   calls?: ApiCall[];
   durationMs?: number;
   error?: string;
+  /** Approval mode: the approval this decision is a step of, or the result of. */
+  approval?: DecisionApproval;
+}
+
+/** The approval a decision belongs to, as the audit stores it. */
+export interface DecisionApproval {
+  readonly id: string;
+  /** Pending: what would be done, the alert held and when the approval expires (ISO 8601). */
+  readonly summary?: string;
+  readonly alert?: HeldAlert;
+  readonly expiresAt?: string;
+  /** Approved and rejected, and the action after an approval: who decided (as the API gateway authenticated them), their reason, when. */
+  readonly actor?: string;
+  readonly role?: string;
+  readonly comment?: string;
+  readonly decidedAt?: string;
 }
 
 /** A decision to act, holding its reservation until {@link DecisionEngine.finish}. */
@@ -100,7 +99,26 @@ export interface Ticket {
   readonly targetKey: string;
   readonly incident: string;
   readonly cooldownKey: string;
+  /** The alert it answers (none for scale-backs): confirmed before acting, kept when held for approval. */
+  readonly alert?: WebhookAlert;
+  /** The approval it carries out: never held again. */
+  readonly approval?: Approval;
 }
+
+/** What {@link DecisionEngine.approve} and {@link DecisionEngine.reject} decided; `decisions` are to be audited, in order. */
+export type ApprovalStep =
+  | { readonly status: 'not-found' }
+  /** Already decided, or expired (then `decisions` holds the expiries of this moment). */
+  | { readonly status: 'conflict'; readonly approval: Approval; readonly decisions: readonly Decision[] }
+  /** Too many actions running: the approval stays pending, ask again. */
+  | { readonly status: 'busy'; readonly approval: Approval; readonly decisions: readonly Decision[] }
+  /** Rejected, or approved and refused by a guardrail at this moment: final. */
+  | { readonly status: 'decided'; readonly approval: Approval; readonly decisions: readonly Decision[] }
+  /** Approved and within the guardrails: confirm and run the ticket. */
+  | { readonly status: 'act'; readonly approval: Approval; readonly decisions: readonly Decision[]; readonly ticket: Ticket };
+
+/** A guardrail's answer: go, or the outcome and reason of not acting. */
+type Verdict = { readonly ok: true } | { readonly ok: false; readonly outcome: Outcome; readonly reason: string };
 
 /** The result of evaluating one alert: act (with a ticket) or a final decision. */
 export type Evaluation = { readonly act: true; readonly ticket: Ticket } | { readonly act: false; readonly decision: Decision };
@@ -151,6 +169,39 @@ const keyOf = (t: TargetRef) => `${t.kind}/${t.namespace}/${t.name}`;
 export interface EngineOptions {
   /** The executor's own pod name (it never evicts itself); default none. */
   readonly ownPod?: string | undefined;
+  /** Ids of new approvals (the executor passes random UUIDs); default `approval-1`, `approval-2`, … */
+  readonly newApprovalId?: () => string;
+}
+
+/** What a planned action would do, in words, for the people who approve it: `evict pod aiops/web-1`. */
+export function describePlan(plan: PlannedAction): string {
+  switch (plan.type) {
+    case 'evict-pod':
+      return `evict pod ${plan.namespace}/${plan.pod}`;
+    case 'scale-out': {
+      const via = plan.target.autoscaler ? `, by raising the minReplicas of HPA ${plan.target.autoscaler}` : '';
+      return `scale ${plan.target.kind} ${plan.namespace}/${plan.target.name} out by ${plan.rule.step} (at most ${plan.rule.maxReplicas} replicas${via})`;
+    }
+    case 'scale-back':
+      return `scale ${plan.target.kind} ${plan.namespace}/${plan.target.name} back to ${plan.replicas} replicas`;
+    case 'create-job':
+      return `create a Job ${plan.namespace}/${plan.rule.job.metadata.generateName}…`;
+  }
+}
+
+/** Why an incident that was held is not held again. */
+function heldReason(a: Approval): string {
+  const by = a.decidedBy ? ` by ${a.decidedBy.actor} (${a.decidedBy.role})` : '';
+  switch (a.state) {
+    case 'pending':
+      return `awaiting approval ${a.id} until ${a.expiresAt}`;
+    case 'rejected':
+      return `rejected${by} at ${a.decidedAt}: this incident is not acted on (approval ${a.id})`;
+    case 'expired':
+      return `approval ${a.id} expired unanswered at ${a.decidedAt}: this incident is not held again`;
+    case 'approved':
+      return `approved${by} at ${a.decidedAt} (approval ${a.id}): this incident is not held again`;
+  }
 }
 
 /** The decision state of one executor (the Lease holder): incidents, attempts, cooldowns, scale-outs. */
@@ -165,13 +216,17 @@ export class DecisionEngine {
   private attemptLog: number[] = [];
   private readonly inFlight = new Set<string>();
   private readonly scaled = new Map<string, Scaled>();
+  private readonly approvals = new ApprovalBook();
   private readonly windowMs: number;
+  private readonly newApprovalId: () => string;
 
   constructor(
     readonly rules: RulesFile,
     private readonly opts: EngineOptions = {},
   ) {
     this.windowMs = durationMs(rules.guardrails.window);
+    let approvalCount = 0;
+    this.newApprovalId = opts.newApprovalId ?? (() => `approval-${++approvalCount}`);
   }
 
   /** Decides what to do with one alert of a webhook. */
@@ -205,32 +260,168 @@ export class DecisionEngine {
     if (scaled) delete scaled.resolvedAt;
 
     const incident = `${alert.fingerprint}|${alert.startsAt}|${rule.name}|${targetKey}`;
-    if (this.handled.has(incident)) return skip('already acted on this incident', target);
-    if (this.handledBefore.has(`${alert.fingerprint}|${rule.name}|${targetKey}`)) return skip('an earlier executor already acted on this alert', target);
-    if (this.inFlight.has(targetKey)) return skip('an action on this target is running', target);
+    const verdict = this.guard(rule, targetKey, incident, alert.fingerprint, now);
+    if (!verdict.ok) return skip(verdict.reason, target, rule.name, verdict.outcome);
+    this.inFlight.add(targetKey);
+    const decision = this.decision(now, { ...base, rule: rule.name, action, target, outcome: 'skipped', reason: 'in progress' });
+    return { act: true, ticket: { decision, plan, targetKey, incident, cooldownKey: `${rule.name}|${targetKey}`, alert } };
+  }
+
+  /** Guardrails 2-6 for an incident of `rule` on `targetKey`; `approving`: the approval being carried out (its own hold does not count). */
+  private guard(rule: SelfHealingRule, targetKey: string, incident: string, fingerprint: string, now: number, approving?: Approval): Verdict {
+    const refuse = (reason: string, outcome: Outcome = 'skipped'): Verdict => ({ ok: false, outcome, reason });
+    if (this.handled.has(incident)) return refuse('already acted on this incident');
+    if (this.handledBefore.has(`${fingerprint}|${rule.name}|${targetKey}`)) return refuse('an earlier executor already acted on this alert');
+    const held = this.approvals.forIncident(incident);
+    if (held && held !== approving) return refuse(heldReason(held));
+    const pending = this.approvals.pendingIn(`${rule.name}|${targetKey}`);
+    if (pending && pending !== approving) return refuse(`approval ${pending.id} for this target is pending until ${pending.expiresAt}`);
+    if (this.inFlight.has(targetKey)) return refuse('an action on this target is running');
 
     const attempts = this.attempts.get(targetKey) ?? [];
     const { attemptsPerTarget, actionsPerHour, maxConcurrent } = this.rules.guardrails;
     if (attempts.length >= attemptsPerTarget) {
       const until = new Date(attempts[0]! + this.windowMs).toISOString();
-      if (this.gaveUp.has(targetKey)) return skip(`gave up on this target until ${until}`, target);
+      if (this.gaveUp.has(targetKey)) return refuse(`gave up on this target until ${until}`);
       this.gaveUp.set(targetKey, now);
-      return skip(`${attempts.length} attempts within ${this.rules.guardrails.window} did not heal it: giving up until ${until}`, target, rule.name, 'gave-up');
+      return refuse(`${attempts.length} attempts within ${this.rules.guardrails.window} did not heal it: giving up until ${until}`, 'gave-up');
     }
-    const cooldownKey = `${rule.name}|${targetKey}`;
-    const last = this.lastAttempt.get(cooldownKey);
+    const last = this.lastAttempt.get(`${rule.name}|${targetKey}`);
     if (last !== undefined && now < last + durationMs(rule.cooldown)) {
-      return skip(`cooldown of ${rule.cooldown} until ${new Date(last + durationMs(rule.cooldown)).toISOString()}`, target);
+      return refuse(`cooldown of ${rule.cooldown} until ${new Date(last + durationMs(rule.cooldown)).toISOString()}`);
     }
     if (this.attemptLog.length >= actionsPerHour) {
-      return skip(`circuit breaker open: ${this.attemptLog.length} actions in the last hour (limit ${actionsPerHour})`, target);
+      return refuse(`circuit breaker open: ${this.attemptLog.length} actions in the last hour (limit ${actionsPerHour})`);
     }
     if (this.inFlight.size >= maxConcurrent) {
-      return skip(`${this.inFlight.size} actions running (limit ${maxConcurrent}): Alertmanager will send it again`, target, rule.name, 'busy');
+      const again = approving ? 'approve again later' : 'Alertmanager will send it again';
+      return refuse(`${this.inFlight.size} actions running (limit ${maxConcurrent}): ${again}`, 'busy');
     }
+    return { ok: true };
+  }
+
+  /** Whether the action of `ticket` waits for a person: approval mode, live (not a dry run), an alert's action (not a scale-back), not approved already. */
+  needsApproval(ticket: Ticket): boolean {
+    return this.rules.mode === 'approval' && !this.rules.dryRun && ticket.plan.type !== 'scale-back' && !ticket.approval && ticket.alert !== undefined;
+  }
+
+  /** Holds the action of `ticket` (confirmed, within the guardrails) for a person instead of running it: its reservation ends, nothing counts as an attempt. */
+  hold(ticket: Ticket, now: number): Decision {
+    const { alert, decision } = ticket;
+    const target = decision.target;
+    if (!alert || !target) throw new Error('only the action of an alert can be held');
+    this.inFlight.delete(ticket.targetKey);
+    const summary = describePlan(ticket.plan);
+    const expiresAt = new Date(now + durationMs(this.rules.guardrails.approvalTtl)).toISOString();
+    const held: HeldAlert = { labels: { ...alert.labels }, startsAt: alert.startsAt, fingerprint: alert.fingerprint };
+    const approval: Approval = {
+      id: this.newApprovalId(),
+      state: 'pending',
+      rule: decision.rule,
+      action: decision.action,
+      target,
+      summary,
+      alert: held,
+      createdAt: new Date(now).toISOString(),
+      expiresAt,
+    };
+    this.approvals.add(approval, ticket.incident, ticket.cooldownKey);
+    decision.outcome = 'pending';
+    decision.reason = `awaiting approval until ${expiresAt}: would ${summary}`;
+    decision.approval = { id: approval.id, summary, alert: held, expiresAt };
+    return decision;
+  }
+
+  /**
+   * A person approves `id`: the guardrails are checked again now (the incident's own hold aside);
+   * within them, a ticket to confirm the alert again and run the action exactly as in auto mode
+   * (dry run honoured). Refused by a guardrail: approved, and the refusal is its result; busy: the
+   * approval stays pending.
+   */
+  approve(id: string, who: Decider, now: number): ApprovalStep {
+    const open = this.open(id, now);
+    if (open.status !== 'open') return open;
+    const a = open.approval;
+    const alert: WebhookAlert = { status: 'firing', labels: { ...a.alert.labels }, startsAt: a.alert.startsAt, fingerprint: a.alert.fingerprint };
+    const rule = this.rules.rules.find((r) => r.name === a.rule);
+    const resolved = rule ? this.resolveTarget(rule, alert) : { problem: `the rule ${a.rule} is no longer in the rules file` };
+    const targetKey = 'problem' in resolved ? keyOf(a.target) : keyOf(resolved.target);
+    const incident = `${alert.fingerprint}|${alert.startsAt}|${a.rule}|${targetKey}`;
+    const verdict: Verdict = 'problem' in resolved ? { ok: false, outcome: 'skipped', reason: resolved.problem } : this.guard(rule!, targetKey, incident, alert.fingerprint, now, a);
+    const base = this.approvalBase(a);
+    if (!verdict.ok && verdict.outcome === 'busy') {
+      return { status: 'busy', approval: a, decisions: [this.decision(now, { ...base, outcome: 'busy', reason: verdict.reason, approval: { id: a.id } })] };
+    }
+    this.approvals.decide(a, 'approved', now, who);
+    const decided = this.decidedBy(a, who);
+    const approved = this.decision(now, { ...base, outcome: 'approved', reason: `approved by ${who.actor} (${who.role})${who.reason ? `: ${who.reason}` : ''}`, approval: decided });
+    if (!verdict.ok) {
+      a.result = { outcome: verdict.outcome, reason: verdict.reason };
+      return { status: 'decided', approval: a, decisions: [approved, this.decision(now, { ...base, outcome: verdict.outcome, reason: verdict.reason, approval: decided })] };
+    }
+    if ('problem' in resolved) throw new Error('a target problem is a refusal');
     this.inFlight.add(targetKey);
-    const decision = this.decision(now, { ...base, rule: rule.name, action, target, outcome: 'skipped', reason: 'in progress' });
-    return { act: true, ticket: { decision, plan, targetKey, incident, cooldownKey } };
+    const decision = this.decision(now, { ...base, target: resolved.target, outcome: 'skipped', reason: 'in progress', approval: decided });
+    const ticket: Ticket = { decision, plan: resolved.plan, targetKey, incident, cooldownKey: `${a.rule}|${targetKey}`, alert, approval: a };
+    return { status: 'act', approval: a, decisions: [approved], ticket };
+  }
+
+  /** A person rejects `id`: not acted on, and the incident is not held again. */
+  reject(id: string, who: Decider, now: number): ApprovalStep {
+    const open = this.open(id, now);
+    if (open.status !== 'open') return open;
+    const a = open.approval;
+    this.approvals.decide(a, 'rejected', now, who);
+    const reason = `rejected by ${who.actor} (${who.role})${who.reason ? `: ${who.reason}` : ''}; not acted on`;
+    return { status: 'decided', approval: a, decisions: [this.decision(now, { ...this.approvalBase(a), outcome: 'rejected', reason, approval: this.decidedBy(a, who) })] };
+  }
+
+  /** Approvals whose TTL passed unanswered, as `expired` decisions (the executor calls it every second). */
+  expireDue(now: number): Decision[] {
+    return this.approvals.expire(now).map((a) =>
+      this.decision(now, { ...this.approvalBase(a), outcome: 'expired', reason: `nobody approved or rejected it by ${a.expiresAt}: not acted on`, approval: { id: a.id } }),
+    );
+  }
+
+  /** The approvals, newest first (pending ones and those decided within the last day). */
+  listApprovals(opts: { state?: ApprovalState | undefined; limit: number }): Approval[] {
+    return this.approvals.list(opts);
+  }
+
+  /** Approvals waiting for a person now. */
+  get pendingApprovals(): number {
+    return this.approvals.pending;
+  }
+
+  /**
+   * Takes over the approvals an earlier Lease holder wrote to the audit table (approvalsFromRecords):
+   * pending ones can be approved here, and no incident they held is held again.
+   */
+  restoreApprovals(restored: readonly Approval[], now: number): void {
+    this.approvals.restore(
+      restored.map((a) => {
+        const targetKey = keyOf(a.target);
+        return { approval: a, incident: `${a.alert.fingerprint}|${a.alert.startsAt}|${a.rule}|${targetKey}`, slot: `${a.rule}|${targetKey}` };
+      }),
+    );
+    this.prune(now);
+  }
+
+  /** The approval `id` when it is pending and not expired; else what to answer (expiring it, and any other due, first). */
+  private open(id: string, now: number): { status: 'open'; approval: Approval } | ApprovalStep {
+    const a = this.approvals.get(id);
+    if (!a) return { status: 'not-found' };
+    const expired = this.expireDue(now);
+    if (a.state !== 'pending') return { status: 'conflict', approval: a, decisions: expired };
+    return { status: 'open', approval: a };
+  }
+
+  private approvalBase(a: Approval): Omit<Decision, 'id' | 'at' | 'outcome' | 'reason'> {
+    return { rule: a.rule, action: a.action, alertname: a.alert.labels['alertname'] ?? '', fingerprint: a.alert.fingerprint, dryRun: this.rules.dryRun, target: a.target };
+  }
+
+  private decidedBy(a: Approval, who: Decider): DecisionApproval {
+    return { id: a.id, actor: who.actor, role: who.role, ...(who.reason ? { comment: who.reason } : {}), ...(a.decidedAt ? { decidedAt: a.decidedAt } : {}) };
   }
 
   /**
@@ -256,6 +447,7 @@ export class DecisionEngine {
       this.attemptLog.push(now);
     }
     if (outcome === 'acted' || outcome === 'dry-run') this.handled.set(ticket.incident, now);
+    if (ticket.approval) ticket.approval.result = { outcome, reason };
     return decision;
   }
 
@@ -346,6 +538,7 @@ export class DecisionEngine {
       }
     }
     for (const map of [this.handled, this.handledBefore]) for (const [key, at] of map) if (at < now - 24 * HOUR_MS) map.delete(key);
+    this.approvals.prune(now);
   }
 
   /** The target the alert names under `rule`, or why there is none. */

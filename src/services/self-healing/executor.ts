@@ -1,6 +1,8 @@
 import type { Logger } from '../kit/log.js';
+import { randomUUID } from 'node:crypto';
 import type { WebhookAlert } from './alerts.js';
-import { DecisionEngine, scaleOutTo, type ApiCall, type Decision, type Outcome, type PlannedAction, type Ticket } from './engine.js';
+import type { Approval, ApprovalState, Decider } from './approvals.js';
+import { DecisionEngine, scaleOutTo, type ApiCall, type ApprovalStep, type Decision, type Outcome, type PlannedAction, type Ticket } from './engine.js';
 import type { ExecutorMetrics } from './metrics.js';
 import { isEngineAlert, type EngineClient } from './engine-confirmation.js';
 import { confirmationQuery, type PrometheusClient } from './prometheus.js';
@@ -10,7 +12,8 @@ import type { RulesFile } from '../../core/self-healing-rules.js';
  * The executor's effects around the pure {@link DecisionEngine}: for each alert it asks the engine,
  * confirms the alert with Prometheus, runs the action through the Kubernetes API (or its
  * server-side dry run), reports the outcome back to the engine and audits the decision (JSON log
- * line, Event on the target, recent list, PostgreSQL).
+ * line, Event on the target, recent list, PostgreSQL). In approval mode a confirmed live action is
+ * held instead ({@link Executor.approve}, {@link Executor.reject}; expiries in {@link Executor.tick}).
  */
 
 /** The Kubernetes calls the executor makes (src/services/kit/kubernetes/ implements them). */
@@ -47,7 +50,12 @@ export interface ExecutorOptions {
   readonly ownPod?: string | undefined;
   /** Clock (default Date.now). */
   readonly now?: () => number;
+  /** Ids of new approvals (default random UUIDs). */
+  readonly newApprovalId?: () => string;
 }
+
+/** What became of an approve or reject call: the engine's step and, when the action ran, its decision. */
+export type ApprovalResult = ApprovalStep & { readonly decision?: Decision };
 
 /** The labels of an alert that name its target, for the confirmation query. */
 function targetLabels(plan: PlannedAction, alert: WebhookAlert): Record<string, string> {
@@ -74,36 +82,73 @@ export class Executor {
   private readonly now: () => number;
 
   constructor(private readonly o: ExecutorOptions) {
-    this.engine = new DecisionEngine(o.rules, { ownPod: o.ownPod });
+    this.engine = new DecisionEngine(o.rules, { ownPod: o.ownPod, newApprovalId: o.newApprovalId ?? randomUUID });
     this.now = o.now ?? Date.now;
     o.metrics.circuitOpen.set(0);
+    o.metrics.pendingApprovals.set(0);
   }
 
   /** Every alert of one webhook, one after the other (a message holds at most a few). */
   async handle(alerts: readonly WebhookAlert[]): Promise<Decision[]> {
     const decisions: Decision[] = [];
     for (const alert of alerts) decisions.push(await this.handleAlert(alert));
-    this.o.metrics.circuitOpen.set(this.engine.circuitOpen(this.now()) ? 1 : 0);
+    this.gauges();
     return decisions;
   }
 
-  /** Scale-backs that are due, and the circuit-breaker gauge (called every second by the service). */
+  /** Scale-backs that are due, approvals that expired, and the gauges (called every second by the service). */
   async tick(): Promise<Decision[]> {
-    const done: Decision[] = [];
-    for (const ticket of this.engine.dueScaleBacks(this.now())) done.push(await this.run(ticket, undefined));
+    const done: Decision[] = this.engine.expireDue(this.now()).map((d) => this.audit(d));
+    for (const ticket of this.engine.dueScaleBacks(this.now())) done.push(await this.run(ticket));
     // The breaker closes as attempts age out of the hour, without a webhook: keep the gauge current.
-    this.o.metrics.circuitOpen.set(this.engine.circuitOpen(this.now()) ? 1 : 0);
+    this.gauges();
     return done;
+  }
+
+  /**
+   * A person approves the held action `id` (`who`: as the API gateway authenticated them): the
+   * guardrails are checked again now, the alert confirmed again, then the action runs as in auto
+   * mode (dry run honoured). Every step is audited: approved, then the action's own outcome.
+   */
+  async approve(id: string, who: Decider): Promise<ApprovalResult> {
+    const step = this.engine.approve(id, who, this.now());
+    for (const d of 'decisions' in step ? step.decisions : []) this.audit(d);
+    if (step.status !== 'act') {
+      this.gauges();
+      return step;
+    }
+    const decision = await this.run(step.ticket);
+    this.gauges();
+    return { ...step, decision };
+  }
+
+  /** A person rejects the held action `id`: audited, not acted on. */
+  reject(id: string, who: Decider): ApprovalResult {
+    const step = this.engine.reject(id, who, this.now());
+    for (const d of 'decisions' in step ? step.decisions : []) this.audit(d);
+    this.gauges();
+    return step;
+  }
+
+  /** The approvals this executor holds, newest first. */
+  approvals(opts: { state?: ApprovalState | undefined; limit: number }): Approval[] {
+    return this.engine.listApprovals(opts);
+  }
+
+  private gauges(): void {
+    this.o.metrics.circuitOpen.set(this.engine.circuitOpen(this.now()) ? 1 : 0);
+    this.o.metrics.pendingApprovals.set(this.engine.pendingApprovals);
   }
 
   private async handleAlert(alert: WebhookAlert): Promise<Decision> {
     const evaluation = this.engine.evaluate(alert, this.now());
     if (!evaluation.act) return this.audit(evaluation.decision);
-    return this.run(evaluation.ticket, alert);
+    return this.run(evaluation.ticket);
   }
 
-  /** Confirms (alerts only), acts, finishes the ticket and audits it. */
-  private async run(ticket: Ticket, alert: WebhookAlert | undefined): Promise<Decision> {
+  /** Confirms (alerts only), holds it for approval (approval mode) or acts, finishes the ticket and audits it. */
+  private async run(ticket: Ticket): Promise<Decision> {
+    const alert = ticket.alert;
     const started = this.now();
     const dryRun = this.o.rules.dryRun;
     const calls: ApiCall[] = [];
@@ -115,6 +160,7 @@ export class Executor {
         const unconfirmed = await this.confirm(ticket, alert);
         if (unconfirmed) return this.audit(this.engine.finish(ticket, 'not-confirmed', unconfirmed, this.now()));
       }
+      if (this.engine.needsApproval(ticket)) return this.audit(this.engine.hold(ticket, this.now()));
       ({ outcome, reason } = await this.act(ticket, calls, dryRun));
     } catch (e) {
       outcome = 'failed';

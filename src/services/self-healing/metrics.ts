@@ -16,6 +16,8 @@ export interface ExecutorMetrics {
   readonly circuitOpen: Gauge;
   /** `aiops_self_healing_leader`: 1 on the replica holding the Lease. */
   readonly leader: Gauge;
+  /** `aiops_self_healing_pending_approvals`: actions held for a person now (approval mode; 0 off the Lease). */
+  readonly pendingApprovals: Gauge;
 }
 
 export function createExecutorMetrics(registry: Registry): ExecutorMetrics {
@@ -32,5 +34,6 @@ export function createExecutorMetrics(registry: Registry): ExecutorMetrics {
     gaveUp: new Counter({ name: M.gaveUp, help: 'Targets the executor gave up on after its attempts within the window.', labelNames: ['rule'] as const, registers }),
     circuitOpen: new Gauge({ name: M.circuitOpen, help: '1 while the circuit breaker (actions per hour) is open.', registers }),
     leader: new Gauge({ name: M.leader, help: '1 on the executor replica that holds the Lease and acts.', registers }),
+    pendingApprovals: new Gauge({ name: M.pendingApprovals, help: 'Actions held for a person to approve or reject (selfHealing.mode approval), on the Lease holder.', registers }),
   };
 }

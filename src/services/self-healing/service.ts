@@ -9,7 +9,10 @@ import { KubeClient, kubernetesEnvShape, LeaderElector } from '../kit/kubernetes
 import { postgresEnvCheck, postgresEnvShape } from '../kit/postgres.js';
 import type { ServiceDefinition } from '../kit/run.js';
 import { HttpError, readJson, sendJson, type RequestContext } from '../kit/server.js';
+import { durationMillis } from '../../core/duration.js';
 import { parseWebhook } from './alerts.js';
+import { registerApprovalRoutes } from './approval-api.js';
+import { approvalsFromRecords, type ApprovalState } from './approvals.js';
 import { auditStoreFromEnv, MAX_RECENT } from './audit-store.js';
 import { DecisionLog, eventSink, toAuditRecord } from './decision-log.js';
 import { EngineClient } from './engine-confirmation.js';
@@ -20,9 +23,12 @@ import { PrometheusClient } from './prometheus.js';
 
 /**
  * The self-healing executor: `POST /api/v1/alerts` (Alertmanager's webhook, bearer token),
- * `GET /api/v1/actions` (recent decisions, newest first), `GET /api/v1/status`. Only the holder of
- * the Lease acts; the other replicas answer webhooks with 503 so that Alertmanager sends them again
- * (through the Service, to a replica that may be the holder).
+ * `GET /api/v1/actions` (recent decisions, newest first), `GET /api/v1/status`, and the approval
+ * API `/api/v1/approvals…` (approval-api.ts; bearer APPROVAL_TOKEN, for the API gateway). Only the
+ * holder of the Lease acts; the other replicas answer webhooks and approve/reject calls with 503 so
+ * that they are sent again (through the Service, to a replica that may be the holder). A new Lease
+ * holder takes over guardrail state and pending approvals from the audit table (PostgreSQL); without
+ * it, pending approvals live in the holder's memory only.
  */
 
 const E = SERVICE_ENV.selfHealing;
@@ -33,6 +39,8 @@ export const selfHealingConfigSchema = z
     [E.rulesFile]: envString(),
     [E.webhookToken]: envString({ secret: true }),
     [E.leaseName]: envString({ default: 'self-healing' }),
+    /** The approval API's bearer token (the API gateway's); absent: that API answers 503. */
+    [SERVICE_ENV.approvals.token]: envOptionalString(),
     [SERVICE_ENV.prometheus.url]: envOptionalString(),
     [SERVICE_ENV.aiEngineClient.url]: envOptionalString(),
     ...kubernetesEnvShape,
@@ -80,6 +88,8 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     const rules = loadRules(config[E.rulesFile]);
     const token = config[E.webhookToken];
     if (token.length < MIN_TOKEN_LENGTH) throw new Error(`${E.webhookToken} must have at least ${MIN_TOKEN_LENGTH} characters`);
+    const approvalToken = config[SERVICE_ENV.approvals.token];
+    if (approvalToken !== undefined && approvalToken.length < MIN_TOKEN_LENGTH) throw new Error(`${SERVICE_ENV.approvals.token} must have at least ${MIN_TOKEN_LENGTH} characters`);
     const pod = config.POD_NAME ?? hostname();
     const namespace = config.POD_NAMESPACE ?? rules.namespace;
     const metrics = createExecutorMetrics(registry);
@@ -120,21 +130,40 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     });
     // A new Lease holder takes over the bounds of the previous one from the audit table.
     let restoring: Promise<void> = Promise.resolve();
+    /** Approvals held within this span may still be pending or shown as decided: the TTL and a day. */
+    const approvalSpanMs = durationMillis(rules.guardrails.approvalTtl) + 86_400_000;
+    const storedApprovals = async (opts: { state?: ApprovalState | undefined; limit: number }) => {
+      const approvals = approvalsFromRecords(await store!.approvalRows(approvalSpanMs, MAX_RECENT));
+      return approvals
+        .filter((a) => !opts.state || a.state === opts.state)
+        .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+        .slice(0, opts.limit);
+    };
     const restore = () => {
       if (!store || !migrated) return;
-      restoring = store.recent(MAX_RECENT).then(
-        (past) => {
+      const past = store.recent(MAX_RECENT).then(
+        (decisions) => {
           executor.engine.restore(
-            past.map((d) => ({ at: d.at.getTime(), rule: d.rule, outcome: d.outcome, target: d.target as TargetRef, fingerprint: d.fingerprint })),
+            decisions.map((d) => ({ at: d.at.getTime(), rule: d.rule, outcome: d.outcome, target: d.target as TargetRef, fingerprint: d.fingerprint })),
             Date.now(),
           );
-          log.info({ decisions: past.length }, 'guardrail state taken over from the audit table');
+          log.info({ decisions: decisions.length }, 'guardrail state taken over from the audit table');
         },
         (err: unknown) => log.warn({ err }, 'reading the audit table failed: starting with empty guardrail state'),
       );
+      const held = store.approvalRows(approvalSpanMs, MAX_RECENT).then(
+        (rows) => {
+          const approvals = approvalsFromRecords(rows);
+          executor.engine.restoreApprovals(approvals, Date.now());
+          log.info({ approvals: approvals.length, pending: executor.engine.pendingApprovals }, 'approvals taken over from the audit table');
+        },
+        (err: unknown) => log.warn({ err }, 'reading the approvals from the audit table failed: earlier pending approvals cannot be decided here'),
+      );
+      restoring = Promise.all([past, held]).then(() => undefined);
     };
     elector.onChange((leader) => {
       metrics.leader.set(leader ? 1 : 0);
+      if (!leader) metrics.pendingApprovals.set(0);
       if (leader) restore();
       log.info({ lease: config[E.leaseName], leader }, leader ? 'holding the Lease: acting on alerts' : 'not holding the Lease: standing by');
     });
@@ -199,12 +228,37 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
       sendJson(res, 200, { source: 'memory', actions: recent.newestFirst(limit).map((d) => toAuditRecord(d, pod)) });
     });
 
+    registerApprovalRoutes(server, {
+      token: approvalToken,
+      mode: rules.mode,
+      bearerMatches,
+      isLeader: () => elector.isLeader(),
+      restored: () => restoring,
+      list: (opts) => executor.approvals(opts),
+      listStored: store
+        ? async (opts) => {
+            if (!migrated) throw new HttpError(503, 'the audit table is not ready yet: send again', { 'retry-after': '5' });
+            try {
+              return await storedApprovals(opts);
+            } catch (err) {
+              log.warn({ err }, 'reading the approvals from the audit table failed');
+              throw new HttpError(503, 'the audit table did not answer: send again', { 'retry-after': '5' });
+            }
+          }
+        : undefined,
+      approve: (id, who) => executor.approve(id, who),
+      reject: (id, who) => executor.reject(id, who),
+    });
+
     server.route('GET', '/api/v1/status', ({ res }: RequestContext) => {
       const now = Date.now();
       sendJson(res, 200, {
         pod,
         leader: elector.isLeader(),
         dryRun: rules.dryRun,
+        mode: rules.mode,
+        pendingApprovals: executor.engine.pendingApprovals,
+        approvalApi: approvalToken === undefined ? 'not configured' : 'configured',
         circuitBreakerOpen: executor.engine.circuitOpen(now),
         running: executor.engine.running,
         scaledOut: executor.engine.scaledOut,
@@ -217,7 +271,11 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     server.readiness('kubernetes', () => kube.getLease(namespace, config[E.leaseName]));
     if (prometheus) server.readiness('prometheus', () => prometheus.ready());
     if (!prometheus) log.warn(`${SERVICE_ENV.prometheus.url} is not set: no alert can be confirmed, so the executor acts on nothing`);
-    log.info({ rules: rules.rules.map((r) => r.name), dryRun: rules.dryRun, guardrails: rules.guardrails, lease: config[E.leaseName] }, 'self-healing executor configured');
+    if (rules.mode === 'approval' && approvalToken === undefined) {
+      log.warn(`approval mode without ${SERVICE_ENV.approvals.token}: live actions are held, but nobody can approve them (the approval API answers 503); they expire after ${rules.guardrails.approvalTtl}`);
+    }
+    if (rules.mode === 'approval' && !store) log.warn('approval mode without PostgreSQL: pending approvals live in this replica\'s memory only (lost on restart or a Lease change)');
+    log.info({ rules: rules.rules.map((r) => r.name), dryRun: rules.dryRun, mode: rules.mode, guardrails: rules.guardrails, lease: config[E.leaseName] }, 'self-healing executor configured');
 
     return {
       close: async () => {

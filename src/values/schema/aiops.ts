@@ -11,13 +11,15 @@ import {
 } from '../../core/ai-engine-series.js';
 import { SERIES_ACTIONS, SERIES_LIMITS, SERIES_NAME, seriesProblems, seriesTextProblem, type SeriesProblem } from '../../core/ai-engine-series-file.js';
 import { durationMs } from '../../core/duration.js';
+import { GATEWAY_PASSWORD_MIN_LENGTH, GATEWAY_USERNAME } from '../../core/gateway-auth.js';
+import { APPROVAL_MODES } from '../../core/self-healing-rules.js';
 import { addCrossFieldIssue } from '../issues.js';
-import { existingSecret, image, userBuiltImage } from './common.js';
+import { existingSecret, userBuiltImage } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
-import { IMAGES } from './images.js';
 import { MANAGED_ENV, type ManagedEnvSlice } from './managed-env.js';
 import type { Profile } from './profile.js';
 import { positiveDuration } from './primitives.js';
+import { CONTROL } from './text.js';
 import { autoscaling, replicaField, sized, withMinReplicas, workloadFieldsWithImage, type WorkloadDefaults } from './workload.js';
 
 /** Fields of one of the platform's own HTTP services, `name` in descriptions, `imageKey` its `image`. */
@@ -200,13 +202,57 @@ export const aiEngineSchema = (p: Profile) =>
     .transform(withMinReplicas)
     .describe('The AI engine, the platform\'s anomaly detection service.');
 
+/** A bearer token (RFC 6750) of at least 16 characters, or empty: not given. */
+const bearerToken = z.string().regex(/^([A-Za-z0-9._~+/-]{16,}=*)?$/, {
+  error: () => 'expected a bearer token of at least 16 characters of A-Z a-z 0-9 . _ ~ + / - (RFC 6750), e.g. from openssl rand -hex 32; found (hidden)',
+});
+
+/** `apiGateway.admin.*`: the first admin of the single login. */
+const gatewayAdmin = z
+  .strictObject({
+    username: z
+      .string()
+      .regex(GATEWAY_USERNAME, { error: (i) => `expected a user name of 1 to 64 characters A-Z a-z 0-9 . _ @ -, starting with a letter or digit, found ${shown(i.input)}` })
+      .default('admin')
+      .describe('User name of the first admin, created at start when no user has that name (never overwritten) (default admin).'),
+    password: z
+      .string()
+      .superRefine((value, ctx) => {
+        if (CONTROL.test(value)) ctx.addIssue({ code: 'custom', input: '(hidden)', message: 'the admin password contains a line break or another control character; choose another' });
+        if (value && value.length < GATEWAY_PASSWORD_MIN_LENGTH) {
+          ctx.addIssue({ code: 'custom', input: '(hidden)', message: `the admin password has ${value.length} characters; the gateway accepts ${GATEWAY_PASSWORD_MIN_LENGTH} at least` });
+        }
+      })
+      .default('')
+      .describe(
+        `Password of the first admin, at least ${GATEWAY_PASSWORD_MIN_LENGTH} characters; kept in the Secret <release>-api-gateway under key admin-password ${CREDENTIAL_DEFAULT}.`,
+      ),
+    existingSecret: existingSecret.describe(
+      'Existing Secret with keys admin-password (the first admin\'s password) and approval-token (the bearer token of the executor\'s approval API, read by the gateway and the executor); the chart then renders none (default: none).',
+    ),
+  })
+  .prefault({})
+  .describe('The first admin of the platform login; further users are managed in the console.');
+
 /** `apiGateway.*` */
 export const apiGatewaySchema = (p: Profile) =>
   z
-    .strictObject(appServiceFields(p, 'API gateway', image('the API gateway container', IMAGES.apiGateway), 'apiGateway'))
+    .strictObject({
+      ...appServiceFields(p, 'API gateway', userBuiltImage('the API gateway'), 'apiGateway'),
+      admin: gatewayAdmin,
+      approvalToken: bearerToken
+        .default('')
+        .describe(
+          `Bearer token the gateway presents to the self-healing executor's approval API (the executor refuses other callers); kept in the Secret <release>-api-gateway under key approval-token ${CREDENTIAL_DEFAULT}.`,
+        ),
+    })
     .prefault({})
     .transform(withMinReplicas)
-    .describe('The API gateway: the platform\'s public API behind the Ingress.');
+    .describe('The API gateway: the one login in front of every UI (Traefik ForwardAuth), the console at / and the platform API at /api.');
+
+/** Longest selfHealing.limits.approvalTtl: a held action older than a week describes a situation long gone. */
+const MAX_APPROVAL_TTL = '7d';
+const MAX_APPROVAL_TTL_MS = 7n * 86_400_000n;
 
 /** `selfHealing.*`: the executor of the seed's self-healing rules. */
 export const selfHealingSchema = (p: Profile) =>
@@ -231,6 +277,12 @@ export const selfHealingSchema = (p: Profile) =>
         .boolean()
         .default(p.pick(true, false))
         .describe('Log the intended actions without acting (default true; production false).'),
+      mode: z
+        .enum(APPROVAL_MODES)
+        .default('auto')
+        .describe(
+          'auto: the executor acts on a confirmed alert within its limits. approval: such a live action (not a dry run) is held as pending until a person approves it (it is then re-confirmed and re-checked against the limits before it runs) or rejects it through the API gateway, or it expires after limits.approvalTtl; needs apiGateway, whose Secret holds the approval token (default auto).',
+        ),
       limits: z
         .strictObject({
           attemptsPerTarget: z
@@ -253,6 +305,10 @@ export const selfHealingSchema = (p: Profile) =>
             .describe('Circuit breaker: actions per hour at most, all targets together; while it is open the executor acts on nothing and aiops_self_healing_circuit_breaker_open is 1 (default 20).'),
           maxConcurrent: z.number().int().min(1).max(50).default(2).describe('Actions running at once at most; more alerts get a 503 and Alertmanager sends them again (default 2).'),
           jobCooldown: positiveDuration.default('1h').describe('Pause between two Jobs of the same rule, e.g. clean-disk or optimize-db (default 1h).'),
+          approvalTtl: positiveDuration
+            .refine((d) => (durationMs(d) ?? 0n) <= MAX_APPROVAL_TTL_MS, { error: `expected at most ${MAX_APPROVAL_TTL}` })
+            .default('1h')
+            .describe(`With mode approval: how long a held action waits for a person before it expires unanswered, at most ${MAX_APPROVAL_TTL}; an incident is held once (default 1h).`),
         })
         .superRefine((l, ctx) => {
           if (l.minReplicas > l.maxReplicas) {

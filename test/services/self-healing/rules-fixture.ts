@@ -1,13 +1,14 @@
-import { parseRulesFile, type RulesFile } from '../../../src/core/self-healing-rules.js';
+import { parseRulesFile, type ApprovalMode, type RulesFile } from '../../../src/core/self-healing-rules.js';
 
-/** A rules file like the chart's (namespace `aiops`), with overridable guardrails and dry run. */
-export function rulesFixture(o: { dryRun?: boolean; guardrails?: Partial<RulesFile['guardrails']>; cooldown?: string } = {}): RulesFile {
+/** A rules file like the chart's (namespace `aiops`), with overridable guardrails, dry run and mode. */
+export function rulesFixture(o: { dryRun?: boolean; mode?: ApprovalMode; guardrails?: Partial<RulesFile['guardrails']>; cooldown?: string } = {}): RulesFile {
   const cooldown = o.cooldown ?? '5m';
   return parseRulesFile({
     version: 1,
     dryRun: o.dryRun ?? false,
+    mode: o.mode ?? 'auto',
     namespace: 'aiops',
-    guardrails: { attemptsPerTarget: 3, window: '1h', actionsPerHour: 20, maxConcurrent: 2, ...o.guardrails },
+    guardrails: { attemptsPerTarget: 3, window: '1h', actionsPerHour: 20, maxConcurrent: 2, approvalTtl: '1h', ...o.guardrails },
     rules: [
       {
         name: 'restart-abnormal-pods',
