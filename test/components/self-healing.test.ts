@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
 import { SelfHealing, type SelfHealingConnection, type SelfHealingProps } from '../../src/components/aiops/self-healing.js';
 import { RULE_LABEL, type JobTemplate } from '../../src/components/aiops/self-healing-rules.js';
+import { APPROVAL_TOKEN_KEY, apiGatewaySecretName, approvalTokenRef } from '../../src/components/aiops/approval-token.js';
 import { parseRulesFile, type RulesFile } from '../../src/core/self-healing-rules.js';
 import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { PostgreSqlMaintenance } from '../../src/components/data/postgresql-maintenance.js';
@@ -19,7 +20,7 @@ registerCrdValidators();
 const NAME = 'aiops-platform-self-healing';
 const PROMETHEUS_URL = 'http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus';
 const PRODUCTION = 'global: {development: false}\npostgresql: {auth: {existingSecret: pg}}\n';
-type Targets = Pick<SelfHealingProps, 'scaleTargets'> & { cleanDisk?: boolean; optimizeDatabase?: boolean };
+type Targets = Pick<SelfHealingProps, 'scaleTargets' | 'approvalToken'> & { cleanDisk?: boolean; optimizeDatabase?: boolean };
 const ALL: Targets = {
   scaleTargets: [
     { kind: 'Deployment', name: 'aiops-platform-ai-engine', app: 'ai-engine', autoscaler: 'aiops-platform-ai-engine' },
@@ -59,6 +60,7 @@ function render(valuesYaml = '', targets: Targets = ALL): ConstructRender & { co
         cleanDisk: targets.cleanDisk ? cleanDiskJob : undefined,
         optimizeDatabase: targets.optimizeDatabase ? { namePrefix: maintenance.cronJobName, spec: maintenance.jobSpec } : undefined,
       },
+      approvalToken: targets.approvalToken,
     }).connection;
   });
   // The executor reads the file with this parser: it must accept what the chart writes.
@@ -312,4 +314,74 @@ describe('selfHealing values', () => {
     expect(fails('global: {development: false}\nselfHealing: {autoscaling: {enabled: true}}')).toThrow(/selfHealing\.autoscaling\.enabled: expected false/);
     expect(fails('selfHealing: {limits: {maxPodRestartsPerWindow: 3}}')).toThrow(/selfHealing\.limits/);
   });
+
+  describe('approval mode', () => {
+    const defaults = render();
+    const production = render(PRODUCTION);
+    const GATEWAY_SECRET = 'aiops-platform-api-gateway';
+    const withGateway = (valuesYaml: string, existingSecret?: string) => {
+      const r = renderConstruct(valuesYaml, (_chart, ctx) => ctx);
+      return render(valuesYaml, { ...ALL, approvalToken: approvalTokenRef(r.ctx, existingSecret) });
+    };
+    const tokenEnv = (r: ConstructRender) => container(r).env.find((e: any) => e.name === 'APPROVAL_TOKEN');
+
+    it('is auto by default, with a 1h approval TTL, both written to the rules file the executor reads', () => {
+      expect(defaults.values.selfHealing.mode).toBe('auto');
+      expect(defaults.rules.mode).toBe('auto');
+      expect(defaults.rules.guardrails.approvalTtl).toBe('1h');
+      expect(production.rules.mode).toBe('auto');
+      const approval = render('selfHealing: {mode: approval, dryRun: false, limits: {approvalTtl: 15m}}');
+      expect(approval.rules.mode).toBe('approval');
+      expect(approval.rules.guardrails.approvalTtl).toBe('15m');
+      // The file as rendered, not only as parsed back.
+      const file = JSON.parse(find(approval.objects, 'ConfigMap', NAME).data['rules.json']);
+      expect(file).toMatchObject({ mode: 'approval', guardrails: { approvalTtl: '15m' } });
+      // A new mode restarts the executor (the rules file's checksum).
+      const checksum = (r: ConstructRender) => find(r.objects, 'Deployment', NAME).spec.template.metadata.annotations['checksum/config'];
+      expect(checksum(approval)).not.toBe(checksum(render('selfHealing: {mode: auto, dryRun: false, limits: {approvalTtl: 15m}}')));
+    });
+
+    it('refuses an unknown mode and an approval TTL that is no duration, 0 or above 7d', () => {
+      const issueOf = (set: string) => {
+        try {
+          loadValues({ files: [], sets: [set] });
+        } catch (e) {
+          return (e as ValuesError).issues.map((i) => ({ path: i.path, message: i.message }))[0];
+        }
+        return undefined;
+      };
+      expect(issueOf('selfHealing.mode=manual')?.path).toBe('selfHealing.mode');
+      for (const ttl of ['0s', 'soon', '8d', '1w1s']) expect(issueOf(`selfHealing.limits.approvalTtl=${ttl}`)?.path, ttl).toBe('selfHealing.limits.approvalTtl');
+      expect(issueOf('selfHealing.limits.approvalTtl=8d')?.message).toContain('at most 7d');
+      expect(issueOf('selfHealing.limits.approvalTtl=7d')).toBeUndefined();
+    });
+
+    it('reads APPROVAL_TOKEN from the key approval-token of the Secret <release>-api-gateway: optional in mode auto, required in mode approval', () => {
+      expect(apiGatewaySecretName(defaults.ctx)).toBe(GATEWAY_SECRET);
+      expect(APPROVAL_TOKEN_KEY).toBe('approval-token');
+      expect(tokenEnv(withGateway(''))).toEqual({ name: 'APPROVAL_TOKEN', valueFrom: { secretKeyRef: { name: GATEWAY_SECRET, key: 'approval-token', optional: true } } });
+      expect(tokenEnv(withGateway('selfHealing: {mode: approval, dryRun: false}'))).toEqual({
+        name: 'APPROVAL_TOKEN',
+        valueFrom: { secretKeyRef: { name: GATEWAY_SECRET, key: 'approval-token' } },
+      });
+      // The gateway's existing Secret replaces <release>-api-gateway, key unchanged.
+      expect(tokenEnv(withGateway('selfHealing: {mode: approval, dryRun: false}', 'gateway-creds')).valueFrom.secretKeyRef).toEqual({ name: 'gateway-creds', key: 'approval-token' });
+      // The executor never renders the gateway's Secret itself.
+      expect(ofKind(withGateway('').objects, 'Secret').map((o) => o.metadata.name)).not.toContain(GATEWAY_SECRET);
+      // Without the gateway there is no APPROVAL_TOKEN (the approval API answers 503).
+      expect(tokenEnv(defaults)).toBeUndefined();
+    });
+
+    it('warns when nobody could approve (no API gateway) and when dry run leaves nothing to hold; not in the working setup', () => {
+      expect(render('selfHealing: {mode: approval, dryRun: false}').warnings).toEqual([
+        'selfHealing.mode is approval but apiGateway is disabled: live actions are held for approval and nobody can approve them (they expire after selfHealing.limits.approvalTtl, 1h); enable apiGateway or set selfHealing.mode: auto',
+      ]);
+      expect(withGateway('selfHealing: {mode: approval}').warnings).toEqual([
+        'selfHealing.mode approval holds live actions only, and selfHealing.dryRun is true: dry runs are never held, so nothing waits for approval; set selfHealing.dryRun: false',
+      ]);
+      expect(withGateway('selfHealing: {mode: approval, dryRun: false}').warnings).toEqual([]);
+      expect(withGateway('').warnings).toEqual([]);
+    });
+  });
+
 });

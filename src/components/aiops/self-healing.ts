@@ -6,6 +6,7 @@ import type { PlatformContext } from '../../lib/context.js';
 import { selectorLabels } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { secretEnv } from '../../lib/pod.js';
+import type { ApprovalTokenRef } from './approval-token.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { CATALOG } from '../../plan/catalog.js';
 import { selfHealingPlan } from '../../plan/aiops.js';
@@ -33,6 +34,12 @@ export interface SelfHealingProps {
   readonly aiEngine?: { readonly url: string } | undefined;
   /** Jobs the executor creates on demand (each default none: its rule is left out); see {@link SelfHealingJobs}. */
   readonly jobs: SelfHealingJobs;
+  /**
+   * The API gateway's approval token (approval-token.ts), which the gateway presents to the
+   * executor's approval API; default none (the gateway is not rendered): no APPROVAL_TOKEN, that
+   * API answers 503, and `selfHealing.mode: approval` is warned about (nobody could approve).
+   */
+  readonly approvalToken?: ApprovalTokenRef | undefined;
 }
 
 /** How Alertmanager reaches the executor. */
@@ -102,6 +109,11 @@ export function selfHealingRbac(rules: RulesFile, leaseName: string): Rule[] {
  * | `PROMETHEUS_URL` | Prometheus with its route prefix: every alert is confirmed there before acting (absent: it acts on nothing) |
  * | `AI_ENGINE_URL` | the AI engine under `/ai`: its own alerts (label `source`, `anomaly`) are confirmed by its active anomalies instead |
  * | `POSTGRES_*` | the application database: audit table `self_healing_actions` (absent: decisions kept in memory) |
+ * | `APPROVAL_TOKEN` | secretKeyRef `approval-token` of the API gateway's Secret (approval-token.ts), when the gateway is rendered: the bearer token of the approval API `/api/v1/approvals…`; optional in mode auto, required in mode approval (the executor then waits for the Secret) |
+ *
+ * The rules file carries `selfHealing.mode`: in `approval` mode a confirmed live action within the
+ * limits is held as pending until a person approves it through the API gateway (then confirmed and
+ * checked again, and run), rejects it, or it expires after `selfHealing.limits.approvalTtl`.
  *
  * The token Secret follows the chart's credential rules ({@link CredentialSecret}): a fixed
  * development token in development; in production `selfHealing.webhookToken`, an existing Secret
@@ -117,6 +129,14 @@ export class SelfHealing extends Construct {
     const plan = selfHealingPlan(ctx, values, { prometheus: undefined, postgresql: undefined, aiEngine: undefined });
     const name = plan.name;
     if (!props.prometheus) ctx.warn('selfHealing is enabled without prometheus: the executor confirms every alert with Prometheus before acting, so it will act on nothing');
+    if (values.mode === 'approval' && !props.approvalToken) {
+      ctx.warn(
+        `selfHealing.mode is approval but apiGateway is disabled: live actions are held for approval and nobody can approve them (they expire after selfHealing.limits.approvalTtl, ${values.limits.approvalTtl}); enable apiGateway or set selfHealing.mode: auto`,
+      );
+    }
+    if (values.mode === 'approval' && values.dryRun) {
+      ctx.warn('selfHealing.mode approval holds live actions only, and selfHealing.dryRun is true: dry runs are never held, so nothing waits for approval; set selfHealing.dryRun: false');
+    }
 
     const rules = selfHealingRules(ctx, values, props, selectorLabels(ctx, ID));
     const config = { [RULES_FILE]: jsonFile(rules) };
@@ -146,6 +166,7 @@ export class SelfHealing extends Construct {
         ...prometheusEnv(props.prometheus),
         ...(props.aiEngine ? [{ name: ENV.aiEngineClient.url, value: props.aiEngine.url }] : []),
         ...postgresEnv(props.postgresql),
+        ...(props.approvalToken ? [approvalTokenEnv(props.approvalToken, values.mode === 'auto')] : []),
       ],
       serviceAccountName,
       volumes: [{ name: 'rules', configMap: { name, defaultMode: 0o444 } }],
@@ -160,4 +181,10 @@ export class SelfHealing extends Construct {
       webhookToken: { secretName: tokenSecret, key: TOKEN_KEY },
     };
   }
+}
+
+/** APPROVAL_TOKEN from the gateway's Secret; `optional`: the executor starts without it (mode auto needs no approvals). */
+function approvalTokenEnv(ref: ApprovalTokenRef, optional: boolean): k8s.EnvVar {
+  const env = secretEnv(ENV.approvals.token, ref.secretName, ref.key);
+  return optional ? { ...env, valueFrom: { secretKeyRef: { ...env.valueFrom!.secretKeyRef!, optional: true } } } : env;
 }
