@@ -157,7 +157,9 @@ const STEPS = new Set<string>(['pending', 'approved', 'rejected', 'expired', 'bu
  * (pruned) are left out.
  */
 export function approvalsFromRecords(records: readonly AuditRecord[]): Approval[] {
-  const rows = [...records].filter((r) => r.approval?.id).sort((a, b) => a.at.getTime() - b.at.getTime());
+  // Steps written in the same millisecond: the hold, then the decision, then the action's result.
+  const rank = (outcome: string) => (outcome === 'pending' ? 0 : STEPS.has(outcome) ? 1 : 2);
+  const rows = [...records].filter((r) => r.approval?.id).sort((a, b) => a.at.getTime() - b.at.getTime() || rank(a.outcome) - rank(b.outcome));
   const out = new Map<string, Approval>();
   for (const r of rows) {
     const a = r.approval!;
