@@ -1,0 +1,38 @@
+import { html, localHref, type SafeHtml } from '../html.js';
+
+/** What the login page shows: the form, with the typed username and why the last try failed. */
+export interface LoginView {
+  /** Where to go after logging in (a same-origin path, already checked). */
+  readonly next: string;
+  readonly username?: string | undefined;
+  /**
+   * `invalid`: wrong username or password (never which); `locked`: too many failures;
+   * `expired`: the form was sent from another site or without its fields.
+   */
+  readonly error?: 'invalid' | 'locked' | 'refused' | undefined;
+  readonly retryAfterSeconds?: number | undefined;
+}
+
+const MESSAGES = {
+  invalid: 'Wrong username or password.',
+  locked: 'Too many failed attempts.',
+  refused: 'The form could not be accepted. Reload the page and try again.',
+} as const;
+
+/** The body of `/login`. */
+export function loginBody(view: LoginView): SafeHtml {
+  const error = view.error;
+  const wait = error === 'locked' && view.retryAfterSeconds ? ` Try again in ${Math.max(1, Math.ceil(view.retryAfterSeconds / 60))} min.` : error === 'locked' ? ' Try again later.' : '';
+  const invalid = error === 'invalid' ? html` aria-invalid="true" aria-describedby="login-error"` : '';
+  return html`<h1>Log in</h1>
+<p class="muted">One login for the console, Grafana, Kibana, Prometheus and Alertmanager.</p>
+${error ? html`<div class="notice notice-error" role="alert" id="login-error"><strong>${MESSAGES[error]}${wait}</strong></div>` : ''}
+<form class="form-grid" method="post" action="${localHref('/login')}">
+<input type="hidden" name="next" value="${view.next}">
+<div class="field"><label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="128" value="${view.username ?? ''}"${invalid}></div>
+<div class="field"><label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${invalid}></div>
+<div><button type="submit">Log in</button></div>
+</form>`;
+}
