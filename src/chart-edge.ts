@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { BasicAuth } from './components/ingress/basic-auth.js';
+import { GatewayAuth } from './components/ingress/forward-auth.js';
 import { PlatformIngress, type IngressProtection } from './components/ingress/platform-ingress.js';
 import { Traefik } from './components/ingress/traefik.js';
 import { networkEdges } from './components/platform/network-graph.js';
@@ -10,24 +10,25 @@ import type { Values } from './values/schema/index.js';
 
 /*
  * The parts of the chart that read the whole plan rather than one component: the edge (Traefik,
- * basic auth, the Ingresses from every component's routes) and the NetworkPolicies (from every
- * component's connections). A component with a plan entry takes part in both without a change here.
+ * the gateway's login Middlewares, the Ingresses from every component's routes) and the
+ * NetworkPolicies (from every component's connections). A component with a plan entry takes part
+ * in both without a change here.
  */
 
 /**
- * Traefik, the basic-auth Middleware in front of the routes without a login of their own (only
- * when some route needs it and it can be rendered), and the Ingresses of the plan's routes; the
+ * Traefik, the gateway's strip-headers and ForwardAuth Middlewares in front of the UIs (when some
+ * UI is routed and the gateway and Traefik are on), and the Ingresses of the plan's routes; the
  * hosts' own paths go to the API gateway.
  */
 export function platformEdge(scope: Construct, ctx: PlatformContext, v: Values, plan: PlatformPlan): void {
   const { ingress } = plan;
-  const tls = v.ingress.tls.length > 0;
   const traefik = plan.traefik
-    ? new Traefik(scope, 'traefik', { ctx, values: v.traefik, plan: plan.traefik, ingressClassName: v.ingress.className, tls, crdProvider: ingress.basicAuth }).connection
+    ? new Traefik(scope, 'traefik', { ctx, values: v.traefik, plan: plan.traefik, ingressClassName: v.ingress.className, tls: ingress.tls, crdProvider: ingress.forwardAuth }).connection
     : undefined;
-  const protection: IngressProtection = ingress.basicAuth
-    ? { middlewareRef: new BasicAuth(scope, 'basic-auth', { ctx, values: v.ingress.basicAuth, tls }).ref }
-    : { unavailable: ingress.unprotected ?? 'nothing to protect' };
+  const protection: IngressProtection =
+    ingress.forwardAuth && plan.apiGateway
+      ? { refs: new GatewayAuth(scope, 'forward-auth', { ctx, gatewayUrl: plan.apiGateway.url }).refs }
+      : { unavailable: ingress.unprotected ?? 'nothing to protect' };
   if (!ingress.enabled) return;
   new PlatformIngress(scope, 'ingress', {
     ctx,

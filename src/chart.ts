@@ -135,6 +135,7 @@ export class PlatformChart extends Chart {
         values: v.grafana,
         plan: plan.grafana,
         metrics: plan.grafana.metrics,
+        authProxy: plan.grafana.authProxy,
         ...handedConnections(plan.grafana.connections, {
           prometheus: prometheus && { url: prometheus.url, scrapeInterval: v.prometheus.scrapeInterval },
           elasticsearch: elasticsearch && grafanaLogsSource(elasticsearch),
@@ -149,11 +150,11 @@ export class PlatformChart extends Chart {
       ? new AiEngine(this, 'ai-engine', { ctx, values: v.aiEngine, ...handedConnections(plan.aiEngine.connections, { prometheus, alertmanager: plan.aiEngine.connections.alertmanager, elasticsearch, redis, postgresql }) }).connection
       : undefined;
     if (plan.apiGateway) {
-      const connections = { aiEngine, selfHealing: plan.selfHealing && { url: plan.selfHealing.url }, redis, postgresql };
-      new ApiGateway(this, 'api-gateway', { ctx, values: v.apiGateway, ...handedConnections(plan.apiGateway.connections, connections) });
+      const connections = { prometheus, alertmanager: plan.apiGateway.connections.alertmanager, aiEngine, selfHealing: plan.selfHealing && { url: plan.selfHealing.url }, redis, postgresql };
+      new ApiGateway(this, 'api-gateway', { ctx, values: v.apiGateway, tls: plan.ingress.tls, ...handedConnections(plan.apiGateway.connections, connections) });
     }
 
-    // Edge (Traefik, basic auth, the Ingresses), then the NetworkPolicies of every connection of the plan.
+    // Edge (Traefik, the gateway's login Middlewares, the Ingresses), then the NetworkPolicies of every connection of the plan.
     platformEdge(this, ctx, v, plan);
     platformNetworkPolicies(this, ctx, v, plan);
   }

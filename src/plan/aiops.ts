@@ -56,6 +56,10 @@ export type AiEngineConnections = {
 
 /** What the API gateway connects to (undefined: not rendered). */
 export type ApiGatewayConnections = {
+  /** Instant and range queries, components' health (`up`). */
+  readonly prometheus: PrefixedPlan | undefined;
+  /** Alerts and silences. */
+  readonly alertmanager: PrefixedPlan | undefined;
   readonly aiEngine: PlatformServicePlan | undefined;
   readonly selfHealing: SelfHealingPlan | undefined;
   readonly redis: RedisPlan | undefined;
@@ -100,7 +104,7 @@ export function aiEngineServed(ctx: PlatformContext, v: Values): PlatformService
   return platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, AI_ENGINE_BASE_PATH, []);
 }
 
-/** The AI engine under `/ai`, no login of its own (routed behind basic auth). */
+/** The AI engine under `/ai`, no login of its own (routed behind the gateway's ForwardAuth). */
 export function aiEnginePlan(ctx: PlatformContext, v: Values, connections: AiEngineConnections): PlatformServicePlan & Connected<AiEngineConnections> {
   const c = connect(connections, {
     prometheus: 'AI engine PROMETHEUS_URL',
@@ -109,19 +113,25 @@ export function aiEnginePlan(ctx: PlatformContext, v: Values, connections: AiEng
     redis: 'AI engine REDIS_HOST (in cluster mode every node, on MOVED)',
     postgresql: 'AI engine POSTGRES_HOST',
   });
-  const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, protect: true }] : [];
+  const routes: ServedOptions['routes'] = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.aiEngine, login: 'none' }] : [];
   const uses = [apiServer('the AI engine elects the replica that writes alerts and state through its Lease'), ...c.uses];
   return { ...platformServicePlan(ctx, CATALOG.aiEngine.id, v.aiEngine, AI_ENGINE_BASE_PATH, uses, routes), connections };
 }
 
-/** The API gateway: serves `/` (UI) and `/api`, routed under `/api` and the hosts' own paths (the seed's `/`); its own login. */
+/**
+ * The API gateway: serves `/` (console) and `/api`, routed under `/api` and the hosts' own paths
+ * (the seed's `/`), authenticating every request itself; Traefik asks it about every other route
+ * (ForwardAuth).
+ */
 export function apiGatewayPlan(ctx: PlatformContext, v: Values, connections: ApiGatewayConnections): PlatformServicePlan & Connected<ApiGatewayConnections> {
   const c = connect(connections, {
-    aiEngine: 'API gateway AI_ENGINE_URL',
-    selfHealing: 'API gateway SELF_HEALING_URL',
-    redis: 'API gateway session store REDIS_HOST',
-    postgresql: 'API gateway POSTGRES_HOST',
+    prometheus: 'API gateway PROMETHEUS_URL: queries and health for /api/v1 and the console',
+    alertmanager: 'API gateway ALERTMANAGER_URL: alerts and silences',
+    aiEngine: 'API gateway AI_ENGINE_URL: anomalies and query analysis',
+    selfHealing: 'API gateway SELF_HEALING_URL: decisions and approvals',
+    redis: 'API gateway REDIS_HOST: sessions, rate limits and cache',
+    postgresql: 'API gateway POSTGRES_HOST: users, API keys and audit',
   });
-  const routes = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.apiGateway, protect: false }, { path: '/', protect: false }] : [];
+  const routes: ServedOptions['routes'] = v.ingress.enabled ? [{ path: ROUTE_PREFIXES.apiGateway, login: 'gateway' }, { path: '/', login: 'gateway' }] : [];
   return { ...platformServicePlan(ctx, CATALOG.apiGateway.id, v.apiGateway, '/', c.uses, routes), connections };
 }

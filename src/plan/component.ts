@@ -2,6 +2,17 @@ import type { PlatformContext } from '../lib/context.js';
 import type { ComponentIdentity } from '../lib/labels.js';
 import type { EdgePort, Endpoint, Peer, PodsPeer, Use } from './network.js';
 
+/**
+ * Who authenticates the requests of a route:
+ * - `none`: the UI has no login of its own (Prometheus, Alertmanager, the AI engine, Kibana without
+ *   Elasticsearch security): routed only behind the gateway's ForwardAuth, never bare;
+ * - `own`: the UI has a login of its own (Grafana, Kibana with security): behind the gateway's
+ *   ForwardAuth like the others, with its own login only where there is no gateway to ask;
+ * - `gateway`: the API gateway's own paths (`/api`, the hosts' `/`): it authenticates every
+ *   request itself, so no ForwardAuth (which would ask it twice, and loop on its login page).
+ */
+export type RouteLogin = 'none' | 'own' | 'gateway';
+
 /** A path the Ingress routes to a component's Service, e.g. `/grafana` → `<release>-grafana:3000`. */
 export interface PlannedRoute {
   /** Component name, for messages (e.g. grafana). */
@@ -11,8 +22,8 @@ export interface PlannedRoute {
   /** The Service the route goes to (the component's own) and its port. */
   readonly serviceName: string;
   readonly servicePort: number;
-  /** No login of its own: routed only behind the basic-auth middleware, never bare. */
-  readonly protect: boolean;
+  /** Who authenticates its requests. */
+  readonly login: RouteLogin;
 }
 
 /**

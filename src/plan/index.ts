@@ -4,7 +4,7 @@ import { aiEnginePlan, aiEngineServed, apiGatewayPlan, selfHealingPlan, type AiE
 import type { Connected } from './connections.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
-import { grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
+import { grafanaBehindGateway, grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
 import { loggingPlan, type ElasticsearchPlan, type LoggingPlan, type LogstashPlan } from './logging.js';
 import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, prometheusServed, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
 
@@ -104,8 +104,9 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
       })
     : undefined;
   const aiEngine = v.aiEngine.enabled ? aiEnginePlan(ctx, v, { prometheus: scrapedPrometheus, alertmanager, elasticsearch, redis, postgresql }) : undefined;
-  const apiGateway = v.apiGateway.enabled ? apiGatewayPlan(ctx, v, { aiEngine, selfHealing, redis, postgresql }) : undefined;
-  const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaMetricsServed(v), { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
+  const apiGateway = v.apiGateway.enabled ? apiGatewayPlan(ctx, v, { prometheus: scrapedPrometheus, alertmanager, aiEngine, selfHealing, redis, postgresql }) : undefined;
+  const grafanaEdge = { metrics: grafanaMetricsServed(v), authProxy: grafanaBehindGateway(v) };
+  const grafana = v.grafana.enabled ? grafanaPlan(ctx, v, grafanaEdge, { prometheus: scrapedPrometheus, elasticsearch }) : undefined;
   const prometheus =
     scrapedPrometheus &&
     withScrapes(
@@ -139,7 +140,8 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
 
 /**
  * Completes a plan from its components: the Ingress routes of every component (in the order of
- * `components`) and Traefik forwarding the served ones, the node agents' namespace, the warnings.
+ * `components`) and Traefik forwarding the served ones (and asking the gateway about them with
+ * ForwardAuth), the node agents' namespace, the warnings.
  * A component added to `components` takes part in the Ingress and, through its `uses`, in the
  * NetworkPolicies, with no other change.
  */
@@ -150,7 +152,7 @@ export function completePlan<C extends PlannedComponents>(v: Values, components:
   const noMetrics = v.grafana.enabled && !components.grafana?.metrics;
   return {
     ...components,
-    traefik: traefik && withRoutes(traefik, ingress.served, routed),
+    traefik: traefik && withRoutes(traefik, ingress, routed, components.apiGateway),
     ingress,
     agentsNamespace: Boolean(components.nodeExporter || components.filebeat),
     scraped: {

@@ -3,7 +3,7 @@ import { CRONJOB_NAME_MAX, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names
 import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
-import type { ComponentPlan, ServedPlan } from './component.js';
+import type { ComponentPlan, RouteLogin, ServedPlan } from './component.js';
 import { connect, type Connected } from './connections.js';
 import { apiServer, podsOf, tcp, use, type Endpoint } from './network.js';
 import { servedComponent, workloadPlan } from './served.js';
@@ -90,9 +90,10 @@ function filebeatPlan(ctx: PlatformContext, logstash: LogstashPlan): ComponentPl
   return { ...workloadPlan(ctx, FB.id, { namespace: ctx.agentsNamespace, uses }), connections: c.connections };
 }
 
-/** Kibana under `/kibana`: without Elasticsearch security it has no login, so it is routed only behind basic auth. */
+/** Kibana under `/kibana`: its own login with Elasticsearch security, none without (then routed only behind the gateway's ForwardAuth). */
 function kibanaPlan(ctx: PlatformContext, routed: boolean, es: ElasticsearchPlan): ServedPlan & Connected<{ elasticsearch: ServedPlan }> {
   const c = connect({ elasticsearch: es }, { elasticsearch: 'Kibana reads logs and keeps its saved objects' });
-  const routes = routed ? [{ path: ROUTE_PREFIXES.kibana, protect: !es.authEnabled }] : [];
+  const login: RouteLogin = es.authEnabled ? 'own' : 'none';
+  const routes = routed ? [{ path: ROUTE_PREFIXES.kibana, login }] : [];
   return { ...servedComponent(ctx, KB.id, KB.port, { uses: c.uses, routes }), connections: c.connections };
 }

@@ -3,7 +3,7 @@ import { serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
 import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
-import type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
+import type { ComponentPlan, ServedPlan } from './component.js';
 import { connect, type Connected } from './connections.js';
 import { apiServer, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
 import { servedComponent } from './served.js';
@@ -23,10 +23,16 @@ export interface PrefixedPlan extends ServedPlan {
 /** Prometheus: what it sends alerts to. */
 export type PrometheusPlan = PrefixedPlan & Connected<{ alertmanager: ServedPlan | undefined }>;
 
-/** Grafana: Deployment and Service `<release>-grafana`; its datasources are its connections. */
-export interface GrafanaPlan extends ServedPlan, Connected<{ prometheus: ServedPlan | undefined; elasticsearch: ServedPlan | undefined }> {
-  /** `/grafana/metrics` served (Grafana's login does not cover it): only where the Ingress cannot publish it bare. */
+/** How Grafana is reached through the Ingress (see {@link grafanaPlan}). */
+export interface GrafanaEdge {
+  /** `/grafana/metrics` served: only where the Ingress cannot publish it bare. */
   readonly metrics: boolean;
+  /** Its route carries the gateway's ForwardAuth: Grafana trusts the gateway's user and role headers (auth.proxy). */
+  readonly authProxy: boolean;
+}
+
+/** Grafana: Deployment and Service `<release>-grafana`; its datasources are its connections. */
+export interface GrafanaPlan extends ServedPlan, GrafanaEdge, Connected<{ prometheus: ServedPlan | undefined; elasticsearch: ServedPlan | undefined }> {
   /** The Elasticsearch log datasource (as `logs_reader`: only with Elasticsearch security on). */
   readonly logs: boolean;
 }
@@ -41,7 +47,7 @@ export interface ScrapeTargets {
 
 /** A StatefulSet with a client and a headless Service, serving under `pathPrefix` (without `uses`, unrouted: what its construct needs). */
 export function prefixedPlan(ctx: PlatformContext, c: { id: ComponentPlan['id']; port: number }, pathPrefix: string, uses: readonly Use[] = [], routed = false): PrefixedPlan {
-  const served = servedComponent(ctx, c.id, c.port, { uses, routes: routed ? [{ path: pathPrefix, protect: true }] : [], maxName: STATEFULSET_NAME_MAX });
+  const served = servedComponent(ctx, c.id, c.port, { uses, routes: routed ? [{ path: pathPrefix, login: 'none' }] : [], maxName: STATEFULSET_NAME_MAX });
   return { ...served, headless: podsOf(ctx, c.id, 'headless').name, pathPrefix, url: serviceUrl(ctx, served.name, c.port, pathPrefix) };
 }
 
@@ -93,25 +99,19 @@ export function withScrapes(prometheus: PrometheusPlan, targets: readonly (Endpo
   return { ...prometheus, uses: [...prometheus.uses, ...targets.flatMap((t) => use(t, why))] };
 }
 
-/** Grafana under `/grafana` (its own login), `/grafana/metrics` routed only behind basic auth. */
-export function grafanaPlan(ctx: PlatformContext, v: Values, metrics: boolean, u: { prometheus: ServedPlan | undefined; elasticsearch: (ServedPlan & { authEnabled: boolean }) | undefined }): GrafanaPlan {
-  const served = servedComponent(ctx, GF.id, GF.port);
+/**
+ * Grafana under `/grafana`: behind the gateway's ForwardAuth, it signs users in from the gateway's
+ * headers (auth.proxy); without the gateway, with its own login.
+ */
+export function grafanaPlan(ctx: PlatformContext, v: Values, edge: GrafanaEdge, u: { prometheus: ServedPlan | undefined; elasticsearch: (ServedPlan & { authEnabled: boolean }) | undefined }): GrafanaPlan {
+  const served = servedComponent(ctx, GF.id, GF.port, { routes: v.ingress.enabled ? [{ path: ROUTE_PREFIXES.grafana, login: 'own' }] : [] });
   const logs = Boolean(u.elasticsearch?.authEnabled);
   // The log datasource reads as `logs_reader`: only with Elasticsearch security on.
   const c = connect(
     { prometheus: u.prometheus, elasticsearch: logs ? u.elasticsearch : undefined },
     { prometheus: 'Grafana Prometheus datasource', elasticsearch: 'Grafana Elasticsearch log datasource' },
   );
-  const route = (path: string, protect: boolean): PlannedRoute => ({ component: protect ? 'grafana metrics' : 'grafana', path, serviceName: served.name, servicePort: GF.port, protect });
-  return {
-    ...served,
-    metrics,
-    logs,
-    uses: c.uses,
-    connections: c.connections,
-    // Grafana's own login does not cover its /metrics: the longer prefix wins over /grafana in Traefik.
-    routes: v.ingress.enabled ? [route(ROUTE_PREFIXES.grafana, false), ...(metrics ? [route(`${ROUTE_PREFIXES.grafana}/metrics`, true)] : [])] : [],
-  };
+  return { ...served, ...edge, logs, uses: c.uses, connections: c.connections };
 }
 
 /**

@@ -1,15 +1,15 @@
 import type { PlatformContext } from '../lib/context.js';
 import type { ComponentIdentity } from '../lib/labels.js';
 import { serviceHost } from '../lib/names.js';
-import type { ComponentPlan, ServedPlan } from './component.js';
+import type { ComponentPlan, RouteLogin, ServedPlan } from './component.js';
 import { podsOf, tcp, type Use } from './network.js';
 
 /** What a served component adds to its name, Service and port. */
 export interface ServedOptions {
   /** The connections it opens (default none). */
   readonly uses?: readonly Use[];
-  /** Paths the Ingress routes to its port (default none); `protect`: no login of its own, routed only behind basic auth. */
-  readonly routes?: readonly { readonly path: string; readonly protect: boolean }[];
+  /** Paths the Ingress routes to its port, and who authenticates them (default none). */
+  readonly routes?: readonly { readonly path: string; readonly login: RouteLogin }[];
   /** Longest object name (default 63; StatefulSets 52). */
   readonly maxName?: number;
 }
@@ -30,7 +30,7 @@ export function servedComponent(ctx: PlatformContext, id: ComponentIdentity, por
     port,
     endpoint: { peer: pods, ports: tcp(port) },
     uses: o.uses ?? [],
-    routes: (o.routes ?? []).map((r) => ({ component: id.name, path: r.path, serviceName: pods.name, servicePort: port, protect: r.protect })),
+    routes: (o.routes ?? []).map((r) => ({ component: id.name, path: r.path, serviceName: pods.name, servicePort: port, login: r.login })),
   };
 }
 

@@ -23,7 +23,7 @@ const ELASTICSEARCH = {
 };
 const SEED_MY_VALUES = readFileSync(join(SEED_DIR, 'my-values.yaml'), 'utf8');
 
-type Extra = Partial<Pick<GrafanaProps, 'elasticsearch' | 'components' | 'prometheus'>>;
+type Extra = Partial<Pick<GrafanaProps, 'elasticsearch' | 'components' | 'prometheus' | 'authProxy'>>;
 
 function render(valuesYaml = '', extra: Extra = {}) {
   return renderConstruct(valuesYaml, (chart, ctx, values) => {
@@ -103,14 +103,33 @@ describe('Grafana', () => {
 
   it('stays offline and closed: no sign-up, no anonymous access, no update checks, console logs at global.logLevel', () => {
     const sections = ini(defaults);
-    expect(sections.users).toEqual({ allow_sign_up: 'false', allow_org_create: 'false' });
+    expect(sections.users).toEqual({ allow_sign_up: 'false', allow_org_create: 'false', auto_assign_org_role: 'Viewer' });
     expect(sections['auth.anonymous']).toEqual({ enabled: 'false' });
+    // Its own login form, no auth proxy: nothing in front of it vouches for a user.
+    expect([sections.auth, sections['auth.basic'], sections['auth.proxy']]).toEqual([undefined, undefined, undefined]);
     expect(sections.analytics).toMatchObject({ reporting_enabled: 'false', check_for_updates: 'false', check_for_plugin_updates: 'false' });
     expect(sections.plugins).toEqual({ preinstall_disabled: 'true' });
     expect(sections.security).toMatchObject({ admin_user: 'admin', disable_gravatar: 'true' });
     expect(sections.paths!.provisioning).toBe('/etc/grafana/provisioning');
     expect(sections.log).toEqual({ mode: 'console', level: 'debug' });
     expect(ini(render('global: {logLevel: warn}')).log!.level).toBe('warn');
+  });
+
+  it('behind the gateway, signs users in from its headers with the mapped role, on every request, and has no login of its own', () => {
+    const sections = ini(render('', { authProxy: true }));
+    expect(sections['auth.proxy']).toEqual({
+      enabled: 'true',
+      header_name: 'X-WEBAUTH-USER',
+      header_property: 'username',
+      auto_sign_up: 'true',
+      headers: 'Role:X-WEBAUTH-ROLE',
+      enable_login_token: 'false',
+    });
+    expect(sections.auth).toEqual({ disable_login_form: 'true', disable_signout_menu: 'true' });
+    expect(sections['auth.basic']).toEqual({ enabled: 'false' });
+    expect(sections['auth.anonymous']).toEqual({ enabled: 'false' });
+    // A user without a role header gets the least role; nobody signs up any other way.
+    expect(sections.users).toEqual({ allow_sign_up: 'false', allow_org_create: 'false', auto_assign_org_role: 'Viewer' });
   });
 
   it('probes the health endpoints under the sub-path, which Grafana does not redirect', () => {

@@ -16,14 +16,14 @@ import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind } from '../support/render.js';
 
 const svc = (component: string) => `aiops-platform-${component}`;
-/** The routes the chart passes with every component enabled. */
+/** The routes the chart passes with every component enabled, here all with a login of their own (no ForwardAuth needed to route them). */
 const ROUTES: IngressRoute[] = [
-  { path: '/grafana', serviceName: svc('grafana'), servicePort: 3000, component: 'grafana' },
-  { path: '/prometheus', serviceName: svc('prometheus'), servicePort: 9090, component: 'prometheus' },
-  { path: '/alertmanager', serviceName: svc('alertmanager'), servicePort: 9093, component: 'alertmanager' },
-  { path: '/kibana', serviceName: svc('kibana'), servicePort: 5601, component: 'kibana' },
-  { path: '/ai', serviceName: svc('ai-engine'), servicePort: 8080, component: 'ai-engine' },
-  { path: '/api', serviceName: svc('api-gateway'), servicePort: 8080, component: 'api-gateway' },
+  { path: '/grafana', serviceName: svc('grafana'), servicePort: 3000, component: 'grafana', login: 'own' },
+  { path: '/prometheus', serviceName: svc('prometheus'), servicePort: 9090, component: 'prometheus', login: 'own' },
+  { path: '/alertmanager', serviceName: svc('alertmanager'), servicePort: 9093, component: 'alertmanager', login: 'own' },
+  { path: '/kibana', serviceName: svc('kibana'), servicePort: 5601, component: 'kibana', login: 'own' },
+  { path: '/ai', serviceName: svc('ai-engine'), servicePort: 8080, component: 'ai-engine', login: 'own' },
+  { path: '/api', serviceName: svc('api-gateway'), servicePort: 8080, component: 'api-gateway', login: 'gateway' },
 ];
 const GATEWAY: IngressBackendRef = { serviceName: svc('api-gateway'), servicePort: 8080 };
 
@@ -32,10 +32,12 @@ const render = (valuesYaml = '', routes: readonly IngressRoute[] = ROUTES, gatew
   renderConstruct(valuesYaml, (chart, ctx, values) =>
     new PlatformIngress(chart, 'ingress', { ctx, values: values.ingress, className: values.ingress.className, routes, defaultBackend: gateway ?? undefined, protection }),
   );
-/** The routes as the chart marks them: the UIs without a login of their own are protected. */
-const PROTECTED = new Set(['prometheus', 'alertmanager', 'ai-engine']);
-const MARKED: IngressRoute[] = ROUTES.map((r) => ({ ...r, protect: PROTECTED.has(r.component) }));
-const AUTH: IngressProtection = { middlewareRef: 'aiops-platform-aiops-platform-basic-auth@kubernetescrd' };
+/** The routes as the chart marks them: Prometheus, Alertmanager and the AI engine have no login of their own. */
+const LOGINLESS = new Set(['prometheus', 'alertmanager', 'ai-engine']);
+const MARKED: IngressRoute[] = ROUTES.map((r) => ({ ...r, login: LOGINLESS.has(r.component) ? 'none' : r.login }));
+const STRIP = 'aiops-platform-aiops-platform-strip-auth-headers@kubernetescrd';
+const FORWARD_AUTH = 'aiops-platform-aiops-platform-forward-auth@kubernetescrd';
+const AUTH: IngressProtection = { refs: { strip: STRIP, forwardAuth: FORWARD_AUTH } };
 
 const ingress = (r: ConstructRender) => find(r.objects, 'Ingress', 'aiops-platform');
 /** `host path pathType → service:port` of every rule, in order. */
@@ -93,38 +95,40 @@ describe('PlatformIngress', () => {
     expect(ingress(r).metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'ops-auth@kubernetescrd' });
   });
 
-  it('routes the UIs without a login of their own through a second Ingress with the basic-auth middleware, the others as before', () => {
+  it('routes every UI through a second Ingress behind the strip-headers and then the ForwardAuth middleware, and the gateway\'s own paths behind the strip-headers one alone', () => {
     const r = render('', MARKED, GATEWAY, AUTH);
     assertValidK8sObjects(r.objects);
     expect(ofKind(r.objects, 'Ingress').map((i) => i.metadata.name)).toEqual(['aiops-platform-protected', 'aiops-platform']);
     const guarded = find(r.objects, 'Ingress', 'aiops-platform-protected');
-    expect(guarded.metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: AUTH.middlewareRef });
+    expect(guarded.metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: `${STRIP},${FORWARD_AUTH}` });
     const paths = (ing: any) => ing.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => `${rule.host} ${p.path} → ${p.backend.service.name}`));
-    expect(paths(guarded)).toEqual(['aiops.local /prometheus → aiops-platform-prometheus', 'aiops.local /alertmanager → aiops-platform-alertmanager', 'aiops.local /ai → aiops-platform-ai-engine']);
-    expect(paths(ingress(r))).toEqual([
+    expect(paths(guarded)).toEqual([
       'aiops.local /grafana → aiops-platform-grafana',
+      'aiops.local /prometheus → aiops-platform-prometheus',
+      'aiops.local /alertmanager → aiops-platform-alertmanager',
       'aiops.local /kibana → aiops-platform-kibana',
-      'aiops.local /api → aiops-platform-api-gateway',
-      'aiops.local / → aiops-platform-api-gateway',
+      'aiops.local /ai → aiops-platform-ai-engine',
     ]);
-    expect(ingress(r).metadata.annotations).toBeUndefined();
+    expect(paths(ingress(r))).toEqual(['aiops.local /api → aiops-platform-api-gateway', 'aiops.local / → aiops-platform-api-gateway']);
+    expect(ingress(r).metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: STRIP });
     expect(r.warnings).toEqual([]);
   });
 
-  it('never routes a protected UI without its middleware: left out, with a warning naming them and why', () => {
-    for (const protection of [undefined, { unavailable: 'ingress.basicAuth.enabled is false' }]) {
-      const r = render('', MARKED, GATEWAY, protection);
+  it('never routes a UI without a login of its own bare: without the gateway\'s login it is left out, with a warning naming it and why; the UIs with a login stay routed', () => {
+    for (const protection of [undefined, { unavailable: 'apiGateway.enabled is false' }]) {
+      const r = render('', MARKED, null, protection);
       expect(ofKind(r.objects, 'Ingress').map((i) => i.metadata.name)).toEqual(['aiops-platform']);
-      expect(table(r).filter((line: string) => /prometheus|alertmanager|ai-engine/.test(line))).toEqual([]);
+      expect(table(r)).toEqual(['aiops.local /grafana Prefix → aiops-platform-grafana:3000', 'aiops.local /kibana Prefix → aiops-platform-kibana:5601', 'aiops.local /api Prefix → aiops-platform-api-gateway:8080']);
+      expect(ofKind(r.objects, 'Ingress').flatMap((i) => Object.keys(i.metadata.annotations ?? {}))).toEqual([]);
       expect(r.warnings).toEqual([
-        `/prometheus, /alertmanager, /ai (prometheus, alertmanager, ai-engine: no login of their own) not routed: ${protection?.unavailable ?? 'no protection middleware'}; reach them with kubectl port-forward`,
+        `/prometheus, /alertmanager, /ai (prometheus, alertmanager, ai-engine: no login of their own) not routed: ${protection?.unavailable ?? 'no ForwardAuth middleware'}; reach them with kubectl port-forward`,
       ]);
     }
     expect(servedRoutes(MARKED, { unavailable: 'x' }).map((r) => r.component)).toEqual(['grafana', 'kibana', 'api-gateway']);
     expect(servedRoutes(MARKED, AUTH)).toEqual(MARKED);
   });
 
-  it('keeps the protection first when values add middlewares, and puts TLS and the values annotations on both Ingresses', () => {
+  it('keeps the chart\'s middlewares first when values add some, and puts TLS and the values annotations on both Ingresses', () => {
     const r = render(
       'ingress:\n  tls: [{secretName: aiops-tls}]\n  annotations: {traefik.ingress.kubernetes.io/router.middlewares: ops-ratelimit@kubernetescrd, example.com/team: ops}\n',
       MARKED,
@@ -132,14 +136,14 @@ describe('PlatformIngress', () => {
       AUTH,
     );
     const guarded = find(r.objects, 'Ingress', 'aiops-platform-protected');
-    expect(guarded.metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: `${AUTH.middlewareRef},ops-ratelimit@kubernetescrd`, 'example.com/team': 'ops' });
-    expect(ingress(r).metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: 'ops-ratelimit@kubernetescrd', 'example.com/team': 'ops' });
+    expect(guarded.metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: `${STRIP},${FORWARD_AUTH},ops-ratelimit@kubernetescrd`, 'example.com/team': 'ops' });
+    expect(ingress(r).metadata.annotations).toEqual({ [MIDDLEWARES_ANNOTATION]: `${STRIP},ops-ratelimit@kubernetescrd`, 'example.com/team': 'ops' });
     expect(guarded.spec.tls).toEqual([{ secretName: 'aiops-tls' }]);
     expect(ingress(r).spec.tls).toEqual([{ secretName: 'aiops-tls' }]);
   });
 
-  it('renders only the protected Ingress, without a warning, when every routed UI is protected and there is no gateway', () => {
-    const r = render('', MARKED.filter((x) => x.protect), null, AUTH);
+  it('renders only the protected Ingress, without a warning, when only UIs are routed', () => {
+    const r = render('', MARKED.filter((x) => x.login !== 'gateway'), null, AUTH);
     expect(ofKind(r.objects, 'Ingress').map((i) => i.metadata.name)).toEqual(['aiops-platform-protected']);
     expect(r.warnings).toEqual([]);
   });
@@ -162,7 +166,7 @@ describe('PlatformIngress', () => {
   });
 
   it('rejects two routes with the same path', () => {
-    const routes = [...ROUTES, { path: '/grafana', serviceName: 'x', servicePort: 80, component: 'other' }];
+    const routes: IngressRoute[] = [...ROUTES, { path: '/grafana', serviceName: 'x', servicePort: 80, component: 'other', login: 'own' }];
     expect(() => render('', routes)).toThrow(ConfigError);
     expect(() => render('', routes)).toThrow('Ingress path "/grafana" is routed to both grafana and other');
   });

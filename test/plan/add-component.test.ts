@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { platformEdge, platformNetworkPolicies } from '../../src/chart-edge.js';
+import { MIDDLEWARES_ANNOTATION } from '../../src/components/ingress/platform-ingress.js';
 import { createPlatformContext, type PlatformContext } from '../../src/lib/context.js';
 import { selectorLabels } from '../../src/lib/labels.js';
 import { completePlan, planPlatform } from '../../src/plan/index.js';
@@ -61,7 +62,7 @@ function renderWithWidget() {
   const base = planPlatform(ctx, values);
   // Step 3, the plan entry: identity, port, the connections it opens (each one an edge), its route.
   const c = connect({ redis: base.redis }, { redis: 'widget REDIS_HOST' });
-  const widget = { ...servedComponent(ctx, { name: 'widget', component: 'demo' }, 7000, { uses: c.uses, routes: [{ path: '/widget', protect: false }] }), connections: c.connections };
+  const widget = { ...servedComponent(ctx, { name: 'widget', component: 'demo' }, 7000, { uses: c.uses, routes: [{ path: '/widget', login: 'own' }] }), connections: c.connections };
   const plan = completePlan(values, { ...base, widget }, base.warnings.logging);
   const chart = new Chart(Testing.app(), 'test', { disableResourceNameHashes: true });
   // Step 4, the chart line.
@@ -83,9 +84,10 @@ describe('adding a component takes its plan entry and one chart line', () => {
   const widget = pods(plan.widget);
   const allowed = (from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP') => allows(policies, namespaces, from, to, port, protocol);
 
-  it('gets an Ingress route to its Service', () => {
-    const paths = find(objects, 'Ingress', NS).spec.rules[0].http.paths;
-    expect(paths).toContainEqual({ path: '/widget', pathType: 'Prefix', backend: { service: { name: `${NS}-widget`, port: { number: 7000 } } } });
+  it('gets an Ingress route to its Service, behind the gateway\'s login like every UI', () => {
+    const guarded = find(objects, 'Ingress', `${NS}-protected`);
+    expect(guarded.spec.rules[0].http.paths).toContainEqual({ path: '/widget', pathType: 'Prefix', backend: { service: { name: `${NS}-widget`, port: { number: 7000 } } } });
+    expect(guarded.metadata.annotations[MIDDLEWARES_ANNOTATION]).toBe(`${NS}-${NS}-strip-auth-headers@kubernetescrd,${NS}-${NS}-forward-auth@kubernetescrd`);
   });
 
   it('gets a NetworkPolicy that selects its pods, and both sides of each of its connections', () => {

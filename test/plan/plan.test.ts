@@ -47,23 +47,55 @@ describe('platformPlan: decided before any construct', () => {
     ]);
   });
 
-  it('routes: protected ones behind basic auth, /grafana/metrics only where the Ingress cannot publish it bare', () => {
+  it('routes: every UI behind the gateway\'s ForwardAuth, Grafana signing in from its headers; without the gateway only the UIs with a login, and no /grafana/metrics', () => {
     const p = planOf('ingress: {enabled: true}\n');
-    expect(p.ingress.routes.map((r) => `${r.path}${r.protect ? ' (protected)' : ''}`)).toEqual([
-      '/grafana',
-      '/grafana/metrics (protected)',
-      '/prometheus (protected)',
-      '/alertmanager (protected)',
-      '/kibana',
-      '/ai (protected)',
-      '/api',
-      '/',
+    expect(p.ingress.routes.map((r) => `${r.path} (${r.login})`)).toEqual([
+      '/grafana (own)',
+      '/prometheus (none)',
+      '/alertmanager (none)',
+      '/kibana (own)',
+      '/ai (none)',
+      '/api (gateway)',
+      '/ (gateway)',
     ]);
-    expect(p.ingress.basicAuth).toBe(true);
-    const bare = planOf('ingress: {enabled: true, basicAuth: {enabled: false}}\n');
-    expect([bare.ingress.basicAuth, bare.grafana?.metrics, bare.ingress.noAuth]).toEqual([false, false, 'ingress.basicAuth.enabled is false']);
-    expect(bare.ingress.served.map((r) => r.path)).toEqual(['/grafana', '/kibana', '/api', '/']);
+    expect([p.ingress.forwardAuth, p.ingress.served.length, p.grafana?.authProxy, p.grafana?.metrics]).toEqual([true, 7, true, true]);
+    // Traefik asks the gateway about every request to a UI.
+    expect(p.traefik?.uses.find((u) => u.why.startsWith('ForwardAuth'))?.to).toEqual(p.apiGateway?.endpoint);
+    const bare = planOf('ingress: {enabled: true}\napiGateway: {enabled: false}\n');
+    expect([bare.ingress.forwardAuth, bare.grafana?.authProxy, bare.grafana?.metrics, bare.ingress.noAuth]).toEqual([
+      false,
+      false,
+      false,
+      "apiGateway.enabled is false, and the gateway's login is the only one in front of them",
+    ]);
+    expect(bare.ingress.served.map((r) => r.path)).toEqual(['/grafana', '/kibana']);
     expect(bare.warnings.grafana).toHaveLength(1);
+    expect(planOf('traefik: {enabled: false}\n').ingress.noAuth).toBe("traefik.enabled is false, and the ForwardAuth Middleware needs the chart's Traefik");
+    // No Ingress: Grafana keeps its own login (a port-forward sends no gateway headers) and serves its metrics.
+    const unrouted = planOf('ingress: {enabled: false}\n');
+    expect([unrouted.ingress.forwardAuth, unrouted.grafana?.authProxy, unrouted.grafana?.metrics]).toEqual([false, false, true]);
+  });
+
+  it('marks the session cookie Secure for the gateway exactly when Traefik redirects every request to HTTPS', () => {
+    expect(planOf().ingress.tls).toBe(false);
+    expect(planOf('ingress: {tls: [{secretName: aiops-tls}]}\n').ingress.tls).toBe(true);
+    expect(planOf('ingress: {enabled: false, tls: [{secretName: aiops-tls}]}\n').ingress.tls).toBe(false);
+  });
+
+  it('connects the gateway to Prometheus and Alertmanager under their prefixes, the AI engine, the executor, Redis and PostgreSQL', () => {
+    const c = planOf().apiGateway!.connections;
+    expect(Object.entries(c).map(([k, v]) => `${k}: ${v?.name}`)).toEqual([
+      `prometheus: ${NS}-prometheus`,
+      `alertmanager: ${NS}-alertmanager`,
+      `aiEngine: ${NS}-ai-engine`,
+      `selfHealing: ${NS}-self-healing`,
+      `redis: ${NS}-redis`,
+      `postgresql: ${NS}-postgresql`,
+    ]);
+    expect([c.prometheus?.url, c.alertmanager?.url]).toEqual([
+      `http://${NS}-prometheus.${NS}.svc.cluster.local:9090/prometheus`,
+      `http://${NS}-alertmanager.${NS}.svc.cluster.local:9093/alertmanager`,
+    ]);
   });
 
   it('is a pure function of the values: the same plan twice', () => {

@@ -146,11 +146,21 @@ describe('edge and AIOps: default render', () => {
     expect(ingress.spec.ingressClassName).toBe('traefik');
   });
 
-  it('routes /grafana, /kibana, /api and / on aiops.local, and /grafana/metrics, /prometheus, /alertmanager, /ai behind basic auth', () => {
-    expect(paths('aiops.local').map((p: any) => p.path)).toEqual(['/grafana', '/kibana', '/api', '/']);
+  it('routes /api and / on aiops.local to the gateway, and /grafana, /prometheus, /alertmanager, /kibana, /ai behind its ForwardAuth', () => {
+    expect(paths('aiops.local').map((p: any) => p.path)).toEqual(['/api', '/']);
+    expect(ingress.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'aiops-platform-aiops-platform-strip-auth-headers@kubernetescrd' });
     const guarded = find(objects, 'Ingress', 'aiops-platform-protected');
-    expect(guarded.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'aiops-platform-aiops-platform-basic-auth@kubernetescrd' });
-    expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/grafana/metrics', '/prometheus', '/alertmanager', '/ai']);
+    expect(guarded.metadata.annotations).toEqual({
+      'traefik.ingress.kubernetes.io/router.middlewares': 'aiops-platform-aiops-platform-strip-auth-headers@kubernetescrd,aiops-platform-aiops-platform-forward-auth@kubernetescrd',
+    });
+    expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/grafana', '/prometheus', '/alertmanager', '/kibana', '/ai']);
+  });
+
+  it('runs the API gateway from its bundle: no ghcr.io/aiops-platform/api-gateway reference anywhere', () => {
+    const yaml = renderValues().yaml;
+    expect(yaml).not.toContain('ghcr.io/aiops-platform/api-gateway');
+    expect(yaml).not.toMatch(/aiops-platform\/api-gateway:/);
+    expect(find(objects, 'ConfigMap', 'aiops-platform-api-gateway-code').binaryData['main.js.gz']).toBeTruthy();
   });
 
   it('points every route at a Service and port of the same render', () => {

@@ -1,9 +1,11 @@
 /**
- * Over every golden render and a few more: no Ingress path reaches a UI without a login of its own
- * (Prometheus, Alertmanager, the AI engine, Kibana without Elasticsearch security) unless the
- * Ingress carries a Traefik middleware that exists in the render as a basicAuth Middleware, served
- * by a Traefik whose kubernetesCRD provider watches that namespace with the rights to read it.
- * The UIs are recognised by their Service names, not by the chart's own marking.
+ * Over every golden render and a few more: every Ingress path to anything but the API gateway runs
+ * through the strip-headers Middleware and then the gateway's ForwardAuth (both in the render, of
+ * the right types, pointing at the gateway of the render, loaded by a Traefik whose kubernetesCRD
+ * provider watches their namespace with the rights to read them); the gateway's own paths run
+ * through the strip-headers one; and where that login cannot be put in front of the UIs, the UIs
+ * without a login of their own are not routed at all. The UIs are recognised by their Service
+ * names, not by the chart's own marking.
  */
 import { describe, expect, it } from 'vitest';
 import { MIDDLEWARES_ANNOTATION } from '../../src/components/ingress/platform-ingress.js';
@@ -13,77 +15,123 @@ import { ofKind, renderValues, type TestRender } from '../support/render.js';
 const inline = (name: string, text: string): RenderCase => ({ name, files: [{ name: `${name}.yaml`, text }], sets: [] });
 const CASES: RenderCase[] = [
   ...renderCases(),
-  inline('basic-auth-off', 'ingress: {basicAuth: {enabled: false}}\n'),
+  inline('gateway-off', 'apiGateway: {enabled: false}\n'),
   inline('traefik-off', 'traefik: {enabled: false}\n'),
   inline('elasticsearch-security-off', 'elasticsearch: {auth: {enabled: false}}\n'),
-  inline('existing-htpasswd-production', 'global: {development: false}\ningress: {basicAuth: {existingSecret: ops-htpasswd}, tls: [{secretName: aiops-tls}]}\n'),
+  inline('existing-secret-production', 'global: {development: false}\napiGateway: {admin: {existingSecret: ops-gateway}}\ningress: {tls: [{secretName: aiops-tls}]}\n'),
 ];
+const IDENTITY_HEADERS = ['X-Auth-User', 'X-Auth-Role', 'X-WEBAUTH-USER', 'X-WEBAUTH-ROLE'];
 
-/**
- * Service name suffixes of the UIs without a login of their own in this render: Kibana has one
- * only when it connects to Elasticsearch as a user (security on).
- */
+/** Service name suffixes of the UIs without a login of their own in this render: Kibana has one only when it connects to Elasticsearch as a user (security on). */
 function loginless(r: TestRender): string[] {
   const kibana = ofKind(r.objects, 'ConfigMap').find((c) => c.data?.['kibana.yml']);
   const kibanaLogin = Boolean(kibana?.data['kibana.yml'].includes('elasticsearch.username:'));
   return ['-prometheus', '-alertmanager', '-ai-engine', ...(kibanaLogin ? [] : ['-kibana'])];
 }
 
-describe('Ingress protection over every render', () => {
+/** One path of an Ingress: where it is, its Ingress, its backend Service and the middleware refs of its Ingress in order. */
+interface RoutedPath {
+  readonly where: string;
+  readonly ingress: any;
+  readonly service: string;
+  readonly refs: string[];
+}
+
+/** Every path of the render's Ingresses. */
+function routes(r: TestRender): RoutedPath[] {
+  return ofKind(r.objects, 'Ingress').flatMap((ingress) => {
+    const refs: string[] = (ingress.metadata.annotations?.[MIDDLEWARES_ANNOTATION] ?? '').split(',').filter(Boolean);
+    return ingress.spec.rules.flatMap((rule: any) =>
+      rule.http.paths.map((p: any) => ({ where: `${ingress.metadata.name}: ${rule.host}${p.path} → ${p.backend.service.name}`, ingress, service: p.backend.service.name as string, refs })),
+    );
+  });
+}
+
+describe('the gateway\'s login in front of every route, over every render', () => {
   for (const c of CASES) {
-    it(`${c.name}: every path to a UI without its own login goes through a basicAuth Middleware of the render`, () => {
+    it(`${c.name}: every path but the gateway's own carries the strip-headers and then the ForwardAuth Middleware of the render; no UI without a login is bare`, () => {
       const r = renderValues(c.files, c.sets);
       const ns = (o: any): string => o.metadata.namespace;
       const middlewares = new Map(ofKind(r.objects, 'Middleware').map((m) => [`${ns(m)}-${m.metadata.name}@kubernetescrd`, m]));
+      const gatewayService = ofKind(r.objects, 'Service').find((s) => s.metadata.name.endsWith('-api-gateway'));
       const traefik = ofKind(r.objects, 'Deployment').find((d) => d.metadata.name.endsWith('-traefik'));
       const args: string[] = traefik?.spec.template.spec.containers[0].args ?? [];
       const role = ofKind(r.objects, 'Role').find((x) => x.metadata.name === traefik?.metadata.name);
       const suffixes = loginless(r);
-      let guarded = 0;
-      for (const ingress of ofKind(r.objects, 'Ingress')) {
-        const refs = (ingress.metadata.annotations?.[MIDDLEWARES_ANNOTATION] ?? '').split(',').filter(Boolean);
-        for (const rule of ingress.spec.rules) {
-          for (const p of rule.http.paths) {
-            const service: string = p.backend.service.name;
-            if (!suffixes.some((s) => service.endsWith(s))) continue;
-            guarded++;
-            const where = `${ingress.metadata.name}: ${rule.host}${p.path} → ${service}`;
-            expect(refs.length, `${where} has no middleware`).toBeGreaterThan(0);
-            const mw = middlewares.get(refs[0]!);
-            expect(mw?.spec.basicAuth?.secret, `${where}: ${refs[0]} is not a basicAuth Middleware of the render`).toBeTruthy();
-            expect(ns(mw)).toBe(ns(ingress));
-            expect(args, `${where}: Traefik does not load Middlewares of ${ns(mw)}`).toEqual(
-              expect.arrayContaining(['--providers.kubernetesCRD=true', `--providers.kubernetesCRD.namespaces=${ns(mw)}`]),
-            );
-            expect(role.rules.some((x: any) => x.apiGroups.includes('traefik.io') && x.resources.includes('middlewares') && x.verbs.includes('watch'))).toBe(true);
-          }
+      const guarded = routes(r).filter((x) => x.refs.length > 0);
+
+      for (const route of routes(r)) {
+        const isGateway = route.service === gatewayService?.metadata.name;
+        if (middlewares.size === 0) {
+          // No login Middlewares in this render: only the gateway and the UIs with a login of their own are routed.
+          expect(suffixes.some((s) => route.service.endsWith(s)), `${route.where} is a UI without a login, routed bare`).toBe(false);
+          continue;
         }
+        const [strip, forwardAuth] = route.refs.map((ref) => middlewares.get(ref));
+        expect(strip?.spec.headers?.customRequestHeaders, `${route.where}: its first middleware does not strip the identity headers`).toEqual(
+          Object.fromEntries(IDENTITY_HEADERS.map((h) => [h, ''])),
+        );
+        expect(ns(strip)).toBe(ns(route.ingress));
+        if (isGateway) {
+          // The gateway authenticates itself: asking it first would be a second round trip (and a loop on its login page).
+          expect(forwardAuth?.spec.forwardAuth, `${route.where}`).toBeUndefined();
+          continue;
+        }
+        const auth = forwardAuth?.spec.forwardAuth;
+        expect(auth, `${route.where}: its second middleware is not the ForwardAuth of the render`).toBeTruthy();
+        expect(ns(forwardAuth)).toBe(ns(route.ingress));
+        const port = gatewayService.spec.ports.find((p: any) => p.name === 'http').port;
+        expect(auth.address).toBe(`http://${gatewayService.metadata.name}.${ns(gatewayService)}.svc.cluster.local:${port}/auth/verify`);
+        expect(auth.trustForwardHeader).toBe(false);
+        expect(auth.authResponseHeaders).toEqual(IDENTITY_HEADERS);
+        expect(args, `${route.where}: Traefik does not load Middlewares of ${ns(forwardAuth)}`).toEqual(
+          expect.arrayContaining(['--providers.kubernetesCRD=true', `--providers.kubernetesCRD.namespaces=${ns(forwardAuth)}`]),
+        );
+        expect(role.rules.some((x: any) => x.apiGroups.includes('traefik.io') && x.resources.includes('middlewares') && x.verbs.includes('watch'))).toBe(true);
       }
-      // Not vacuous: with basic auth and Traefik on, Prometheus and Alertmanager are reachable (behind it).
+      // Not vacuous: with the gateway and Traefik on, every UI is routed, behind the login.
       const values = c.files.map((f) => f.text).join('\n');
-      if (!/basicAuth: \{enabled: false\}|traefik: \{enabled: false\}|ingress: \{enabled: false\}/.test(values) && ofKind(r.objects, 'Ingress').length > 0) {
-        expect(guarded, 'protected paths routed').toBeGreaterThan(0);
+      if (!/apiGateway: \{enabled: false\}|traefik: \{enabled: false\}|ingress: \{enabled: false\}/.test(values) && ofKind(r.objects, 'Ingress').length > 0) {
+        for (const suffix of ['-grafana', ...suffixes]) expect(guarded.some((x) => x.service.endsWith(suffix)), `${suffix} routed behind the login`).toBe(true);
       }
     });
   }
 
-  it('leaves the UIs unrouted, with a warning, when basic auth or the chart\'s Traefik is off', () => {
+  it('leaves the UIs without a login unrouted, with a warning, when the gateway or the chart\'s Traefik is off; Grafana then keeps its own login', () => {
     for (const [text, why] of [
-      ['ingress: {basicAuth: {enabled: false}}\n', 'ingress.basicAuth.enabled is false'],
-      ['traefik: {enabled: false}\n', "traefik.enabled is false, and the basic-auth Middleware needs the chart's Traefik"],
+      ['apiGateway: {enabled: false}\n', "apiGateway.enabled is false, and the gateway's login is the only one in front of them"],
+      ['traefik: {enabled: false}\n', "traefik.enabled is false, and the ForwardAuth Middleware needs the chart's Traefik"],
     ] as const) {
       const r = renderValues([{ name: 'v.yaml', text }]);
-      const backends = ofKind(r.objects, 'Ingress').flatMap((i) => i.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => p.backend.service.name)));
+      const backends = routes(r).map((x) => x.service);
       expect(backends.filter((s: string) => /-(prometheus|alertmanager|ai-engine)$/.test(s))).toEqual([]);
+      expect(backends.filter((s: string) => /-(grafana|kibana)$/.test(s))).toEqual(['aiops-platform-grafana', 'aiops-platform-kibana']);
       expect(ofKind(r.objects, 'Middleware')).toEqual([]);
       expect(r.warnings).toContain(`/prometheus, /alertmanager, /ai (prometheus, alertmanager, ai-engine: no login of their own) not routed: ${why}; reach them with kubectl port-forward`);
+      const ini: string = ofKind(r.objects, 'ConfigMap').find((c) => c.data?.['grafana.ini']).data['grafana.ini'];
+      expect(ini).not.toContain('[auth.proxy]');
     }
   });
 
-  it('protects Kibana too when Elasticsearch security is off (Kibana then has no login)', () => {
-    const r = renderValues([{ name: 'v.yaml', text: 'elasticsearch: {auth: {enabled: false}}\n' }]);
-    const guarded = ofKind(r.objects, 'Ingress').find((i) => i.metadata.annotations?.[MIDDLEWARES_ANNOTATION]);
-    expect(guarded.spec.rules[0].http.paths.map((p: any) => p.path)).toContain('/kibana');
+  it('routes Kibana behind the login whether or not it has one of its own (Elasticsearch security off: it has none)', () => {
+    for (const text of ['', 'elasticsearch: {auth: {enabled: false}}\n']) {
+      const kibana = routes(renderValues([{ name: 'v.yaml', text }])).find((x) => x.service.endsWith('-kibana'));
+      expect(kibana?.refs, text).toEqual(['aiops-platform-aiops-platform-strip-auth-headers@kubernetescrd', 'aiops-platform-aiops-platform-forward-auth@kubernetescrd']);
+    }
+    const bare = renderValues([{ name: 'v.yaml', text: 'elasticsearch: {auth: {enabled: false}}\napiGateway: {enabled: false}\n' }]);
+    expect(routes(bare).filter((x) => x.service.endsWith('-kibana'))).toEqual([]);
+  });
+
+  it('turns Grafana\'s auth proxy on exactly where its route runs through the ForwardAuth, which strips and sets its headers', () => {
+    for (const c of CASES) {
+      const r = renderValues(c.files, c.sets);
+      const ini: string | undefined = ofKind(r.objects, 'ConfigMap').find((x) => x.data?.['grafana.ini'])?.data['grafana.ini'];
+      if (!ini) continue;
+      const grafana = routes(r).find((x) => x.service.endsWith('-grafana'));
+      const behindLogin = Boolean(grafana?.refs.some((ref) => ref.endsWith('-forward-auth@kubernetescrd')));
+      expect(ini.includes('[auth.proxy]\nenabled = true\nheader_name = X-WEBAUTH-USER'), c.name).toBe(behindLogin);
+      expect(ini.includes('disable_login_form = true'), c.name).toBe(behindLogin);
+    }
   });
 
   /**
@@ -117,7 +165,9 @@ describe('Ingress protection over every render', () => {
               const matches = candidates.filter((q) => q.path === '/' || metricsPath === q.path || metricsPath.startsWith(`${q.path}/`));
               const winner = matches.sort((a, b) => b.path.length - a.path.length)[0];
               checked++;
-              expect(winner?.ingress.metadata.annotations?.[MIDDLEWARES_ANNOTATION], `${rule.host}${metricsPath} (${w.metadata.name}) via ${winner?.ingress.metadata.name} ${winner?.path}`).toBeTruthy();
+              expect(winner?.ingress.metadata.annotations?.[MIDDLEWARES_ANNOTATION] ?? '', `${rule.host}${metricsPath} (${w.metadata.name}) via ${winner?.ingress.metadata.name} ${winner?.path}`).toContain(
+                '-forward-auth@kubernetescrd',
+              );
             }
           }
         }
@@ -130,7 +180,7 @@ describe('Ingress protection over every render', () => {
   }
 
   it('turns Grafana\'s metrics off, with a warning, where the Ingress would publish them bare', () => {
-    for (const text of ['ingress: {basicAuth: {enabled: false}}\n', 'traefik: {enabled: false}\n']) {
+    for (const text of ['apiGateway: {enabled: false}\n', 'traefik: {enabled: false}\n']) {
       const r = renderValues([{ name: 'v.yaml', text }]);
       const grafana = ofKind(r.objects, 'Deployment').find((d) => d.metadata.name.endsWith('-grafana'));
       expect(grafana.spec.template.metadata.annotations['prometheus.io/scrape'], text).toBeUndefined();
@@ -138,7 +188,7 @@ describe('Ingress protection over every render', () => {
       expect(ini).toContain('[metrics]\nenabled = false');
       expect(r.warnings.join('\n')).toContain('/grafana/metrics turned off');
     }
-    for (const text of ['ingress: {enabled: false, basicAuth: {enabled: false}}\n', '']) {
+    for (const text of ['ingress: {enabled: false}\napiGateway: {enabled: false}\n', '']) {
       const r = renderValues([{ name: 'v.yaml', text }]);
       const ini: string = ofKind(r.objects, 'ConfigMap').find((c) => c.data?.['grafana.ini']).data['grafana.ini'];
       expect(ini, text).toContain('[metrics]\nenabled = true');

@@ -1,5 +1,6 @@
 /**
- * Bad values of the edge credentials (basic-auth login, executor webhook token): exit 2, a message
+ * Bad values of the edge credentials (the gateway's first admin and approval token, the executor's
+ * webhook token, the removed basic-auth login): exit 2, a message
  * located at the file:line:col or the --set flag with the key path, the secret never echoed, the
  * output folder untouched.
  */
@@ -24,18 +25,24 @@ const file = (text: string): string => {
   return path;
 };
 
-const LONG = 'x'.repeat(73);
 const CASES: { name: string; argv: () => string[]; message: RegExp; secret?: string }[] = [
-  { name: 'user name with ":" (ends the htpasswd user)', argv: () => ['-f', file('ingress:\n  basicAuth:\n    username: "ops:admin"\n')], message: /v\.yaml:3:15 {2}ingress\.basicAuth\.username: expected a user name of 1 to 64 characters .* found "ops:admin"/ },
-  { name: 'empty user name', argv: () => ['--set', 'ingress.basicAuth.username='], message: /--set ingress\.basicAuth\.username= {2}ingress\.basicAuth\.username: expected a user name/ },
-  { name: 'user name with a space', argv: () => ['-f', file('ingress: {basicAuth: {username: "ops team"}}\n')], message: /v\.yaml:1:\d+ {2}ingress\.basicAuth\.username: expected a user name/ },
-  { name: 'password with a line break', argv: () => ['-f', file('ingress:\n  basicAuth:\n    password: "open\\nsesame-9876"\n')], message: /v\.yaml:3:15 {2}ingress\.basicAuth\.password: .*line break or another control character/, secret: 'sesame-9876' },
-  { name: 'password longer than bcrypt reads', argv: () => ['--set', `ingress.basicAuth.password=${LONG}`], message: /--set ingress\.basicAuth\.password=.* {2}ingress\.basicAuth\.password: .*longer than 72 bytes/, secret: LONG },
-  { name: 'password of 25 three-byte characters (75 bytes)', argv: () => ['-f', file(`ingress: {basicAuth: {password: "${'€'.repeat(25)}"}}\n`)], message: /ingress\.basicAuth\.password: .*longer than 72 bytes/, secret: '€'.repeat(25) },
+  { name: 'admin user name with ":"', argv: () => ['-f', file('apiGateway:\n  admin:\n    username: "ops:admin"\n')], message: /v\.yaml:3:15 {2}apiGateway\.admin\.username: expected a user name of 1 to 64 characters .* found "ops:admin"/ },
+  { name: 'empty admin user name', argv: () => ['--set', 'apiGateway.admin.username='], message: /--set apiGateway\.admin\.username= {2}apiGateway\.admin\.username: expected a user name/ },
+  { name: 'admin user name with a space', argv: () => ['-f', file('apiGateway: {admin: {username: "ops team"}}\n')], message: /v\.yaml:1:\d+ {2}apiGateway\.admin\.username: expected a user name/ },
+  { name: 'admin password with a line break', argv: () => ['-f', file('apiGateway:\n  admin:\n    password: "open\\nsesame-9876"\n')], message: /v\.yaml:3:15 {2}apiGateway\.admin\.password: .*line break or another control character/, secret: 'sesame-9876' },
+  { name: 'admin password shorter than the gateway accepts', argv: () => ['--set', 'apiGateway.admin.password=short-pw'], message: /apiGateway\.admin\.password: the admin password has 8 characters; the gateway accepts 12 at least/, secret: 'short-pw' },
+  { name: 'short approval token', argv: () => ['-f', file('apiGateway:\n  approvalToken: tooshort\n')], message: /v\.yaml:2:18 {2}apiGateway\.approvalToken: expected a bearer token of at least 16 characters/, secret: 'tooshort' },
   { name: 'short webhook token', argv: () => ['-f', file('selfHealing:\n  webhookToken: tooshort\n')], message: /v\.yaml:2:17 {2}selfHealing\.webhookToken: expected a bearer token of at least 16 characters/, secret: 'tooshort' },
   { name: 'webhook token with a space', argv: () => ['--set', 'selfHealing.webhookToken=abcdefgh ijklmnopqrst'], message: /selfHealing\.webhookToken: expected a bearer token/, secret: 'ijklmnopqrst' },
   { name: 'webhook token with a quote', argv: () => ['-f', file(`selfHealing: {webhookToken: "abc'defghijklmnopq"}\n`)], message: /selfHealing\.webhookToken: expected a bearer token/, secret: "abc'defghijklmnopq" },
-  { name: 'unknown basicAuth key', argv: () => ['-f', file('ingress:\n  basicAuth:\n    user: ops\n')], message: /v\.yaml:3:5 {2}ingress\.basicAuth\.user: unknown key "user"/ },
+  { name: 'unknown admin key', argv: () => ['-f', file('apiGateway:\n  admin:\n    user: ops\n')], message: /v\.yaml:3:5 {2}apiGateway\.admin\.user: unknown key "user" \(allowed: existingSecret, password, username\)/ },
+  {
+    name: 'the removed ingress.basicAuth, naming its replacement and never echoing its password',
+    argv: () => ['-f', file('ingress:\n  basicAuth:\n    username: ops\n    password: open-sesame-9876\n')],
+    message: /v\.yaml:3:5 {2}ingress\.basicAuth: removed: the API gateway's login now guards every UI \(Traefik ForwardAuth\); delete this key, and set the first admin with apiGateway\.admin\.username and apiGateway\.admin\.password, or apiGateway\.admin\.existingSecret/,
+    secret: 'open-sesame-9876',
+  },
+  { name: 'ingress.basicAuth: {enabled: false} too', argv: () => ['--set', 'ingress.basicAuth.enabled=false'], message: /ingress\.basicAuth: removed: the API gateway's login/ },
 ];
 
 describe('edge credentials: bad values', () => {
@@ -50,8 +57,13 @@ describe('edge credentials: bad values', () => {
     expect(treeState(dir)).toBe(before);
   });
 
-  it('accepts a strong token and a password with ":" and non-ASCII characters', () => {
-    const ok = cli('--output', out, '-f', file('selfHealing: {webhookToken: 0123456789abcdef-_.~+/0123=}\ningress: {basicAuth: {username: ops@example.com, password: "pa:ss wörd"}}\n'));
+  it('accepts strong tokens and a password with ":", spaces and non-ASCII characters', () => {
+    const ok = cli(
+      '--output',
+      out,
+      '-f',
+      file('selfHealing: {webhookToken: 0123456789abcdef-_.~+/0123=}\napiGateway: {approvalToken: 0123456789abcdef0123, admin: {username: ops@example.com, password: "pa:ss wörd 12"}}\n'),
+    );
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
   });

@@ -60,7 +60,7 @@ describe('locating problems', () => {
 
 describe('hiding credentials', () => {
   it('knows credential keys by name, and receiver URLs', () => {
-    for (const path of [['postgresql', 'auth', 'password'], ['selfHealing', 'webhookToken'], ['alertmanager', 'receivers', 'slack', 'apiUrl'], ['alertmanager', 'receivers', 'webhook', 'url'], ['kibana', 'encryptionKeys', 'security'], ['ingress', 'basicAuth', 'password']]) {
+    for (const path of [['postgresql', 'auth', 'password'], ['selfHealing', 'webhookToken'], ['alertmanager', 'receivers', 'slack', 'apiUrl'], ['alertmanager', 'receivers', 'webhook', 'url'], ['kibana', 'encryptionKeys', 'security'], ['apiGateway', 'admin', 'password'], ['apiGateway', 'approvalToken']]) {
       expect(isCredentialPath(path), path.join('.')).toBe(true);
     }
     expect(isCredentialPath(['grafana', 'existingSecret'])).toBe(false);

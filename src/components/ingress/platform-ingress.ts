@@ -5,7 +5,9 @@ import { ConfigError, reportProblem } from '../../lib/errors.js';
 import type { ComponentIdentity } from '../../lib/labels.js';
 import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
+import type { RouteLogin } from '../../plan/component.js';
 import type { Values } from '../../values/schema/index.js';
+import type { GatewayAuthRefs } from './forward-auth.js';
 
 /** A Service port the Ingress routes to. */
 export interface IngressBackendRef {
@@ -19,15 +21,12 @@ export interface IngressRoute extends IngressBackendRef {
   readonly path: string;
   /** Component name, for messages (e.g. grafana). */
   readonly component: string;
-  /**
-   * The component has no login of its own (Prometheus, Alertmanager…): it is routed only behind
-   * the {@link PlatformIngressProps.protection} middleware, never bare (default false).
-   */
-  readonly protect?: boolean;
+  /** Who authenticates its requests ({@link RouteLogin}): `none` is routed only behind the gateway's ForwardAuth, never bare. */
+  readonly login: RouteLogin;
 }
 
-/** The middleware in front of the protected routes, or why there is none (they are then not routed). */
-export type IngressProtection = { readonly middlewareRef: string } | { readonly unavailable: string };
+/** The gateway's Middlewares in front of the routes, or why there are none (the routes without a login are then not routed). */
+export type IngressProtection = { readonly refs: GatewayAuthRefs } | { readonly unavailable: string };
 
 /** The Traefik annotation that attaches middlewares (`<ns>-<name>@kubernetescrd`, comma-separated) to every router of an Ingress. */
 export const MIDDLEWARES_ANNOTATION = 'traefik.ingress.kubernetes.io/router.middlewares';
@@ -41,7 +40,7 @@ export interface PlatformIngressProps {
   readonly className: string;
   /** The enabled components' prefixes; the same on every host, in this order. */
   readonly routes: readonly IngressRoute[];
-  /** Protection of the routes marked `protect` (default: unavailable, they are not routed). */
+  /** The gateway's login in front of the routes (default: unavailable, the routes without a login are not routed). */
   readonly protection?: IngressProtection;
   /**
    * Receives each host's own `paths` from values (the seed's `/`): the API gateway. Without it
@@ -53,17 +52,19 @@ export interface PlatformIngressProps {
 const ID: ComponentIdentity = { name: 'aiops-platform', component: 'ingress' };
 
 /**
- * The platform's Ingresses. `<release>`, like a Helm chart's own Ingress (what the seed's
- * `kubectl get ingress -n aiops-platform` shows): for every host of `ingress.hosts`, the routes of
- * the components with a login of their own (pathType Prefix, no path stripping: each component
- * serves under its prefix), then the host's own paths to the default backend. `<release>-protected`:
- * the same for the routes marked `protect`, with the protection middleware attached by
- * {@link MIDDLEWARES_ANNOTATION} (it applies to every router of an Ingress, hence a second one);
- * without a middleware those routes are not routed at all, and a warning says so. Traefik orders
- * routers by rule length, so the longer component prefixes win over `/` whatever the order here.
- * TLS from `ingress.tls` on both (its Secrets must be in the platform namespace, the only one
- * Traefik watches); annotations from values on both (a values middleware list comes after the
- * protection, never instead of it).
+ * The platform's Ingresses, the same paths on every host of `ingress.hosts` (pathType Prefix, no
+ * path stripping: each component serves under its prefix). With the gateway's login:
+ * - `<release>` (what the seed's `kubectl get ingress -n aiops-platform` shows): the gateway's own
+ *   routes (`/api`) and each host's own paths (the seed's `/`) to the gateway, which
+ *   authenticates them itself, behind the strip-headers Middleware;
+ * - `<release>-protected`: every UI, behind the strip-headers and then the ForwardAuth Middleware
+ *   (attached by {@link MIDDLEWARES_ANNOTATION}, which applies to every router of an Ingress,
+ *   hence two Ingresses).
+ * Without it, `<release>` alone: the UIs with a login of their own and the gateway's paths; the UIs
+ * without one are not routed at all, and a warning says so. Traefik orders routers by rule length,
+ * so the longer component prefixes win over `/` whatever the order here. TLS from `ingress.tls` on
+ * both (its Secrets must be in the platform namespace, the only one Traefik watches); annotations
+ * from values on both (a values middleware list comes after the chart's, never instead of them).
  *
  * No `traefik.ingress.kubernetes.io/router.entrypoints` annotation: the routers attach to Traefik's
  * default entry points, `web` and `websecure`. With TLS, `web` redirects every request to HTTPS
@@ -73,43 +74,41 @@ const ID: ComponentIdentity = { name: 'aiops-platform', component: 'ingress' };
 export class PlatformIngress extends Construct {
   /** Name of the main Ingress, undefined when it had nothing to route. */
   readonly name: string | undefined;
-  /** The routes actually served (a protected route only with its middleware), for the network policies. */
+  /** The routes actually served (one without a login only behind ForwardAuth), for the network policies. */
   readonly routed: readonly IngressRoute[];
 
   constructor(scope: Construct, id: string, props: PlatformIngressProps) {
     super(scope, id);
     const { ctx, values, defaultBackend: gateway } = props;
     checkRoutes(props);
-    const protection = props.protection ?? { unavailable: 'no protection middleware' };
-    const open = props.routes.filter((r) => !r.protect);
-    const guarded = props.routes.filter((r) => r.protect);
-    const middleware = 'middlewareRef' in protection ? protection.middlewareRef : undefined;
-    if (guarded.length > 0 && 'unavailable' in protection) {
+    const protection = props.protection ?? { unavailable: 'no ForwardAuth middleware' };
+    const refs = 'refs' in protection ? protection.refs : undefined;
+    const loginless = props.routes.filter((r) => r.login === 'none');
+    if (loginless.length > 0 && 'unavailable' in protection) {
       ctx.warn(
-        `${guarded.map((r) => r.path).join(', ')} (${guarded.map((r) => r.component).join(', ')}: no login of their own) not routed: ${protection.unavailable}; ` +
+        `${loginless.map((r) => r.path).join(', ')} (${loginless.map((r) => r.component).join(', ')}: no login of their own) not routed: ${protection.unavailable}; ` +
           'reach them with kubectl port-forward',
       );
     }
     this.routed = servedRoutes(props.routes, protection);
+    const own = this.routed.filter((r) => (refs ? r.login === 'gateway' : true));
+    const guarded = refs ? this.routed.filter((r) => r.login !== 'gateway') : [];
 
-    const protectedName = objectName(ctx, 'protected');
-    if (middleware && guarded.length > 0) {
-      const theirs = values.annotations[MIDDLEWARES_ANNOTATION];
-      const annotations = { ...values.annotations, [MIDDLEWARES_ANNOTATION]: theirs ? `${middleware},${theirs}` : middleware };
-      this.renderIngress(props, 'protected', protectedName, ingressRules(props, guarded, undefined), annotations);
+    if (refs && guarded.length > 0) {
+      this.renderIngress(props, 'protected', objectName(ctx, 'protected'), ingressRules(props, guarded, undefined), withMiddlewares(values.annotations, [refs.strip, refs.forwardAuth]));
     }
 
     // A host left without paths (no route, `paths: []`) gets no rule: an empty rule is invalid.
-    const rules = ingressRules(props, open, gateway);
+    const rules = ingressRules(props, own, gateway);
     if (rules.length === 0) {
-      if (!middleware || guarded.length === 0) {
+      if (guarded.length === 0) {
         ctx.warn('ingress.enabled but no component is served through it (no route and no API gateway): no Ingress is rendered');
       }
       this.name = undefined;
       return;
     }
     this.name = objectName(ctx, ''); // the release name itself
-    this.renderIngress(props, 'ingress', this.name, rules, values.annotations);
+    this.renderIngress(props, 'ingress', this.name, rules, refs ? withMiddlewares(values.annotations, [refs.strip]) : values.annotations);
   }
 
   private renderIngress(props: PlatformIngressProps, id: string, name: string, rules: k8s.IngressRule[], annotations: Readonly<Record<string, string>>): void {
@@ -127,9 +126,15 @@ export class PlatformIngress extends Construct {
   }
 }
 
-/** The routes that are served: all with a protection middleware, else only those not marked `protect`. */
+/** The values annotations with the chart's `middlewares` first in the middlewares annotation, then any from values. */
+function withMiddlewares(annotations: Readonly<Record<string, string>>, middlewares: readonly string[]): Record<string, string> {
+  const theirs = annotations[MIDDLEWARES_ANNOTATION];
+  return { ...annotations, [MIDDLEWARES_ANNOTATION]: [...middlewares, ...(theirs ? [theirs] : [])].join(',') };
+}
+
+/** The routes that are served: all behind the gateway's login, else only those with a login of their own (or the gateway's). */
 export function servedRoutes(routes: readonly IngressRoute[], protection: IngressProtection): IngressRoute[] {
-  return 'middlewareRef' in protection ? [...routes] : routes.filter((r) => !r.protect);
+  return 'refs' in protection ? [...routes] : routes.filter((r) => r.login !== 'none');
 }
 
 /** One rule per host: `routes`, then (with a gateway) the host's own paths; hosts left without paths get none. */

@@ -64,7 +64,7 @@ export interface TraefikStaticConfig {
       readonly allowEmptyServices: boolean;
       readonly ingressEndpoint: { readonly publishedService: string };
     }>;
-    /** Present only when the chart renders Traefik custom resources (the BasicAuth Middleware). */
+    /** Present only when the chart renders Traefik custom resources (the gateway's login Middlewares). */
     readonly kubernetesCRD?: Section<{
       readonly namespaces: readonly string[];
       readonly allowEmptyServices: boolean;

@@ -1,3 +1,4 @@
+import { GATEWAY_AUTH } from '../../core/gateway-auth.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Grafana's data directory (SQLite database, sessions, plugins): a volume, never the image. */
@@ -21,8 +22,23 @@ export type GrafanaIni = {
   server: { http_port: number; protocol: 'http'; root_url: string; serve_from_sub_path: boolean; enable_gzip: boolean };
   paths: { data: string; logs: string; plugins: string; provisioning: string };
   security: { admin_user: string; cookie_secure: boolean; cookie_samesite: 'lax' | 'strict'; disable_gravatar: boolean };
-  users: { allow_sign_up: boolean; allow_org_create: boolean };
+  users: { allow_sign_up: boolean; allow_org_create: boolean; auto_assign_org_role: 'Viewer' };
+  /** Present behind the gateway: no login form of Grafana's own, no sign-out (the console signs out). */
+  auth?: { disable_login_form: boolean; disable_signout_menu: boolean };
+  /** Present behind the gateway: Grafana's basic auth off, so the gateway's headers are the only way in. */
+  'auth.basic'?: { enabled: boolean };
   'auth.anonymous': { enabled: boolean };
+  /** Present behind the gateway: users and their roles from the headers Traefik copies from the gateway's answer. */
+  'auth.proxy'?: {
+    enabled: boolean;
+    header_name: string;
+    header_property: 'username';
+    auto_sign_up: boolean;
+    /** `Role:<header>`: the organisation role (Viewer, Editor, Admin) of every request, synced to the user. */
+    headers: string;
+    /** No Grafana session cookie: every request is signed in from the headers, so a gateway sign-out or role change applies at once. */
+    enable_login_token: boolean;
+  };
   analytics: { reporting_enabled: boolean; check_for_updates: boolean; check_for_plugin_updates: boolean; feedback_links_enabled: boolean };
   news: { news_feed_enabled: boolean };
   plugins: { preinstall_disabled: boolean };
@@ -41,6 +57,8 @@ export interface GrafanaIniOptions {
   readonly logLevel: Values['global']['logLevel'];
   /** Serve Prometheus metrics on `<sub-path>/metrics` (no login: Grafana does not protect it). */
   readonly metrics: boolean;
+  /** Behind the gateway's ForwardAuth: sign users in from its headers ({@link grafanaIni}) (default false: Grafana's own login). */
+  readonly authProxy?: boolean;
 }
 
 /**
@@ -48,8 +66,22 @@ export interface GrafanaIniOptions {
  * anonymous access, nothing that calls the internet (update checks, news, gravatar, plugin
  * preinstall, external snapshots), console logging only. The admin password is never here: it
  * comes from a Secret through GF_SECURITY_ADMIN_PASSWORD.
+ *
+ * With `authProxy` (Grafana behind the gateway's ForwardAuth), the gateway's login is Grafana's:
+ * `[auth.proxy]` signs in, and creates on first sight, the user named by X-WEBAUTH-USER with the
+ * organisation role of X-WEBAUTH-ROLE (Viewer, Editor, Admin for the platform's viewer, operator,
+ * admin; Grafana's auth proxy syncs `Role` from `headers`, checked in Grafana 12's
+ * pkg/services/authn/clients/proxy.go), on every request (no login token, so the gateway's
+ * sign-out and role changes apply at once); Grafana's login form, sign-out menu and basic auth
+ * are off. Grafana trusts those headers from any source (`whitelist` takes IP ranges, which pod
+ * addresses are not): what makes them trustworthy is that Traefik strips them from every client
+ * request and sets them only from the gateway's answer, and that the NetworkPolicies let only
+ * Traefik (and Prometheus, scraping /grafana/metrics, which sends no such header) reach port 3000.
+ * The user named like `grafana.adminUser` is Grafana's server admin: a platform user of that
+ * name gets those rights too.
  */
 export function grafanaIni(o: GrafanaIniOptions): GrafanaIni {
+  const { grafanaUser, grafanaRole } = GATEWAY_AUTH.headers;
   return {
     server: { http_port: o.port, protocol: 'http', root_url: o.rootUrl, serve_from_sub_path: true, enable_gzip: true },
     paths: {
@@ -59,8 +91,26 @@ export function grafanaIni(o: GrafanaIniOptions): GrafanaIni {
       provisioning: GRAFANA_PROVISIONING_DIR,
     },
     security: { admin_user: o.adminUser, cookie_secure: o.rootUrl.startsWith('https://'), cookie_samesite: 'lax', disable_gravatar: true },
-    users: { allow_sign_up: false, allow_org_create: false },
+    users: { allow_sign_up: false, allow_org_create: false, auto_assign_org_role: 'Viewer' },
+    ...(o.authProxy
+      ? {
+          auth: { disable_login_form: true, disable_signout_menu: true },
+          'auth.basic': { enabled: false },
+        }
+      : {}),
     'auth.anonymous': { enabled: false },
+    ...(o.authProxy
+      ? {
+          'auth.proxy': {
+            enabled: true,
+            header_name: grafanaUser,
+            header_property: 'username' as const,
+            auto_sign_up: true,
+            headers: `Role:${grafanaRole}`,
+            enable_login_token: false,
+          },
+        }
+      : {}),
     analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false, feedback_links_enabled: false },
     news: { news_feed_enabled: false },
     plugins: { preinstall_disabled: true },

@@ -44,6 +44,11 @@ export interface GrafanaProps extends ComponentProps<Values['grafana'], ServedPl
    * it: false where an Ingress would publish it without authentication.
    */
   readonly metrics?: boolean;
+  /**
+   * Grafana's route carries the gateway's ForwardAuth: the gateway's login is Grafana's (auth.proxy
+   * from its user and role headers; no login form of its own) (default false).
+   */
+  readonly authProxy?: boolean;
 }
 
 const { id: ID, port: PORT } = CATALOG.grafana;
@@ -66,7 +71,9 @@ export interface GrafanaConnection {
  * `/grafana` (root_url + serve_from_sub_path), admin credentials from a Secret, provisioned
  * Prometheus/Elasticsearch datasources and the platform's dashboards (ConfigMap
  * `<release>-grafana-dashboards`). Data in a PersistentVolumeClaim (one replica, Recreate) or an
- * emptyDir. Without an Ingress, a port-forward serves it at http://localhost:3000/grafana/.
+ * emptyDir. Behind the gateway's ForwardAuth it signs users in from the gateway's headers
+ * (auth.proxy, see {@link grafanaIni}); otherwise with its own login form. Without an Ingress, a
+ * port-forward serves it at http://localhost:3000/grafana/.
  */
 export class Grafana extends Construct {
   readonly connection: GrafanaConnection;
@@ -93,7 +100,7 @@ export class Grafana extends Construct {
 
     const rootUrl = `${externalUrl(ctx, GRAFANA_SUB_PATH, { service: name, port: PORT })}/`;
     const config = {
-      'grafana.ini': iniFile(grafanaIni({ port: PORT, rootUrl, adminUser: values.adminUser, logLevel: ctx.global.logLevel, metrics: props.metrics ?? true })),
+      'grafana.ini': iniFile(grafanaIni({ port: PORT, rootUrl, adminUser: values.adminUser, logLevel: ctx.global.logLevel, metrics: props.metrics ?? true, authProxy: props.authProxy ?? false })),
       'datasources.yaml': yamlFile(datasourcesFile(prometheus, elasticsearch)),
       'dashboards.yaml': yamlFile(dashboardProvidersFile()),
     };

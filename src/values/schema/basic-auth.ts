@@ -1,38 +1,22 @@
 import { z } from 'zod';
-import { existingSecret } from './common.js';
-import { CONTROL } from './text.js';
 
+/** Why `ingress.basicAuth` is refused, and what replaces it. */
+const REMOVED =
+  "removed: the API gateway's login now guards every UI (Traefik ForwardAuth); delete this key, and set the first admin with " +
+  'apiGateway.admin.username and apiGateway.admin.password, or apiGateway.admin.existingSecret (keys admin-password and approval-token)';
 
 /**
- * `ingress.basicAuth.*`: the login in front of the UIs that have none of their own (Prometheus,
- * Alertmanager, the AI engine, Kibana without Elasticsearch security), until the API gateway's
- * single login replaces it.
+ * `ingress.basicAuth`: removed. The Traefik basic-auth login in front of the UIs without one of
+ * their own was replaced by the API gateway's single login (Traefik ForwardAuth); any value is an
+ * error that names the replacement (never echoing the value, which may hold a password), rather
+ * than an unknown key with a spelling suggestion. Marked deprecated in the JSON Schema.
  */
-export const basicAuthSchema = () =>
+export const removedBasicAuthSchema = () =>
   z
-    .strictObject({
-      enabled: z
-        .boolean()
-        .default(true)
-        .describe('Route the UIs without a login of their own (Prometheus, Alertmanager, the AI engine; Kibana without Elasticsearch security) behind Traefik basic auth; false leaves them unrouted (default true).'),
-      username: z
-        .string()
-        .regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: (i) => `expected a user name of 1 to 64 characters A-Z a-z 0-9 . _ @ - (no ":"), found "${String(i.input)}"` })
-        .default('admin')
-        .describe('User name of the basic-auth login (default admin).'),
-      password: z
-        .string()
-        .superRefine((value, ctx) => {
-          if (CONTROL.test(value)) ctx.addIssue({ code: 'custom', input: '(hidden)', message: 'the basic-auth password contains a line break or another control character, which a browser cannot send; choose another' });
-          if (Buffer.byteLength(value, 'utf8') > 72) ctx.addIssue({ code: 'custom', input: '(hidden)', message: 'the basic-auth password is longer than 72 bytes, where bcrypt stops reading; choose a shorter one' });
-        })
-        .default('')
-        .describe(
-          'Password of the basic-auth login; the chart stores only its bcrypt hash, in the Secret <release>-basic-auth (key users) (default "": a development password in development; in production the Secret must exist, see existingSecret and secrets.external).',
-        ),
-      existingSecret: existingSecret.describe(
-        'Existing Secret Traefik reads the users from: one key holding htpasswd lines (htpasswd -nB user), or a kubernetes.io/basic-auth Secret; the chart then renders none (default: none).',
-      ),
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value !== undefined) ctx.addIssue({ code: 'custom', input: '(removed)', message: REMOVED });
     })
-    .prefault({})
-    .describe('Basic auth (Traefik BasicAuth Middleware) in front of the UIs that have no login of their own.');
+    .optional()
+    .meta({ deprecated: true })
+    .describe("Removed: the API gateway's login (apiGateway.admin) replaced the basic-auth login; any value is an error naming the replacement.");

@@ -1,13 +1,14 @@
 import type { ImageDefaults } from './common.js';
 
-/** The chart's application version: the tag of the platform's own images, the version label of the bundled services. */
+/** The chart's application version: the version label of the bundled platform services. */
 export const APP_VERSION = '0.1.0';
 
 /**
  * Pinned upstream images, one place for all of them. Official images only (no Bitnami: its
  * versioned tags moved to a legacy catalog in 2025). Every entry is overridable through values,
- * but `node`: the runtime of the platform services whose code the chart bundles (self-healing),
- * pinned with that code; `<service>.image` replaces both with a user-built image.
+ * but `node`: the runtime of the platform services whose code the chart bundles (the AI engine,
+ * the API gateway, the self-healing executor), pinned with that code; `<service>.image` replaces
+ * both with a user-built image.
  */
 export const IMAGES = {
   traefik: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11' },
@@ -25,7 +26,6 @@ export const IMAGES = {
   redisExporter: { registry: 'docker.io', repository: 'oliver006/redis_exporter', tag: 'v1.74.0' },
   postgresql: { registry: 'docker.io', repository: 'library/postgres', tag: '17.6-bookworm' },
   postgresExporter: { registry: 'quay.io', repository: 'prometheuscommunity/postgres-exporter', tag: 'v0.17.1' },
-  apiGateway: { registry: 'ghcr.io', repository: 'aiops-platform/api-gateway', tag: APP_VERSION },
   /** Node.js 22 LTS ("Jod") on Debian bookworm, slim: the bundles target node20, so they also run on the Node.js 20 of the tests. */
   node: { registry: 'docker.io', repository: 'library/node', tag: '22.23.4-bookworm-slim' },
 } satisfies Record<string, ImageDefaults>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { basicAuthSchema } from './basic-auth.js';
+import { removedBasicAuthSchema } from './basic-auth.js';
 import { annotationMap } from './metadata.js';
 import { hostname, objectName } from './primitives.js';
 
@@ -59,7 +59,7 @@ export const ingressSchema = () =>
         .array(ingressTls)
         .default([])
         .describe('TLS certificates; any entry turns on the HTTP → HTTPS redirect (default []).'),
-      basicAuth: basicAuthSchema(),
+      basicAuth: removedBasicAuthSchema(),
     })
     .prefault({})
     .superRefine((ingress, ctx) => {
@@ -74,4 +74,4 @@ export const ingressSchema = () =>
         });
       }
     })
-    .describe('The public entry: one Ingress through Traefik, routing the hosts\' paths to the API gateway and the components\' prefixes such as /grafana.');
+    .describe('The public entry through Traefik: the hosts\' paths go to the API gateway, the components\' prefixes such as /grafana to their UIs behind the gateway\'s login.');
