@@ -316,7 +316,7 @@ export type FakeBackend = ReturnType<typeof createFakeBackend>;
 export async function startConsole(fake: FakeBackend, options: ConsoleOptions = {}): Promise<{ service: RunningService; url: string }> {
   const service = await startService(
     { name: 'console-test', build: ({ server }) => registerConsole(server, fake.backend, { now: () => NOW, ...options }) },
-    { env: { BASE_PATH: '/', LOG_LEVEL: 'fatal' }, host: '127.0.0.1', ephemeralPorts: true, logDestination: { write: () => undefined } },
+    { env: { BASE_PATH: '/', LOG_LEVEL: 'fatal', SHUTDOWN_DELAY_SECONDS: '0' }, host: '127.0.0.1', ephemeralPorts: true, logDestination: { write: () => undefined } },
   );
   return { service, url: `http://127.0.0.1:${service.port}` };
 }
