@@ -110,7 +110,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
   const prometheus =
     scrapedPrometheus &&
     withScrapes(
-      withScrapes(scrapedPrometheus, [grafana?.endpoint], 'kubernetes-pods job: /grafana/metrics'),
+      withScrapes(scrapedPrometheus, [grafana?.metrics ? grafana.endpoint : undefined], 'kubernetes-pods job: /grafana/metrics'),
       [aiEngine?.metrics, apiGateway?.metrics, selfHealing?.metrics],
       'kubernetes-pods job: /metrics on the metrics port',
     );
