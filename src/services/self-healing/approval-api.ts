@@ -32,21 +32,39 @@ const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 /** Approval ids are the executor's UUIDs (or the engine's `approval-<n>`). */
 const APPROVAL_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export const decisionBodySchema = z.strictObject({
-  actor: z.string().check(z.regex(ACTOR, 'expected 1-128 characters of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit')),
-  role: z.string().check(z.regex(ROLE, 'expected 1-32 characters of a-z 0-9 _ -, starting with a letter')),
-  reason: z.optional(
-    z.string().check(
-      z.maxLength(MAX_REASON_LENGTH, `expected at most ${MAX_REASON_LENGTH} characters`),
-      z.refine((s) => !UNSAFE_TEXT.test(s), 'expected text without control characters, line separators or bidirectional overrides'),
+const BODY_KEYS = ['actor', 'role', 'reason'];
+
+/** `{ actor, role, reason? }` of an approve or reject call. */
+export const decisionBodySchema = z.strictObject(
+  {
+    actor: z.string().check(z.regex(ACTOR, 'expected 1-128 characters of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit')),
+    role: z.string().check(z.regex(ROLE, 'expected 1-32 characters of a-z 0-9 _ -, starting with a letter')),
+    reason: z.optional(
+      z.string().check(
+        z.maxLength(MAX_REASON_LENGTH, `expected at most ${MAX_REASON_LENGTH} characters`),
+        z.refine((s) => !UNSAFE_TEXT.test(s), 'expected text without control characters, line separators or bidirectional overrides'),
+      ),
     ),
-  ),
-});
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: expected ${BODY_KEYS.join(', ')}` : undefined,
+  },
+);
 
 /** The body of an approve or reject call, or the first problem as one line. */
 export function parseDecider(body: unknown): { ok: true; decider: Decider } | { ok: false; problem: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: `(body): expected a JSON object with ${BODY_KEYS.join(', ')}` };
   const result = z.safeParse(decisionBodySchema, body);
-  if (!result.success) return { ok: false, problem: issueLine(result.error.issues[0]!, [], '(body)') };
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    // zod/mini keeps no input in its issues: a wrong type is told from a missing field here.
+    const field = issue.path[0];
+    if (issue.code === 'invalid_type' && typeof field === 'string' && (body as Record<string, unknown>)[field] !== undefined) {
+      return { ok: false, problem: `${field}: expected a ${issue.expected}` };
+    }
+    return { ok: false, problem: issueLine(issue, [], '(body)') };
+  }
   const { actor, role, reason } = result.data;
   const trimmed = reason?.trim();
   return { ok: true, decider: { actor, role, ...(trimmed ? { reason: trimmed } : {}) } };
