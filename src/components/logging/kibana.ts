@@ -49,6 +49,14 @@ const ENCRYPTION_KEYS = Object.keys(KIBANA_ENCRYPTION_KEYS) as (keyof typeof KIB
  * environment variable. The encryption keys, identical on every replica, live in the Secret
  * `<release>-kibana`. Read-only root filesystem: Kibana writes only to data/ (uuid, report browser
  * profiles) and /tmp, both emptyDirs. Kibana has no Prometheus endpoint, so its pods carry no scrape annotations.
+ *
+ * Through the Ingress, `/kibana` sits behind the API gateway's ForwardAuth like every UI. With
+ * Elasticsearch security on, Kibana's own login (an Elasticsearch user of the native realm, which
+ * the basic license has) follows the platform's: Kibana trusts no proxy header as Grafana does, its
+ * single sign-on realms (SAML, OpenID Connect, JWT) need a paid license, and its anonymous provider
+ * would sign every platform user in as one Elasticsearch user, which needs a role with Kibana
+ * feature privileges and a data view that the setup Job does not create. Without security, Kibana
+ * has no login and the gateway's is the only one.
  */
 export class Kibana extends Construct {
   readonly connection: KibanaConnection;
