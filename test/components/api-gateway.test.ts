@@ -144,6 +144,10 @@ describe('ApiGateway', () => {
     expect(r.warnings).toEqual([expect.stringMatching(/API gateway keeps sessions in memory \(SESSION_STORE=memory\), per pod/)]);
   });
 
+  it('warns that it cannot start without PostgreSQL, where its users live', () => {
+    expect(render('', ['prometheus', 'redis']).warnings).toEqual([expect.stringMatching(/^postgresql\.enabled is false: the API gateway keeps its users, API keys and audit in PostgreSQL and refuses to start without it/)]);
+  });
+
   it('leaves out the variables of every peer that is not rendered', () => {
     expect(ownEnv(render('', []))).toEqual([
       { name: 'API_PREFIX', value: '/api' },

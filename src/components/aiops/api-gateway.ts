@@ -80,6 +80,11 @@ export class ApiGateway extends Construct {
         'redis.enabled is false: the API gateway keeps sessions in memory (SESSION_STORE=memory), per pod: users must sign in again when a request reaches another pod or a pod restarts; enable Redis for shared sessions',
       );
     }
+    if (!props.postgresql) {
+      ctx.warn(
+        'postgresql.enabled is false: the API gateway keeps its users, API keys and audit in PostgreSQL and refuses to start without it (no POSTGRES_HOST), so nobody can sign in and the UIs behind its login answer 500; enable postgresql, or disable apiGateway',
+      );
+    }
     const { existingSecret } = values.admin;
     const approvalToken = props.selfHealing ? approvalTokenRef(ctx, existingSecret) : undefined;
     const secretName = new CredentialSecret(this, 'credentials', {
