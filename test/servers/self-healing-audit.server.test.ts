@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_ENV } from '../../src/core/service-env.js';
 import { loadConfig } from '../../src/services/kit/config.js';
 import { createLogger, type Logger } from '../../src/services/kit/log.js';
-import { postgresEnvCheck, postgresEnvShape, type PostgresConnection } from '../../src/services/kit/postgres.js';
+import { createPostgresPool, postgresEnvCheck, postgresEnvShape, runMigrations, type PostgresConnection } from '../../src/services/kit/postgres.js';
+import { approvalsFromRecords } from '../../src/services/self-healing/approvals.js';
 import {
   AUDIT_WRITE_FAILURES_METRIC,
   auditStoreFromEnv,
@@ -93,11 +94,11 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
     await cluster?.destroy();
   }, 40_000);
 
-  it('creates the schema: the migrations table, self_healing_actions with its columns, the index on at', async () => {
+  it('creates the schema: the migrations table, self_healing_actions with its columns, the index on at and the approval index', async () => {
     const db = await newDatabase();
     const { store: s } = store(db);
     await s.migrate();
-    expect(await psql(db, 'SELECT version FROM self_healing_schema_migrations')).toBe('1');
+    expect(await psql(db, 'SELECT version FROM self_healing_schema_migrations ORDER BY version')).toBe('1\n2');
     const columns = await psql(
       db,
       `SELECT column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_name = 'self_healing_actions' ORDER BY ordinal_position`,
@@ -119,8 +120,17 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
       'request jsonb YES',
       'error text YES',
       'pod text YES',
+      'approval_id text YES',
+      'approval_summary text YES',
+      'approval_alert jsonb YES',
+      'approval_expires_at timestamp with time zone YES',
+      'approver text YES',
+      'approver_role text YES',
+      'approver_reason text YES',
+      'approved_at timestamp with time zone YES',
     ]);
     expect(await psql(db, `SELECT indexdef FROM pg_indexes WHERE indexname = 'self_healing_actions_at_idx'`)).toMatch(/USING btree \(at DESC\)$/);
+    expect(await psql(db, `SELECT indexdef FROM pg_indexes WHERE indexname = 'self_healing_actions_approval_idx'`)).toMatch(/USING btree \(approval_id\) WHERE \(approval_id IS NOT NULL\)$/);
     const migrationColumns = await psql(db, `SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = 'self_healing_schema_migrations' ORDER BY ordinal_position`);
     expect(migrationColumns.split('\n')).toEqual(['version integer', 'applied_at timestamp with time zone']);
   });
@@ -135,7 +145,7 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
     await store(db).store.migrate();
     expect(await psql(db, 'SELECT version, applied_at FROM self_healing_schema_migrations')).toBe(before);
     expect(await psql(db, 'SELECT count(*) FROM self_healing_actions')).toBe('1');
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
   });
 
   it('lets replicas start together: concurrent migrate() calls on an empty database all succeed, once', async () => {
@@ -146,7 +156,7 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
       await Promise.all(replicas.map((r) => r.ready()));
       const results = await Promise.allSettled(replicas.map((r) => r.migrate()));
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-      expect(await psql(db, 'SELECT count(*), min(version) FROM self_healing_schema_migrations')).toBe('1|1');
+      expect(await psql(db, 'SELECT count(*), min(version), max(version) FROM self_healing_schema_migrations')).toBe('2|1|2');
       expect(await psql(db, `SELECT count(*) FROM pg_class WHERE relname IN ('self_healing_actions', 'self_healing_actions_at_idx')`)).toBe('2');
     }
   });
@@ -199,6 +209,77 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
     expect(await psql(db, `SELECT request->>'method' FROM self_healing_actions WHERE outcome = 'acted'`)).toBe('POST');
   });
 
+  it('upgrades a version-1 table in place: its rows stay, the approval columns are added empty, once', async () => {
+    const db = await newDatabase();
+    // The schema as the executor before approval mode left it.
+    const pool = createPostgresPool(connection(db), log);
+    try {
+      await runMigrations(pool, log, 'test', { what: 'self-healing audit', versionsTable: 'self_healing_schema_migrations', lock: MIGRATION_LOCK, migrations: [MIGRATIONS[0]!] });
+      // Parameterised like the store's own writes (the hostile-strings test reads every INSERT of the server log).
+      await pool.query(
+        `INSERT INTO self_healing_actions (at, rule, action, outcome, reason, target_kind, target_namespace, target_name, alertname, fingerprint, dry_run)
+         VALUES ($1, 'restart-abnormal-pods', 'restart-pod', 'acted', 'evicted', 'Pod', 'ns', 'p', 'PodCrashLooping', 'ff', false)`,
+        ['2026-05-01T10:00:00Z'],
+      );
+    } finally {
+      await pool.end();
+    }
+    expect(await psql(db, 'SELECT version FROM self_healing_schema_migrations')).toBe('1');
+    const { store: s } = store(db);
+    await s.migrate();
+    await s.migrate();
+    expect(await psql(db, 'SELECT version FROM self_healing_schema_migrations ORDER BY version')).toBe('1\n2');
+    const [old] = await s.recent(5);
+    expect(old).toEqual(decision({ at: new Date('2026-05-01T10:00:00Z'), rule: 'restart-abnormal-pods', reason: 'evicted', target: { kind: 'Pod', namespace: 'ns', name: 'p' }, fingerprint: 'ff' }));
+    expect(old!.approval).toBeUndefined();
+  });
+
+  it('stores the approval columns of each step (pending, approved, the action) and reads the approvals back for a new Lease holder', async () => {
+    const db = await newDatabase();
+    const { store: s } = store(db);
+    await s.migrate();
+    const now = Date.now();
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);
+    const alert = { labels: { alertname: 'PodCrashLooping', action: 'restart-pod', namespace: 'ns', pod: "p'; DROP TABLE x; --" }, startsAt: '2026-05-01T10:00:00Z', fingerprint: 'abc' };
+    const target = { kind: 'Pod', namespace: 'ns', name: 'p' };
+    const pending = (id: string, minutesAgo: number) =>
+      decision({ at: at(minutesAgo), outcome: 'pending', reason: 'awaiting approval', target, approval: { id, summary: 'evict pod ns/p', alert, expiresAt: new Date(at(minutesAgo).getTime() + 3_600_000) } });
+    const decided = { id: 'a-1', actor: 'alice@example.org', role: 'admin', comment: 'runbook \u0000 12 ünï', decidedAt: at(5) };
+    const rows: AuditRecord[] = [
+      pending('a-1', 10),
+      decision({ at: at(5), outcome: 'approved', reason: 'approved by alice', target, approval: decided }),
+      decision({ at: at(5), outcome: 'acted', reason: 'evicted the pod', target, approval: decided, durationMs: 12 }),
+      pending('a-2', 4),
+      decision({ at: at(3), outcome: 'rejected', reason: 'rejected by bob', target, approval: { id: 'a-2', actor: 'bob', role: 'operator', decidedAt: at(3) } }),
+      pending('a-3', 2),
+      pending('old', 60 * 30),
+      decision({ at: at(1), outcome: 'skipped', reason: 'no approval here' }),
+    ];
+    for (const r of rows) await s.record(r);
+    // recent() returns the approval columns verbatim (a NUL stored as U+FFFD).
+    const approvedBack = (await s.recent(10)).find((r) => r.outcome === 'approved');
+    expect(approvedBack!.approval).toEqual({ ...decided, comment: 'runbook \uFFFD 12 ünï' });
+    expect(await psql(db, `SELECT approval_alert->'labels'->>'pod' FROM self_healing_actions WHERE outcome = 'pending' AND approval_id = 'a-3'`)).toBe("p'; DROP TABLE x; --");
+
+    // The approvals held within the last day, all their rows, oldest first; the 30-hour-old one is out.
+    const held = await s.approvalRows(86_400_000, 100);
+    expect(held.map((r) => [r.approval!.id, r.outcome])).toEqual([
+      ['a-1', 'pending'],
+      ['a-1', 'approved'],
+      ['a-1', 'acted'],
+      ['a-2', 'pending'],
+      ['a-2', 'rejected'],
+      ['a-3', 'pending'],
+    ]);
+    // The newest approvals first when limited: a-3 only, then a-3 and a-2.
+    expect([...new Set((await s.approvalRows(86_400_000, 1)).map((r) => r.approval!.id))]).toEqual(['a-3']);
+    expect([...new Set((await s.approvalRows(86_400_000, 2)).map((r) => r.approval!.id))]).toEqual(['a-2', 'a-3']);
+    const approvals = Object.fromEntries(approvalsFromRecords(held).map((a) => [a.id, a]));
+    expect(approvals['a-1']).toMatchObject({ state: 'approved', decidedBy: { actor: 'alice@example.org', role: 'admin' }, result: { outcome: 'acted', reason: 'evicted the pod' }, summary: 'evict pod ns/p' });
+    expect(approvals['a-2']).toMatchObject({ state: 'rejected', decidedBy: { actor: 'bob', role: 'operator' } });
+    expect(approvals['a-3']).toMatchObject({ state: 'pending', alert, target, expiresAt: new Date(at(2).getTime() + 3_600_000).toISOString() });
+  });
+
   it('prunes rows older than the retention, keeping the rest', async () => {
     const db = await newDatabase();
     const { store: s } = store(db);
@@ -237,13 +318,14 @@ describe.runIf(havePostgres)('self-healing audit store on a real PostgreSQL', ()
         error: h,
         pod: h,
         request: { [h]: h, nested: [h, { h }] },
+        approval: { id: h, summary: h, alert: { labels: { [h]: h }, startsAt: h, fingerprint: h }, expiresAt: new Date(Date.UTC(2026, 4, 1, 13)), actor: h, role: h, comment: h, decidedAt: new Date(Date.UTC(2026, 4, 1, 12, 30)) },
       }),
     );
     for (const d of stored) await s.record(d);
     expect(await failures(registry)).toBe(0);
     expect(await s.recent(100)).toEqual([...stored].reverse());
     expect(await psql(db, 'SELECT count(*) FROM self_healing_actions')).toBe(String(hostile.length));
-    expect(await psql(db, 'SELECT count(*) FROM self_healing_schema_migrations')).toBe('1');
+    expect(await psql(db, 'SELECT count(*) FROM self_healing_schema_migrations')).toBe(String(MIGRATIONS.length));
 
     // Every INSERT reached the server as an extended-protocol statement with placeholders.
     const inserts = cluster
