@@ -70,8 +70,9 @@ export interface GrafanaIniOptions {
  * With `authProxy` (Grafana behind the gateway's ForwardAuth), the gateway's login is Grafana's:
  * `[auth.proxy]` signs in, and creates on first sight, the user named by X-WEBAUTH-USER with the
  * organisation role of X-WEBAUTH-ROLE (Viewer, Editor, Admin for the platform's viewer, operator,
- * admin; Grafana's auth proxy syncs `Role` from `headers`, checked in Grafana 12's
- * pkg/services/authn/clients/proxy.go), on every request (no login token, so the gateway's
+ * admin; Grafana's auth proxy syncs the organisation role from the `Role` entry of `headers`, as
+ * Grafana 12's documentation and pkg/services/authn/clients/{proxy,grafana}.go show; a role header
+ * never makes a server admin), on every request (no login token, so the gateway's
  * sign-out and role changes apply at once); Grafana's login form, sign-out menu and basic auth
  * are off. Grafana trusts those headers from any source (`whitelist` takes IP ranges, which pod
  * addresses are not): what makes them trustworthy is that Traefik strips them from every client
