@@ -8,12 +8,27 @@ import type { AlertAction } from './self-healing-actions.js';
  * These are the built-in ones: `aiEngine.series` in values leaves some out and adds others, and the
  * chart hands the engine the result as a file (src/core/ai-engine-series-file.ts).
  *
- * Per-pod CPU and memory are not here: they come from cAdvisor (the kubelet's /metrics/cadvisor),
- * which this platform does not scrape. The node-level equivalents from node-exporter are watched
- * instead (the same expressions as the NodeHighCPU/NodeHighMemory alert rules, without threshold).
+ * Per-pod CPU and memory (`pod-cpu`, `pod-memory`) come from cAdvisor, the kubelets'
+ * /metrics/cadvisor, which the platform's Prometheus scrapes only with `prometheus.kubelet.enabled`
+ * (it needs a ClusterRole; production default): such a series says so in its `needs`, and the
+ * chart leaves it out of the file where Prometheus does not scrape that source. The node-level
+ * series from node-exporter are watched in every case (the same expressions as the
+ * NodeHighCPU/NodeHighMemory alert rules, without threshold).
  * Queries carry no namespace matcher: the platform's Prometheus discovers its own namespace (and
- * the node agents') only.
+ * the node agents') only, and keeps the cAdvisor series of those namespaces only.
  */
+
+/**
+ * Sources of metrics that the platform's Prometheus scrapes only when told: `cadvisor`, the
+ * kubelets' /metrics/cadvisor (`prometheus.kubelet.enabled`). Every other source of the metric
+ * catalog is scraped whenever its component runs.
+ */
+export const OPTIONAL_METRIC_SOURCES = ['cadvisor'] as const;
+export type OptionalMetricSource = (typeof OPTIONAL_METRIC_SOURCES)[number];
+/** Which optional sources a Prometheus scrapes. */
+export type OptionalSourcesScraped = Readonly<Record<OptionalMetricSource, boolean>>;
+/** A Prometheus that scrapes none of the optional sources. */
+export const NO_OPTIONAL_SOURCES: OptionalSourcesScraped = { cadvisor: false };
 
 /** What the engine does with a series: score each point (`AnomalyDetected`) or forecast a limit (the others). */
 export const ENGINE_SERIES_KINDS = ['AnomalyDetected', 'DiskFullPredicted', 'ConnectionsExhaustionPredicted'] as const;
@@ -86,11 +101,20 @@ const SERIES_DEFAULTS = {
   action: 'none',
 } as const;
 
-/** A series with {@link SERIES_DEFAULTS} for what it does not set. */
-const watched = (s: Omit<EngineSeries, keyof typeof SERIES_DEFAULTS> & Partial<Pick<EngineSeries, keyof typeof SERIES_DEFAULTS>>): EngineSeries => ({ ...SERIES_DEFAULTS, ...s });
+/** A built-in series, and the optional source of metrics it reads (none: any platform Prometheus has them). */
+export interface BuiltInSeries {
+  readonly series: EngineSeries;
+  /** Watched only where Prometheus scrapes this source (see {@link OPTIONAL_METRIC_SOURCES}). */
+  readonly needs?: OptionalMetricSource;
+}
 
-/** The default series (see the file's comment). */
-export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = [
+type WatchedInput = Omit<EngineSeries, keyof typeof SERIES_DEFAULTS> & Partial<Pick<EngineSeries, keyof typeof SERIES_DEFAULTS>> & { readonly needs?: OptionalMetricSource };
+
+/** A series with {@link SERIES_DEFAULTS} for what it does not set. */
+const watched = ({ needs, ...s }: WatchedInput): BuiltInSeries => ({ series: { ...SERIES_DEFAULTS, ...s }, ...(needs ? { needs } : {}) });
+
+/** The built-in series with what they need (see the file's comment). */
+export const BUILT_IN_SERIES: readonly BuiltInSeries[] = [
   watched({
     id: 'http-request-rate',
     description: 'Request rate of a service (Traefik)',
@@ -122,8 +146,29 @@ export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = [
     unit: 'ratio',
   }),
   watched({
+    id: 'pod-cpu',
+    description: 'CPU usage of a pod, in cores (cAdvisor)',
+    // container!="": the pod-level cgroup rows (container="") would count every pod twice.
+    query: `sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!=""}[${RATE}]))`,
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'kubernetes',
+    unit: 'cores',
+    needs: 'cadvisor',
+  }),
+  watched({
+    id: 'pod-memory',
+    description: 'Memory working set of a pod (cAdvisor)',
+    query: 'sum by (namespace, pod) (container_memory_working_set_bytes{container!=""})',
+    kind: 'AnomalyDetected',
+    direction: 'up',
+    component: 'kubernetes',
+    unit: 'bytes',
+    needs: 'cadvisor',
+  }),
+  watched({
     id: 'node-cpu',
-    description: 'CPU usage of a node (node-exporter; per-pod usage needs cAdvisor, not scraped)',
+    description: 'CPU usage of a node (node-exporter)',
     query: `100 * (1 - avg by (node, instance) (rate(node_cpu_seconds_total{mode="idle"}[${RATE}])))`,
     kind: 'AnomalyDetected',
     direction: 'up',
@@ -132,7 +177,7 @@ export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = [
   }),
   watched({
     id: 'node-memory',
-    description: 'Memory usage of a node (node-exporter; per-pod usage needs cAdvisor, not scraped)',
+    description: 'Memory usage of a node (node-exporter)',
     query: percentFull('node, instance', 'node_memory_MemAvailable_bytes', 'node_memory_MemTotal_bytes'),
     kind: 'AnomalyDetected',
     direction: 'up',
@@ -197,3 +242,11 @@ export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = [
     unit: '%',
   }),
 ];
+
+/** The built-in series (all of them: the chart leaves out those whose source is not scraped). */
+export const DEFAULT_ENGINE_SERIES: readonly EngineSeries[] = BUILT_IN_SERIES.map((b) => b.series);
+
+/** The built-in series a Prometheus that scrapes `scraped` has the metrics of, in their order. */
+export function builtInSeriesFor(scraped: OptionalSourcesScraped): EngineSeries[] {
+  return BUILT_IN_SERIES.filter((b) => b.needs === undefined || scraped[b.needs]).map((b) => b.series);
+}

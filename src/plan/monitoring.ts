@@ -5,7 +5,7 @@ import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { connect, type Connected } from './connections.js';
-import { apiServer, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
+import { apiServer, KUBELET_PORT, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
 import { servedComponent } from './served.js';
 
 const { prometheus: PROM, alertmanager: AM, grafana: GF, kubeStateMetrics: KSM, nodeExporter: NE } = CATALOG;
@@ -78,7 +78,7 @@ export function alertmanagerPlan(ctx: PlatformContext, v: Values, selfHealing: S
   return { ...prefixedPlan(ctx, AM, ROUTE_PREFIXES.alertmanager, uses, v.ingress.enabled), connections: c.connections };
 }
 
-/** Prometheus under `/prometheus` (no login of its own): discovery and every scrape. */
+/** Prometheus under `/prometheus` (no login of its own): discovery and every scrape (the kubelets' too with `prometheus.kubelet.enabled`). */
 export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: ServedPlan | undefined, t: ScrapeTargets): PrometheusPlan {
   const self = podsOf(ctx, PROM.id, undefined, ctx.namespace, STATEFULSET_NAME_MAX);
   const c = connect({ alertmanager }, { alertmanager: 'Prometheus sends alerts to every peer; the alertmanager job scrapes them' });
@@ -87,6 +87,7 @@ export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: Se
     ...use({ peer: self, ports: tcp(PROM.port) }, 'the prometheus job scrapes every replica'),
     ...c.uses,
     ...(t.nodeExporterPort ? use({ peer: NODES, ports: tcp(t.nodeExporterPort) }, 'the node-exporter job scrapes the host-network pods on the node IPs') : []),
+    ...(v.prometheus.kubelet.enabled ? use({ peer: NODES, ports: tcp(KUBELET_PORT) }, 'the kubelet job scrapes cAdvisor on every kubelet') : []),
     ...use(t.kubeStateMetrics?.endpoint, 'the kube-state-metrics job'),
     ...t.exporters.flatMap((e) => use(e, 'kubernetes-pods job: exporter sidecar')),
     ...use(t.traefikMetrics, 'kubernetes-pods job: Traefik metrics entry point'),

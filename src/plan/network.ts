@@ -61,6 +61,12 @@ export const DNS_PORTS: EdgePort[] = [
  */
 const API_SERVER_PORTS = tcp(443, 6443);
 
+/**
+ * The kubelet's HTTPS port on every node (its `--port`, 10250 on kubeadm, k3s, kind and the managed
+ * clusters): /metrics/cadvisor is served there.
+ */
+export const KUBELET_PORT = 10250;
+
 /** The API server, for a component that watches or changes objects. */
 export const apiServer = (why: string): Use => ({ to: { peer: KUBE_APISERVER, ports: API_SERVER_PORTS }, why });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AiEngine } from '../../src/components/aiops/ai-engine.js';
 import { SelfHealing } from '../../src/components/aiops/self-healing.js';
 import { render as renderChart } from '../../src/cli/render.js';
-import { DEFAULT_ENGINE_SERIES, type EngineSeries } from '../../src/core/ai-engine-series.js';
+import { builtInSeriesFor, NO_OPTIONAL_SOURCES, type EngineSeries } from '../../src/core/ai-engine-series.js';
 import { parseSeriesFile } from '../../src/core/ai-engine-series-file.js';
 import { loadWatchedSeries } from '../../src/services/ai-engine/series-file.js';
 import { ValuesError } from '../../src/values/issues.js';
@@ -237,14 +237,15 @@ describe('AiEngine series, Lease and API access', () => {
   it('writes the built-in series to series.json of the ConfigMap <release>-ai-engine by default', () => {
     const cm = find(defaults.objects, 'ConfigMap', NAME);
     expect(Object.keys(cm.data)).toEqual(['series.json']);
-    expect(JSON.parse(seriesJson(defaults))).toEqual({ version: 1, series: DEFAULT_ENGINE_SERIES });
+    // Development: Prometheus scrapes no cAdvisor (prometheus.kubelet.enabled false), so no per-pod series.
+    expect(JSON.parse(seriesJson(defaults))).toEqual({ version: 1, series: builtInSeriesFor(NO_OPTIONAL_SOURCES) });
     // Not the code ConfigMap: both exist, under their own names.
     expect(find(defaults.objects, 'ConfigMap', `${NAME}-code`).binaryData).toBeDefined();
   });
 
   it('holds exactly the built-in series minus the disabled ones, in their order, then the extra ones with durations in seconds', () => {
     const expected: EngineSeries[] = [
-      ...DEFAULT_ENGINE_SERIES.filter((s) => s.id !== 'node-cpu' && s.id !== 'redis-hit-rate'),
+      ...builtInSeriesFor(NO_OPTIONAL_SOURCES).filter((s) => s.id !== 'node-cpu' && s.id !== 'redis-hit-rate'),
       {
         id: 'queue-depth',
         description: 'Depth of the work queue',

@@ -42,6 +42,7 @@ describe('NetworkPolicies on Cilium (networkPolicy.flavor)', () => {
     expect(cut.every((c) => c.to.ip === ADDRESSES.apiServer || c.to.ip === ADDRESSES.node)).toBe(true);
     expect(cut.map((c) => c.why).join('\n')).toMatch(/transport-ca/);
     expect(cut.map((c) => c.why).join('\n')).toMatch(/node-exporter/);
+    expect(cut.map((c) => c.why).join('\n')).toMatch(/job kubelet → node 10\.0\.0\.5:10250/);
     // The same policies are complete where ipBlocks match the API server and nodes.
     expect(denied(kubernetes, 'kubernetes')).toEqual([]);
   });
@@ -64,7 +65,8 @@ describe('NetworkPolicies on Cilium (networkPolicy.flavor)', () => {
       spec: {
         endpointSelector: { matchLabels: find(cilium.objects, 'NetworkPolicy', `${NS}-prometheus`).spec.podSelector.matchLabels },
         egress: [
-          { toEntities: ['host', 'remote-node'], toPorts: [{ ports: [{ port: '9100', protocol: 'TCP' }] }] },
+          // node-exporter on the host network, and the kubelets' cAdvisor (prometheus.kubelet.enabled, a production default).
+          { toEntities: ['host', 'remote-node'], toPorts: [{ ports: [{ port: '9100', protocol: 'TCP' }, { port: '10250', protocol: 'TCP' }] }] },
           { toEntities: ['kube-apiserver'], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }, { port: '6443', protocol: 'TCP' }] }] },
         ],
       },

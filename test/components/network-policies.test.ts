@@ -240,6 +240,24 @@ describe('NetworkPolicies: values', () => {
     expect(r.allowed(prometheus, KUBE_DNS, 53, 'UDP')).toBe(false);
   });
 
+  it('lets Prometheus reach the kubelets on 10250 only with prometheus.kubelet.enabled, on the node CIDRs', () => {
+    const nodeRule = (r: ReturnType<typeof render>) =>
+      find(r.objects, 'NetworkPolicy', `${NS}-prometheus`).spec.egress.find((e: any) => e.to?.some((peer: any) => peer.ipBlock?.cidr === '10.0.0.0/24'));
+    const off = render('networkPolicy: {enabled: true, nodeCidrs: [10.0.0.0/24]}\n');
+    const on = render('networkPolicy: {enabled: true, nodeCidrs: [10.0.0.0/24]}\nprometheus: {kubelet: {enabled: true}}\n');
+    expect(nodeRule(off).ports).toEqual([{ port: 9100, protocol: 'TCP' }]);
+    expect(nodeRule(on)).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.0/24' } }], ports: [{ port: 9100, protocol: 'TCP' }, { port: 10250, protocol: 'TCP' }] });
+    const prometheus = on.pod('StatefulSet', 'prometheus');
+    expect(on.allowed(prometheus, { ip: '10.0.0.7' }, 10250)).toBe(true);
+    expect(on.allowed(prometheus, { ip: '10.0.1.7' }, 10250)).toBe(false);
+    expect(off.allowed(off.pod('StatefulSet', 'prometheus'), { ip: '10.0.0.7' }, 10250)).toBe(false);
+    // Nothing else reaches the kubelets.
+    expect(on.allowed(on.pod('Deployment', 'grafana'), { ip: '10.0.0.7' }, 10250)).toBe(false);
+    // Without node-exporter the kubelet alone keeps the node edge.
+    const kubeletOnly = render('networkPolicy: {enabled: true, nodeCidrs: [10.0.0.0/24]}\nprometheus: {kubelet: {enabled: true}}\nnodeExporter: {enabled: false}\n');
+    expect(nodeRule(kubeletOnly).ports).toEqual([{ port: 10250, protocol: 'TCP' }]);
+  });
+
   it('rejects a malformed CIDR', () => {
     expect(() => render('networkPolicy: {kubeApiServerCidrs: [10.0.0.300/32]}\n')).toThrow(/expected a CIDR/);
   });

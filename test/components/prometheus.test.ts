@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Prometheus, type PrometheusConnection, type PrometheusProps } from '../../src/components/monitoring/prometheus.js';
 import type { PrometheusConfig } from '../../src/components/monitoring/prometheus-config.js';
+import { isKnownMetric, OPTIONAL_SOURCE_METRICS } from '../../src/components/monitoring/metrics-catalog.js';
 import { renderConstruct, type ConstructRender } from '../support/construct.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { find, ofKind, workload } from '../support/render.js';
@@ -223,7 +224,9 @@ describe('Prometheus', () => {
       port: 9090,
       pathPrefix: '/prometheus',
       url: 'http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus',
+      scrapes: { cadvisor: false },
     });
+    expect(render('prometheus: {kubelet: {enabled: true}}').connection.scrapes).toEqual({ cadvisor: true });
   });
 
   it('runs independent replicas in parallel with a PodDisruptionBudget when replicas > 1', () => {
@@ -231,5 +234,71 @@ describe('Prometheus', () => {
     const ha = render('prometheus: {replicas: 2}');
     expect(sts(ha).spec).toMatchObject({ replicas: 2, podManagementPolicy: 'Parallel' });
     expect(find(ha.objects, 'PodDisruptionBudget', NAME).spec.maxUnavailable).toBe(1);
+  });
+
+  describe('the kubelet job (prometheus.kubelet.enabled)', () => {
+    const production = render('global: {development: false}');
+    const enabled = render('prometheus: {kubelet: {enabled: true}}');
+    const kubeletJob = (r: ConstructRender) => config(r).scrape_configs.find((j) => j.job_name === 'kubelet');
+
+    it('is off in development and on in production, and each profile can turn it the other way', () => {
+      expect(defaults.values.prometheus.kubelet).toEqual({ enabled: false, insecureSkipVerify: true });
+      expect(production.values.prometheus.kubelet).toEqual({ enabled: true, insecureSkipVerify: true });
+      expect(kubeletJob(defaults)).toBeUndefined();
+      expect(kubeletJob(render('global: {development: false}\nprometheus: {kubelet: {enabled: false}}'))).toBeUndefined();
+      expect(kubeletJob(production)).toEqual(kubeletJob(enabled));
+      expect(config(enabled).scrape_configs.map((j) => j.job_name)).toEqual(['prometheus', 'alertmanager', 'node-exporter', 'kube-state-metrics', 'kubelet', 'kubernetes-pods']);
+      expect(issuesOf('prometheus: {kubelet: {enabled: yes-please}}')[0]!.path).toBe('prometheus.kubelet.enabled');
+      expect(issuesOf('prometheus: {kubelet: {verify: false}}')[0]!.path).toBe('prometheus.kubelet.verify');
+    });
+
+    it('scrapes /metrics/cadvisor over https on every node with the service-account token, keeping container CPU and memory of the platform only', () => {
+      expect(kubeletJob(enabled)).toEqual({
+        job_name: 'kubelet',
+        scheme: 'https',
+        metrics_path: '/metrics/cadvisor',
+        authorization: { credentials_file: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+        tls_config: { ca_file: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', insecure_skip_verify: true },
+        kubernetes_sd_configs: [{ role: 'node' }],
+        relabel_configs: [
+          { source_labels: ['__address__'], regex: '(.+):\\d+', target_label: '__address__', replacement: '$1:10250', action: 'replace' },
+          { source_labels: ['__meta_kubernetes_node_name'], regex: '(.*)', target_label: 'node', replacement: '$1', action: 'replace' },
+        ],
+        metric_relabel_configs: [
+          { source_labels: ['__name__'], regex: 'container_cpu_usage_seconds_total|container_memory_working_set_bytes', action: 'keep' },
+          { source_labels: ['namespace'], regex: 'aiops-platform|aiops-platform-node-agents', action: 'keep' },
+          { source_labels: ['container'], regex: '|POD', action: 'drop' },
+        ],
+      });
+      const verified = render('prometheus: {kubelet: {enabled: true, insecureSkipVerify: false}}');
+      expect(kubeletJob(verified)!.tls_config).toEqual({ ca_file: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', insecure_skip_verify: false });
+    });
+
+    it('keeps exactly the metrics the catalog lists for cAdvisor', () => {
+      const keepNames = kubeletJob(enabled)!.metric_relabel_configs!.find((r) => r.source_labels[0] === '__name__')!.regex!.split('|');
+      expect(keepNames).toEqual([...OPTIONAL_SOURCE_METRICS.cadvisor.metrics]);
+      expect(keepNames.every(isKnownMetric)).toBe(true);
+    });
+
+    it('adds a ClusterRole with exactly list/watch on nodes and get on nodes/metrics, bound to the Prometheus account, and nothing else', () => {
+      expect(ofKind(enabled.objects, 'ClusterRole')).toHaveLength(1);
+      const role = find(enabled.objects, 'ClusterRole', NAME);
+      expect(role.metadata.namespace).toBeUndefined();
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+      ]);
+      expect(ofKind(enabled.objects, 'ClusterRoleBinding')).toHaveLength(1);
+      const binding = find(enabled.objects, 'ClusterRoleBinding', NAME);
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NAME });
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: NAME, namespace: 'aiops-platform' }]);
+      // The namespaced Roles stay as they were; without the job there is no cluster-wide right at all.
+      expect(rolesByNamespace(enabled)).toEqual(rolesByNamespace(defaults));
+      for (const r of [defaults, render('global: {development: false}\nprometheus: {kubelet: {enabled: false}}')]) {
+        expect(ofKind(r.objects, 'ClusterRole')).toEqual([]);
+        expect(ofKind(r.objects, 'ClusterRoleBinding')).toEqual([]);
+      }
+      assertValidK8sObjects(enabled.objects);
+    });
   });
 });

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiEngine } from '../../src/components/aiops/ai-engine.js';
-import { promqlProblem } from '../../src/components/aiops/ai-engine-series.js';
+import { aiEngineSeriesFile, promqlProblem } from '../../src/components/aiops/ai-engine-series.js';
 import { parseSeriesFile, type SeriesFile } from '../../src/core/ai-engine-series-file.js';
 import { yamlFile } from '../../src/lib/config-files.js';
 import { renderConstruct } from '../support/construct.js';
@@ -93,6 +93,18 @@ describe.runIf(present)('AI engine series queries and Prometheus', () => {
     const result = await checkRules('rendered.yml', file.series.map((s) => s.query));
     expect(result.code, output(result)).toBe(0);
     expect(result.stdout).toContain(`SUCCESS: ${file.series.length} rules found`);
+  });
+
+  it('passes promtool and query_range with the series that need cAdvisor too (prometheus.kubelet.enabled)', async () => {
+    const { built } = renderConstruct('', (_chart, ctx, values) => aiEngineSeriesFile(ctx, values.aiEngine.series, { cadvisor: true }));
+    const pods = built.file.series.filter((s) => s.id.startsWith('pod-'));
+    expect(pods.map((s) => s.id)).toEqual(['pod-cpu', 'pod-memory']);
+    const result = await checkRules('cadvisor.yml', built.file.series.map((s) => s.query));
+    expect(result.code, output(result)).toBe(0);
+    for (const s of pods) {
+      const { status, body } = await queryRange(s.query);
+      expect([s.id, status, body.error]).toEqual([s.id, 200, undefined]);
+    }
   });
 
   it('has every rendered query answered by query_range', async () => {

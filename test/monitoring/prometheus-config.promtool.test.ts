@@ -6,10 +6,14 @@
  *
  * Caveat: Debian builds Prometheus without Kubernetes service discovery, so its tools reject
  * `kubernetes_sd_configs`. They check a copy with those blocks removed; everything else (the
- * relabel rules, compiled by Go's RE2, the alerting block, the rule files) stays. The discovery
- * blocks themselves are checked by the shape tests at the end, which need no tool: roles,
- * namespaces (and the RBAC that lets Prometheus watch them), relabel actions, RE2-compatible
- * regexes, known meta labels, and the relabeling applied to sample targets.
+ * relabel rules, compiled by Go's RE2, the alerting block, the rule files, the kubelet job's https,
+ * token and TLS settings) stays. The token file is checked for existence: the full check runs with
+ * the service-account files written where the copy points, `--syntax-only` with the pod's paths.
+ * The discovery blocks themselves are checked by the shape tests at the end, which need no tool:
+ * roles, namespaces (and the RBAC that lets Prometheus watch them), relabel actions,
+ * RE2-compatible regexes, known meta labels, and the relabeling applied to sample targets and, for
+ * the kubelet job, to sample cAdvisor series (test/monitoring/kubelet-scrape.test.ts scrapes a
+ * fake kubelet with a real Prometheus).
  *
  * Skipped with a warning when the tools are missing locally; fails when they are missing in CI.
  */
@@ -22,6 +26,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Prometheus } from '../../src/components/monitoring/prometheus.js';
 import { prometheusConfig, type PrometheusConfig, type RelabelConfig } from '../../src/components/monitoring/prometheus-config.js';
+import { SERVICE_ACCOUNT_DIR } from '../../src/core/service-account.js';
 import { yamlFile } from '../../src/lib/config-files.js';
 import { renderConstruct } from '../support/construct.js';
 import { onPath, output, runProcess, toolsPresent } from '../support/process.js';
@@ -48,6 +53,8 @@ function rendered(valuesYaml = '') {
 }
 
 const defaults = rendered();
+/** With the kubelet job (as production has it). */
+const withKubelet = rendered('prometheus: {kubelet: {enabled: true}}');
 const tempDirs: string[] = [];
 afterAll(() => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -58,6 +65,18 @@ function withoutKubernetesSd(config: PrometheusConfig): PrometheusConfig {
   const copy = structuredClone(config);
   for (const block of [...copy.scrape_configs, ...(copy.alerting?.alertmanagers ?? [])]) delete (block as { kubernetes_sd_configs?: unknown }).kubernetes_sd_configs;
   return copy;
+}
+
+/**
+ * A copy whose service-account files (the kubelet job's token and CA) are `token` and `ca.crt` in
+ * a fresh temp dir, which holds them: promtool checks that the token file exists.
+ */
+function withServiceAccountFiles(config: PrometheusConfig): PrometheusConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'prometheus-sa-'));
+  tempDirs.push(dir);
+  writeFileSync(join(dir, 'token'), 'sa-token\n');
+  writeFileSync(join(dir, 'ca.crt'), '');
+  return JSON.parse(JSON.stringify(config).replaceAll(SERVICE_ACCOUNT_DIR, dir)) as PrometheusConfig;
 }
 
 /** Writes the mounted files (with prometheus.yml replaced by `config`) into a fresh temp dir; returns the config path. */
@@ -75,16 +94,40 @@ const promtool = onPath('promtool');
 const prometheus = onPath('prometheus');
 const missing = [...(promtool ? [] : ['promtool']), ...(prometheus ? [] : ['prometheus'])];
 const toolsHere = toolsPresent('Prometheus config tests', missing, 'Debian: apt-get install prometheus');
-const checkConfig = (file: string) => runProcess(promtool!, ['check', 'config', file]);
+const checkConfig = (file: string, ...flags: string[]) => runProcess(promtool!, ['check', 'config', ...flags, file]);
 
 describe.skipIf(!toolsHere)('promtool check config', () => {
   it('accepts the rendered config and the rule files at their mounted paths', async () => {
-    for (const r of [defaults, rendered('global: {development: false}\nprometheus: {scrapeInterval: 15s}')]) {
-      const result = await checkConfig(writeMounted(r.mounted, withoutKubernetesSd(r.config)));
+    const production = rendered('global: {development: false}\nprometheus: {scrapeInterval: 15s}');
+    expect(production.config.scrape_configs.map((j) => j.job_name)).toContain('kubelet');
+    for (const r of [defaults, production, withKubelet, rendered('prometheus: {kubelet: {enabled: true, insecureSkipVerify: false}}')]) {
+      const result = await checkConfig(writeMounted(r.mounted, withServiceAccountFiles(withoutKubernetesSd(r.config))));
       expect(result.code, output(result)).toBe(0);
       expect(result.stdout).toContain('SUCCESS: 2 rule files found');
       expect(result.stdout).toMatch(/rules\/node-alerts\.yml\s+SUCCESS: 1 rules found/);
     }
+  });
+
+  it('accepts the kubelet job with the pod\'s own service-account paths (syntax only: the token exists in the pod alone), and refuses it without the token', async () => {
+    const syntax = await checkConfig(writeMounted(withKubelet.mounted, withoutKubernetesSd(withKubelet.config)), '--syntax-only');
+    expect(syntax.code, output(syntax)).toBe(0);
+    const tokenMissing = withoutKubernetesSd(withKubelet.config);
+    tokenMissing.scrape_configs.find((j) => j.job_name === 'kubelet')!.authorization!.credentials_file = '/nonexistent/token';
+    const refused = await checkConfig(writeMounted(withKubelet.mounted, tokenMissing));
+    expect(refused.code, output(refused)).not.toBe(0);
+    expect(output(refused)).toContain('/nonexistent/token');
+  });
+
+  it('fails on broken TLS or authorization settings or metric relabel regex of the kubelet job (the check reads them)', async () => {
+    const badTls = withServiceAccountFiles(withoutKubernetesSd(withKubelet.config));
+    (badTls.scrape_configs.find((j) => j.job_name === 'kubelet')!.tls_config as unknown as Record<string, unknown>)['insecure_skip_verify'] = 'maybe';
+    expect((await checkConfig(writeMounted(withKubelet.mounted, badTls))).code).not.toBe(0);
+    const twoCredentials = withServiceAccountFiles(withoutKubernetesSd(withKubelet.config));
+    (twoCredentials.scrape_configs.find((j) => j.job_name === 'kubelet')!.authorization as unknown as Record<string, unknown>)['credentials'] = 'inline';
+    expect((await checkConfig(writeMounted(withKubelet.mounted, twoCredentials))).code).not.toBe(0);
+    const badRegex = withServiceAccountFiles(withoutKubernetesSd(withKubelet.config));
+    badRegex.scrape_configs.find((j) => j.job_name === 'kubelet')!.metric_relabel_configs![0]!.regex = '(unclosed';
+    expect((await checkConfig(writeMounted(withKubelet.mounted, badRegex))).code).not.toBe(0);
   });
 
   it('rejects the full config only for its kubernetes_sd_configs (Debian builds without Kubernetes discovery)', async () => {
@@ -159,6 +202,7 @@ describe.skipIf(!toolsHere)('Prometheus started with the rendered flags', () => 
 // ---------------------------------------------------------------------------------------------
 // The discovery blocks, checked without a tool
 
+const NODE_META = /^__meta_kubernetes_node_(name|provider_id|(label|labelpresent|annotation|annotationpresent|address)_[a-zA-Z0-9_]+)$/;
 const POD_META = /^__meta_kubernetes_(namespace|pod_(name|ip|node_name|phase|ready|uid|host_ip|container_(name|init|image|port_name|port_number|port_protocol))|pod_(label|labelpresent|annotation|annotationpresent)_[a-zA-Z0-9_]+)$/;
 const ENDPOINTSLICE_META = /^__meta_kubernetes_(service_name|endpointslice_(name|port|port_name|port_protocol|address_type|endpoint_conditions_ready))$/;
 const ACTIONS = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'];
@@ -211,8 +255,8 @@ function podTarget(o: { namespace?: string; name: string; ip?: string; labels: R
 const release = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': 'aiops-platform' });
 
 describe('Kubernetes discovery blocks', () => {
-  const blocks = discoveryBlocks(defaults.config);
-  const jobs = Object.fromEntries(defaults.config.scrape_configs.map((j) => [j.job_name, j.relabel_configs]));
+  const blocks = discoveryBlocks(withKubelet.config);
+  const jobs = Object.fromEntries(withKubelet.config.scrape_configs.map((j) => [j.job_name, j.relabel_configs]));
 
   it('has blocks to check: the scrape jobs and the Alertmanager discovery', () => {
     expect(blocks.length).toBeGreaterThan(3);
@@ -222,20 +266,27 @@ describe('Kubernetes discovery blocks', () => {
   it('is exactly what the pure builder returns for the same context, values and options', () => {
     const options = { ruleFiles: Object.keys(RULES), alertmanager: ALERTMANAGER, nodeExporter: true, kubeStateMetrics: true };
     expect(prometheusConfig(defaults.ctx, defaults.values.prometheus, options)).toEqual(defaults.config);
+    expect(prometheusConfig(withKubelet.ctx, withKubelet.values.prometheus, options)).toEqual(withKubelet.config);
   });
 
-  it('watches pods or EndpointSlices only in the platform and node-agents namespaces, each covered by a Role', () => {
+  it('watches pods or EndpointSlices only in the platform and node-agents namespaces, each covered by a Role; Nodes only in the kubelet job, under its ClusterRole', () => {
     type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-    const roles: Record<string, Rule[]> = Object.fromEntries(ofKind(defaults.objects, 'Role').map((r) => [r.metadata.namespace, r.rules]));
+    const roles: Record<string, Rule[]> = Object.fromEntries(ofKind(withKubelet.objects, 'Role').map((r) => [r.metadata.namespace, r.rules]));
     const grants = (namespace: string, group: string, resource: string) =>
       (roles[namespace] ?? []).some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && ['list', 'watch'].every((v) => r.verbs.includes(v)));
     for (const block of blocks) {
       expect(block.kubernetes_sd_configs, block.name).toHaveLength(1);
       const [sd] = block.kubernetes_sd_configs;
+      if (sd!.role === 'node') {
+        expect(block.name).toBe('job kubelet');
+        const clusterRules: Rule[] = ofKind(withKubelet.objects, 'ClusterRole').flatMap((r) => r.rules);
+        expect(clusterRules.some((r) => r.apiGroups.includes('') && r.resources.includes('nodes') && ['list', 'watch'].every((v) => r.verbs.includes(v)))).toBe(true);
+        continue;
+      }
       expect(['pod', 'endpointslice'], block.name).toContain(sd!.role);
       expect(sd!.namespaces.names.length, block.name).toBeGreaterThan(0);
       for (const namespace of sd!.namespaces.names) {
-        expect([defaults.ctx.namespace, defaults.ctx.agentsNamespace], block.name).toContain(namespace);
+        expect([withKubelet.ctx.namespace, withKubelet.ctx.agentsNamespace], block.name).toContain(namespace);
         const needs = sd!.role === 'pod' ? [['', 'pods']] : [['', 'pods'], ['', 'services'], ['discovery.k8s.io', 'endpointslices']];
         for (const [group, resource] of needs) expect(grants(namespace, group!, resource!), `${block.name}: ${resource} in ${namespace}`).toBe(true);
       }
@@ -244,7 +295,7 @@ describe('Kubernetes discovery blocks', () => {
 
   it('uses known relabel actions, RE2-compatible regexes and replacements that reference existing groups', () => {
     for (const block of blocks) {
-      for (const rule of block.relabel_configs) {
+      for (const rule of [...block.relabel_configs, ...('metric_relabel_configs' in block ? (block.metric_relabel_configs ?? []) : [])]) {
         const where = `${block.name}: ${JSON.stringify(rule)}`;
         expect(ACTIONS, where).toContain(rule.action);
         const regex = rule.regex ?? '(.*)';
@@ -259,7 +310,8 @@ describe('Kubernetes discovery blocks', () => {
     for (const block of blocks) {
       const role = block.kubernetes_sd_configs[0]!.role;
       for (const label of block.relabel_configs.flatMap((r) => r.source_labels)) {
-        const known = POD_META.test(label) || (role === 'endpointslice' && ENDPOINTSLICE_META.test(label)) || CONVENTION_LABELS.includes(label) || label === '__address__';
+        const known =
+          role === 'node' ? NODE_META.test(label) || label === '__address__' : POD_META.test(label) || (role === 'endpointslice' && ENDPOINTSLICE_META.test(label)) || CONVENTION_LABELS.includes(label) || label === '__address__';
         expect(known, `${block.name}: ${label}`).toBe(true);
       }
     }
@@ -307,5 +359,32 @@ describe('Kubernetes discovery blocks', () => {
     expect(relabel(endpoint('aiops-platform-alertmanager', 9094), alerting)).toBeUndefined();
     expect(relabel(endpoint('aiops-platform-grafana', 9093), alerting)).toBeUndefined();
     expect(relabel(endpoint('aiops-platform-alertmanager', 9093), jobs['alertmanager']!)?.labels).toMatchObject({ pod: 'aiops-platform-alertmanager-1', app: 'alertmanager' });
+  });
+
+  it('scrapes each node\'s kubelet on 10250 at the node\'s address (IPv4 and IPv6), labelled with the node', () => {
+    const node = (address: string) => ({ __address__: address, __meta_kubernetes_node_name: 'worker-1', __meta_kubernetes_node_label_kubernetes_io_os: 'linux' });
+    expect(relabel(node('10.0.0.5:10250'), jobs['kubelet']!)).toEqual({ address: '10.0.0.5:10250', path: undefined, labels: { node: 'worker-1' } });
+    // The port the Node reports gives way to the one the NetworkPolicies allow.
+    expect(relabel(node('10.0.0.5:10255'), jobs['kubelet']!)?.address).toBe('10.0.0.5:10250');
+    expect(relabel(node('[fd00:10::5]:10250'), jobs['kubelet']!)?.address).toBe('[fd00:10::5]:10250');
+  });
+
+  it('keeps only container CPU and working-set series of the platform\'s namespaces from cAdvisor', () => {
+    const rules = withKubelet.config.scrape_configs.find((j) => j.job_name === 'kubelet')!.metric_relabel_configs!;
+    const series = (name: string, namespace: string, container: string, pod = 'p-0') => ({ __name__: name, namespace, pod, container, id: '/kubepods/x', image: 'i', name: 'n' });
+    const kept = (labels: Record<string, string>) => relabel(labels, rules) !== undefined;
+    expect(kept(series('container_cpu_usage_seconds_total', 'aiops-platform', 'prometheus'))).toBe(true);
+    expect(kept(series('container_memory_working_set_bytes', 'aiops-platform', 'prometheus'))).toBe(true);
+    expect(kept(series('container_memory_working_set_bytes', 'aiops-platform-node-agents', 'filebeat'))).toBe(true);
+    // The pod-level cgroup rows and the sandbox would count a pod twice.
+    expect(kept(series('container_cpu_usage_seconds_total', 'aiops-platform', ''))).toBe(false);
+    expect(kept(series('container_cpu_usage_seconds_total', 'aiops-platform', 'POD'))).toBe(false);
+    // Other namespaces, other metrics, machine-level series.
+    expect(kept(series('container_cpu_usage_seconds_total', 'kube-system', 'coredns'))).toBe(false);
+    expect(kept(series('container_cpu_usage_seconds_total', 'aiops-platform-other', 'x'))).toBe(false);
+    expect(kept(series('container_memory_usage_bytes', 'aiops-platform', 'prometheus'))).toBe(false);
+    expect(kept(series('container_network_receive_bytes_total', 'aiops-platform', 'prometheus'))).toBe(false);
+    expect(kept({ __name__: 'machine_cpu_cores' })).toBe(false);
+    expect(kept({ __name__: 'container_cpu_usage_seconds_total', id: '/system.slice/kubelet.service' })).toBe(false);
   });
 });

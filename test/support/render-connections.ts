@@ -9,7 +9,8 @@
  *   Job's API calls); scripts naming hosts without a port use `-p N` (redis-cli); without either
  *   the names are certificate SANs, not connections;
  * - prometheus.yml: Alertmanager targets and every scrape job, by evaluating its keep/drop
- *   relabelings on the discovered pods and EndpointSlices;
+ *   relabelings on the discovered pods and EndpointSlices, and its `__address__` rewrites on a
+ *   discovered Node (the `node` role: the node's IP with the kubelet port the Node reports);
  * - Ingress backends from the pods of the IngressClass' controller, and the world into every
  *   LoadBalancer/NodePort Service;
  * - the API server from every pod that mounts a service-account token, DNS from every pod.
@@ -46,6 +47,19 @@ const metaName = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
 
 function podOf(source: string, namespace: string, template: any): Pod {
   return { source, namespace, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations ?? {}, spec: template.spec };
+}
+
+/** The kubelet port a discovered Node reports (`status.daemonEndpoints.kubeletEndpoint.port`). */
+const KUBELET_REPORTED_PORT = 10250;
+
+/** `__address__` after the `replace` relabelings that target it (RE2 and JavaScript agree on these regexes). */
+function rewrittenAddress(relabels: readonly any[], meta: Record<string, string>): string {
+  const labels = { ...meta };
+  for (const r of relabels.filter((x) => x.action === 'replace' && x.target_label === '__address__')) {
+    const match = new RegExp(`^(?:${r.regex ?? '(.*)'})$`).exec(r.source_labels.map((l: string) => labels[l] ?? '').join(';'));
+    if (match) labels['__address__'] = (r.replacement ?? '$1').replace(/\$(\d+)/g, (_: string, n: string) => match[Number(n)] ?? '');
+  }
+  return labels['__address__']!;
 }
 
 /** Every connection the render's configuration makes (see the file comment). */
@@ -159,8 +173,10 @@ export function renderedConnections(objects: readonly any[]): Connection[] {
       ...Object.fromEntries(Object.entries(p.labels).map(([k, v]) => [`__meta_kubernetes_pod_label_${metaName(k)}`, v])),
       ...Object.fromEntries(Object.entries(p.annotations).map(([k, v]) => [`__meta_kubernetes_pod_annotation_${metaName(k)}`, v])),
     });
-    const targets = (sd: any): { pod: Pod; port?: number; meta: Record<string, string> }[] =>
-      sd.role === 'pod'
+    const targets = (sd: any): { pod?: Pod; port?: number; meta: Record<string, string> }[] =>
+      sd.role === 'node'
+        ? [{ meta: { __address__: `${ADDRESSES.node}:${KUBELET_REPORTED_PORT}`, __meta_kubernetes_node_name: 'node-1' } }]
+        : sd.role === 'pod'
         ? servers
             .filter((p) => sd.namespaces.names.includes(p.namespace))
             .flatMap((p) => {
@@ -186,6 +202,11 @@ export function renderedConnections(objects: readonly any[]): Connection[] {
       for (const sd of job.kubernetes_sd_configs) {
         for (const t of targets(sd)) {
           if (!kept(job.relabel_configs, t.meta)) continue;
+          if (!t.pod) {
+            const address = rewrittenAddress(job.relabel_configs, t.meta);
+            add(prometheus, { ip: ADDRESSES.node }, Number(address.slice(address.lastIndexOf(':') + 1)), 'TCP', `prometheus.yml job ${job.job_name} → node ${address}`);
+            continue;
+          }
           const port = annotationPort ? Number(t.pod.annotations['prometheus.io/port']) : t.port;
           add(prometheus, endpointOf(t.pod), port!, 'TCP', `prometheus.yml job ${job.job_name} → ${t.pod.source}:${port}`);
         }

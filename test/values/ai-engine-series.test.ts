@@ -187,9 +187,11 @@ describe('aiEngine.series values', () => {
     ]);
     const { query: _query, ...noQuery } = extra();
     expect(problems({ extra: [noQuery] })).toEqual(['aiEngine.series.extra[0].query: expected string, found nothing']);
-    const many = Array.from({ length: 91 }, (_, i) => extra({ id: `s${i}` }));
-    expect(problems({ extra: many })).toEqual(['aiEngine.series.extra: 10 built-in and 91 extra series are more than 100']);
-    expect(load(valuesWith({ defaults: false, extra: many })).extra).toHaveLength(91);
+    // Every built-in series counts, also those left out for a source Prometheus does not scrape (the values cannot know).
+    const builtIn = DEFAULT_ENGINE_SERIES.length;
+    const many = Array.from({ length: 101 - builtIn }, (_, i) => extra({ id: `s${i}` }));
+    expect(problems({ extra: many })).toEqual([`aiEngine.series.extra: ${builtIn} built-in and ${101 - builtIn} extra series are more than 100`]);
+    expect(load(valuesWith({ defaults: false, extra: many })).extra).toHaveLength(101 - builtIn);
     expect(problems({ extra: Array.from({ length: 101 }, (_, i) => extra({ id: `s${i}` })) })[0]).toMatch(/^aiEngine\.series\.extra: /);
   });
 

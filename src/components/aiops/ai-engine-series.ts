@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { DEFAULT_ENGINE_SERIES, type EngineSeries } from '../../core/ai-engine-series.js';
+import { builtInSeriesFor, NO_OPTIONAL_SOURCES, type EngineSeries, type OptionalSourcesScraped } from '../../core/ai-engine-series.js';
 import { parseSeriesFile, SERIES_FILE_VERSION, type SeriesFile } from '../../core/ai-engine-series-file.js';
 import { durationMillis } from '../../core/duration.js';
 import { jsonFile } from '../../lib/config-files.js';
@@ -27,16 +27,18 @@ export interface RenderedSeriesFile {
 
 /**
  * The AI engine's series file (format: src/core/ai-engine-series-file.ts) from `aiEngine.series`:
- * the built-in series (with `defaults`) but the `disabled` ones, in their order, then the `extra`
- * ones. The values schema has checked every field; the queries of the extra series are parsed here
- * (with Prometheus' grammar, src/components/monitoring/promql.ts, which the values layer cannot
- * import): an unparsable one, or one whose result is not what `query_range` takes, is a problem
- * located at its `query`; a file above {@link MAX_SERIES_FILE_BYTES} is one located at `extra`.
- * The file is parsed with the engine's own parser before it is returned: a file the engine would
- * refuse is a bug of the chart.
+ * the built-in series (with `defaults`) but the `disabled` ones and those whose source of metrics
+ * `scraped` lacks (per-pod CPU and memory need cAdvisor: `prometheus.kubelet.enabled`; default
+ * none, as without Prometheus), in their order, then the `extra` ones. A disabled id whose series
+ * is absent anyway is no problem. The values schema has checked every field; the queries of the
+ * extra series are parsed here (with Prometheus' grammar, src/components/monitoring/promql.ts,
+ * which the values layer cannot import): an unparsable one, or one whose result is not what
+ * `query_range` takes, is a problem located at its `query`; a file above
+ * {@link MAX_SERIES_FILE_BYTES} is one located at `extra`. The file is parsed with the engine's
+ * own parser before it is returned: a file the engine would refuse is a bug of the chart.
  */
-export function aiEngineSeriesFile(ctx: PlatformContext, values: EngineSeriesValues): RenderedSeriesFile {
-  const builtIn = values.defaults ? DEFAULT_ENGINE_SERIES.filter((s) => !values.disabled.includes(s.id)) : [];
+export function aiEngineSeriesFile(ctx: PlatformContext, values: EngineSeriesValues, scraped: OptionalSourcesScraped = NO_OPTIONAL_SOURCES): RenderedSeriesFile {
+  const builtIn = values.defaults ? builtInSeriesFor(scraped).filter((s) => !values.disabled.includes(s.id)) : [];
   const extra = values.extra.map((s, i): EngineSeries => {
     const problem = promqlProblem(s.query);
     if (problem) reportProblem(ctx, new ConfigError(`expected a PromQL expression for query_range: ${problem}`, { path: ['aiEngine', 'series', 'extra', i, 'query'] }));

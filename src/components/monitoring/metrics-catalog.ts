@@ -25,12 +25,17 @@
  *   and `mount`, `path`) and the README's metric table.
  * - The self-healing executor: its own names, from src/core/self-healing-metrics.ts (the executor
  *   registers exactly those).
+ * - cAdvisor in the kubelet (/metrics/cadvisor, Kubernetes 1.25 and later): google/cadvisor
+ *   metrics/prometheus.go (the names) and kubernetes pkg/kubelet/server/server.go
+ *   (containerPrometheusLabelsFunc: the labels `namespace`, `pod`, `container`, `image`, `name`,
+ *   `id`; the pod-level cgroup rows have `container=""`).
  * - Prometheus / Alertmanager: the series every scrape adds (`up`, `scrape_*`) and the servers' own
  *   /metrics, read from running Debian builds (Prometheus 2.42, Alertmanager 0.25; the names are
  *   unchanged in the pinned v3.5.0 and v0.28.1) and alertmanager's notify/notify.go.
  */
 
 import { AI_ENGINE_HISTOGRAMS, AI_ENGINE_METRICS } from '../../core/ai-engine-metrics.js';
+import type { OptionalMetricSource } from '../../core/ai-engine-series.js';
 import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 
 /** Where a group of metrics comes from. */
@@ -47,6 +52,19 @@ const histogram = (name: string) => [`${name}_bucket`, `${name}_sum`, `${name}_c
 
 /** The histograms among {@link SELF_HEALING_METRICS} (the others are counters and gauges, one series name each). */
 const SELF_HEALING_HISTOGRAMS: ReadonlySet<string> = new Set([SELF_HEALING_METRICS.actionDuration]);
+
+/**
+ * The metrics of the sources that Prometheus scrapes only when told (`OPTIONAL_METRIC_SOURCES` of
+ * src/core/ai-engine-series.ts): their scrape jobs keep exactly these names.
+ */
+export const OPTIONAL_SOURCE_METRICS: Readonly<Record<OptionalMetricSource, MetricSource>> = {
+  /** The kubelet job (`prometheus.kubelet.enabled`), of the platform's namespaces only. */
+  cadvisor: {
+    source: 'google/cadvisor, built into the kubelet (/metrics/cadvisor)',
+    version: 'v1.25+ (the kubelet of Kubernetes 1.25 and later)',
+    metrics: ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes'],
+  },
+};
 
 export const METRICS: Record<string, MetricSource> = {
   nodeExporter: {
@@ -122,6 +140,7 @@ export const METRICS: Record<string, MetricSource> = {
       'elasticsearch_indices_search_query_total', 'elasticsearch_indices_search_query_time_seconds',
     ],
   },
+  ...OPTIONAL_SOURCE_METRICS,
   prometheus: {
     source: 'prometheus/prometheus (series added to every scrape, and its own /metrics)',
     version: 'v3.5.0',

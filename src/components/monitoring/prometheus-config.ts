@@ -1,8 +1,11 @@
 import { LABEL_KEY } from '../../core/label-keys.js';
+import { SERVICE_ACCOUNT_CA, SERVICE_ACCOUNT_TOKEN } from '../../core/service-account.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { KUBELET_PORT } from '../../plan/network.js';
 import type { Values } from '../../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../../values/schema/ingress-routes.js';
+import { OPTIONAL_SOURCE_METRICS } from './metrics-catalog.js';
 
 // Typed subset of prometheus.yml (Prometheus v2.42 to v3.x) that the chart writes.
 
@@ -14,11 +17,8 @@ export interface GlobalConfig {
   external_labels: Record<string, string>;
 }
 
-/** A `kubernetes_sd_configs` entry. */
-export interface KubernetesSdConfig {
-  role: 'pod' | 'endpointslice';
-  namespaces: { names: string[] };
-}
+/** A `kubernetes_sd_configs` entry: the pods or EndpointSlices of some namespaces, or the cluster's Nodes. */
+export type KubernetesSdConfig = { role: 'pod' | 'endpointslice'; namespaces: { names: string[] } } | { role: 'node' };
 
 /** A `relabel_configs` entry; `regex` is RE2, anchored at both ends by Prometheus. */
 export interface RelabelConfig {
@@ -30,14 +30,33 @@ export interface RelabelConfig {
   action: 'replace' | 'keep' | 'drop';
 }
 
+/** `authorization` of a scrape: a Bearer token read from a file (again at every scrape, so a rotated token is picked up). */
+export interface Authorization {
+  credentials_file: string;
+}
+
+/** `tls_config` of a scrape. */
+export interface TlsConfig {
+  /** CA certificates that verify the server's certificate. */
+  ca_file: string;
+  /** Accept any server certificate (encrypted, not authenticated). */
+  insecure_skip_verify: boolean;
+}
+
 /** A `scrape_configs` entry. */
 export interface ScrapeConfig {
   job_name: string;
+  /** Default http. */
+  scheme?: 'https';
   metrics_path?: string;
   /** Scraped labels win over target labels on conflict (exporters describing other objects). */
   honor_labels?: boolean;
+  authorization?: Authorization;
+  tls_config?: TlsConfig;
   kubernetes_sd_configs: KubernetesSdConfig[];
   relabel_configs: RelabelConfig[];
+  /** Applied to every scraped series before it is stored: a `drop` or failed `keep` discards the series. */
+  metric_relabel_configs?: RelabelConfig[];
 }
 
 /** An `alerting.alertmanagers` entry. */
@@ -170,10 +189,51 @@ function annotatedPodsJob(ctx: PlatformContext): ScrapeConfig {
   };
 }
 
+/**
+ * cAdvisor in the kubelet of every node (`prometheus.kubelet.enabled`): Nodes discovered across
+ * the cluster (list/watch nodes: a ClusterRole), scraped over https on {@link KUBELET_PORT} with
+ * the pod's service-account token, which the kubelet authorizes as `get` on `nodes/metrics`
+ * (a SubjectAccessReview to the API server). Not through the API server's node proxy: that needs
+ * `nodes/proxy`, which also reaches the kubelet's exec and log endpoints.
+ *
+ * The kubelet's serving certificate is self-signed on most clusters (kubeadm without
+ * `serverTLSBootstrap`, k3s, kind): `insecureSkipVerify` accepts any certificate (encrypted, the
+ * kubelet not authenticated); false verifies it against the cluster CA, for clusters whose kubelet
+ * certificates the cluster CA signs.
+ *
+ * Only the metrics of the catalog's cadvisor source are kept (metrics-catalog.ts), of the
+ * platform's and the node agents' namespaces, per container: not the pod-level cgroup rows
+ * (`container=""`, which sum the pod's containers) nor the `POD` sandbox. The targets get a
+ * `node` label only: a `namespace` or `pod` target label would rename the series' own labels
+ * of the same names to `exported_*`. For the same reason the TargetDown rule (which matches the
+ * platform's namespaces) does not see these targets: `up{job="kubelet"}` does.
+ */
+function kubeletJob(ctx: PlatformContext, kubelet: Values['prometheus']['kubelet']): ScrapeConfig {
+  return {
+    job_name: 'kubelet',
+    scheme: 'https',
+    metrics_path: '/metrics/cadvisor',
+    authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN },
+    tls_config: { ca_file: SERVICE_ACCOUNT_CA, insecure_skip_verify: kubelet.insecureSkipVerify },
+    kubernetes_sd_configs: [{ role: 'node' }],
+    relabel_configs: [
+      // The discovered address is the node's with the port the Node reports; the NetworkPolicies allow KUBELET_PORT. IPv6 hosts stay bracketed.
+      replace(['__address__'], '__address__', '(.+):\\d+', `$1:${KUBELET_PORT}`),
+      replace(['__meta_kubernetes_node_name'], 'node'),
+    ],
+    metric_relabel_configs: [
+      keep('__name__', OPTIONAL_SOURCE_METRICS.cadvisor.metrics.join('|')),
+      // Namespaces are DNS labels: no regex metacharacters.
+      keep('namespace', `${ctx.namespace}|${ctx.agentsNamespace}`),
+      { source_labels: ['container'], regex: '|POD', action: 'drop' },
+    ],
+  };
+}
+
 /** Builds prometheus.yml: a pure function of the context, the values and the options. */
 export function prometheusConfig(
   ctx: PlatformContext,
-  values: Pick<Values['prometheus'], 'scrapeInterval' | 'evaluationInterval'>,
+  values: Pick<Values['prometheus'], 'scrapeInterval' | 'evaluationInterval' | 'kubelet'>,
   o: PrometheusConfigOptions,
 ): PrometheusConfig {
   const am = o.alertmanager;
@@ -187,6 +247,7 @@ export function prometheusConfig(
     // honor_labels: kube-state-metrics' own namespace/pod/node labels describe the object, not the exporter pod.
     jobs.push(podJob(ctx, 'kube-state-metrics', ctx.namespace, { app: 'kube-state-metrics', port: 'metrics' }, { honor_labels: true }));
   }
+  if (values.kubelet.enabled) jobs.push(kubeletJob(ctx, values.kubelet));
   jobs.push(annotatedPodsJob(ctx));
   return {
     global: {

@@ -7,6 +7,7 @@ import { metadata } from '../../lib/metadata.js';
 import { externalUrl } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
+import type { OptionalSourcesScraped } from '../../core/ai-engine-series.js';
 import { toBinaryUnits } from '../../core/quantity.js';
 import { createServiceAccount, type Rule } from '../../lib/rbac.js';
 import { createService } from '../../lib/service.js';
@@ -47,6 +48,8 @@ export interface PrometheusConnection {
   readonly pathPrefix: string;
   /** In-cluster base URL with the prefix, e.g. `http://aiops-platform-prometheus.aiops-platform.svc.cluster.local:9090/prometheus`. */
   readonly url: string;
+  /** The optional sources of metrics it scrapes: cAdvisor with `prometheus.kubelet.enabled`. */
+  readonly scrapes: OptionalSourcesScraped;
 }
 
 const PORT = CATALOG.prometheus.port;
@@ -66,11 +69,22 @@ const ENDPOINTSLICE_ROLE: Rule[] = [
 ];
 
 /**
+ * The kubelet job (`kubelet.enabled`), and nothing else cluster-wide: the `node` role lists and
+ * watches Nodes; the kubelet authorizes /metrics/cadvisor as `get` on the `nodes/metrics`
+ * subresource. Not `nodes/proxy` (the kubelet's exec and logs), not `get` on Nodes.
+ */
+const KUBELET_RULES: Rule[] = [
+  { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+];
+
+/**
  * Prometheus on the official image: StatefulSet `<release>-prometheus` (pod `<release>-prometheus-0`)
  * serving everything under `/prometheus` on 9090, prometheus.yml and the alert rules from a
  * ConfigMap (a change rolls the pods through the `checksum/config` annotation, so no reloader and
  * no lifecycle API), time- and size-based retention so the volume never fills, and namespaced
- * Roles for Kubernetes service discovery of the platform and node-agents namespaces only.
+ * Roles for Kubernetes service discovery of the platform and node-agents namespaces; with
+ * `kubelet.enabled`, also the ClusterRole of the kubelet job ({@link KUBELET_RULES}).
  *
  * `replicas` > 1 runs independent HA replicas: each scrapes every target and sends every alert,
  * and Alertmanager deduplicates them (their external labels are identical on purpose).
@@ -107,6 +121,7 @@ export class Prometheus extends Construct {
       id: ID,
       namespaceRules: props.alertmanager ? ENDPOINTSLICE_ROLE : [PODS],
       otherNamespaceRules: props.nodeExporter ? { [ctx.agentsNamespace]: [PODS] } : {},
+      clusterRules: values.kubelet.enabled ? KUBELET_RULES : [],
     });
 
     const prometheus: k8s.Container = {
@@ -170,6 +185,6 @@ export class Prometheus extends Construct {
     createService(this, 'service', ctx, { name, id: ID, ports });
     if (values.replicas > 1) createDisruptionBudget(this, ctx, name, ID);
 
-    this.connection = { serviceName: name, port: PORT, pathPrefix: plan.pathPrefix, url: plan.url };
+    this.connection = { serviceName: name, port: PORT, pathPrefix: plan.pathPrefix, url: plan.url, scrapes: { cadvisor: values.kubelet.enabled } };
   }
 }

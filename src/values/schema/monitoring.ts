@@ -28,12 +28,38 @@ export const prometheusSchema = (p: Profile) => {
         .describe('Size-based retention bound such as 40Gi, at most the volume size (default: 85 % of persistence.size, rounded down to whole Mi).'),
       scrapeInterval: positiveDuration.default('30s').describe('How often targets are scraped (default 30s).'),
       evaluationInterval: positiveDuration.default('30s').describe('How often the alert rules are evaluated (default 30s).'),
+      kubelet: kubeletScrape(p),
       ...volume.fields,
     })
     .prefault({})
     .transform((v, ctx) => resolveRetentionSize(volume.resolve(v, ctx), ctx))
     .describe('Prometheus, the metrics store and alert rule evaluator (a StatefulSet, served under /prometheus).');
 };
+
+/**
+ * `prometheus.kubelet.*`: per-pod CPU and memory from cAdvisor in the kubelets. Off in development:
+ * it is the one cluster-wide right of Prometheus (a ClusterRole to list and watch Nodes and to get
+ * nodes/metrics), which a namespace-scoped install may not be allowed to create.
+ */
+const kubeletScrape = (p: Profile) =>
+  z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(p.pick(false, true))
+        .describe(
+          'Scrape cAdvisor (/metrics/cadvisor) on every node\'s kubelet (https, port 10250) for per-pod CPU and memory, which the AI engine then watches (pod-cpu, pod-memory); keeps only container CPU and working-set series of the platform\'s namespaces. Needs a ClusterRole (list/watch nodes, get nodes/metrics) and egress to the nodes on 10250 (networkPolicy.nodeCidrs, or the host/remote-node entities with flavor cilium) (default false; production true).',
+        ),
+      /** Most kubelets serve a self-signed certificate; verifying needs kubelet certificates signed by the cluster CA. */
+      insecureSkipVerify: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Do not verify the kubelet\'s serving certificate: the connection is encrypted but the kubelet is not authenticated (a machine on the node network could answer in its place). Most clusters (kubeadm without serverTLSBootstrap, k3s, kind) give the kubelet a self-signed certificate that nothing can verify; set false where the cluster CA signs the kubelet certificates, e.g. kubeadm with serverTLSBootstrap: true and the CSRs approved (default true).',
+        ),
+    })
+    .prefault({})
+    .describe('Per-pod CPU and memory from cAdvisor in the kubelets (a cluster-wide scrape job).');
 
 /**
  * Share of the volume that size-based retention fills by default (the bound counts blocks, WAL
