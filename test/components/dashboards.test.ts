@@ -154,6 +154,8 @@ describe('dashboards', () => {
       ['timeseries', 'Decisions by rule'],
       ['timeseries', 'Action duration by rule'],
       ['timeseries', 'Actions by action'],
+      ['timeseries', 'Pending approvals'],
+      ['timeseries', 'Approval steps'],
       ['timeseries', 'Circuit breaker open'],
       ['timeseries', 'Lease holder'],
       ['timeseries', 'Audit write failures'],
@@ -165,6 +167,8 @@ describe('dashboards', () => {
       'sum((aiops_self_healing_decisions_total{outcome="failed", rule=~"$rule"} unless aiops_self_healing_decisions_total{outcome="failed", rule=~"$rule"} offset $__range) + 0' +
         ' or increase(aiops_self_healing_decisions_total{outcome="failed", rule=~"$rule"}[$__range]))',
     ]);
+    expect(exprs('Pending approvals')).toEqual(['sum(aiops_self_healing_pending_approvals)']);
+    expect(exprs('Approval steps')).toEqual(['sum by (outcome) (rate(aiops_self_healing_decisions_total{outcome=~"pending|approved|rejected|expired", rule=~"$rule"}[$__rate_interval])) * 60']);
     expect(exprs('Gave up in range')[0]).toContain('increase(aiops_self_healing_gave_up_total{rule=~"$rule"}[$__range])');
     expect(exprs('Action duration by rule')).toEqual([0.5, 0.95].map(
       (q) => `histogram_quantile(${q}, sum by (rule, le) (rate(aiops_self_healing_action_duration_seconds_bucket{rule=~"$rule"}[$__rate_interval])))`,

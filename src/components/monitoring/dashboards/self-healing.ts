@@ -15,8 +15,8 @@ const quantile = (q: number) => `histogram_quantile(${q}, sum by (rule, le) (rat
 
 /**
  * The self-healing executor from its own /metrics (src/core/self-healing-metrics.ts): decisions by
- * outcome and rule, actions and give-ups in the time range, action duration, the circuit breaker,
- * which replica holds the Lease and audit rows PostgreSQL did not take.
+ * outcome and rule, actions and give-ups in the time range, action duration, approvals (approval
+ * mode), the circuit breaker, which replica holds the Lease and audit rows PostgreSQL did not take.
  */
 export function selfHealingDashboard() {
   return dashboard({
@@ -87,6 +87,22 @@ export function selfHealingDashboard() {
       timeseries('Actions by action', {
         unit: 'opm',
         targets: [{ expr: `sum by (action) (rate(${M.actionDuration}_count{${RULE}}${RATE})) * 60`, legend: '{{action}}' }],
+      }),
+    )
+    .withRow(new RowBuilder('Approvals'))
+    .withPanel(
+      timeseries('Pending approvals', {
+        unit: 'short',
+        min: 0,
+        description: 'Actions held for a person to approve or reject through the API gateway (selfHealing.mode approval); they expire after selfHealing.limits.approvalTtl.',
+        targets: [{ expr: `sum(${M.pendingApprovals})`, legend: 'pending' }],
+      }),
+    )
+    .withPanel(
+      timeseries('Approval steps', {
+        unit: 'opm',
+        description: 'pending (held), approved, rejected, expired (nobody decided within the TTL); what an approved action did is under Decisions.',
+        targets: [{ expr: `sum by (outcome) (rate(${M.decisions}{outcome=~"pending|approved|rejected|expired", ${RULE}}${RATE})) * 60`, legend: '{{outcome}}' }],
       }),
     )
     .withRow(new RowBuilder('Executor'))
