@@ -278,6 +278,19 @@ describe('AiEngine series, Lease and API access', () => {
     expect(JSON.parse(seriesJson(render('aiEngine: {series: {defaults: false}}')))).toEqual({ version: 1, series: [] });
   });
 
+  it('watches CPU and memory per pod where its Prometheus scrapes cAdvisor (prometheus.kubelet.enabled), and only there', () => {
+    const ids = (r: ConstructRender) => (JSON.parse(seriesJson(r)) as { series: EngineSeries[] }).series.map((s) => s.id);
+    const kubelet = render('prometheus: {kubelet: {enabled: true}}');
+    expect(ids(kubelet)).toEqual(builtInSeriesFor({ cadvisor: true }).map((s) => s.id));
+    expect(ids(kubelet)).toEqual(expect.arrayContaining(['pod-cpu', 'pod-memory']));
+    expect(ids(render('global: {development: false}'))).toEqual(ids(kubelet));
+    expect(ids(defaults)).not.toContain('pod-cpu');
+    // Without Prometheus nothing is scraped; a disabled per-pod series is no problem either way.
+    expect(ids(render('prometheus: {kubelet: {enabled: true}}', ['redis']))).not.toContain('pod-memory');
+    expect(ids(render('prometheus: {kubelet: {enabled: true}}\naiEngine: {series: {disabled: [pod-memory]}}'))).toEqual(ids(kubelet).filter((id) => id !== 'pod-memory'));
+    expect(ids(render('aiEngine: {series: {disabled: [pod-memory]}}'))).toEqual(ids(defaults));
+  });
+
   it("writes a file the engine's own loader takes, as it reads it from SERIES_FILE", () => {
     const dir = mkdtempSync(join(tmpdir(), 'aiops-engine-series-'));
     try {

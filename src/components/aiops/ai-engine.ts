@@ -80,7 +80,7 @@ export class AiEngine extends Construct {
     super(scope, id);
     const { ctx, values } = props;
     const name = objectName(ctx, AI_ENGINE_ID.name);
-    const config = { [SERIES_FILE]: aiEngineSeriesFile(ctx, values.series).text };
+    const config = { [SERIES_FILE]: aiEngineSeriesFile(ctx, values.series, props.prometheus?.scrapes).text };
     new k8s.KubeConfigMap(this, 'series', { metadata: metadata(ctx, name, AI_ENGINE_ID, { version: platformServiceVersion(values) }), data: config });
     const serviceAccountName = createServiceAccount(this, ctx, { name, id: AI_ENGINE_ID, namespaceRules: leaseRules(name) });
 
