@@ -13,7 +13,9 @@ import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../../src/services/api-gateway/identity/passwords.js';
-import { IdentityStore, KeyRoleError, LastAdminError, MIGRATIONS, UserExistsError } from '../../src/services/api-gateway/identity/store.js';
+import { ROLES } from '../../src/services/api-gateway/identity/roles.js';
+import { MIGRATIONS } from '../../src/services/api-gateway/identity/schema.js';
+import { IdentityStore, KeyRoleError, LastAdminError, UserExistsError } from '../../src/services/api-gateway/identity/store.js';
 import { createLogger } from '../../src/services/kit/log.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 
@@ -95,6 +97,11 @@ describe.runIf(havePostgres)('API gateway identity store on a real PostgreSQL', 
     ]);
     expect(await psql(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'gateway_users_username_key'")).toMatch(/UNIQUE INDEX .* \(lower\(username\)\)$/);
     expect(await psql(db, "SELECT tgname FROM pg_trigger WHERE tgrelid = 'gateway_audit'::regclass ORDER BY tgname")).toBe('gateway_audit_no_change\ngateway_audit_no_truncate');
+    // The roles the tables accept are the program's.
+    for (const table of ['gateway_users', 'gateway_api_keys']) {
+      const check = await psql(db, `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = '${table}'::regclass AND contype = 'c'`);
+      expect([...check.matchAll(/'([a-z]+)'::text/g)].map((m) => m[1]), table).toEqual([...ROLES]);
+    }
     const before = await psql(db, 'SELECT version, applied_at FROM gateway_schema_migrations');
     await store.migrate();
     expect(await psql(db, 'SELECT version, applied_at FROM gateway_schema_migrations')).toBe(before);

@@ -63,16 +63,19 @@ describe('scrypt password hashes', () => {
       `$scrypt$ln=9,r=8,p=1$${salt}$${key}`, // too weak
       `$scrypt$ln=15,r=0,p=1$${salt}$${key}`,
     ];
-    const malformed = await Promise.all(cases.map(async (c) => (await verifyPassword('correct horse battery', c, CHEAP)).malformed));
-    expect(malformed).toEqual([true, true, true, true, true, true, true, true, true, true, false, true, true, true]);
+    const checks = await Promise.all(cases.map((c) => verifyPassword('correct horse battery', c, CHEAP)));
+    expect(checks.map((c) => c.malformed)).toEqual([true, true, true, true, true, true, true, true, true, true, false, true, true, true]);
+    // None matches (the p=16 one is well-formed, with another key).
+    expect(checks.map((c) => c.ok)).toEqual(cases.map(() => false));
   });
 
-  it('with the default parameters one hash takes 30-400 ms here (the figure in passwords.ts is ≈ 90 ms)', async () => {
+  it('with the default parameters one hash is not cheap: over 20 ms (≈ 90 ms on an idle machine here, see passwords.ts)', async () => {
     const started = performance.now();
     const stored = await hashPassword('correct horse battery');
     const ms = performance.now() - started;
-    expect(ms).toBeGreaterThan(30);
-    expect(ms).toBeLessThan(400);
+    expect(ms).toBeGreaterThan(20);
+    // A loaded CI machine may take longer; this only catches a hang.
+    expect(ms).toBeLessThan(5_000);
     expect((await verifyPassword('correct horse battery', stored)).ok).toBe(true);
   });
 });

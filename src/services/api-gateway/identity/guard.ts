@@ -13,7 +13,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../../kit/log.js';
 import { HttpError, type RequestContext } from '../../kit/server.js';
 import { mediaType, readInput } from '../input.js';
-import type { Credentials, Principal } from './credentials.js';
+import type { Credentials, Principal, RefusalReason } from './credentials.js';
 import { CSRF_FIELD, csrfHeaderOf, csrfMatches, crossSiteRequest } from './csrf.js';
 import type { RateLimiter } from './rate-limit.js';
 import { sourceAddress } from './request.js';
@@ -52,6 +52,13 @@ export const done = (status: number) => `done ${status}`;
 /** The outcome of a request refused or failed with `status`. */
 export const failed = (status: number) => `failed ${status}`;
 
+/** Logs why a credential was refused: an ended session at debug (browsers keep old cookies), anything else at info. */
+export function logRefusal(ctx: RequestContext, r: { readonly reason: RefusalReason; readonly keyId?: string }): void {
+  if (r.reason === 'none') return;
+  if (r.reason === 'session-unknown') ctx.log.debug({ reason: r.reason }, 'credential refused');
+  else ctx.log.info({ reason: r.reason, keyId: r.keyId }, 'credential refused');
+}
+
 /** The 401 of a request without a valid credential. */
 export function unauthorized(): HttpError {
   return new HttpError(401, 'sign in first, or send an API key (Authorization: Bearer aiops_…)', { 'www-authenticate': 'Bearer realm="aiops"' });
@@ -64,7 +71,7 @@ export class Guard {
   async principal(ctx: RequestContext): Promise<Principal | undefined> {
     try {
       const resolved = await this.o.credentials.resolve(ctx.req);
-      if (!resolved.principal && resolved.reason !== 'none') ctx.log.info({ reason: resolved.reason, keyId: resolved.keyId }, 'credential refused');
+      if (resolved.reason !== undefined) logRefusal(ctx, resolved);
       return resolved.principal;
     } catch (err) {
       ctx.log.error({ err }, 'checking the credentials failed');

@@ -20,7 +20,7 @@ import type { GatewayDeps } from '../deps.js';
 import { clearedSessionCookie, cookieIsSecure, sessionCookie, sessionIdOf } from '../identity/cookies.js';
 import type { Principal } from '../identity/credentials.js';
 import { crossSiteRequest } from '../identity/csrf.js';
-import { failed, FORWARDED } from '../identity/guard.js';
+import { failed, FORWARDED, logRefusal } from '../identity/guard.js';
 import { burnPasswordTime, hashPassword, passwordProblem, verifyPassword, PASSWORD_MAX_LENGTH } from '../identity/passwords.js';
 import { acceptsHtml, forwardedRequest, safeNext, sourceAddress } from '../identity/request.js';
 import { atLeast, forwardedRequirement, GRAFANA_ROLES, isUnsafe, type Role } from '../identity/roles.js';
@@ -67,7 +67,7 @@ async function verify(ctx: RequestContext, deps: GatewayDeps): Promise<void> {
   try {
     const resolved = await deps.credentials.resolve(req);
     principal = resolved.principal;
-    if (!principal && resolved.reason !== 'none') ctx.log.info({ reason: resolved.reason, keyId: resolved.keyId }, 'credential refused');
+    if (resolved.reason !== undefined) logRefusal(ctx, resolved);
   } catch (err) {
     deps.metrics.verify.inc({ result: 'error' });
     ctx.log.error({ err }, 'checking the credentials failed');
