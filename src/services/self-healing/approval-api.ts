@@ -11,7 +11,9 @@ import type { ApprovalResult } from './executor.js';
  *
  * - `GET /api/v1/approvals[?state=pending|approved|rejected|expired][&limit=1..1000]`:
  *   `{ mode, source, approvals: [Approval…] }`, newest first (pending ones and those decided within
- *   a day); the Lease holder answers from memory, the other replicas from the audit table.
+ *   a day); the Lease holder answers from memory, the other replicas from the audit table. Each
+ *   approval also says `dryRun`: whether this executor runs an approved action as a dry run
+ *   (selfHealing.dryRun; actions are held in live mode only, so false unless the setting changed).
  * - `POST /api/v1/approvals/:id/approve`, `POST /api/v1/approvals/:id/reject`, body
  *   `{ "actor": "alice", "role": "admin", "reason": "…" }` (reason optional): `{ approval, decision }`;
  *   404 unknown id, 409 already decided or expired (`{ error, approval }`), 503 not the Lease holder
@@ -75,6 +77,8 @@ export interface ApprovalApiDeps {
   /** APPROVAL_TOKEN; undefined: every call answers 503. */
   readonly token: string | undefined;
   readonly mode: string;
+  /** The rules file's dryRun: an approved action runs as a dry run. */
+  readonly dryRun: boolean;
   /** Constant-time bearer check (the webhook's). */
   readonly bearerMatches: (header: string | undefined, expected: string) => boolean;
   readonly isLeader: () => boolean;
@@ -91,6 +95,8 @@ export interface ApprovalApiDeps {
 const NOT_LEADER = 'this replica does not hold the Lease: send again';
 
 export function registerApprovalRoutes(server: ServiceServer, deps: ApprovalApiDeps): void {
+  /** An approval as the API shows it. */
+  const shown = (a: Approval) => ({ ...a, dryRun: deps.dryRun });
   const authorize = (ctx: RequestContext) => {
     if (deps.token === undefined) throw new HttpError(503, 'the approval API is not configured: APPROVAL_TOKEN is not set');
     if (!deps.bearerMatches(ctx.req.headers.authorization, deps.token)) {
@@ -108,11 +114,11 @@ export function registerApprovalRoutes(server: ServiceServer, deps: ApprovalApiD
     const opts = { state: state as ApprovalState | undefined, limit };
     if (deps.isLeader()) {
       await deps.restored();
-      sendJson(ctx.res, 200, { mode: deps.mode, source: 'memory', approvals: deps.list(opts) });
+      sendJson(ctx.res, 200, { mode: deps.mode, source: 'memory', approvals: deps.list(opts).map(shown) });
       return;
     }
     if (!deps.listStored) throw new HttpError(503, `${NOT_LEADER} (no audit table to answer from)`, { 'retry-after': '5' });
-    sendJson(ctx.res, 200, { mode: deps.mode, source: 'postgresql', approvals: await deps.listStored(opts) });
+    sendJson(ctx.res, 200, { mode: deps.mode, source: 'postgresql', approvals: (await deps.listStored(opts)).map(shown) });
   });
 
   for (const verb of ['approve', 'reject'] as const) {
@@ -126,26 +132,26 @@ export function registerApprovalRoutes(server: ServiceServer, deps: ApprovalApiD
       await deps.restored();
       const result = verb === 'approve' ? await deps.approve(id, parsed.decider) : deps.reject(id, parsed.decider);
       ctx.log.info({ approval: id, verb, actor: parsed.decider.actor, role: parsed.decider.role, status: result.status }, `approval ${verb} call`);
-      answer(ctx.res, id, verb, result);
+      answer(ctx.res, id, verb, result, shown);
     });
   }
 }
 
 /** The HTTP answer of an approve or reject call. */
-function answer(res: ServerResponse, id: string, verb: 'approve' | 'reject', result: ApprovalResult): void {
+function answer(res: ServerResponse, id: string, verb: 'approve' | 'reject', result: ApprovalResult, shown: (a: Approval) => unknown): void {
   switch (result.status) {
     case 'not-found':
       throw new HttpError(404, `no approval ${JSON.stringify(id)}`);
     case 'conflict': {
       const a = result.approval;
       const by = a.decidedBy ? ` by ${a.decidedBy.actor}` : '';
-      sendJson(res, 409, { error: `approval ${id} is ${a.state}${by} (at ${a.decidedAt}): it can no longer be ${verb === 'approve' ? 'approved' : 'rejected'}`, approval: a });
+      sendJson(res, 409, { error: `approval ${id} is ${a.state}${by} (at ${a.decidedAt}): it can no longer be ${verb === 'approve' ? 'approved' : 'rejected'}`, approval: shown(a) });
       return;
     }
     case 'busy':
-      sendJson(res, 503, { error: result.decisions.at(-1)?.reason ?? 'too many actions running', approval: result.approval }, { 'retry-after': '10' });
+      sendJson(res, 503, { error: result.decisions.at(-1)?.reason ?? 'too many actions running', approval: shown(result.approval) }, { 'retry-after': '10' });
       return;
     default:
-      sendJson(res, 200, { approval: result.approval, decision: result.decision ?? result.decisions.at(-1) });
+      sendJson(res, 200, { approval: shown(result.approval), decision: result.decision ?? result.decisions.at(-1) });
   }
 }

@@ -231,6 +231,7 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     registerApprovalRoutes(server, {
       token: approvalToken,
       mode: rules.mode,
+      dryRun: rules.dryRun,
       bearerMatches,
       isLeader: () => elector.isLeader(),
       restored: () => restoring,

@@ -189,9 +189,10 @@ describe.skipIf(!havePrometheus)('the executor approval API (real Prometheus, fa
     expect(body.mode).toBe('approval');
     expect(body.source).toBe('memory');
     const approval = body.approvals.find((a) => a.id === d!.approval!.id)!;
-    expect(Object.keys(approval).sort()).toEqual(['action', 'alert', 'createdAt', 'expiresAt', 'id', 'rule', 'state', 'summary', 'target'].sort());
+    expect(Object.keys(approval).sort()).toEqual(['action', 'alert', 'createdAt', 'dryRun', 'expiresAt', 'id', 'rule', 'state', 'summary', 'target'].sort());
     expect(approval).toMatchObject({
       state: 'pending',
+      dryRun: false,
       rule: 'restart-abnormal-pods',
       action: 'restart-pod',
       target: { kind: 'Pod', namespace: NS, name: 'web-1' },
