@@ -15,6 +15,7 @@ import { DEFAULT_SESSION_TIMES, MemorySessionStore, RedisSessionStore, type Sess
 import { createIdentityStore, usernameProblem } from './identity/store.js';
 import { createGatewayMetrics } from './metrics.js';
 import { registerAuthRoutes, registerRootRoute } from './routes/auth.js';
+import { registerPlatformRoutes, upstreamsFromEnv } from './routes/platform.js';
 import { registerUserRoutes } from './routes/users.js';
 
 /**
@@ -22,8 +23,9 @@ import { registerUserRoutes } from './routes/users.js';
  * PostgreSQL (identity/store.ts; the schema is migrated at start, retried every 10 s while
  * PostgreSQL is not up, then the first admin is created from ADMIN_USERNAME/ADMIN_PASSWORD when
  * absent), sessions in Redis (SESSION_STORE=redis) or memory, rate limits in Redis when configured.
- * Routes: routes/auth.ts (`/auth/verify`, sign-in), routes/users.ts (users, API keys, audit); more
- * through {@link ApiGatewayOverrides.routes} (the platform API, the console).
+ * Routes: routes/auth.ts (`/auth/verify`, sign-in), routes/users.ts (users, API keys, audit),
+ * routes/platform.ts (the platform API over Prometheus, Alertmanager, the AI engine and the
+ * executor, and `/api/openapi.json`); more through {@link ApiGatewayOverrides.routes}.
  * Readiness: PostgreSQL answers and the schema is migrated; Redis answers PING when configured.
  */
 
@@ -154,6 +156,7 @@ export function createApiGatewayService(overrides: ApiGatewayOverrides = {}): Se
       const deps: GatewayDeps = { store, sessions, sessionTimes, limits, credentials, guard, apiPrefix, cookieSecure: config[G.cookieSecure], log, metrics };
       registerAuthRoutes(server, deps);
       registerUserRoutes(server, deps);
+      registerPlatformRoutes(server, deps, upstreamsFromEnv(config), redis);
       registerRootRoute(server, deps);
       overrides.routes?.(server, deps);
 
