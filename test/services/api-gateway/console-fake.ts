@@ -293,6 +293,7 @@ export function createFakeBackend(o: FakeOptions = {}) {
   return {
     backend,
     calls,
+    alerts,
     approvals,
     users,
     sessions,

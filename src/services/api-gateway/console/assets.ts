@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The console's two static files, kept in the bundle (the gateway runs from one bundled file, so
- * there is no folder to serve from): the stylesheet and the script. Each is served under
- * `/console/assets/` with its content hash in the URL the pages link (`?v=<hash>`), so it may be
- * cached for a day and a new version is fetched at once.
+ * The console's static files, kept in the bundle (the gateway runs from one bundled file, so
+ * there is no folder to serve from): the stylesheet, the script and the tab's icon. Each is served
+ * under `/console/assets/` and linked with its content hash (`?v=<hash>`), so it may be cached for
+ * a day and a new version is fetched at once.
  *
  * The script only enhances: pages re-fetch their `<main>` every `data-refresh` seconds (paused
  * while the reader is in a form, has a `<details>` open or the tab is hidden), and forms with
@@ -21,15 +21,16 @@ const CSS = `
 }
 *, *::before, *::after { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; background: var(--bg); color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; overflow-wrap: anywhere; }
+body { margin: 0; background: var(--bg); color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; overflow-wrap: break-word; }
 a { color: var(--accent); }
 a:hover { text-decoration-thickness: 2px; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 #main:focus { outline: none; }
-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.9em; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.9em; overflow-wrap: anywhere; }
 h1 { font-size: 1.6rem; margin: 0 0 0.75rem; }
 h2 { font-size: 1.25rem; margin: 0 0 0.5rem; }
-h3 { font-size: 1.05rem; margin: 0 0 0.25rem; }
+h3 { font-size: 1.05rem; margin: 1rem 0 0.25rem; }
+.card h3 { margin-top: 0; }
 .skip-link { position: absolute; left: 0.5rem; top: -3rem; background: var(--card); color: var(--fg); padding: 0.5rem 0.75rem; border: 2px solid var(--accent); z-index: 10; }
 .skip-link:focus { top: 0.5rem; }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
@@ -49,7 +50,7 @@ h3 { font-size: 1.05rem; margin: 0 0 0.25rem; }
 main { display: block; max-width: 80rem; margin: 0 auto; padding: 1rem; }
 .site-footer { max-width: 80rem; margin: 0 auto; padding: 0.5rem 1rem 2rem; color: var(--muted); font-size: 0.9rem; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin: 0 0 1rem; min-width: 0; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; margin: 0 0 1rem; }
 .grid > section { margin: 0; }
 .cards { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 20rem), 1fr)); gap: 1rem; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 0.75rem; min-width: 0; }
@@ -57,6 +58,9 @@ section { background: var(--card); border: 1px solid var(--line); border-radius:
 .stat strong { font-size: 1.6rem; }
 .meta { margin: 0.25rem 0; color: var(--muted); font-size: 0.9rem; }
 .actions-row { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.25rem 1rem; margin: 0; }
+.facts dt { font-weight: 600; }
+.facts dd { margin: 0; }
 .tools { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 0.5rem 1.25rem; }
 
 .notice { border-radius: 6px; padding: 0.75rem 1rem; margin: 0 0 1rem; border: 2px solid; background: var(--card); }
@@ -87,7 +91,7 @@ label { font-weight: 600; }
 .hint { font-size: 0.85rem; color: var(--muted); font-weight: 400; }
 input, select, textarea { font: inherit; padding: 0.4rem 0.5rem; border: 1px solid #8c959f; border-radius: 4px; background: #ffffff; color: var(--fg); max-width: 100%; }
 input[aria-invalid="true"] { border: 2px solid var(--bad); }
-button { font: inherit; padding: 0.4rem 0.9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; }
+button { font: inherit; white-space: nowrap; padding: 0.4rem 0.9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; }
 button.secondary { background: #ffffff; color: var(--accent); }
 button.danger { background: #ffffff; color: var(--bad); border-color: var(--bad); }
 .site-header button { background: transparent; color: #ffffff; border-color: #ffffff; padding: 0.2rem 0.6rem; }
@@ -120,6 +124,12 @@ button.danger { background: #ffffff; color: var(--bad); border-color: var(--bad)
   .site-header { padding: 0.5rem; }
   h1 { font-size: 1.35rem; }
   th, td { padding: 0.35rem 0.3rem; }
+  /* Tables of records become one card per row, each cell after its column's header. */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack tr { border: 1px solid var(--line); border-radius: 6px; padding: 0.25rem 0.5rem; margin: 0 0 0.75rem; }
+  table.stack td { border: 0; position: relative; padding: 0.3rem 0 0.3rem 6.5rem; min-height: 1.9rem; }
+  table.stack td::before { content: attr(data-label); position: absolute; left: 0; top: 0.3rem; width: 6rem; font-weight: 600; color: var(--muted); font-size: 0.85rem; }
 }
 @media (prefers-reduced-motion: reduce) { * { transition: none !important; } }
 `;
@@ -161,6 +171,10 @@ const JS = `'use strict';
 })();
 `;
 
+/** The tab's icon: a line chart on the accent colour. */
+const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b5cad"/><path d="M2.5 11.5l3-4 3 2 4-6" fill="none" stroke="#fff" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>
+`;
+
 /** One served file. */
 export interface ConsoleAsset {
   /** Path the gateway serves it under. */
@@ -181,4 +195,5 @@ function asset(name: string, contentType: string, text: string): ConsoleAsset {
 export const CONSOLE_ASSETS = {
   css: asset('console.css', 'text/css; charset=utf-8', CSS),
   js: asset('console.js', 'text/javascript; charset=utf-8', JS),
+  icon: asset('icon.svg', 'image/svg+xml', ICON),
 } as const;

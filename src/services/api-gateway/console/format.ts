@@ -28,6 +28,12 @@ export function age(at: number | string, now: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** How long until `at` in words (as {@link age}; `0 s` once it passed). */
+export function until(at: number | string, now: number): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at;
+  return Number.isFinite(ms) ? age(now, ms) : '–';
+}
+
 /** A number for people: at most 4 significant digits, thousands as `12.3k`, no exponent below 1e-3. */
 export function num(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';

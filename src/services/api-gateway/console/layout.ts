@@ -93,6 +93,7 @@ ${nav(p, frame.current)}
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title} · AIOps console</title>
+<link rel="icon" href="${CONSOLE_ASSETS.icon.href}" type="image/svg+xml">
 <link rel="stylesheet" href="${CONSOLE_ASSETS.css.href}">
 <script src="${CONSOLE_ASSETS.js.href}" defer></script>
 </head>

@@ -224,6 +224,7 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
     server.route('GET', a.path, ({ res }) => send(res, 200, a.body, { 'content-type': a.contentType, 'cache-control': 'public, max-age=86400' }));
   serveAsset(CONSOLE_ASSETS.css);
   serveAsset(CONSOLE_ASSETS.js);
+  serveAsset(CONSOLE_ASSETS.icon);
 
   // Login and logout.
   const loginPage = (res: ServerResponse, status: number, view: LoginView, notice?: Notice, headers: Record<string, string | string[]> = {}) =>

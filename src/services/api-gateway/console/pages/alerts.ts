@@ -31,14 +31,13 @@ export function alertsTable(caption: string, alerts: readonly ConsoleAlert[], no
     caption,
     ['Severity', 'Alert', 'Labels', 'Since', 'State'],
     alerts.map(
-      (a) => html`<tr>
-<td>${severityHtml(a.labels['severity'])}</td>
-<td><strong>${a.labels['alertname'] ?? '(no alertname)'}</strong>${a.annotations['summary'] ? html`<div>${a.annotations['summary']}</div>` : ''}${a.annotations['description'] ? html`<div class="meta">${a.annotations['description']}</div>` : ''}</td>
-<td>${labelsHtml(a.labels, ['alertname', 'severity'])}</td>
-<td>${timeHtml(a.startsAt)}<div class="meta">for ${age(a.startsAt, now)}</div></td>
-<td>${stateOf(a)}</td>
-</tr>
-`,
+      (a) => [
+        severityHtml(a.labels['severity']),
+        html`<strong>${a.labels['alertname'] ?? '(no alertname)'}</strong>${a.annotations['summary'] ? html`<div>${a.annotations['summary']}</div>` : ''}${a.annotations['description'] ? html`<div class="meta">${a.annotations['description']}</div>` : ''}`,
+        labelsHtml(a.labels, ['alertname', 'severity']),
+        html`${timeHtml(a.startsAt)}<div class="meta">for ${age(a.startsAt, now)}</div>`,
+        stateOf(a),
+      ],
     ),
     o,
   );

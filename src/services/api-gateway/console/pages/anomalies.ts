@@ -18,7 +18,7 @@ export function byAnomalyUrgency(a: ConsoleAnomaly, b: ConsoleAnomaly): number {
 export function seriesLink(anomaly: ConsoleAnomaly, text: string): SafeHtml {
   const id = seriesIdOf(anomaly);
   if (!id) return html`<span class="muted">no series</span>`;
-  return html`<a href="${localHref(pathWith('/anomalies/series', id))}">${text}<span class="visually-hidden">: ${anomaly.summary}</span></a>`;
+  return html`<a href="${localHref(pathWith('/anomalies/series', id))}" aria-label="${text}: ${anomaly.summary}">${text}</a>`;
 }
 
 /** The body of `/anomalies`. */
@@ -35,15 +35,14 @@ ${
         plural(list.length, 'active anomaly', 'active anomalies'),
         ['Severity', 'Anomaly', 'Where', 'Since', 'Value', 'Series'],
         list.map(
-          (a) => html`<tr>
-<td>${severityHtml(a.severity)}</td>
-<td><strong>${a.summary}</strong><div class="meta">${a.kind} · ${a.source}</div>${labelsHtml(a.labels)}</td>
-<td>${a.component}<div class="meta">${a.namespace}</div></td>
-<td>${timeHtml(a.startsAt)}<div class="meta">for ${age(a.startsAt, ctx.now)}</div></td>
-<td>${num(a.value)}</td>
-<td>${seriesLink(a, 'Chart')}</td>
-</tr>
-`,
+          (a) => [
+            severityHtml(a.severity),
+            html`<strong>${a.summary}</strong><div class="meta">${a.kind} · ${a.source}</div>${labelsHtml(a.labels)}`,
+            html`${a.component}<div class="meta">${a.namespace}</div>`,
+            html`${timeHtml(a.startsAt)}<div class="meta">for ${age(a.startsAt, ctx.now)}</div>`,
+            num(a.value),
+            seriesLink(a, 'Chart'),
+          ],
         ),
         { hideCaption: true },
       )
@@ -57,7 +56,7 @@ export function seriesBody(_ctx: PageContext, series: ConsoleSeries): SafeHtml {
 <h1>${series.description || series.id}</h1>
 <section aria-labelledby="about-heading">
 <h2 id="about-heading">About this series</h2>
-<dl class="meta">
+<dl class="facts">
 <dt>Id</dt><dd><code>${series.id}</code></dd>
 <dt>Source</dt><dd>${series.source}</dd>
 <dt>Anomaly kind</dt><dd>${series.kind}</dd>

@@ -1,6 +1,6 @@
 import { atLeast } from '../../identity/roles.js';
 import type { ConsoleApproval, ConsolePrincipal } from '../backend.js';
-import { age, labelsText, severityHtml, timeHtml } from '../format.js';
+import { age, severityHtml, until } from '../format.js';
 import { html, localHref, pathWith, type SafeHtml } from '../html.js';
 import { csrfField } from '../layout.js';
 import { tableHtml } from './common.js';
@@ -27,7 +27,7 @@ export const DECISION_RETURN_PATHS = ['/', '/self-healing'] as const;
 
 function decisionForms(principal: ConsolePrincipal, a: ConsoleApproval, back: string): SafeHtml {
   const form = (verb: 'approve' | 'reject', label: string, cls: string, question: string) =>
-    html`<form class="inline" method="post" action="${localHref(pathWith('/self-healing/approvals', a.id, verb))}" data-confirm="${question}">${csrfField(principal)}<input type="hidden" name="back" value="${back}"><button type="submit" class="${cls}">${label}<span class="visually-hidden">: ${a.summary}</span></button></form>`;
+    html`<form class="inline" method="post" action="${localHref(pathWith('/self-healing/approvals', a.id, verb))}" data-confirm="${question}">${csrfField(principal)}<input type="hidden" name="back" value="${back}"><button type="submit" class="${cls}" aria-label="${label}: ${a.summary}">${label}</button></form>`;
   const approve = mayApprove(principal, a) ? form('approve', 'Approve', 'approve', `Approve: ${a.summary}?`) : undefined;
   const reject = mayReject(principal) ? form('reject', 'Reject', 'danger', `Reject: ${a.summary}?`) : undefined;
   const why = !approve && mayReject(principal) ? html`<span class="hint">A live action: an admin approves it.</span>` : !approve ? html`<span class="hint">An operator or admin decides.</span>` : '';
@@ -42,14 +42,13 @@ export function pendingApprovalsHtml(principal: ConsolePrincipal, approvals: rea
     `${pending.length} pending`,
     ['Action', 'Target', 'Alert', 'Held', 'Decision'],
     pending.map(
-      (a) => html`<tr>
-<td><strong>${a.summary}</strong><div class="meta">rule ${a.rule} · ${a.action} · ${a.dryRun ? 'dry run' : 'live'}</div></td>
-<td>${a.target.kind} <code>${a.target.namespace}/${a.target.name}</code></td>
-<td>${a.alert.labels['alertname'] ?? '–'} ${severityHtml(a.alert.labels['severity'])}<div class="meta">${labelsText(a.alert.labels)}</div></td>
-<td>${timeHtml(a.createdAt)}<div class="meta">for ${age(a.createdAt, now)}; expires ${timeHtml(a.expiresAt)}</div></td>
-<td>${decisionForms(principal, a, back)}</td>
-</tr>
-`,
+      (a) => [
+        html`<strong>${a.summary}</strong><div class="meta">rule ${a.rule} · ${a.action} · ${a.dryRun ? 'dry run' : 'live'}</div>`,
+        html`${a.target.kind} <code>${a.target.namespace}/${a.target.name}</code>`,
+        html`${a.alert.labels['alertname'] ?? '–'} ${severityHtml(a.alert.labels['severity'])}`,
+        html`for ${age(a.createdAt, now)}<div class="meta">expires in ${until(a.expiresAt, now)}</div>`,
+        decisionForms(principal, a, back),
+      ],
     ),
     { hideCaption: true },
   );

@@ -18,13 +18,17 @@ export function failedHtml(what: string, error: string): SafeHtml {
   return html`<p class="notice notice-error" role="alert"><strong>${what} could not be loaded.</strong> ${error}</p>`;
 }
 
-/** A table with a caption and column headers; `rows` are `<tr>`s. */
-export function tableHtml(caption: Interpolation, head: readonly string[], rows: readonly SafeHtml[], o: { hideCaption?: boolean } = {}): SafeHtml {
-  return html`<div class="table-wrap"><table>
+/**
+ * A table with a caption and column headers; each row is its cells. Every cell carries its
+ * column's header as `data-label`: on a narrow screen the stylesheet stacks each row into a card
+ * and shows the header before each cell.
+ */
+export function tableHtml(caption: Interpolation, head: readonly string[], rows: readonly (readonly Interpolation[])[], o: { hideCaption?: boolean } = {}): SafeHtml {
+  return html`<div class="table-wrap"><table class="stack">
 <caption${o.hideCaption ? html` class="visually-hidden"` : ''}>${caption}</caption>
 <thead><tr>${head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
 <tbody>
-${rows}</tbody>
+${rows.map((cells) => html`<tr>${cells.map((cell, i) => html`<td data-label="${head[i] ?? ''}">${cell}</td>`)}</tr>\n`)}</tbody>
 </table></div>`;
 }
 

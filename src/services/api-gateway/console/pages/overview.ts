@@ -34,7 +34,7 @@ function healthHtml(health: Loaded<readonly ComponentHealth[]>): SafeHtml {
 ${tableHtml(
   "Components' scrape targets",
   ['Component', 'State', 'Targets up', 'Down'],
-  health.value.map((c) => html`<tr><td>${c.job}</td><td>${state(c)}</td><td>${c.up}</td><td>${c.down}</td></tr>\n`),
+  health.value.map((c) => [c.job, state(c), c.up, c.down]),
   { hideCaption: true },
 )}`;
 }
@@ -68,14 +68,14 @@ ${series ? seriesChart(series.set.points, { size: 'small', id: `anomaly-${i}`, t
 export function overviewBody(ctx: PageContext, data: OverviewData): SafeHtml {
   const approvals = data.approvals;
   return html`<h1>Overview</h1>
-<div class="grid">
-<section aria-labelledby="health-heading"><h2 id="health-heading">Components</h2>${healthHtml(data.health)}</section>
+<section aria-labelledby="alerts-heading"><h2 id="alerts-heading">Firing alerts</h2>${alertsHtml(ctx, data.alerts)}</section>
 <section aria-labelledby="approvals-heading"><h2 id="approvals-heading">Pending approvals</h2>
 ${approvals.ok ? pendingApprovalsHtml(ctx.principal, approvals.value, ctx.now, '/') : failedHtml('Approvals', approvals.error)}
 <p><a href="/self-healing">Self-healing decisions</a></p></section>
-</div>
-<section aria-labelledby="alerts-heading"><h2 id="alerts-heading">Firing alerts</h2>${alertsHtml(ctx, data.alerts)}</section>
+<div class="grid">
 <section aria-labelledby="anomalies-heading"><h2 id="anomalies-heading">Current anomalies</h2>${anomaliesHtml(ctx, data.anomalies)}</section>
+<section aria-labelledby="health-heading"><h2 id="health-heading">Components</h2>${healthHtml(data.health)}</section>
+</div>
 <section aria-labelledby="tools-heading"><h2 id="tools-heading">Tools</h2>
 <ul class="tools">${ctx.tools.map((t) => html`<li><a href="${localHref(t.href)}">${t.name}</a> <span class="muted">${t.description}</span></li>`)}</ul>
 ${atLeast(ctx.principal.role, 'admin') ? html`<p><a href="/users">Users and API keys</a></p>` : ''}

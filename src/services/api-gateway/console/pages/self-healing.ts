@@ -22,15 +22,14 @@ function decidedHtml(approvals: readonly ConsoleApproval[]): SafeHtml {
     plural(decided.length, 'decided approval'),
     ['Action', 'Target', 'Decision', 'By', 'When', 'Result'],
     decided.map(
-      (a) => html`<tr>
-<td>${a.summary}<div class="meta">rule ${a.rule}</div></td>
-<td>${a.target.kind} <code>${a.target.namespace}/${a.target.name}</code></td>
-<td>${outcomeHtml(a.state)}${a.comment ? html`<div class="meta">${a.comment}</div>` : ''}</td>
-<td>${a.decidedBy ? `${a.decidedBy.actor} (${a.decidedBy.role})` : '–'}</td>
-<td>${timeHtml(a.decidedAt)}</td>
-<td>${a.result ? html`${outcomeHtml(a.result.outcome)}<div class="meta">${a.result.reason}</div>` : '–'}</td>
-</tr>
-`,
+      (a) => [
+        html`${a.summary}<div class="meta">rule ${a.rule}</div>`,
+        html`${a.target.kind} <code>${a.target.namespace}/${a.target.name}</code>`,
+        html`${outcomeHtml(a.state)}${a.comment ? html`<div class="meta">${a.comment}</div>` : ''}`,
+        html`${a.decidedBy ? `${a.decidedBy.actor} (${a.decidedBy.role})` : '–'}`,
+        timeHtml(a.decidedAt),
+        html`${a.result ? html`${outcomeHtml(a.result.outcome)}<div class="meta">${a.result.reason}</div>` : '–'}`,
+      ],
     ),
     { hideCaption: true },
   );
@@ -42,15 +41,14 @@ function decisionsHtml(decisions: readonly ConsoleDecision[]): SafeHtml {
     plural(decisions.length, 'decision'),
     ['When', 'Alert', 'Action', 'Target', 'Outcome', 'Why'],
     decisions.map(
-      (d) => html`<tr>
-<td>${timeHtml(d.at)}</td>
-<td>${d.alertname}</td>
-<td>${d.action}<div class="meta">rule ${d.rule}</div></td>
-<td>${d.target.name ? html`${d.target.kind} <code>${d.target.namespace}/${d.target.name}</code>` : '–'}</td>
-<td>${outcomeHtml(d.outcome)}${d.dryRun ? html` <span class="meta">(dry run)</span>` : ''}</td>
-<td>${d.reason}</td>
-</tr>
-`,
+      (d) => [
+        timeHtml(d.at),
+        d.alertname,
+        html`${d.action}<div class="meta">rule ${d.rule}</div>`,
+        html`${d.target.name ? html`${d.target.kind} <code>${d.target.namespace}/${d.target.name}</code>` : '–'}`,
+        html`${outcomeHtml(d.outcome)}${d.dryRun ? html` <span class="meta">(dry run)</span>` : ''}`,
+        d.reason,
+      ],
     ),
     { hideCaption: true },
   );

@@ -41,18 +41,17 @@ function usersTable(principal: ConsolePrincipal, users: readonly ConsoleUser[]):
       const change = self
         ? html`<span class="hint">You (another admin changes your account)</span>`
         : html`<div class="actions-row">
-<form class="inline" method="post" action="${action}">${csrfField(principal)}<label class="visually-hidden" for="role-${i}">Role of ${u.username}</label><select id="role-${i}" name="role">${roleOptions(ROLES, u.role)}</select> <button type="submit" class="secondary">Change role<span class="visually-hidden"> of ${u.username}</span></button></form>
-<form class="inline" method="post" action="${action}" ${u.disabled ? '' : html`data-confirm="Disable ${u.username}? Their sessions end now."`}>${csrfField(principal)}<input type="hidden" name="disabled" value="${u.disabled ? 'false' : 'true'}"><button type="submit" class="${u.disabled ? 'secondary' : 'danger'}">${u.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${u.username}</span></button></form>
+<form class="inline" method="post" action="${action}">${csrfField(principal)}<label class="visually-hidden" for="role-${i}">Role of ${u.username}</label><select id="role-${i}" name="role">${roleOptions(ROLES, u.role)}</select> <button type="submit" class="secondary" aria-label="Change role of ${u.username}">Change role</button></form>
+<form class="inline" method="post" action="${action}" ${u.disabled ? '' : html`data-confirm="Disable ${u.username}? Their sessions end now."`}>${csrfField(principal)}<input type="hidden" name="disabled" value="${u.disabled ? 'false' : 'true'}"><button type="submit" class="${u.disabled ? 'secondary' : 'danger'}" aria-label="${u.disabled ? 'Enable' : 'Disable'} ${u.username}">${u.disabled ? 'Enable' : 'Disable'}</button></form>
 </div>`;
-      return html`<tr>
-<td>${u.username}</td>
-<td>${u.role}</td>
-<td>${u.disabled ? html`<span class="badge state-bad">disabled</span>` : html`<span class="badge state-ok">active</span>`}</td>
-<td>${timeHtml(u.createdAt)}</td>
-<td>${timeHtml(u.lastLoginAt)}</td>
-<td>${change}</td>
-</tr>
-`;
+      return [
+        u.username,
+        u.role,
+        u.disabled ? html`<span class="badge state-bad">disabled</span>` : html`<span class="badge state-ok">active</span>`,
+        timeHtml(u.createdAt),
+        timeHtml(u.lastLoginAt),
+        change,
+      ];
     }),
     { hideCaption: true },
   );
@@ -77,15 +76,16 @@ function apiKeysHtml(principal: ConsolePrincipal, keys: Loaded<readonly ConsoleA
           plural(keys.value.length, 'API key'),
           ['Name', 'Role', 'Created', 'Expires', 'Last used', 'State'],
           keys.value.map(
-            (k) => html`<tr>
-<td>${k.name}<div class="meta"><code>${k.id}</code></div></td>
-<td>${k.role}</td>
-<td>${timeHtml(k.createdAt)}</td>
-<td>${k.expiresAt ? timeHtml(k.expiresAt) : 'never'}</td>
-<td>${timeHtml(k.lastUsedAt)}</td>
-<td>${k.revoked ? html`<span class="badge state-bad">revoked</span>` : html`<form class="inline" method="post" action="${localHref(pathWith('/api-keys', k.id, 'revoke'))}" data-confirm="Revoke the API key ${k.name}?">${csrfField(principal)}<button type="submit" class="danger">Revoke<span class="visually-hidden"> ${k.name}</span></button></form>`}</td>
-</tr>
-`,
+            (k) => [
+              html`${k.name}<div class="meta"><code>${k.id}</code></div>`,
+              k.role,
+              timeHtml(k.createdAt),
+              k.expiresAt ? timeHtml(k.expiresAt) : 'never',
+              timeHtml(k.lastUsedAt),
+              k.revoked
+                ? html`<span class="badge state-bad">revoked</span>`
+                : html`<form class="inline" method="post" action="${localHref(pathWith('/api-keys', k.id, 'revoke'))}" data-confirm="Revoke the API key ${k.name}?">${csrfField(principal)}<button type="submit" class="danger" aria-label="Revoke ${k.name}">Revoke</button></form>`,
+            ],
           ),
           { hideCaption: true },
         );
