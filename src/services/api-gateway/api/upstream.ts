@@ -3,8 +3,9 @@ import { HttpError } from '../../kit/server.js';
 /**
  * Calls from the gateway to the components behind it (Prometheus, Alertmanager, the AI engine,
  * the executor): JSON in and out, a timeout, and errors the API can answer with: the component's
- * own 4xx passes through with its message (a bad PromQL expression is the caller's 400), no
- * answer, a timeout or a 5xx become 502 naming the component (never its internal URL).
+ * own 4xx passes through with its message (a bad PromQL expression is the caller's 400), a 503
+ * too (with Retry-After: try again), no answer, a timeout or another 5xx become 502 naming the
+ * component (never its internal URL).
  */
 
 /** One component behind the gateway. */
@@ -61,6 +62,8 @@ export async function callUpstream(
   } catch {
     body = undefined;
   }
+  // 503 is "not now" (the executor's standby replica, a busy action slot): the caller may retry.
+  if (res.status === 503) throw new HttpError(503, `${upstream.name}: ${errorOf(body, text)}`, { 'retry-after': res.headers.get('retry-after') ?? '10' });
   if (res.status >= 500) throw new HttpError(502, `${upstream.name} failed (${res.status}): ${errorOf(body, text)}`);
   if (res.status === 401 || res.status === 403) throw new HttpError(502, `${upstream.name} refused the gateway (${res.status}): check the token the chart gives both`);
   if (res.status >= 400) throw new HttpError(res.status, `${upstream.name}: ${errorOf(body, text)}`);
