@@ -197,7 +197,10 @@ export const selfHealingService: ServiceDefinition<typeof selfHealingConfigSchem
     }, PRUNE_MS);
     const ticker = setInterval(() => {
       if (!elector.isLeader()) return;
-      executor.tick().catch((err: unknown) => log.error({ err }, 'scale-back round failed'));
+      // After a takeover, first the audit table's state: an approval another holder decided is not expired here.
+      restoring
+        .then(() => executor.tick())
+        .catch((err: unknown) => log.error({ err }, 'scale-back and expiry round failed'));
     }, TICK_MS);
 
     server.route('POST', '/api/v1/alerts', async ({ req, res }: RequestContext) => {
