@@ -27,6 +27,7 @@ import { grafanaLogsSource, scaleTargets } from './chart-wiring.js';
 import { platformEdge, platformNetworkPolicies } from './chart-edge.js';
 import { handedConnections } from './plan/connections.js';
 import { planPlatform } from './plan/index.js';
+import { approvalTokenRef } from './components/aiops/approval-token.js';
 
 /** Props of {@link PlatformChart}. */
 export interface PlatformChartProps {
@@ -108,6 +109,8 @@ export class PlatformChart extends Chart {
           values: v.selfHealing,
           scaleTargets: scaleTargets(plan),
           jobs,
+          // The gateway's Secret holds the token the executor's approval API checks.
+          approvalToken: plan.apiGateway ? approvalTokenRef(ctx, v.apiGateway.admin.existingSecret) : undefined,
           // Prometheus is built after Alertmanager, which needs the executor: its URL comes from the plan.
           ...handedConnections(plan.selfHealing.connections, { prometheus: plan.selfHealing.connections.prometheus, postgresql, aiEngine: plan.selfHealing.connections.aiEngine }),
         }).connection
