@@ -38,7 +38,7 @@ export interface FakeOptions {
   /** Put {@link HOSTILE} into every label, summary, name and reason. */
   readonly hostile?: boolean;
   /** Components whose calls fail with 502. */
-  readonly down?: readonly ('health' | 'alerts' | 'anomalies' | 'series' | 'approvals' | 'decisions')[];
+  readonly down?: readonly ('health' | 'alerts' | 'anomalies' | 'series' | 'approvals' | 'decisions' | 'sessions')[];
 }
 
 export interface FakeCall {
@@ -181,10 +181,12 @@ export function createFakeBackend(o: FakeOptions = {}) {
 
   const backend: ConsoleBackend = {
     async principal(ctx) {
+      if (down.has('sessions')) throw new Error('connect ECONNREFUSED 10.0.0.7:6379');
       const id = sessionIdOf(ctx.req);
       return id ? sessions.get(id) : undefined;
     },
     async login(_ctx, { username, password }) {
+      if (down.has('sessions')) throw new Error('connect ECONNREFUSED 10.0.0.7:6379');
       const failed = failures.get(username) ?? 0;
       if (failed >= 5) return { ok: false, reason: 'locked', retryAfterSeconds: 900 };
       const user = users.get(username);

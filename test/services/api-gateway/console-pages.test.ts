@@ -14,7 +14,8 @@ import { CONSOLE_SECURITY_HEADERS, safeNext } from '../../../src/services/api-ga
 import { LOG_ERROR_SERIES_ID } from '../../../src/services/ai-engine/sources/elasticsearch.js';
 import { QUERY_SERIES_ID } from '../../../src/services/ai-engine/sources/query-stats.js';
 import type { RunningService } from '../../../src/services/kit/run.js';
-import { createFakeBackend, HOSTILE, PASSWORD, startConsole, type FakeBackend } from './console-fake.js';
+import { seriesBody, SERIES_PAGE_SETS } from '../../../src/services/api-gateway/console/pages/anomalies.js';
+import { createFakeBackend, HOSTILE, latencyPoints, NOW, PASSWORD, startConsole, type FakeBackend } from './console-fake.js';
 
 const PAGES = ['/', '/alerts', '/anomalies', '/anomalies/series/http-latency-p95', '/self-healing', '/users'] as const;
 
@@ -365,6 +366,13 @@ describe('the console over HTTP', () => {
     for (const bad of ['..%2F..%2Fetc', 'UPPER', '-x', `${'a'.repeat(64)}`]) expect((await get(`/anomalies/series/${bad}`, { cookie })).status, bad).toBe(404);
   });
 
+  it('draws at most SERIES_PAGE_SETS label sets of a series and says how many more there are', () => {
+    const many = { ...fake.series, labelSets: Array.from({ length: SERIES_PAGE_SETS + 3 }, (_, i) => ({ labels: { service: `s${i}` }, points: latencyPoints() })) };
+    const page = seriesBody({ principal: fake.signIn('victor').principal, now: NOW, tools: [] }, many).text;
+    expect(page.match(/<svg class="chart"/g)).toHaveLength(SERIES_PAGE_SETS);
+    expect(page).toContain('3 more label sets are not drawn here (those with open anomalies come first).');
+  });
+
   it('maps anomalies to the series that draw them (the ids are the AI engine’s)', () => {
     expect(LOG_ERROR_SERIES).toBe(LOG_ERROR_SERIES_ID);
     expect(QUERY_SERIES).toBe(QUERY_SERIES_ID);
@@ -390,6 +398,27 @@ describe('the console over HTTP', () => {
 });
 
 describe('a component that does not answer', () => {
+  it('answers 503 pages (never the internal error) when the session store is down', async () => {
+    const f = createFakeBackend({ down: ['sessions'] });
+    const { service, url } = await startConsole(f);
+    try {
+      const call = client(url);
+      for (const [path, o] of [['/', {}], ['/login', {}], ['/logout', { form: {} }], ['/users', { form: {} }]] as const) {
+        const a = await call(path, { cookie: 'aiops_session=x', ...o });
+        expect(a.status, path).toBe(503);
+        expect(a.headers.get('content-type'), path).toBe('text/html; charset=utf-8');
+        expect(a.text, path).toContain('Sessions cannot be checked right now.');
+        expect(a.text, path).not.toContain('ECONNREFUSED');
+      }
+      const login = await call('/login', { form: { username: 'victor', password: PASSWORD, next: '/' } });
+      expect(login.status).toBe(503);
+      expect(login.text).toContain('Logging in is not possible right now.');
+      expect(login.text).not.toContain('ECONNREFUSED');
+    } finally {
+      await service.shutdown('test');
+    }
+  });
+
   it('fails its own section with its message, the rest of the page is shown', async () => {
     const f = createFakeBackend({ down: ['alerts', 'series'] });
     const { service, url } = await startConsole(f);

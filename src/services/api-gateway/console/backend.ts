@@ -179,7 +179,11 @@ export interface NewApiKey {
 
 /** The data and actions of the console's pages. */
 export interface ConsoleBackend {
-  /** The signed-in user of the request's session cookie, or undefined (no cookie, expired, revoked). */
+  /**
+   * The signed-in user of the request's session cookie, or undefined (no cookie, expired, revoked).
+   * The script's background refreshes carry `X-Console-Refresh: 1`: an implementation may leave
+   * the session's idle deadline alone for them, so that an open tab does not keep a session alive.
+   */
   principal(ctx: RequestContext): Promise<ConsolePrincipal | undefined>;
   /** Checks the credentials (rate limits and lock-out included) and opens a session. */
   login(ctx: RequestContext, credentials: { readonly username: string; readonly password: string }): Promise<LoginResult>;

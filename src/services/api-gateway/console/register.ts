@@ -150,6 +150,17 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
     }
   };
 
+  /** The signed-in user; when the session store does not answer, an error page is sent and `null` returned. */
+  const whoIs = async (ctx: RequestContext): Promise<ConsolePrincipal | undefined | null> => {
+    try {
+      return await backend.principal(ctx);
+    } catch (error) {
+      ctx.log.error({ err: error }, 'console: the session store did not answer');
+      fail(ctx.res, undefined, 503, 'Unavailable', 'Sessions cannot be checked right now. Try again in a moment.');
+      return null;
+    }
+  };
+
   const pageContext = (principal: ConsolePrincipal): PageContext => ({ principal, now: now(), tools });
   const render = (res: ServerResponse, principal: ConsolePrincipal | undefined, result: PageResult, headers: Record<string, string | string[]> = {}) =>
     sendPage(
@@ -169,7 +180,8 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
   /** A page: signed-in users only. */
   const get = (path: string, handler: (call: ConsoleCall) => Promise<PageResult>) =>
     server.route('GET', path, async (ctx) => {
-      const principal = await backend.principal(ctx);
+      const principal = await whoIs(ctx);
+      if (principal === null) return;
       if (!principal) return toLogin(ctx);
       try {
         render(ctx.res, principal, await handler({ ctx, principal }));
@@ -190,7 +202,8 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
     refused: (call: ConsoleCall, notice: Notice, status: number, form: URLSearchParams) => Promise<PageResult>,
   ) =>
     server.route('POST', path, async (ctx) => {
-      const principal = await backend.principal(ctx);
+      const principal = await whoIs(ctx);
+      if (principal === null) return;
       if (!principal) return toLogin(ctx);
       if (crossSiteRequest(ctx.req)) return fail(ctx.res, principal, 403, 'Refused', 'The form was sent from another site.');
       let form: URLSearchParams;
@@ -232,7 +245,9 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
 
   server.route('GET', '/login', async (ctx) => {
     const next = safeNext(ctx.url.searchParams.get('next'));
-    if (await backend.principal(ctx)) return redirect(ctx.res, next);
+    const principal = await whoIs(ctx);
+    if (principal === null) return;
+    if (principal) return redirect(ctx.res, next);
     loginPage(ctx.res, 200, { next }, doneNotice(ctx));
   });
 
@@ -248,14 +263,21 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
     const username = field(form, 'username', 128);
     const password = form.get('password') ?? '';
     if (!username || password === '' || password.length > 1024) return loginPage(ctx.res, 401, { next, username, error: 'invalid' });
-    const result = await backend.login(ctx, { username, password });
+    let result: Awaited<ReturnType<ConsoleBackend['login']>>;
+    try {
+      result = await backend.login(ctx, { username, password });
+    } catch (error) {
+      ctx.log.error({ err: error }, 'console: login failed');
+      return loginPage(ctx.res, 503, { next, username, error: 'unavailable' });
+    }
     if (result.ok) return redirect(ctx.res, next, { 'set-cookie': result.setCookie });
     if (result.reason === 'locked') return loginPage(ctx.res, 429, { next, username, error: 'locked', retryAfterSeconds: result.retryAfterSeconds }, undefined, { 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterSeconds))) });
     return loginPage(ctx.res, 401, { next, username, error: 'invalid' });
   });
 
   server.route('POST', '/logout', async (ctx) => {
-    const principal = await backend.principal(ctx);
+    const principal = await whoIs(ctx);
+    if (principal === null) return;
     if (!principal) return redirect(ctx.res, '/login');
     if (crossSiteRequest(ctx.req)) return fail(ctx.res, principal, 403, 'Refused', 'The form was sent from another site.');
     let form: URLSearchParams;

@@ -50,8 +50,13 @@ ${
 </section>`;
 }
 
-/** The body of `/anomalies/series/:id`: each label set (open anomalies first) with its chart and data. */
+/** Label sets the series page draws (the AI engine lists those with open anomalies first): about 25 KB of HTML each. */
+export const SERIES_PAGE_SETS = 8;
+
+/** The body of `/anomalies/series/:id`: the first {@link SERIES_PAGE_SETS} label sets with their charts and data. */
 export function seriesBody(_ctx: PageContext, series: ConsoleSeries): SafeHtml {
+  const shown = series.labelSets.slice(0, SERIES_PAGE_SETS);
+  const rest = series.labelSets.length - shown.length;
   return html`<nav aria-label="Breadcrumb" class="meta"><a href="/anomalies">Anomalies</a> › <span aria-current="page">${series.id}</span></nav>
 <h1>${series.description || series.id}</h1>
 <section aria-labelledby="about-heading">
@@ -66,12 +71,13 @@ ${series.query ? html`<dt>Query</dt><dd><code>${series.query}</code></dd>` : ''}
 </dl>
 </section>
 ${series.labelSets.length === 0 ? html`<p>No label set is tracked yet.</p>` : ''}
-${series.labelSets.map((set, i) => {
+${shown.map((set, i) => {
   const open = set.anomaly ?? set.levelShift;
   return html`<section aria-labelledby="set-${i}-heading">
 <h2 id="set-${i}-heading">${labelsText(set.labels)}</h2>
 ${open ? html`<p>${severityHtml(open.severity)} <strong>${open.summary}</strong> <span class="meta">since ${timeHtml(open.startsAt)}</span></p>` : html`<p class="muted">No open anomaly.</p>`}
 ${seriesChart(set.points, { size: 'large', id: `chart-${i}`, title: series.description || series.id, unit: series.unit, labels: set.labels, anomaly: open })}
 </section>`;
-})}`;
+})}
+${rest > 0 ? html`<p class="muted">${plural(rest, 'more label set')} ${rest === 1 ? 'is' : 'are'} not drawn here (those with open anomalies come first).</p>` : ''}`;
 }

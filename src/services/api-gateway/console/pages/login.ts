@@ -7,9 +7,10 @@ export interface LoginView {
   readonly username?: string | undefined;
   /**
    * `invalid`: wrong username or password (never which); `locked`: too many failures;
-   * `expired`: the form was sent from another site or without its fields.
+   * `refused`: the form was sent from another site or could not be read; `unavailable`: the
+   * identity store did not answer.
    */
-  readonly error?: 'invalid' | 'locked' | 'refused' | undefined;
+  readonly error?: 'invalid' | 'locked' | 'refused' | 'unavailable' | undefined;
   readonly retryAfterSeconds?: number | undefined;
 }
 
@@ -17,6 +18,7 @@ const MESSAGES = {
   invalid: 'Wrong username or password.',
   locked: 'Too many failed attempts.',
   refused: 'The form could not be accepted. Reload the page and try again.',
+  unavailable: 'Logging in is not possible right now. Try again in a moment.',
 } as const;
 
 /** The body of `/login`. */
