@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError, readBody, type RequestContext, type ServiceServer } from '../../kit/server.js';
 import { csrfMatches, crossSiteRequest } from '../identity/csrf.js';
+import { safeNext } from '../identity/request.js';
 import { atLeast, isRole, type Role } from '../identity/roles.js';
 import { labelSetOf, seriesIdOf } from './anomaly-series.js';
 import { CONSOLE_ASSETS, type ConsoleAsset } from './assets.js';
@@ -12,7 +13,7 @@ import { anomaliesBody, byAnomalyUrgency, seriesBody } from './pages/anomalies.j
 import { DECISION_RETURN_PATHS } from './pages/approvals.js';
 import type { Loaded, PageContext } from './pages/common.js';
 import { errorBody } from './pages/error.js';
-import { loginBody, type LoginView } from './pages/login.js';
+import { loginBody, loginError, type LoginView } from './pages/login.js';
 import { OVERVIEW_LIMITS, overviewBody, type DrawnAnomaly } from './pages/overview.js';
 import { selfHealingBody } from './pages/self-healing.js';
 import { API_KEY_EXPIRIES, secretHtml, usersBody, type UserFormValues } from './pages/users.js';
@@ -84,21 +85,6 @@ interface PageResult {
   readonly notice?: Notice | undefined;
   /** Refreshed by the script (live data). */
   readonly live?: boolean;
-}
-
-/**
- * Where to go after logging in: `next` when it is a path of this origin (one leading `/`, no
- * `//`, no backslash, no control characters, at most 2048 characters), else `/`.
- */
-export function safeNext(next: string | null | undefined): string {
-  if (!next || next.length > 2048 || !/^\/(?![/\\])/.test(next) || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
-  try {
-    const url = new URL(next, 'http://console.invalid');
-    if (url.origin !== 'http://console.invalid' || url.pathname === '/login') return '/';
-    return `${url.pathname}${url.search}${url.hash}`;
-  } catch {
-    return '/';
-  }
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string | string[]>): void {
@@ -248,7 +234,8 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
     const principal = await whoIs(ctx);
     if (principal === null) return;
     if (principal) return redirect(ctx.res, next);
-    loginPage(ctx.res, 200, { next }, doneNotice(ctx));
+    const error = loginError(ctx.url.searchParams.get('error'));
+    loginPage(ctx.res, 200, { next, error, retryAfterSeconds: undefined }, error ? undefined : doneNotice(ctx));
   });
 
   server.route('POST', '/login', async (ctx) => {
@@ -262,7 +249,8 @@ export function registerConsole(server: ServiceServer, backend: ConsoleBackend, 
     const next = safeNext(form.get('next'));
     const username = field(form, 'username', 128);
     const password = form.get('password') ?? '';
-    if (!username || password === '' || password.length > 1024) return loginPage(ctx.res, 401, { next, username, error: 'invalid' });
+    if (!username || password === '') return loginPage(ctx.res, 400, { next, username, error: 'missing' });
+    if (password.length > 1024) return loginPage(ctx.res, 401, { next, username, error: 'invalid' });
     let result: Awaited<ReturnType<ConsoleBackend['login']>>;
     try {
       result = await backend.login(ctx, { username, password });
