@@ -1,4 +1,5 @@
 import type { k8s } from 'cdk8s-plus-27';
+import { SERVICE_ACCOUNT_CA } from '../../core/service-account.js';
 import type { Rule } from '../../lib/rbac.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Rule } from '../../lib/rbac.js';
  */
 
 /** The CA of the API server, mounted with the service-account token (Node's fetch trusts it through NODE_EXTRA_CA_CERTS). */
-export const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
+export { SERVICE_ACCOUNT_CA };
 
 /** Rights on the Lease `name` in the account's namespace: create (a create cannot be limited by name), get and update on that name only. */
 export function leaseRules(name: string): Rule[] {

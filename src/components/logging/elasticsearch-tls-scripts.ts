@@ -1,3 +1,4 @@
+import { SERVICE_ACCOUNT_DIR } from '../../core/service-account.js';
 import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { NODE_NAME_ENV, POD_IP_ENV } from './elasticsearch-config.js';
@@ -10,7 +11,6 @@ const CA_DAYS = 3650;
 export const TLS_WORK_DIR = '/tmp';
 /** Mount points of the CA Secret and of the certificate volume in the init container. */
 export const CERTS_STAGING = { ca: '/mnt/transport-ca', certs: '/mnt/certs' };
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * The Job's script: GET the Secret (200: done; 404: create; anything else: fail and retry), else

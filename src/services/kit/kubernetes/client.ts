@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { SERVICE_ACCOUNT_CA, SERVICE_ACCOUNT_TOKEN } from '../../../core/service-account.js';
 import { checkName, checkNamespace, equalitySelector } from './names.js';
 import type { HorizontalPodAutoscaler, Job, KubeEvent, Lease, MutationOptions, Pod, Status } from './types.js';
 
@@ -20,9 +21,9 @@ import type { HorizontalPodAutoscaler, Job, KubeEvent, Lease, MutationOptions, P
 /** User-Agent of every request and `fieldManager` of every write. */
 export const FIELD_MANAGER = 'aiops-self-healing';
 /** Where the kubelet mounts the pod's (rotating) service-account token. */
-export const SERVICE_ACCOUNT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export const SERVICE_ACCOUNT_TOKEN_FILE = SERVICE_ACCOUNT_TOKEN;
 /** Where the kubelet mounts the cluster CA: the chart points NODE_EXTRA_CA_CERTS at it. */
-export const SERVICE_ACCOUNT_CA_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
+export const SERVICE_ACCOUNT_CA_FILE = SERVICE_ACCOUNT_CA;
 /** Default time a call may take, answer body included: 10 s. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Default age after which the token file is read again: 60 s. */
