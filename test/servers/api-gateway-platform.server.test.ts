@@ -148,6 +148,42 @@ describe.runIf(haveServers)('the platform API through the gateway (real Promethe
     expect((await get('/api/openapi.json')).status).toBe(401);
   });
 
+  it('serves the console at / to a signed-in user: the form login, the firing alert on the overview, logout', async () => {
+    const toLogin = await get('/');
+    expect(toLogin.status).toBe(303);
+    expect(toLogin.headers.location).toMatch(/^\/login\?next=%2F$/);
+    const page = await get('/login');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    const form = new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD, next: '/' }).toString();
+    const signedIn = await request(gw.port, '/login', { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '203.0.113.7' } });
+    expect(signedIn.status, signedIn.body).toBe(303);
+    const cookie = /^(aiops_session=[^;]*)/.exec(signedIn.headers['set-cookie']?.[0] ?? '')![1]!;
+    await fetch(`${alertmanager.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ labels: { alertname: 'ConsoleTestAlert', severity: 'warning' }, annotations: { summary: 'shown on the overview' }, startsAt: new Date().toISOString() }]),
+    });
+    const overview = await until('the firing alert on the overview', async () => {
+      const answer = await get('/', { cookie, 'x-forwarded-for': '203.0.113.7' });
+      expect(answer.status, answer.body).toBe(200);
+      return answer.body.includes('ConsoleTestAlert') ? answer : undefined;
+    }, 15_000, 500);
+    const alertsPage = await get('/alerts', { cookie });
+    expect(alertsPage.status).toBe(200);
+    // Silenced by the first test: listed on the alerts page as silenced.
+    expect(alertsPage.body).toContain('GatewayTestAlert');
+    expect(overview.body).not.toContain('did not answer');
+    expect(overview.headers['content-type']).toMatch(/^text\/html/);
+    // The console's reads went through the API as the user: audit rows name the browser's address for the sign-in.
+    const signInRow = await cluster.psql('gateway', "SELECT source FROM gateway_audit WHERE actor = 'admin' AND target = 'session' AND outcome = 'done 200' ORDER BY id DESC LIMIT 1");
+    expect(signInRow).toBe('203.0.113.7');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(overview.body)![1]!;
+    const out = await request(gw.port, '/logout', { method: 'POST', body: `_csrf=${encodeURIComponent(csrf)}`, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+    expect(out.status).toBe(303);
+    expect((await get('/', { cookie })).status).toBe(303);
+  });
+
   it('serves the OpenAPI 3.1 document of the API to signed-in users', async () => {
     const admin = await login('admin', ADMIN_PASSWORD);
     const answer = await get('/api/openapi.json', admin);

@@ -14,7 +14,8 @@ import { MemoryCounters, RateLimiter, RedisCounters, type LoginLimits, type Wind
 import { DEFAULT_SESSION_TIMES, MemorySessionStore, RedisSessionStore, type SessionTimes } from './identity/sessions.js';
 import { createIdentityStore, usernameProblem } from './identity/store.js';
 import { createGatewayMetrics } from './metrics.js';
-import { registerAuthRoutes, registerRootRoute } from './routes/auth.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerGatewayConsole } from './routes/console.js';
 import { registerPlatformRoutes, upstreamsFromEnv } from './routes/platform.js';
 import { registerUserRoutes } from './routes/users.js';
 
@@ -25,7 +26,8 @@ import { registerUserRoutes } from './routes/users.js';
  * absent), sessions in Redis (SESSION_STORE=redis) or memory, rate limits in Redis when configured.
  * Routes: routes/auth.ts (`/auth/verify`, sign-in), routes/users.ts (users, API keys, audit),
  * routes/platform.ts (the platform API over Prometheus, Alertmanager, the AI engine and the
- * executor, and `/api/openapi.json`); more through {@link ApiGatewayOverrides.routes}.
+ * executor, and `/api/openapi.json`), routes/console.ts (the operations console at `/`); more
+ * through {@link ApiGatewayOverrides.routes}.
  * Readiness: PostgreSQL answers and the schema is migrated; Redis answers PING when configured.
  */
 
@@ -157,7 +159,7 @@ export function createApiGatewayService(overrides: ApiGatewayOverrides = {}): Se
       registerAuthRoutes(server, deps);
       registerUserRoutes(server, deps);
       registerPlatformRoutes(server, deps, upstreamsFromEnv(config), redis);
-      registerRootRoute(server, deps);
+      registerGatewayConsole(server, deps);
       overrides.routes?.(server, deps);
 
       server.readiness('postgresql', async () => {

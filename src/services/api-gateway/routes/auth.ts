@@ -299,15 +299,3 @@ export function registerAuthRoutes(server: ServiceServer, deps: GatewayDeps): vo
   server.route('GET', `${api}/me`, async (ctx) => sendJson(ctx.res, 200, me(await deps.guard.requireRole(ctx, 'viewer'), deps), NO_STORE));
   server.route('POST', `${api}/password`, (ctx) => changeOwnPassword(ctx, deps));
 }
-
-/**
- * `GET /`: to the login page when not signed in; who is signed in otherwise (the console replaces
- * this route when it comes).
- */
-export function registerRootRoute(server: ServiceServer, deps: GatewayDeps): void {
-  server.route('GET', '/', async (ctx) => {
-    const principal = await deps.guard.principal(ctx);
-    if (!principal) return redirect(ctx.res, loginPage('/'), {}, 302);
-    sendJson(ctx.res, 200, { signedInAs: principal.username, role: principal.role }, NO_STORE);
-  });
-}
