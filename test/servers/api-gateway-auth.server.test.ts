@@ -442,9 +442,9 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
     expect((await login('legacy', 'legacy-password-1', '10.10.0.1')).answer.status).toBe(200);
   });
 
-  it('GET /: to the login page when not signed in', async () => {
+  it('GET / (the console): to the login page when not signed in', async () => {
     const root = await get('/');
-    expect([root.status, root.headers.location]).toEqual([302, '/login?next=%2F']);
+    expect([root.status, root.headers.location]).toEqual([303, '/login?next=%2F']);
   });
 
   it('GET /api/v1/audit (admin): newest first, filtered by actor; not for others', async () => {
