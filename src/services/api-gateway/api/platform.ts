@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { durationMillis } from '../../../core/duration.js';
 import { HttpError } from '../../kit/server.js';
+import { mayApprove } from '../identity/roles.js';
 import { cached, type ResponseCache } from './cache.js';
 import { operation, type Operation } from './operations.js';
 import { callUpstream, type Upstream } from './upstream.js';
@@ -239,12 +240,12 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
           const id = params['id']!;
           if (!/^[A-Za-z0-9._-]{1,128}$/.test(id)) throw new HttpError(400, 'id: expected an approval id');
           const executor = need(up.executor, 'The self-healing executor');
-          if (verb === 'approve' && principal.role !== 'admin') {
+          if (verb === 'approve' && !mayApprove(principal.role, false)) {
             // Operators approve dry-run actions only: ask the executor what this one would do.
             const list = (await callUpstream(executor, '/api/v1/approvals')).body as { approvals?: { id: string; dryRun?: boolean }[] };
             const pending = list.approvals?.find((a) => a.id === id);
             if (!pending) throw new HttpError(404, `no approval ${id}`);
-            if (pending.dryRun !== true) throw new HttpError(403, 'approving a live action needs the admin role');
+            if (!mayApprove(principal.role, pending.dryRun === true)) throw new HttpError(403, 'approving a live action needs the admin role');
           }
           const answer = await callUpstream(executor, `/api/v1/approvals/${encodeURIComponent(id)}/${verb}`, { method: 'POST', body: { actor: principal.username, role: principal.role, ...(body.reason ? { reason: body.reason } : {}) } });
           return { body: answer.body };

@@ -55,6 +55,16 @@ export function can(role: Role, permission: Permission): boolean {
   return atLeast(role, PERMISSIONS[permission]);
 }
 
+/** Whether `role` may approve a held self-healing action: an admin any, an operator a dry-run one (PERMISSIONS approve and dryRun). */
+export function mayApprove(role: Role, dryRun: boolean): boolean {
+  return can(role, 'approve') || (dryRun && can(role, 'dryRun'));
+}
+
+/** Whether `role` may reject a held action (operators and admins: rejecting never acts). */
+export function mayReject(role: Role): boolean {
+  return can(role, 'dryRun');
+}
+
 /** Grafana's organisation role for each gateway role (auth.proxy's role header, X-WEBAUTH-ROLE). */
 export const GRAFANA_ROLES = { viewer: 'Viewer', operator: 'Editor', admin: 'Admin' } as const satisfies Record<Role, string>;
 

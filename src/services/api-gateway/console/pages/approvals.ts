@@ -1,4 +1,4 @@
-import { atLeast } from '../../identity/roles.js';
+import { mayApprove as mayApproveAs, mayReject as mayRejectAs } from '../../identity/roles.js';
 import type { ConsoleApproval, ConsolePrincipal } from '../backend.js';
 import { age, severityHtml, until } from '../format.js';
 import { html, localHref, pathWith, type SafeHtml } from '../html.js';
@@ -14,12 +14,12 @@ import { tableHtml } from './common.js';
 
 /** True when `role` may approve `approval` (admin: any; operator: a dry-run one). */
 export function mayApprove(principal: ConsolePrincipal, approval: Pick<ConsoleApproval, 'dryRun'>): boolean {
-  return principal.role === 'admin' || (atLeast(principal.role, 'operator') && approval.dryRun === true);
+  return mayApproveAs(principal.role, approval.dryRun === true);
 }
 
 /** True when `role` may reject a pending approval. */
 export function mayReject(principal: ConsolePrincipal): boolean {
-  return atLeast(principal.role, 'operator');
+  return mayRejectAs(principal.role);
 }
 
 /** The pages a decision may come back to. */
