@@ -58,7 +58,12 @@ export interface ScrapedSources {
   readonly aiEngine: boolean;
   /** The self-healing executor (its own metrics on the metrics port). */
   readonly selfHealing: boolean;
+  /** The kubelets' cAdvisor (`prometheus.kubelet.enabled`, job {@link KUBELET_JOB}). */
+  readonly kubelet: boolean;
 }
+
+/** The job name of the kubelets' cAdvisor scrape (its targets carry `node`, not `namespace`). */
+export const KUBELET_JOB = 'kubelet';
 
 /** What {@link completePlan} adds to the components. */
 export interface PlanCompletion {
@@ -164,6 +169,7 @@ export function completePlan<C extends PlannedComponents>(v: Values, components:
       elasticsearch: Boolean(components.elasticsearch?.exporter),
       aiEngine: Boolean(components.aiEngine),
       selfHealing: Boolean(components.selfHealing),
+      kubelet: Boolean(components.prometheus) && v.prometheus.kubelet.enabled,
     },
     warnings: {
       logging: loggingWarnings,

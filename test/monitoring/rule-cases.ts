@@ -204,6 +204,17 @@ export const RULE_CASES: RuleCase[] = [
     silent: [series('up', POSTGRES, '1x20'), series('up', target('other-team', 'billing', 'billing-0', '10.0.9.1:8080'), '0x20')],
   },
   {
+    alert: 'KubeletScrapeDown',
+    firing: [
+      series('up', { job: 'kubelet', node: 'node-a', instance: '10.0.0.11:10250' }, '0x20'),
+      series('up', { job: 'kubelet', node: 'node-b', instance: '10.0.0.12:10250' }, '1x20'),
+      // Another job's target down is TargetDown's, not this rule's.
+      series('up', { job: 'kubernetes-pods', namespace: 'other-team', node: 'node-c', instance: '10.0.9.1:8080' }, '0x20'),
+    ],
+    alerts: [{ labels: { job: 'kubelet', node: 'node-a', instance: '10.0.0.11:10250' } }],
+    silent: [series('up', { job: 'kubelet', node: 'node-a', instance: '10.0.0.11:10250' }, '1x20')],
+  },
+  {
     alert: 'SelfHealingGaveUp',
     firing: [
       // A rule's first give-up: the series is born at 1.

@@ -4,6 +4,7 @@ import { SELF_HEALING_METRICS } from '../../core/self-healing-metrics.js';
 import type { Values } from '../../values/schema/index.js';
 import { counterIncrease } from './counter-increase.js';
 import { ruleFileYaml, type AlertAnnotations, type AlertingRule, type AlertLabels, type RuleFile, type RuleGroup } from './rule-files.js';
+import { KUBELET_JOB } from '../../plan/index.js';
 
 /** The namespaces of the platform's pods; every rule only looks at series from them. */
 export type AlertScope = Pick<PlatformContext, 'namespace' | 'agentsNamespace'>;
@@ -53,6 +54,7 @@ export function alertRules(values: Values, scope: AlertScope, scraped: ScrapedSo
   add(scraped.kubeStateMetrics, 'kubernetes', kubernetesRules);
   add(scraped.selfHealing, 'self-healing', selfHealingRules);
   add(true, 'monitoring', monitoringRules);
+  add(scraped.kubelet, 'kubelet', kubeletRules);
   return { groups };
 }
 
@@ -296,6 +298,24 @@ function monitoringRules({ ns, rule }: RuleContext): AlertingRule[] {
         summary: 'Metrics target {{ $labels.app }} {{ $labels.instance }} is down',
         description: 'Prometheus cannot scrape {{ $labels.app }} at {{ $labels.instance }} (pod {{ $labels.namespace }}/{{ $labels.pod }}).',
         runbook: 'No automatic action: Prometheus retries every scrape interval. Check the pod (kubectl describe pod -n {{ $labels.namespace }} {{ $labels.pod }}) and that its metrics port answers.',
+      },
+    ),
+  ];
+}
+
+/** The kubelets' cAdvisor: a node whose kubelet Prometheus cannot scrape (no per-pod CPU and memory from it). */
+function kubeletRules({ rule }: RuleContext): AlertingRule[] {
+  return [
+    rule(
+      'KubeletScrapeDown',
+      // Its targets are nodes, without a namespace label: selected by the chart's own job name.
+      `up{job="${KUBELET_JOB}"} == 0`,
+      { severity: 'warning', component: 'monitoring', action: 'none' },
+      {
+        summary: 'The kubelet of node {{ $labels.node }} is not scraped',
+        description: 'Prometheus cannot scrape cAdvisor at {{ $labels.instance }} (node {{ $labels.node }}): per-pod CPU and memory of that node are missing, and the AI engine does not watch them.',
+        runbook:
+          'Check the target on Prometheus /prometheus/targets: a 401/403 is a ClusterRole without nodes/metrics get (or a kubelet without webhook authorization), a certificate error a kubelet certificate the cluster CA did not sign (prometheus.kubelet.insecureSkipVerify), a timeout a NetworkPolicy or firewall between the pods and port 10250 of the nodes (networkPolicy.nodeCidrs).',
       },
     ),
   ];

@@ -6,6 +6,7 @@ import { KUBELET_PORT } from '../../plan/network.js';
 import type { Values } from '../../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../../values/schema/ingress-routes.js';
 import { OPTIONAL_SOURCE_METRICS } from './metrics-catalog.js';
+import { KUBELET_JOB } from '../../plan/index.js';
 
 // Typed subset of prometheus.yml (Prometheus v2.42 to v3.x) that the chart writes.
 
@@ -210,7 +211,7 @@ function annotatedPodsJob(ctx: PlatformContext): ScrapeConfig {
  */
 function kubeletJob(ctx: PlatformContext, kubelet: Values['prometheus']['kubelet']): ScrapeConfig {
   return {
-    job_name: 'kubelet',
+    job_name: KUBELET_JOB,
     scheme: 'https',
     metrics_path: '/metrics/cadvisor',
     authorization: { credentials_file: SERVICE_ACCOUNT_TOKEN },

@@ -139,7 +139,7 @@ const engineSeries = z
     defaults: z
       .boolean()
       .default(true)
-      .describe(`Watch the built-in series (${BUILT_IN_IDS.join(', ')}; src/core/ai-engine-series.ts) but those in disabled (default true).`),
+      .describe(`Watch the built-in series (${BUILT_IN_IDS.join(', ')}; src/core/ai-engine-series.ts; the pod-* ones only where prometheus.kubelet.enabled scrapes cAdvisor) but those in disabled (default true).`),
     disabled: z.array(z.string()).default([]).describe('Ids of built-in series to leave out; an unknown id is an error (default []).'),
     extra: z
       .array(extraSeries)

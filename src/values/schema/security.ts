@@ -65,7 +65,7 @@ export const networkPolicySchema = (p: Profile) =>
         .array(cidr)
         .min(1)
         .default(['0.0.0.0/0'])
-        .describe('CIDRs of the nodes, for Prometheus scraping node-exporter on the host network (egress on nodeExporter.port); narrow it to the node subnet (default [0.0.0.0/0]: any).'),
+        .describe('CIDRs of the nodes, for Prometheus scraping node-exporter on the host network (egress on nodeExporter.port) and the kubelets\' cAdvisor (port 10250, with prometheus.kubelet.enabled); narrow it to the node subnet (default [0.0.0.0/0]: any).'),
       dns: z
         .strictObject({
           namespace: dnsLabel
