@@ -13,8 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../../src/services/kit/run.js';
-import { selfHealingService } from '../../src/services/self-healing/service.js';
+import type { RunningService } from '../../src/services/kit/run.js';
 import { actionRequests, startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 import { toolsPresent } from '../support/process.js';
@@ -22,6 +21,7 @@ import { PROMETHEUS_BINARY, startPrometheus, type TestServer } from '../support/
 import { until } from '../support/until.js';
 import { request } from '../services/kit/http.js';
 import { rulesFixture } from '../services/self-healing/rules-fixture.js';
+import { startExecutorService } from '../support/executor-service.js';
 
 const haveServers = postgresPresent('the self-healing approval takeover tests') && toolsPresent('the self-healing approval takeover tests', PROMETHEUS_BINARY ? [] : ['prometheus'], 'Debian: apt-get install prometheus');
 
@@ -50,18 +50,17 @@ describe.runIf(haveServers)('approvals across a Lease handover (real PostgreSQL 
   const replicas: RunningService[] = [];
 
   const start = async (pod: string): Promise<RunningService> => {
-    const service = await startService(selfHealingService, {
+    const service = await startExecutorService({
+      dir,
+      rules: join(dir, 'rules.json'),
+      pod,
+      namespace: NS,
+      lease: 'rel-self-healing',
+      webhookToken: WEBHOOK_TOKEN,
+      kube,
+      prometheusUrl: prometheus.url,
       env: {
-        LOG_LEVEL: 'warn',
-        POD_NAME: pod,
-        POD_NAMESPACE: NS,
-        RULES_FILE: join(dir, 'rules.json'),
-        WEBHOOK_TOKEN,
         APPROVAL_TOKEN,
-        LEASE_NAME: 'rel-self-healing',
-        PROMETHEUS_URL: prometheus.url,
-        KUBERNETES_API_URL: kube.url,
-        KUBERNETES_TOKEN_FILE: join(dir, 'sa-token'),
         POSTGRES_HOST: '127.0.0.1',
         POSTGRES_PORT: String(cluster.port),
         POSTGRES_DB: DB,
@@ -69,9 +68,6 @@ describe.runIf(haveServers)('approvals across a Lease handover (real PostgreSQL 
         POSTGRES_PASSWORD: PASSWORD,
         POSTGRES_SSLMODE: 'disable',
       },
-      host: '127.0.0.1',
-      ephemeralPorts: true,
-      logDestination: { write: () => undefined },
     });
     replicas.push(service);
     return service;

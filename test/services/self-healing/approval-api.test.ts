@@ -7,21 +7,21 @@
  *
  * Needs Debian's prometheus; skipped with a warning locally when missing, fails in CI.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RulesFile } from '../../../src/core/self-healing-rules.js';
-import { startService, type RunningService } from '../../../src/services/kit/run.js';
-import { selfHealingService } from '../../../src/services/self-healing/service.js';
+import type { RunningService } from '../../../src/services/kit/run.js';
 import { actionRequests, startFakeKubeApi, type FakeKubeApi } from '../../support/fake-kube-api.js';
 import { toolsPresent } from '../../support/process.js';
 import { PROMETHEUS_BINARY, startPrometheus, type TestServer } from '../../support/prom-servers.js';
 import { until } from '../../support/until.js';
 import { request } from '../kit/http.js';
 import { rulesFixture } from './rules-fixture.js';
+import { startExecutorService } from '../../support/executor-service.js';
 
 const havePrometheus = toolsPresent('the executor approval API tests', PROMETHEUS_BINARY ? [] : ['prometheus'], 'Debian: apt-get install prometheus');
 
@@ -55,27 +55,17 @@ const running: RunningService[] = [];
 const eventually = (check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) => until(what, async () => ((await check()) ? true : undefined), timeoutMs);
 
 async function startExecutor(rules: RulesFile, pod: string, lease: string, approvalToken: string | null = APPROVAL_TOKEN): Promise<RunningService> {
-  const rulesFile = join(dir, `${pod}-rules.json`);
-  writeFileSync(rulesFile, JSON.stringify(rules));
-  const tokenFile = join(dir, 'sa-token');
-  writeFileSync(tokenFile, kube.clientOptions().token);
-  const service = await startService(selfHealingService, {
-    env: {
-      LOG_LEVEL: 'warn',
-      POD_NAME: pod,
-      POD_NAMESPACE: NS,
-      RULES_FILE: rulesFile,
-      WEBHOOK_TOKEN,
-      ...(approvalToken ? { APPROVAL_TOKEN: approvalToken } : {}),
-      LEASE_NAME: lease,
-      PROMETHEUS_URL: prometheus.url,
-      AI_ENGINE_URL: `http://127.0.0.1:${(engine.address() as AddressInfo).port}/ai`,
-      KUBERNETES_API_URL: kube.url,
-      KUBERNETES_TOKEN_FILE: tokenFile,
-    },
-    host: '127.0.0.1',
-    ephemeralPorts: true,
-    logDestination: { write: () => undefined },
+  const service = await startExecutorService({
+    dir,
+    rules,
+    pod,
+    namespace: NS,
+    lease,
+    webhookToken: WEBHOOK_TOKEN,
+    kube,
+    prometheusUrl: prometheus.url,
+    engineUrl: `http://127.0.0.1:${(engine.address() as AddressInfo).port}/ai`,
+    env: approvalToken ? { APPROVAL_TOKEN: approvalToken } : {},
   });
   running.push(service);
   return service;
