@@ -4,6 +4,7 @@ import { issueLine } from '../../core/zod-issue-text.js';
 import { HttpError, readJson, sendJson, type RequestContext, type ServiceServer } from '../kit/server.js';
 import { APPROVAL_STATES, type Approval, type ApprovalState, type Decider } from './approvals.js';
 import type { ApprovalResult } from './executor.js';
+import { APPROVAL_ID_PATTERN } from '../../core/approval-id.js';
 
 /**
  * The executor's approval API, for the API gateway (which authenticates people and decides who
@@ -32,7 +33,7 @@ export const MAX_REASON_LENGTH = 500;
 /** C0/C1 controls, line and paragraph separators, bidirectional overrides: nothing that rewrites how an audit line reads. */
 const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 /** Approval ids are the executor's UUIDs (or the engine's `approval-<n>`). */
-const APPROVAL_ID = /^[A-Za-z0-9-]{1,64}$/;
+const APPROVAL_ID = APPROVAL_ID_PATTERN;
 
 const BODY_KEYS = ['actor', 'role', 'reason'];
 

@@ -161,6 +161,21 @@ describe('the platform API operations', () => {
     expect(seen.filter((s) => s.component === 'alertmanager').length).toBe(count + 1);
   });
 
+  it('serves no cached alerts from before a silence made through it, and sends the request id along', async () => {
+    const alertReads = () => seen.filter((x) => x.component === 'alertmanager' && x.method === 'GET').length;
+    await call('/api/v1/alerts?active=true', 'viewer');
+    await call('/api/v1/alerts?active=true', 'viewer');
+    const before = alertReads();
+    const made = await call('/api/v1/silences', 'operator', { method: 'POST', body: { matchers: [{ name: 'job', value: 'x', isRegex: false }], endsAt: '2026-12-06T13:00:00Z', comment: 'c' } });
+    expect(made.status).toBe(200);
+    expect(seen.at(-1)!.headers['x-request-id']).toMatch(/^[\w-]+$/);
+    // Within its 5 s TTL, but stored before the change: read again.
+    await call('/api/v1/alerts?active=true', 'viewer');
+    expect(alertReads()).toBe(before + 1);
+    await call('/api/v1/alerts?active=true', 'viewer');
+    expect(alertReads()).toBe(before + 1);
+  });
+
   it('creates a silence as the caller (createdBy forced), audited before the forward and with its outcome', async () => {
     audit.length = 0;
     const answer = await call('/api/v1/silences', 'operator', {

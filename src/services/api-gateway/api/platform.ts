@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { durationMillis } from '../../../core/duration.js';
+import { APPROVAL_ID_PATTERN } from '../../../core/approval-id.js';
 import { HttpError } from '../../kit/server.js';
 import { mayApprove } from '../identity/roles.js';
+import type { RequestContext } from '../../kit/server.js';
 import { cached, type ResponseCache } from './cache.js';
 import { operation, type Operation } from './operations.js';
 import { callUpstream, type Upstream } from './upstream.js';
@@ -23,8 +25,9 @@ export interface PlatformUpstreams {
   readonly executor?: Upstream;
 }
 
-/** How long each cached read is kept, ms (documented in the README). */
+/** How long each cached read is kept, ms (documented in the README); the keys are the cache groups a change invalidates. */
 export const CACHE_TTL_MS = { alerts: 5_000, silences: 5_000, anomalies: 10_000, series: 30_000, analysis: 30_000, actions: 5_000, health: 10_000 } as const;
+type CacheGroup = keyof typeof CACHE_TTL_MS;
 
 /** Bounds of `GET /api/v1/query_range`. */
 export const QUERY_LIMITS = { maxRangeMs: 7 * 86_400_000, minStepMs: 1_000, maxPoints: 11_000, maxQueryLength: 4096 } as const;
@@ -71,9 +74,13 @@ function need(upstream: Upstream | undefined, what: string): Upstream {
 
 /** The operations, bound to the components and the cache. */
 export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, now: () => number = Date.now): Operation[] {
-  const read = (u: Upstream | undefined, what: string, key: string, ttl: number, path: string, query?: Record<string, string | readonly string[] | undefined>) =>
-    cached(cache, key, ttl, async () => (await callUpstream(need(u, what), path, { query })).body);
-  const keyOf = (name: string, q: object) => `${name}:${JSON.stringify(q)}`;
+  type Query = Record<string, string | readonly string[] | undefined>;
+  /** A call to a component as the request of `ctx` (its request id goes along). */
+  const call = (ctx: RequestContext, u: Upstream | undefined, what: string, path: string, o: { method?: string; query?: Query; body?: unknown } = {}) =>
+    callUpstream(need(u, what), path, { ...o, requestId: ctx.requestId });
+  /** A cached read of `group` (one entry per query). */
+  const read = (ctx: RequestContext, u: Upstream | undefined, what: string, group: CacheGroup, ttl: number, path: string, query: Query = {}) =>
+    cached(cache, group, `${path}?${JSON.stringify(query)}`, ttl, async () => (await call(ctx, u, what, path, { query })).body);
 
   return [
     operation({
@@ -84,7 +91,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ active: bool, silenced: bool, inhibited: bool, filter: z.optional(z.array(matcherText).check(z.maxLength(20))) }),
       response: z.array(alert),
-      handler: async ({ query }) => ({ body: await read(up.alertmanager, 'Alertmanager', keyOf('alerts', query), CACHE_TTL_MS.alerts, '/api/v2/alerts', query) }),
+      handler: async ({ ctx, query }) => ({ body: await read(ctx, up.alertmanager, 'Alertmanager', 'alerts', CACHE_TTL_MS.alerts, '/api/v2/alerts', query) }),
     }),
     operation({
       method: 'GET',
@@ -94,7 +101,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ filter: z.optional(z.array(matcherText).check(z.maxLength(20))) }),
       response: z.array(anyObject),
-      handler: async ({ query }) => ({ body: await read(up.alertmanager, 'Alertmanager', keyOf('silences', query), CACHE_TTL_MS.silences, '/api/v2/silences', query) }),
+      handler: async ({ ctx, query }) => ({ body: await read(ctx, up.alertmanager, 'Alertmanager', 'silences', CACHE_TTL_MS.silences, '/api/v2/silences', query) }),
     }),
     operation({
       method: 'POST',
@@ -105,13 +112,16 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       body: silenceBody,
       response: z.object({ silenceID: z.string() }),
       target: ({ body }) => `silence ${body.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '~' : '='}${JSON.stringify(m.value)}`).join(',')}`,
-      handler: async ({ body, principal }) => {
+      handler: async ({ ctx, body, principal }) => {
         const startsAt = body.startsAt ? timeMs(body.startsAt) : now();
         const endsAt = timeMs(body.endsAt);
         if (!(endsAt > startsAt)) throw new HttpError(400, 'body.endsAt: must be after startsAt');
         if (endsAt - startsAt > MAX_SILENCE_MS) throw new HttpError(400, 'body.endsAt: a silence lasts at most 30 days');
         const silence = { ...body, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), createdBy: principal.username };
-        return { body: (await callUpstream(need(up.alertmanager, 'Alertmanager'), '/api/v2/silences', { method: 'POST', body: silence })).body };
+        const answer = await call(ctx, up.alertmanager, 'Alertmanager', '/api/v2/silences', { method: 'POST', body: silence });
+        // A silence changes which alerts are silenced: the next read shows it.
+        await Promise.all([cache.invalidate('silences'), cache.invalidate('alerts')]);
+        return { body: answer.body };
       },
     }),
     operation({
@@ -122,9 +132,10 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'operator',
       response: z.object({}),
       target: ({ params }) => `silence ${params['id']}`,
-      handler: async ({ params }) => {
+      handler: async ({ ctx, params }) => {
         if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(params['id']!)) throw new HttpError(400, 'id: expected a silence id (UUID)');
-        await callUpstream(need(up.alertmanager, 'Alertmanager'), `/api/v2/silence/${params['id']}`, { method: 'DELETE' });
+        await call(ctx, up.alertmanager, 'Alertmanager', `/api/v2/silence/${params['id']}`, { method: 'DELETE' });
+        await Promise.all([cache.invalidate('silences'), cache.invalidate('alerts')]);
         return { body: {} };
       },
     }),
@@ -136,7 +147,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ query: text(QUERY_LIMITS.maxQueryLength).check(z.minLength(1)), time: z.optional(timeText) }),
       response: anyObject,
-      handler: async ({ query }) => ({ body: (await callUpstream(need(up.prometheus, 'Prometheus'), '/api/v1/query', { query: { ...query, timeout: '30s' } })).body }),
+      handler: async ({ ctx, query }) => ({ body: (await call(ctx, up.prometheus, 'Prometheus', '/api/v1/query', { query: { ...query, timeout: '30s' } })).body }),
     }),
     operation({
       method: 'GET',
@@ -146,14 +157,14 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ query: text(QUERY_LIMITS.maxQueryLength).check(z.minLength(1)), start: timeText, end: timeText, step: stepText }),
       response: anyObject,
-      handler: async ({ query }) => {
+      handler: async ({ ctx, query }) => {
         const range = timeMs(query.end) - timeMs(query.start);
         const step = stepMs(query.step);
         if (!(range >= 0)) throw new HttpError(400, 'query.end: must not be before start');
         if (range > QUERY_LIMITS.maxRangeMs) throw new HttpError(400, 'query.start: the range is at most 7 days');
         if (step < QUERY_LIMITS.minStepMs) throw new HttpError(400, 'query.step: at least 1s');
         if (range / step + 1 > QUERY_LIMITS.maxPoints) throw new HttpError(400, `query.step: at most ${QUERY_LIMITS.maxPoints} points per series; use a step of at least ${Math.ceil(range / (QUERY_LIMITS.maxPoints - 1) / 1000)}s`);
-        return { body: (await callUpstream(need(up.prometheus, 'Prometheus'), '/api/v1/query_range', { query: { ...query, timeout: '30s' } })).body };
+        return { body: (await call(ctx, up.prometheus, 'Prometheus', '/api/v1/query_range', { query: { ...query, timeout: '30s' } })).body };
       },
     }),
     operation({
@@ -172,7 +183,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
         namespace: z.optional(text(128)),
       }),
       response: z.object({ anomalies: z.array(anyObject) }),
-      handler: async ({ query }) => ({ body: await read(up.aiEngine, 'The AI engine', keyOf('anomalies', query), CACHE_TTL_MS.anomalies, '/api/v1/anomalies', query) }),
+      handler: async ({ ctx, query }) => ({ body: await read(ctx, up.aiEngine, 'The AI engine', 'anomalies', CACHE_TTL_MS.anomalies, '/api/v1/anomalies', query) }),
     }),
     operation({
       method: 'GET',
@@ -181,7 +192,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       summary: 'The series the AI engine watches',
       role: 'viewer',
       response: z.object({ series: z.array(anyObject) }),
-      handler: async () => ({ body: await read(up.aiEngine, 'The AI engine', 'series', CACHE_TTL_MS.series, '/api/v1/series') }),
+      handler: async ({ ctx }) => ({ body: await read(ctx, up.aiEngine, 'The AI engine', 'series', CACHE_TTL_MS.series, '/api/v1/series') }),
     }),
     operation({
       method: 'GET',
@@ -191,10 +202,10 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ limit: intText(1, 500) }),
       response: anyObject,
-      handler: async ({ params, query }) => {
+      handler: async ({ ctx, params, query }) => {
         const id = params['id']!;
         if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(id)) throw new HttpError(400, 'id: expected a series id');
-        return { body: await read(up.aiEngine, 'The AI engine', keyOf(`series/${id}`, query), CACHE_TTL_MS.series, `/api/v1/series/${id}`, query) };
+        return { body: await read(ctx, up.aiEngine, 'The AI engine', 'series', CACHE_TTL_MS.series, `/api/v1/series/${id}`, query) };
       },
     }),
     operation({
@@ -205,7 +216,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ top: intText(1, 100) }),
       response: anyObject,
-      handler: async ({ query }) => ({ body: await read(up.aiEngine, 'The AI engine', keyOf('analysis', query), CACHE_TTL_MS.analysis, '/api/v1/analysis/queries', query) }),
+      handler: async ({ ctx, query }) => ({ body: await read(ctx, up.aiEngine, 'The AI engine', 'analysis', CACHE_TTL_MS.analysis, '/api/v1/analysis/queries', query) }),
     }),
     operation({
       method: 'GET',
@@ -215,7 +226,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       role: 'viewer',
       query: z.object({ limit: intText(1, 500) }),
       response: anyObject,
-      handler: async ({ query }) => ({ body: await read(up.executor, 'The self-healing executor', keyOf('actions', query), CACHE_TTL_MS.actions, '/api/v1/actions', query) }),
+      handler: async ({ ctx, query }) => ({ body: await read(ctx, up.executor, 'The self-healing executor', 'actions', CACHE_TTL_MS.actions, '/api/v1/actions', query) }),
     }),
     operation({
       method: 'GET',
@@ -224,7 +235,7 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       summary: 'Actions waiting for approval (selfHealing.mode: approval) and recently decided ones',
       role: 'viewer',
       response: anyObject,
-      handler: async () => ({ body: (await callUpstream(need(up.executor, 'The self-healing executor'), '/api/v1/approvals')).body }),
+      handler: async ({ ctx }) => ({ body: (await call(ctx, up.executor, 'The self-healing executor', '/api/v1/approvals')).body }),
     }),
     ...(['approve', 'reject'] as const).map((verb) =>
       operation({
@@ -236,18 +247,23 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
         body: approvalBody,
         response: anyObject,
         target: ({ params }) => `approval ${params['id']}`,
-        handler: async ({ params, principal, body }) => {
+        handler: async ({ ctx, params, principal, body }) => {
           const id = params['id']!;
-          if (!/^[A-Za-z0-9._-]{1,128}$/.test(id)) throw new HttpError(400, 'id: expected an approval id');
+          if (!APPROVAL_ID_PATTERN.test(id)) throw new HttpError(400, 'id: expected an approval id');
           const executor = need(up.executor, 'The self-healing executor');
           if (verb === 'approve' && !mayApprove(principal.role, false)) {
             // Operators approve dry-run actions only: ask the executor what this one would do.
-            const list = (await callUpstream(executor, '/api/v1/approvals')).body as { approvals?: { id: string; dryRun?: boolean }[] };
+            const list = (await call(ctx, executor, 'The self-healing executor', '/api/v1/approvals')).body as { approvals?: { id: string; dryRun?: boolean }[] };
             const pending = list.approvals?.find((a) => a.id === id);
             if (!pending) throw new HttpError(404, `no approval ${id}`);
             if (!mayApprove(principal.role, pending.dryRun === true)) throw new HttpError(403, 'approving a live action needs the admin role');
           }
-          const answer = await callUpstream(executor, `/api/v1/approvals/${encodeURIComponent(id)}/${verb}`, { method: 'POST', body: { actor: principal.username, role: principal.role, ...(body.reason ? { reason: body.reason } : {}) } });
+          const answer = await call(ctx, executor, 'The self-healing executor', `/api/v1/approvals/${encodeURIComponent(id)}/${verb}`, {
+            method: 'POST',
+            body: { actor: principal.username, role: principal.role, ...(body.reason ? { reason: body.reason } : {}) },
+          });
+          // An approved action is a new decision: the next read of the decisions shows it.
+          await cache.invalidate('actions');
           return { body: answer.body };
         },
       }),
@@ -259,10 +275,10 @@ export function platformOperations(up: PlatformUpstreams, cache: ResponseCache, 
       summary: "The components' health: Prometheus `up` by job (targets up and down)",
       role: 'viewer',
       response: z.object({ components: z.array(z.object({ job: z.string(), up: z.number(), down: z.number() })) }),
-      handler: async () => {
-        const body = await cached(cache, 'health', CACHE_TTL_MS.health, async () => {
-          const answer = (await callUpstream(need(up.prometheus, 'Prometheus'), '/api/v1/query', { query: { query: 'sum by (job) (up)', timeout: '10s' } })).body as { data?: { result?: { metric: { job?: string }; value: [number, string] }[] } };
-          const total = (await callUpstream(need(up.prometheus, 'Prometheus'), '/api/v1/query', { query: { query: 'count by (job) (up)', timeout: '10s' } })).body as typeof answer;
+      handler: async ({ ctx }) => {
+        const body = await cached(cache, 'health', 'up', CACHE_TTL_MS.health, async () => {
+          const answer = (await call(ctx, up.prometheus, 'Prometheus', '/api/v1/query', { query: { query: 'sum by (job) (up)', timeout: '10s' } })).body as { data?: { result?: { metric: { job?: string }; value: [number, string] }[] } };
+          const total = (await call(ctx, up.prometheus, 'Prometheus', '/api/v1/query', { query: { query: 'count by (job) (up)', timeout: '10s' } })).body as typeof answer;
           const upBy = new Map((answer.data?.result ?? []).map((r) => [r.metric.job ?? '', Number(r.value[1])]));
           const components = (total.data?.result ?? [])
             .map((r) => ({ job: r.metric.job ?? '', up: upBy.get(r.metric.job ?? '') ?? 0, down: Number(r.value[1]) - (upBy.get(r.metric.job ?? '') ?? 0) }))

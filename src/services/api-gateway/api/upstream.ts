@@ -37,7 +37,7 @@ function errorOf(body: unknown, text: string): string {
 export async function callUpstream(
   upstream: Upstream,
   path: string,
-  o: { method?: string; query?: Record<string, string | readonly string[] | undefined>; body?: unknown } = {},
+  o: { method?: string; query?: Record<string, string | readonly string[] | undefined>; body?: unknown; requestId?: string } = {},
 ): Promise<UpstreamAnswer> {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(o.query ?? {})) {
@@ -48,7 +48,8 @@ export async function callUpstream(
   try {
     res = await (upstream.fetch ?? fetch)(url, {
       method: o.method ?? 'GET',
-      headers: { accept: 'application/json', ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...upstream.headers },
+      // The caller's request id goes along, so the component's logs match the gateway's audit rows.
+      headers: { accept: 'application/json', ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(o.requestId ? { 'x-request-id': o.requestId } : {}), ...upstream.headers },
       body: o.body === undefined ? undefined : JSON.stringify(o.body),
       signal: AbortSignal.timeout(upstream.timeoutMs ?? 10_000),
     });
