@@ -176,6 +176,10 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
     const bad = await form('username=admin&password=nope-nope-nope&next=%2Fprometheus');
     expect(bad.status).toBe(303);
     expect(bad.headers.location).toBe('/login?error=invalid&next=%2Fprometheus');
+    // A form with an empty field goes back to the login page too (JSON: 400).
+    const empty = await form('username=admin&password=&next=%2Fprometheus');
+    expect([empty.status, empty.headers.location]).toEqual([303, '/login?error=missing&next=%2Fprometheus']);
+    expect((await post('/api/v1/auth/login', { username: 'admin', password: '' })).status).toBe(400);
     const crossSite = await form(`username=admin&password=${encodeURIComponent(ADMIN_PASSWORD)}`, { origin: 'https://evil.example', host: 'aiops.example' });
     expect(crossSite.status).toBe(403);
     expect(cookieOf(crossSite)).toBeUndefined();
@@ -308,7 +312,12 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
     expect((await post('/api/v1/api-keys', { name: 'too much', role: 'admin' }, as(otto))).status).toBe(403);
     const created = await post('/api/v1/api-keys', { name: 'ci pipeline', role: 'viewer', expiresInDays: 30 }, as(otto));
     expect(created.status).toBe(201);
+    expect(created.headers['cache-control']).toBe('no-store');
     const { key, apiKey } = JSON.parse(created.body);
+    expect((await auditRows(created.headers['x-request-id'] as string)).map((r) => [r.outcome, r.target, r.detail])).toEqual([
+      ['requested', 'api-key:ci pipeline', { name: 'ci pipeline', role: 'viewer', expiresInDays: 30 }],
+      ['done 201', 'api-key:ci pipeline', { keyId: apiKey.id, expiresAt: apiKey.expiresAt }],
+    ]);
     expect(key).toMatch(new RegExp(`^aiops_${apiKey.id}_[A-Za-z0-9_-]{43}$`));
     expect(apiKey).toMatchObject({ name: 'ci pipeline', owner: 'otto', role: 'viewer', revokedAt: null });
     const listed = await get('/api/v1/api-keys', { cookie: `aiops_session=${otto.id}` });
@@ -402,8 +411,12 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
   it('logout: needs the CSRF token, ends the session (Redis key gone), clears the cookie; a form goes back to /login', async () => {
     const s = await adminSession();
     expect((await request(gw.port, '/api/v1/auth/logout', { method: 'POST', headers: { cookie: `aiops_session=${s.id}` } })).status).toBe(403);
-    const out = await request(gw.port, '/api/v1/auth/logout', { method: 'POST', headers: as(s) });
+    const out = await request(gw.port, '/api/v1/auth/logout', { method: 'POST', headers: as(s, { 'x-request-id': 'logout-admin' }) });
     expect(out.status).toBe(204);
+    expect((await auditRows('logout-admin')).map((r) => [r.outcome, r.target])).toEqual([
+      ['requested', 'session'],
+      ['done 204', 'session'],
+    ]);
     expect(out.headers['set-cookie']![0]).toMatch(/^aiops_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/);
     expect(await redisCli('EXISTS', `aiops:gateway:session:${createHash('sha256').update(s.id).digest('hex')}`)).toBe('0');
     expect((await get('/api/v1/auth/me', { cookie: `aiops_session=${s.id}` })).status).toBe(401);
@@ -422,7 +435,13 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
     await newUser(admin, 'pia', 'viewer');
     const a = (await login('pia', 'pia-password-1', '10.9.0.1')).session!;
     const b = (await login('pia', 'pia-password-1', '10.9.0.1')).session!;
-    expect((await post('/api/v1/auth/password', { currentPassword: 'not it at all', newPassword: 'pia-new-password' }, as(a))).status).toBe(403);
+    const wrong = await post('/api/v1/auth/password', { currentPassword: 'not it at all', newPassword: 'pia-new-password' }, as(a));
+    expect(wrong.status).toBe(403);
+    // Audited by the table: the request before the check, then its refusal with the reason.
+    expect(await auditRows(wrong.headers['x-request-id'] as string)).toEqual([
+      expect.objectContaining({ actor: 'pia', target: 'user:pia', outcome: 'requested', detail: { change: 'password' } }),
+      expect.objectContaining({ actor: 'pia', target: 'user:pia', outcome: 'failed 403', detail: { error: 'the current password is wrong' } }),
+    ]);
     expect((await post('/api/v1/auth/password', { currentPassword: 'pia-password-1', newPassword: 'pia' }, as(a))).status).toBe(400);
     const changed = await post('/api/v1/auth/password', { currentPassword: 'pia-password-1', newPassword: 'pia-new-password' }, as(a));
     expect(changed.status).toBe(200);

@@ -5,8 +5,8 @@
  * silence exists in Alertmanager, created by the admin; two audit rows, the first written before
  * Alertmanager had the silence), runs instant and range queries (Prometheus' own 400 passes
  * through; the gateway's range limits answer before Prometheus is asked); a viewer reads but may
- * not silence; nobody reads without a session; the OpenAPI document is served to signed-in users
- * and is valid OpenAPI 3.1.
+ * not silence; nobody reads without a session; the OpenAPI document is served to signed-in users,
+ * is valid OpenAPI 3.1 and lists exactly the gateway's routes under /api.
  *
  * Needs redis-server, PostgreSQL, prometheus and prometheus-alertmanager (Debian); skipped with a
  * warning locally when missing, fails in CI.
@@ -20,6 +20,7 @@ import { postgresPresent, PostgresCluster } from '../support/postgresql-server.j
 import { onPath, toolsPresent } from '../support/process.js';
 import { ALERTMANAGER_BINARY, PROMETHEUS_BINARY, startAlertmanager, startPrometheus, type TestServer } from '../support/prom-servers.js';
 import { LocalRedis, waitForPong } from '../support/redis-servers.js';
+import { routesUnder } from '../support/server-routes.js';
 import { until } from '../support/until.js';
 
 const haveServers =
@@ -192,5 +193,10 @@ describe.runIf(haveServers)('the platform API through the gateway (real Promethe
     const result = await new Validator().validate(doc);
     expect(result.errors ?? []).toEqual([]);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/alerts', '/api/v1/silences', '/api/v1/query_range', '/api/v1/approvals/{id}/approve']));
+    // Exactly the routes the gateway serves under /api (the document's own route aside): identity and platform alike.
+    const listed = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(listed.sort()).toEqual(routesUnder(gw.server, '/api').filter((r) => r !== 'GET /api/openapi.json'));
+    expect(listed).toEqual(expect.arrayContaining(['POST /api/v1/auth/login', 'GET /api/v1/auth/me', 'PATCH /api/v1/users/{username}', 'DELETE /api/v1/api-keys/{id}', 'GET /api/v1/audit']));
+    expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
   });
 });

@@ -10,12 +10,17 @@
  *   for every wrong username or password; lock-outs per username and per address
  *   (rate-limit.ts); a new session id on every sign-in. JSON: 200 `{username, role, csrf}` with
  *   the cookie; a browser's form: 303 to `next` (same-site paths only) or back to the login page.
+ *   A {@link PUBLIC} operation of the API table (validated and documented by its schema; audited
+ *   by {@link signIn}).
  * - `POST <api>/v1/auth/logout`, `GET <api>/v1/auth/me`, `POST <api>/v1/auth/password` (own
- *   password, from a session: every session of the user ends, this one is renewed).
+ *   password, from a session: every session of the user ends, this one is renewed): operations of
+ *   the API table, which audits the changes.
  */
 import type { ServerResponse } from 'node:http';
+import * as z from 'zod/mini';
 import { GATEWAY_AUTH } from '../../../core/gateway-auth.js';
 import { HttpError, sendJson, type RequestContext, type ServiceServer } from '../../kit/server.js';
+import { PUBLIC, publicOperation, type AnyOperation, type OperationResult, type PublicOperation } from '../api/operations.js';
 import type { GatewayDeps } from '../deps.js';
 import { clearedSessionCookie, cookieIsSecure, sessionCookie, sessionIdOf } from '../identity/cookies.js';
 import type { Principal } from '../identity/credentials.js';
@@ -23,10 +28,11 @@ import { crossSiteRequest } from '../identity/csrf.js';
 import { failed, FORWARDED, logRefusal } from '../identity/guard.js';
 import { burnPasswordTime, hashPassword, passwordProblem, verifyPassword, PASSWORD_MAX_LENGTH } from '../identity/passwords.js';
 import { acceptsHtml, forwardedRequest, safeNext, sourceAddress } from '../identity/request.js';
-import { atLeast, forwardedRequirement, GRAFANA_ROLES, isUnsafe, type Role } from '../identity/roles.js';
+import { atLeast, forwardedRequirement, GRAFANA_ROLES, isUnsafe, ROLES, type Role } from '../identity/roles.js';
 import type { NewSession } from '../identity/sessions.js';
 import { usernameProblem, type LoginUser } from '../identity/store.js';
-import { readInput, stringField, type Input } from '../input.js';
+import { readInput, type Input } from '../input.js';
+import { guarded, registerGuardedOperations } from './table.js';
 
 /** The console's login page (served by the console). */
 export const LOGIN_PATH = '/login';
@@ -185,99 +191,150 @@ export async function signIn(deps: GatewayDeps, ctx: RequestContext, username: s
   return { ok: true, ...started };
 }
 
-/** Ends `principal`'s session (audited: `requested`, then `done 200`); resolves to the `Set-Cookie` that clears the cookie. */
-export async function signOut(deps: GatewayDeps, ctx: RequestContext, principal: Principal): Promise<{ setCookie: string }> {
+/** Ends `principal`'s session (not audited: the caller is); resolves to the `Set-Cookie` that clears the cookie. */
+async function endSession(deps: GatewayDeps, ctx: RequestContext, principal: Principal): Promise<{ setCookie: string }> {
   const id = principal.session?.id;
-  if (id) await deps.guard.audited(ctx, principal, 'session', () => deps.sessions.destroy(id));
+  if (id) await deps.sessions.destroy(id);
   return { setCookie: clearedSessionCookie(cookieIsSecure(deps.cookieSecure, ctx.req)) };
 }
 
-async function login(ctx: RequestContext, deps: GatewayDeps): Promise<void> {
-  const { req, res } = ctx;
-  if (crossSiteRequest(req)) throw new HttpError(403, 'cross-site sign-in refused', NO_STORE);
-  const input = await readInput(req);
-  const username = stringField(input, 'username', MAX_USERNAME_INPUT);
-  const password = input.fields.password;
-  const next = safeNext(stringField(input, 'next', 2000));
-  const viaForm = answersWithRedirect(ctx, input);
-  if (username === undefined || username === '' || typeof password !== 'string' || password === '') {
-    if (viaForm) return redirect(res, loginPage(next, 'missing'));
-    throw new HttpError(400, 'username and password are required', NO_STORE);
-  }
-  const result = await signIn(deps, ctx, username, password);
-  if (!result.ok) {
-    const retry: Record<string, string> = result.reason === 'locked' ? { 'retry-after': String(result.retryAfterSeconds) } : {};
-    if (viaForm) return redirect(res, loginPage(next, result.reason), retry);
-    if (result.reason === 'locked') throw new HttpError(429, 'too many failed sign-ins: try again later', { ...NO_STORE, ...retry });
-    throw new HttpError(401, 'wrong username or password', NO_STORE);
-  }
-  if (viaForm) return redirect(res, next, { 'set-cookie': result.setCookie });
-  const r = result.session.record;
-  sendJson(res, 200, { username: r.username, role: r.role, csrf: r.csrf }, { ...NO_STORE, 'set-cookie': result.setCookie });
+/** Ends `principal`'s session (the console's sign-out; audited: `requested`, then `done 200`); resolves to the `Set-Cookie` that clears the cookie. */
+export async function signOut(deps: GatewayDeps, ctx: RequestContext, principal: Principal): Promise<{ setCookie: string }> {
+  return deps.guard.audited(ctx, principal, 'session', () => endSession(deps, ctx, principal));
 }
 
-async function logout(ctx: RequestContext, deps: GatewayDeps): Promise<void> {
-  const { req, res } = ctx;
-  const viaForm = (await readInput(req)).kind === 'form' && acceptsHtml(req);
-  const done = (setCookie: string) => (viaForm ? redirect(res, LOGIN_PATH, { 'set-cookie': setCookie }) : void res.writeHead(204, { ...NO_STORE, 'set-cookie': setCookie }).end());
-  let principal: Principal;
-  try {
-    principal = await deps.guard.requireRole(ctx, 'viewer');
-  } catch (err) {
-    // Signed out already: say so, and drop the cookie.
-    if (err instanceof HttpError && err.status === 401) return done(clearedSessionCookie(cookieIsSecure(deps.cookieSecure, req)));
-    throw err;
-  }
-  if (!principal.session) throw new HttpError(400, 'API keys do not sign out: revoke the key instead', NO_STORE);
-  done((await signOut(deps, ctx, principal)).setCookie);
-}
+/** A redirect as an operation's answer. */
+const redirectTo = (location: string, headers: Record<string, string> = {}): OperationResult => ({ status: 303, headers: { ...NO_STORE, ...headers, location } });
 
-function me(principal: Principal, deps: GatewayDeps) {
-  const s = principal.session?.record;
-  return {
-    username: principal.username,
-    role: principal.role,
-    grafanaRole: GRAFANA_ROLES[principal.role],
-    via: principal.via,
-    ...(principal.keyId ? { keyId: principal.keyId } : {}),
-    ...(s ? { csrf: s.csrf, session: { createdAt: new Date(s.createdAt), endsAt: new Date(s.createdAt + deps.sessionTimes.absoluteMs) } } : {}),
-  };
-}
+/** The sign-in body: JSON, or a form with the same fields (a browser's form may add `next`). */
+const loginBody = z.object({
+  username: z.string().check(z.maxLength(MAX_USERNAME_INPUT)),
+  password: z.string(),
+  next: z.optional(z.string().check(z.maxLength(2000), z.describe('a form\u2019s same-site path to go to after the sign-in'))),
+});
 
-async function changeOwnPassword(ctx: RequestContext, deps: GatewayDeps): Promise<void> {
-  const principal = await deps.guard.requireRole(ctx, 'viewer');
-  if (!principal.session) throw new HttpError(403, 'sign in to change your password (not with an API key)', NO_STORE);
-  const input = await readInput(ctx.req);
-  const current = stringField(input, 'currentPassword', MAX_PASSWORD_INPUT);
-  const next = stringField(input, 'newPassword', MAX_PASSWORD_INPUT);
-  if (!current || !next) throw new HttpError(400, 'currentPassword and newPassword are required', NO_STORE);
-  const address = sourceAddress(ctx.req);
-  const lock = await deps.limits.loginAllowed(principal.username, address);
-  if (!lock.allowed) throw new HttpError(429, 'too many failed sign-ins: try again later', { ...NO_STORE, 'retry-after': String(lock.retryAfterSeconds) });
-  const checked = await checkPassword(deps, ctx, principal.username, current);
-  if (!checked.user) {
-    await deps.limits.loginFailed(principal.username, address);
-    await deps.guard.auditAfter(ctx, principal, { target: `user:${principal.username}`, outcome: failed(403), detail: { reason: 'wrong current password' } });
-    throw new HttpError(403, 'the current password is wrong', NO_STORE);
-  }
-  const problem = passwordProblem(next, principal.username);
-  if (problem) throw new HttpError(400, problem, NO_STORE);
-  const user = checked.user;
-  const started = await deps.guard.audited(
-    ctx,
-    principal,
-    `user:${user.username}`,
-    async () => {
-      const updated = await deps.store.updateUser(user.username, { passwordHash: await hashPassword(next) });
-      if (!updated) throw new HttpError(404, 'no such user');
-      deps.credentials.forget(user.username);
-      await endSessionsOf(deps, ctx, user.username);
-      return startSession(deps, ctx, { username: user.username, role: updated.user.role, epoch: updated.epoch });
+const session = z.object({ username: z.string(), role: z.enum(ROLES), csrf: z.string().check(z.describe('send it as X-CSRF-Token on writes')) });
+
+type GrafanaRole = (typeof GRAFANA_ROLES)[Role];
+
+const me = z.object({
+  username: z.string(),
+  role: z.enum(ROLES),
+  grafanaRole: z.enum(Object.values(GRAFANA_ROLES) as [GrafanaRole, ...GrafanaRole[]]),
+  via: z.enum(['session', 'api-key']),
+  keyId: z.optional(z.string()),
+  csrf: z.optional(z.string()),
+  session: z.optional(z.object({ createdAt: z.string(), endsAt: z.string() })),
+});
+
+/** The sign-in: {@link PUBLIC} (no caller yet); {@link signIn} audits it. */
+function loginOperation(deps: GatewayDeps): PublicOperation {
+  return publicOperation({
+    method: 'POST',
+    path: '/auth/login',
+    tag: 'auth',
+    summary: 'Signs in: a session cookie and its CSRF token',
+    description:
+      'JSON, or an HTML form (application/x-www-form-urlencoded) with the same fields: a browser\u2019s form (Accept: text/html) gets 303 to `next` (same-site paths only), or back to the login page with `error`. One answer for every wrong username or password; lock-outs per username and per address.',
+    role: PUBLIC,
+    body: loginBody,
+    response: session,
+    responses: { 303: 'A browser\u2019s form: to next, or back to the login page', 401: 'Wrong username or password', 403: 'A cross-site sign-in', 429: 'Locked out after failed sign-ins (Retry-After)', 503: 'A store of the gateway is unavailable' },
+    handler: async ({ ctx, body }) => {
+      if (crossSiteRequest(ctx.req)) throw new HttpError(403, 'cross-site sign-in refused', NO_STORE);
+      const next = safeNext(body.next);
+      const viaForm = answersWithRedirect(ctx, await readInput(ctx.req));
+      if (body.username === '' || body.password === '') {
+        if (viaForm) return redirectTo(loginPage(next, 'missing'));
+        throw new HttpError(400, 'username and password are required', NO_STORE);
+      }
+      const result = await signIn(deps, ctx, body.username, body.password);
+      if (!result.ok) {
+        const retry: Record<string, string> = result.reason === 'locked' ? { 'retry-after': String(result.retryAfterSeconds) } : {};
+        if (viaForm) return redirectTo(loginPage(next, result.reason), retry);
+        if (result.reason === 'locked') throw new HttpError(429, 'too many failed sign-ins: try again later', { ...NO_STORE, ...retry });
+        throw new HttpError(401, 'wrong username or password', NO_STORE);
+      }
+      if (viaForm) return redirectTo(next, { 'set-cookie': result.setCookie });
+      const r = result.session.record;
+      return { body: { username: r.username, role: r.role, csrf: r.csrf }, headers: { ...NO_STORE, 'set-cookie': result.setCookie } };
     },
-    { detail: { change: 'password' } },
-  );
-  const r = started.session.record;
-  sendJson(ctx.res, 200, { username: r.username, role: r.role, csrf: r.csrf }, { ...NO_STORE, 'set-cookie': started.setCookie });
+  });
+}
+
+/** Sign-out, who am I, own password: operations of the API table (it audits the changes). */
+function sessionOperations(deps: GatewayDeps): AnyOperation<Principal>[] {
+  return [
+    guarded({
+      method: 'POST',
+      path: '/auth/logout',
+      tag: 'auth',
+      summary: 'Signs out: ends this session and clears its cookie',
+      role: 'viewer',
+      status: 204,
+      responses: { 303: 'A browser\u2019s form: to the login page', 400: 'An API key does not sign out: revoke it' },
+      target: () => 'session',
+      handler: async ({ ctx, principal }) => {
+        if (!principal.session) throw new HttpError(400, 'API keys do not sign out: revoke the key instead', NO_STORE);
+        const viaForm = (await readInput(ctx.req)).kind === 'form' && acceptsHtml(ctx.req);
+        const { setCookie } = await endSession(deps, ctx, principal);
+        return viaForm ? redirectTo(LOGIN_PATH, { 'set-cookie': setCookie }) : { headers: { ...NO_STORE, 'set-cookie': setCookie } };
+      },
+    }),
+    guarded({
+      method: 'GET',
+      path: '/auth/me',
+      tag: 'auth',
+      summary: 'Who is calling: user, role, Grafana role, and for a session its CSRF token and end',
+      role: 'viewer',
+      response: me,
+      handler: ({ principal }) => {
+        const s = principal.session?.record;
+        const body: z.infer<typeof me> = {
+          username: principal.username,
+          role: principal.role,
+          grafanaRole: GRAFANA_ROLES[principal.role],
+          via: principal.via,
+          ...(principal.keyId ? { keyId: principal.keyId } : {}),
+          ...(s ? { csrf: s.csrf, session: { createdAt: new Date(s.createdAt).toISOString(), endsAt: new Date(s.createdAt + deps.sessionTimes.absoluteMs).toISOString() } } : {}),
+        };
+        return { body, headers: NO_STORE };
+      },
+    }),
+    guarded({
+      method: 'POST',
+      path: '/auth/password',
+      tag: 'auth',
+      summary: 'Changes your own password, from a session: every session of yours ends, this one is renewed (a new cookie)',
+      role: 'viewer',
+      body: z.object({ currentPassword: z.string().check(z.minLength(1), z.maxLength(MAX_PASSWORD_INPUT)), newPassword: z.string().check(z.minLength(1), z.maxLength(MAX_PASSWORD_INPUT)) }),
+      response: session,
+      responses: { 403: 'The current password is wrong, or not a session', 429: 'Locked out after failed sign-ins (Retry-After)' },
+      target: ({ principal }) => `user:${principal.username}`,
+      auditDetail: () => ({ change: 'password' }),
+      handler: async ({ ctx, principal, body }) => {
+        if (!principal.session) throw new HttpError(403, 'sign in to change your password (not with an API key)', NO_STORE);
+        const address = sourceAddress(ctx.req);
+        const lock = await deps.limits.loginAllowed(principal.username, address);
+        if (!lock.allowed) throw new HttpError(429, 'too many failed sign-ins: try again later', { ...NO_STORE, 'retry-after': String(lock.retryAfterSeconds) });
+        const checked = await checkPassword(deps, ctx, principal.username, body.currentPassword);
+        if (!checked.user) {
+          await deps.limits.loginFailed(principal.username, address);
+          throw new HttpError(403, 'the current password is wrong', NO_STORE);
+        }
+        const problem = passwordProblem(body.newPassword, principal.username);
+        if (problem) throw new HttpError(400, problem, NO_STORE);
+        const username = checked.user.username;
+        const updated = await deps.store.updateUser(username, { passwordHash: await hashPassword(body.newPassword) });
+        if (!updated) throw new HttpError(404, 'no such user');
+        deps.credentials.forget(username);
+        await endSessionsOf(deps, ctx, username);
+        const started = await startSession(deps, ctx, { username, role: updated.user.role, epoch: updated.epoch });
+        const r = started.session.record;
+        return { body: { username: r.username, role: r.role, csrf: r.csrf }, headers: { ...NO_STORE, 'set-cookie': started.setCookie } };
+      },
+    }),
+  ];
 }
 
 /** Ends every session of `username` after a credentials change; a failure is logged (the credentials epoch refuses them anyway). */
@@ -290,12 +347,8 @@ export async function endSessionsOf(deps: GatewayDeps, ctx: RequestContext, user
   }
 }
 
-/** Registers `/auth/verify` and the `<api>/v1/auth/*` routes. */
+/** Registers `/auth/verify` (Traefik's, outside the API) and the `<api>/v1/auth/*` operations. */
 export function registerAuthRoutes(server: ServiceServer, deps: GatewayDeps): void {
-  const api = `${deps.apiPrefix}/v1/auth`;
   server.route('GET', GATEWAY_AUTH.verifyPath, (ctx) => verify(ctx, deps));
-  server.route('POST', `${api}/login`, (ctx) => login(ctx, deps));
-  server.route('POST', `${api}/logout`, (ctx) => logout(ctx, deps));
-  server.route('GET', `${api}/me`, async (ctx) => sendJson(ctx.res, 200, me(await deps.guard.requireRole(ctx, 'viewer'), deps), NO_STORE));
-  server.route('POST', `${api}/password`, (ctx) => changeOwnPassword(ctx, deps));
+  registerGuardedOperations(server, deps, [loginOperation(deps), ...sessionOperations(deps)]);
 }

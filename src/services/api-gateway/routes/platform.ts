@@ -1,16 +1,18 @@
 import { SERVICE_ENV } from '../../../core/service-env.js';
 import type { RedisClient } from '../../kit/redis.js';
-import { HttpError, sendJson, type ServiceServer } from '../../kit/server.js';
+import { sendJson, type ServiceServer } from '../../kit/server.js';
 import { createResponseCache } from '../api/cache.js';
-import { openApiDocument, registerOperations, type Operation } from '../api/operations.js';
+import { openApiDocument, registeredOperations, type Operation } from '../api/operations.js';
 import { platformOperations, type PlatformUpstreams } from '../api/platform.js';
 import type { Upstream } from '../api/upstream.js';
 import type { GatewayDeps } from '../deps.js';
+import { registerGuardedOperations } from './table.js';
 
 /**
  * The platform API in the gateway: the operations of api/platform.ts under `<prefix>/v1`, with the
  * identity's guard (role, CSRF for cookie sessions, per-user limit, audit before the forward), and
- * `GET <prefix>/openapi.json`, the document generated from the same table (signed-in users).
+ * `GET <prefix>/openapi.json`, the document generated from the same table: every operation
+ * registered on the server (auth.ts, users.ts, these), for signed-in users.
  */
 
 /** The component URLs and the approval token, as the chart sets them. */
@@ -36,24 +38,21 @@ export function upstreamsFromEnv(env: PlatformEnv): PlatformUpstreams {
   };
 }
 
-/** Registers the platform operations and the OpenAPI document; returns the operations (tests, the console). */
+/** Registers the platform operations and the OpenAPI document of every operation registered on `server`; returns the platform operations (tests, the console). */
 export function registerPlatformRoutes(server: ServiceServer, deps: GatewayDeps, upstreams: PlatformUpstreams, redis: RedisClient | undefined): Operation[] {
   const operations = platformOperations(upstreams, createResponseCache(redis, deps.log));
-  registerOperations(server, deps.apiPrefix, operations, {
-    authorize: (ctx, role) => deps.guard.requireRole(ctx, role, { limit: false }),
-    limit: (principal, ctx) => deps.guard.limit(principal, ctx),
-    audit: (ctx, principal, entry) => deps.guard.audit(ctx, principal as Parameters<typeof deps.guard.audit>[1], entry),
-  });
-  const document = openApiDocument(operations, {
-    prefix: deps.apiPrefix,
-    title: 'AIOps platform API',
-    version: '1',
-    description:
-      'The platform API behind the API gateway: alerts and silences (Alertmanager), queries (Prometheus), anomalies (AI engine), self-healing decisions and approvals. Sign in with POST /api/v1/auth/login (cookie session, send X-CSRF-Token on writes) or send an API key as a Bearer token.',
-  });
+  registerGuardedOperations(server, deps, operations);
+  // Built at the first request, when every route module has registered its operations.
+  let document: Record<string, unknown> | undefined;
   server.route('GET', `${deps.apiPrefix}/openapi.json`, async (ctx) => {
     await deps.guard.requireRole(ctx, 'viewer');
-    if (!document) throw new HttpError(500, 'no document');
+    document ??= openApiDocument(registeredOperations(server, deps.apiPrefix), {
+      prefix: deps.apiPrefix,
+      title: 'AIOps platform API',
+      version: '1',
+      description:
+        'The platform API behind the API gateway: sign-in and sessions, users, API keys and the audit; alerts and silences (Alertmanager), queries (Prometheus), anomalies (AI engine), self-healing decisions and approvals. Sign in with POST /api/v1/auth/login (cookie session, send X-CSRF-Token on writes) or send an API key as a Bearer token.',
+    });
     sendJson(ctx.res, 200, document);
   });
   return operations;
