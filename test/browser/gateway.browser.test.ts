@@ -23,14 +23,14 @@ import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiGatewayService } from '../../src/services/api-gateway/service.js';
-import { startService, type RunningService } from '../../src/services/kit/run.js';
+import type { RunningService } from '../../src/services/kit/run.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 import { isExecutable, onPath, toolsPresent } from '../support/process.js';
 import { ALERTMANAGER_BINARY, PROMETHEUS_BINARY, startAlertmanager, startPrometheus, type TestServer } from '../support/prom-servers.js';
 import { startRecordingFake, type RecordingFake, type Received, type Reply } from '../support/recording-fake.js';
 import { LocalRedis, waitForPong } from '../support/redis-servers.js';
 import { until } from '../support/until.js';
+import { startGatewayService } from '../support/gateway-service.js';
 
 // The functions given to page.evaluate run in the browser; the project's lib has no DOM types (module-scoped here).
 declare const document: any;
@@ -195,33 +195,16 @@ describe.skipIf(!present)(SUITE, { timeout: 60_000 }, () => {
       return list.some((a) => a.labels.alertname === ALERTNAME && a.status.state === 'active') ? true : undefined;
     }, 10_000, 50);
 
-    gw = await startService(createApiGatewayService({ migrateRetryMs: 200 }), {
-      env: {
-        BASE_PATH: '/',
-        LOG_LEVEL: 'fatal',
-        SHUTDOWN_DELAY_SECONDS: '0',
-        POSTGRES_HOST: '127.0.0.1',
-        POSTGRES_PORT: String(cluster.port),
-        POSTGRES_DB: 'gateway',
-        POSTGRES_USER: PG_USER,
-        POSTGRES_PASSWORD: PG_PASSWORD,
-        POSTGRES_SSLMODE: 'disable',
-        REDIS_HOST,
-        REDIS_PASSWORD,
-        ADMIN_USERNAME: 'admin',
-        ADMIN_PASSWORD,
-        PROMETHEUS_URL: prometheus.url,
-        ALERTMANAGER_URL: alertmanager.url,
-        AI_ENGINE_URL: aiEngine.url,
-        SELF_HEALING_URL: executor.url,
-        APPROVAL_TOKEN,
-      },
-      ephemeralPorts: true,
-      host: '127.0.0.1',
-      logDestination: { write: () => undefined },
+    gw = await startGatewayService({
+      cluster,
+      db: 'gateway',
+      pgUser: PG_USER,
+      pgPassword: PG_PASSWORD,
+      redisHost: REDIS_HOST,
+      redisPassword: REDIS_PASSWORD,
+      adminPassword: ADMIN_PASSWORD,
+      env: { PROMETHEUS_URL: prometheus.url, ALERTMANAGER_URL: alertmanager.url, AI_ENGINE_URL: aiEngine.url, SELF_HEALING_URL: executor.url, APPROVAL_TOKEN },
     });
-    await until('the gateway ready', async () => ((await fetch(`http://127.0.0.1:${gw!.port}/healthz/ready`)).status === 200 ? true : undefined), 20_000, 50);
-    await until('the first admin', async () => ((await cluster!.psql('gateway', "SELECT count(*) FROM gateway_users WHERE username = 'admin'")) === '1' ? true : undefined), 10_000, 50);
   }, 60_000);
 
   afterAll(async () => {

@@ -13,8 +13,7 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiGatewayService } from '../../src/services/api-gateway/service.js';
-import { startService, type RunningService } from '../../src/services/kit/run.js';
+import type { RunningService } from '../../src/services/kit/run.js';
 import { request, type Answer } from '../services/kit/http.js';
 import { postgresPresent, PostgresCluster } from '../support/postgresql-server.js';
 import { onPath, toolsPresent } from '../support/process.js';
@@ -22,6 +21,7 @@ import { ALERTMANAGER_BINARY, PROMETHEUS_BINARY, startAlertmanager, startPrometh
 import { LocalRedis, waitForPong } from '../support/redis-servers.js';
 import { routesUnder } from '../support/server-routes.js';
 import { until } from '../support/until.js';
+import { startGatewayService } from '../support/gateway-service.js';
 
 const haveServers =
   toolsPresent('the gateway platform API tests', ['redis-server'].filter((b) => !onPath(b)), 'Debian: apt-get install redis-server') &&
@@ -48,30 +48,16 @@ describe.runIf(haveServers)('the platform API through the gateway (real Promethe
     await waitForPong(server, REDIS_PASSWORD);
     prometheus = await startPrometheus({ config: 'global: {scrape_interval: 1s}\nscrape_configs: []\n', routePrefix: '/prometheus' });
     alertmanager = await startAlertmanager({ config: 'route: {receiver: "null"}\nreceivers: [{name: "null"}]\n' });
-    gw = await startService(createApiGatewayService({ migrateRetryMs: 200 }), {
-      env: {
-        BASE_PATH: '/',
-        LOG_LEVEL: 'fatal',
-        SHUTDOWN_DELAY_SECONDS: '0',
-        POSTGRES_HOST: '127.0.0.1',
-        POSTGRES_PORT: String(cluster.port),
-        POSTGRES_DB: 'gateway',
-        POSTGRES_USER: PG_USER,
-        POSTGRES_PASSWORD: PG_PASSWORD,
-        POSTGRES_SSLMODE: 'disable',
-        REDIS_HOST,
-        REDIS_PASSWORD,
-        ADMIN_USERNAME: 'admin',
-        ADMIN_PASSWORD,
-        PROMETHEUS_URL: prometheus.url,
-        ALERTMANAGER_URL: alertmanager.url,
-      },
-      ephemeralPorts: true,
-      host: '127.0.0.1',
-      logDestination: { write: () => undefined },
+    gw = await startGatewayService({
+      cluster,
+      db: 'gateway',
+      pgUser: PG_USER,
+      pgPassword: PG_PASSWORD,
+      redisHost: REDIS_HOST,
+      redisPassword: REDIS_PASSWORD,
+      adminPassword: ADMIN_PASSWORD,
+      env: { PROMETHEUS_URL: prometheus.url, ALERTMANAGER_URL: alertmanager.url },
     });
-    await until('the gateway ready', async () => ((await request(gw.port, '/healthz/ready')).status === 200 ? true : undefined), 20_000);
-    await until('the first admin', async () => ((await cluster.psql('gateway', "SELECT count(*) FROM gateway_users WHERE username = 'admin'")) === '1' ? true : undefined));
   }, 90_000);
 
   afterAll(async () => {
