@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, UsageError, USAGE } from './cli/args.js';
+import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args.js';
+import { readEnvironmentFolder } from './cli/environment-folder.js';
 import { readInputs, reason } from './cli/input-files.js';
 import { writeOutputFolder } from './cli/output-folder.js';
 import { render } from './cli/render.js';
+import { renderEnvironments } from './cli/render-environments.js';
 import { BundleError, ensureServiceBundles } from './cli/service-bundles.js';
 import { ConfigError } from './lib/errors.js';
-import { summary } from './cli/summary.js';
+import { environmentsSummary, summary } from './cli/summary.js';
+import type { ServiceCode } from './lib/service-code.js';
 import { ValuesError } from './values/issues.js';
 import { valuesJsonSchema } from './values/json-schema.js';
 import { loadValues } from './values/load.js';
@@ -21,7 +24,7 @@ export interface Output {
 
 /**
  * Runs the CLI and returns its exit code. This module (with cli/input-files.ts,
- * cli/output-folder.ts and cli/service-bundles.ts, which it calls) is the only one that touches the
+ * cli/environment-folder.ts, cli/output-folder.ts and cli/service-bundles.ts, which it calls) is the only one that touches the
  * file system and the process: it reads the command line and values files, makes the platform
  * services' bundles fresh, renders, writes the output folder atomically and prints. Expected
  * failures (values, usage, files that cannot be read or written) exit 2 with a message, services
@@ -51,6 +54,7 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
     if (options.writeValuesDoc !== undefined) writeGenerated('--write-values-doc', options.writeValuesDoc, valuesReference(), out);
     return 0;
   }
+  if (options.environments !== undefined) return synthEnvironments(options, options.environments, out);
   const inputs = readInputs(options.valuesFiles, options.sets);
   const { values, source } = loadValues({ files: inputs.files, sets: inputs.sets, issues: [...options.problems, ...inputs.issues] });
   // The platform services' code: bundles rebuilt here when their sources changed, never stale.
@@ -63,6 +67,49 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
   }
   writeOutputFolder(options.output, rendered.files, inputs.ids);
   out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n`);
+  return 0;
+}
+
+/**
+ * `--environments`: reads the folder's environment files and the shared inputs, loads and renders
+ * every environment (the service bundles made fresh once), and only when all succeeded (and, under
+ * `--strict`, none warned) writes `<output>/<name>/` for all of them with one folder swap.
+ */
+function synthEnvironments(options: CliOptions, folder: string, out: Output): number {
+  const started = performance.now();
+  const shared = readInputs(options.valuesFiles, options.sets);
+  const found = readEnvironmentFolder(folder);
+  let bundles: ServiceCode | undefined;
+  const serviceCode = (): ServiceCode => {
+    if (!bundles) {
+      const code = new Map(ensureServiceBundles().map((bundle) => [bundle.name, bundle.code]));
+      bundles = (service) => code.get(service);
+    }
+    return bundles;
+  };
+  if (found.environments.length === 0) throw new ValuesError([...options.problems, ...shared.issues, ...found.issues]);
+  let renders;
+  try {
+    renders = renderEnvironments(
+      found.environments,
+      { files: shared.files, sets: shared.sets, issues: [...options.problems, ...shared.issues], release: options.release, namespace: options.namespace },
+      serviceCode,
+    );
+  } catch (error) {
+    // The folder's problems (a file that is not an environment) come first, with every environment's.
+    if (error instanceof ValuesError && found.issues.length > 0) throw new ValuesError([...found.issues, ...error.issues]);
+    throw error;
+  }
+  if (found.issues.length > 0) throw new ValuesError(found.issues);
+  const warnings = renders.flatMap((r) => r.rendered.warnings.map((warning) => `${r.name}: ${warning}`));
+  for (const warning of warnings) out.stderr(`warning: ${warning}\n`);
+  if (options.strict && warnings.length > 0) {
+    out.stderr(`error: ${warnings.length} warning(s) and --strict: nothing written\n`);
+    return 2;
+  }
+  const files = Object.fromEntries(renders.flatMap((r) => Object.entries(r.rendered.files).map(([name, text]) => [`${r.name}/${name}`, text])));
+  writeOutputFolder(options.output, files, [...shared.ids, ...found.environments.map((e) => e.file.id)]);
+  out.stdout(`${environmentsSummary(renders, { output: options.output, seconds: (performance.now() - started) / 1000 })}\n`);
   return 0;
 }
 

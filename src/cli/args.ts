@@ -16,6 +16,11 @@ export interface CliOptions {
   readonly namespace: string;
   /** Output folder (default dist, or $CDK8S_OUTDIR under `cdk8s synth`). */
   readonly output: string;
+  /**
+   * Folder of environment files (`<name>.yaml`, see cli/environment-file.ts): each is rendered into
+   * `<output>/<name>/`, all in one run (default none: one render into the output folder).
+   */
+  readonly environments?: string | undefined;
   /** Warnings become errors (default false). */
   readonly strict: boolean;
   readonly help: boolean;
@@ -47,6 +52,15 @@ Options:
       --namespace NS    namespace of every object (default aiops-platform)
       --output DIR      output folder, replaced only when rendering succeeds (default dist);
                         refused when it holds files this tool did not write
+      --environments DIR
+                        render every DIR/<name>.yaml (or .yml) into <output>/<name>/, all or
+                        nothing; each file holds values, layered on the -f files and under the
+                        --set flags (which apply to every environment), plus two optional
+                        top-level keys that are not values: release and namespace (the
+                        --release and --namespace flags are their defaults). e.g. envs/prod.yaml:
+                          release: shop
+                          namespace: shop-prod
+                          global: {development: false}
       --strict          treat warnings as errors
       --write-schema F  write the values JSON Schema to F and exit
       --write-values-doc F
@@ -58,7 +72,7 @@ Exit codes: 0 rendered, 1 unexpected error, 2 invalid values, usage or an output
 written (the output folder is then untouched).`;
 
 /** Options that take one value: given twice is a mistake, not "the last one wins". */
-const SINGLE = ['release', 'namespace', 'output', 'write-schema', 'write-values-doc'] as const;
+const SINGLE = ['release', 'namespace', 'output', 'environments', 'write-schema', 'write-values-doc'] as const;
 /** Namespaces Kubernetes itself uses: the chart would relabel them (Pod Security) or mix with system objects. */
 const RESERVED_NAMESPACES = /^(default|kube-.*)$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -81,6 +95,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         release: { type: 'string', default: 'aiops-platform' },
         namespace: { type: 'string', default: 'aiops-platform' },
         output: { type: 'string', default: env.CDK8S_OUTDIR || 'dist' },
+        environments: { type: 'string' },
         strict: { type: 'boolean', default: false },
         'write-schema': { type: 'string' },
         'write-values-doc': { type: 'string' },
@@ -101,11 +116,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   const v = parsed.values;
   // Bad names are reported with the values' problems (one run shows all), not thrown here.
   const problems = [
-    ...nameProblems('--release', v.release, DNS_1035_LABEL, 53, 'a DNS-1035 label (starts with a lower-case letter; lower-case letters, digits and \'-\')'),
-    ...nameProblems('--namespace', v.namespace, DNS_1123_LABEL, 63, "a DNS-1123 label (lower-case letters, digits and '-')"),
-    ...(RESERVED_NAMESPACES.test(v.namespace)
-      ? [{ location: `--namespace ${JSON.stringify(v.namespace)}`, path: '', message: 'reserved for Kubernetes itself (default, kube-*); choose a namespace of its own' }]
-      : []),
+    ...nameProblem(releaseProblem(v.release), `--release ${JSON.stringify(v.release)}`),
+    ...nameProblem(namespaceProblem(v.namespace), `--namespace ${JSON.stringify(v.namespace)}`),
   ];
   return {
     problems,
@@ -118,6 +130,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     release: v.release,
     namespace: v.namespace,
     output: v.output,
+    environments: v.environments,
     strict: v.strict,
     help: v.help,
     writeSchema: v['write-schema'],
@@ -125,7 +138,26 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   };
 }
 
-function nameProblems(flag: string, value: string, pattern: RegExp, max: number, what: string): ValuesIssue[] {
-  if (pattern.test(value) && value.length <= max) return [];
-  return [{ location: `${flag} ${JSON.stringify(value)}`, path: '', message: `expected ${what}, at most ${max} characters` }];
+function nameProblem(message: string | undefined, location: string): ValuesIssue[] {
+  return message === undefined ? [] : [{ location, path: '', message }];
+}
+
+/** What is wrong with a release name (`--release`, or an environment file's `release:`); undefined when nothing. */
+export function releaseProblem(value: string): string | undefined {
+  return labelProblem(value, DNS_1035_LABEL, 53, "a DNS-1035 label (starts with a lower-case letter; lower-case letters, digits and '-')");
+}
+
+/** What is wrong with a namespace (`--namespace`, or an environment file's `namespace:`); undefined when nothing. */
+export function namespaceProblem(value: string): string | undefined {
+  if (RESERVED_NAMESPACES.test(value)) return 'reserved for Kubernetes itself (default, kube-*); choose a namespace of its own';
+  return labelProblem(value, DNS_1123_LABEL, 63, "a DNS-1123 label (lower-case letters, digits and '-')");
+}
+
+/** What is wrong with an environment's name (its file name without .yaml, also a folder name); undefined when nothing. */
+export function environmentNameProblem(value: string): string | undefined {
+  return labelProblem(value, DNS_1123_LABEL, 63, "a DNS-1123 label (lower-case letters, digits and '-')");
+}
+
+function labelProblem(value: string, pattern: RegExp, max: number, what: string): string | undefined {
+  return pattern.test(value) && value.length <= max ? undefined : `expected ${what}, at most ${max} characters`;
 }

@@ -58,7 +58,7 @@ export function readInputs(valuesFiles: readonly string[], sets: readonly SetFla
 }
 
 /** Reads one file; `location` names it in messages (the file, or the flag that gave it). */
-function readInputFile(name: string, location: string): InputFile | { issues: ValuesIssue[] } {
+export function readInputFile(name: string, location: string): InputFile | { issues: ValuesIssue[] } {
   const fail = (why: string) => ({ issues: [{ location, path: '', message: `cannot read ${name === location ? 'values file' : `"${name}"`}: ${why}` }] });
   let fd: number;
   try {

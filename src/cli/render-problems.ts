@@ -6,6 +6,10 @@ import type { ValuesSource } from '../values/load.js';
 export interface RenderFlags {
   readonly release: string;
   readonly namespace: string;
+  /** Where the release is set when not by `--release` (an environment file's `file:line:col`; default the flag). */
+  readonly releaseAt?: string | undefined;
+  /** Where the namespace is set when not by `--namespace` (default the flag). */
+  readonly namespaceAt?: string | undefined;
 }
 
 /**
@@ -36,7 +40,12 @@ export function renderProblemsError(problems: readonly ConfigError[], flags: Ren
 
 function issueOf(problem: ConfigError, flags: RenderFlags, source: ValuesSource | undefined): ValuesIssue {
   const { flag, path, involves } = problem.source;
-  if (flag) return { location: `${flag} ${JSON.stringify(flag === '--release' ? flags.release : flags.namespace)}`, path: '', message: problem.message };
+  if (flag) {
+    const release = flag === '--release';
+    const at = release ? flags.releaseAt : flags.namespaceAt;
+    if (at) return { location: at, path: release ? 'release' : 'namespace', message: problem.message };
+    return { location: `${flag} ${JSON.stringify(release ? flags.release : flags.namespace)}`, path: '', message: problem.message };
+  }
   if (!path) return { location: '(render)', path: '', message: problem.message };
   const location = source?.locate(path, { involves }).location ?? '(values)';
   return { location, path: formatPath(path), message: problem.message };

@@ -5,7 +5,7 @@ import type { ValuesSource } from '../values/load.js';
 import type { Values } from '../values/schema/index.js';
 import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
 import type { ServiceCode } from '../lib/service-code.js';
-import { renderProblemsError } from './render-problems.js';
+import { renderProblemsError, type RenderFlags } from './render-problems.js';
 
 /** The result of one render. */
 export interface Rendered {
@@ -22,11 +22,12 @@ export interface Rendered {
  * ValuesError, located through `source` (the loaded values' files and flags). Objects are
  * synthesized once; string maps cdk8s would mishandle (prototype-named keys, large maps) travel
  * around its serializer (see lib/opaque-maps.ts). `serviceCode` gives the platform services'
- * bundles (the CLI reads build/services after ensureServiceBundles(); tests hand fixed stand-ins).
+ * bundles (the CLI reads build/services after ensureServiceBundles(); tests hand fixed stand-ins);
+ * `at` locates release and namespace problems where an environment file sets them.
  */
-export function render(values: Values, release: string, namespace: string, source?: ValuesSource, serviceCode?: ServiceCode): Rendered {
+export function render(values: Values, release: string, namespace: string, source?: ValuesSource, serviceCode?: ServiceCode, at?: Pick<RenderFlags, 'releaseAt' | 'namespaceAt'>): Rendered {
   const problems: ConfigError[] = [];
-  const fail = () => renderProblemsError(problems, { release, namespace }, source);
+  const fail = () => renderProblemsError(problems, { release, namespace, ...at }, source);
   const app = new App({ outdir: 'unused' });
   let chart: PlatformChart;
   try {

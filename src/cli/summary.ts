@@ -1,3 +1,4 @@
+import type { EnvironmentRender } from './render-environments.js';
 import type { Rendered } from './render.js';
 
 /** One-screen summary of a render: objects per kind, files written, warnings. */
@@ -15,5 +16,36 @@ export function summary(rendered: Rendered, o: { release: string; namespace: str
     ...files,
     rendered.warnings.length > 0 ? `${rendered.warnings.length} warning(s), shown above` : 'No warnings',
     `Apply with: kubectl apply -f ${o.output}/`,
+  ].join('\n');
+}
+
+/**
+ * The `--environments` summary: one table (a row per environment, in name order), then one line
+ * with the totals and the run's time in seconds (the only figure that varies between runs).
+ */
+export function environmentsSummary(rows: readonly EnvironmentRender[], o: { output: string; seconds: number }): string {
+  const kib = (row: EnvironmentRender) => Object.values(row.rendered.files).reduce((n, text) => n + Buffer.byteLength(text), 0) / 1024;
+  const table = [
+    ['ENVIRONMENT', 'RELEASE', 'NAMESPACE', 'PROFILE', 'OBJECTS', 'SIZE', 'WARNINGS'],
+    ...rows.map((row) => [
+      `${row.name}/`,
+      row.release,
+      row.namespace,
+      row.development ? 'development' : 'production',
+      String(row.rendered.objects.length),
+      `${kib(row).toFixed(1)} KiB`,
+      String(row.rendered.warnings.length),
+    ]),
+  ];
+  const right = new Set([4, 5, 6]);
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
+  const lines = table.map((cells) => cells.map((cell, column) => (right.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+  const objects = rows.reduce((n, row) => n + row.rendered.objects.length, 0);
+  const warnings = rows.reduce((n, row) => n + row.rendered.warnings.length, 0);
+  return [
+    `Rendered ${rows.length} environment${rows.length === 1 ? '' : 's'} into ${o.output}/:`,
+    ...lines.map((line) => `  ${line}`),
+    `${objects} objects, ${warnings > 0 ? `${warnings} warning(s), shown above` : 'no warnings'}, in ${o.seconds.toFixed(2)} s`,
+    `Apply one with: kubectl apply -f ${o.output}/<environment>/`,
   ].join('\n');
 }
