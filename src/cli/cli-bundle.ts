@@ -153,7 +153,10 @@ function packageJsonOf(input: string): string | undefined {
   return match ? `${match[1]}/package.json` : undefined;
 }
 
-/** Writes through a temporary sibling renamed over the file, so a concurrent reader sees the old file or the new one whole. */
+/**
+ * Writes through a temporary sibling renamed over the file, so a concurrent reader sees the old file or the new one whole.
+ * (Kept here rather than imported from build-files.ts: scripts/synth.mjs transforms this one file alone to rebuild.)
+ */
 function writeAtomically(file: string, contents: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { sha256, writeAtomically } from './build-files.js';
 import { codeSizes } from '../lib/service-code.js';
 
 /**
@@ -172,19 +172,7 @@ function ensureFile(file: string, contents: string): void {
   }
 }
 
-/** Writes through a temporary sibling renamed over the file, so concurrent readers see the old file or the new one whole. */
-function writeAtomically(file: string, contents: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    writeFileSync(temporary, contents);
-    renameSync(temporary, file);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
-}
 
-const sha256 = (contents: Uint8Array): string => createHash('sha256').update(contents).digest('hex');
 
 /** SHA-256 of a file, or undefined when it cannot be read. */
 function fileHash(path: string): string | undefined {
