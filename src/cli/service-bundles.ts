@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { sha256, writeAtomically } from './build-files.js';
-import { codeSizes } from '../lib/service-code.js';
+import { codeChecksum, codeSizes, deterministicGzip, rememberGzip } from '../lib/service-code.js';
 
 /**
  * The platform services' bundles: one CommonJS file per `src/services/<name>/main.ts` that exists,
@@ -112,10 +112,30 @@ export function ensureServiceBundles(options: EnsureOptions = {}): ServiceBundle
     const manifestFile = join(root, OUT_DIR, `${name}.manifest.json`);
     if (!options.force) {
       const code = freshBundle(root, file, manifestFile);
-      if (code) return { name, file, code, rebuilt: false };
+      if (code) return keepGzip(root, name, { name, file, code, rebuilt: false });
     }
-    return { name, file, code: buildBundle(root, name, file, manifestFile), rebuilt: true };
+    return keepGzip(root, name, { name, file, code: buildBundle(root, name, file, manifestFile), rebuilt: true });
   });
+}
+
+/**
+ * The bundle's gzip as the render packs it, kept beside it as `<name>.<sha-16>.js.gz` (content
+ * addressed by the code's SHA-256; written atomically from deterministicGzip's own output): read
+ * and handed to the render's memo when present, else made and written for the next run; copies of
+ * older code are removed. A read-only checkout only loses the saving.
+ */
+function keepGzip(root: string, name: string, bundle: ServiceBundle): ServiceBundle {
+  const dir = join(root, OUT_DIR);
+  const own = `${name}.${codeChecksum(bundle.code).slice(0, 16)}.js.gz`;
+  const path = join(dir, own);
+  try {
+    if (existsSync(path)) rememberGzip(bundle.code, readFileSync(path));
+    else writeAtomically(path, deterministicGzip(bundle.code));
+    for (const old of readdirSync(dir)) if (old !== own && old.startsWith(`${name}.`) && /^[^.]+\.[0-9a-f]{16}\.js\.gz$/.test(old)) rmSync(join(dir, old), { force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+  }
+  return bundle;
 }
 
 /** The bundle when it exists and its manifest says it is fresh; undefined otherwise. */

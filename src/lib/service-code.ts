@@ -28,10 +28,34 @@ const OS_UNIX = 3;
  * 9, with a fixed header: no file name, modification time 0, OS byte 3.
  */
 export function deterministicGzip(code: Uint8Array): Uint8Array {
+  const key = codeChecksum(code);
+  const known = GZIPPED.get(key);
+  if (known) return known;
   const gz = gzipSync(code, { level: 9, mtime: 0 });
   gz.fill(0, ...MTIME);
   gz[OS_BYTE] = OS_UNIX;
+  remember(key, gz);
   return gz;
+}
+
+/**
+ * Level-9 deflate of the services' bundles costs ≈ 100 ms per render: each result is kept by the
+ * code's SHA-256 (a few entries), and the CLI hands in the copies it keeps on disk beside the
+ * bundles ({@link rememberGzip}), so neither a second environment nor a second run pays it again.
+ * The bytes are the function's own output either way; callers must not modify them.
+ */
+const GZIPPED = new Map<string, Uint8Array>();
+const GZIPPED_LIMIT = 16;
+
+function remember(key: string, gz: Uint8Array): void {
+  GZIPPED.delete(key);
+  GZIPPED.set(key, gz);
+  while (GZIPPED.size > GZIPPED_LIMIT) GZIPPED.delete(GZIPPED.keys().next().value!);
+}
+
+/** Records `gz` as {@link deterministicGzip}'s output for `code` (the CLI's copy on disk, written from that output). */
+export function rememberGzip(code: Uint8Array, gz: Uint8Array): void {
+  remember(codeChecksum(code), gz);
 }
 
 /** SHA-256 of the code, hex: the `checksum/code` pod annotation that rolls the pods when the code changes. */

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { codeChecksum, deterministicGzip } from '../../src/lib/service-code.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,6 +96,22 @@ describe('service bundles (a temporary copy of the sources)', () => {
     expect(rebuilt()).toEqual(['zz-probe']);
     const run = spawnSync(process.execPath, [join(root, 'build/services/zz-probe.js')], { encoding: 'utf8' });
     expect(run.stdout).toBe('hello from zz-probe\n');
+  });
+
+  it("keeps each bundle's gzip beside it, content-addressed, exactly the render's packing; drops older copies", () => {
+    const bundles = ensureServiceBundles({ root });
+    const dir = join(root, 'build/services');
+    for (const b of bundles) {
+      const gz = readdirSync(dir).filter((f) => f.startsWith(`${b.name}.`) && f.endsWith('.js.gz'));
+      expect(gz).toEqual([`${b.name}.${codeChecksum(b.code).slice(0, 16)}.js.gz`]);
+      // The bytes the render would make itself (gunzip gives the code back, and fflate's output is pinned).
+      expect(gunzipSync(readFileSync(join(dir, gz[0]!)))).toEqual(b.code);
+      expect(Buffer.from(readFileSync(join(dir, gz[0]!))).equals(Buffer.from(deterministicGzip(Buffer.from(b.code))))).toBe(true);
+    }
+    // Copies of other code go.
+    writeFileSync(join(dir, `${service}.0123456789abcdef.js.gz`), 'stale');
+    ensureServiceBundles({ root });
+    expect(readdirSync(dir).filter((f) => f.startsWith(`${service}.`) && f.endsWith('.js.gz'))).toEqual([`${service}.${codeChecksum(bundles.find((b) => b.name === service)!.code).slice(0, 16)}.js.gz`]);
   });
 
   it('fails with esbuild\'s message when a service does not bundle', () => {

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { codeChecksum, codeSizes, deterministicGzip } from '../../src/lib/service-code.js';
+import { codeChecksum, codeSizes, deterministicGzip, rememberGzip } from '../../src/lib/service-code.js';
 
 describe('the code ConfigMap packing', () => {
   const code = Buffer.from('"use strict";\n'.repeat(2000) + 'console.log("ü");\n');
@@ -16,6 +16,17 @@ describe('the code ConfigMap packing', () => {
     expect(Buffer.from(deterministicGzip(code)).equals(Buffer.from(deterministicGzip(code)))).toBe(true);
     // Pinned: fflate's deflate is pure JS, so these bytes are the same on every machine and Node.js version.
     expect(Buffer.from(deterministicGzip(Buffer.from('aiops\n'))).toString('base64')).toBe('H4sIAAAAAAACA0vMzC8o5gIATiQ7NQYAAAA=');
+  });
+
+  it('keeps each result by the code\'s hash: equal code (another buffer) gets the same bytes; a remembered copy is used as is', () => {
+    const first = deterministicGzip(code);
+    expect(deterministicGzip(Buffer.from(code))).toBe(first);
+    const other = Buffer.from('other code\n'.repeat(100));
+    const made = Buffer.from(deterministicGzip(Buffer.from(other)));
+    const copy = new Uint8Array(made);
+    rememberGzip(other, copy);
+    expect(deterministicGzip(other)).toBe(copy);
+    expect(Buffer.from(copy).equals(made)).toBe(true);
   });
 
   it('checksums and measures the code as the ConfigMap carries it', () => {
