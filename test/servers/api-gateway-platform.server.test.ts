@@ -102,6 +102,9 @@ describe.runIf(haveServers)('the platform API through the gateway (real Promethe
     const { silenceID } = json(silenced) as { silenceID: string };
     const silence = (await (await fetch(`${alertmanager.url}/api/v2/silence/${silenceID}`)).json()) as { createdBy: string; comment: string; status: { state: string } };
     expect(silence).toMatchObject({ createdBy: 'admin', comment: 'gateway test', status: { state: 'active' } });
+    // The cached read from before the silence is not served again (the change invalidated it in Redis): silenced at once.
+    const after = json(await get('/api/v1/alerts?filter=alertname%3D%22GatewayTestAlert%22', admin)) as { status: { state: string; silencedBy: string[] } }[];
+    expect(after[0]!.status).toMatchObject({ state: 'suppressed', silencedBy: [silenceID] });
     const requestId = silenced.headers['x-request-id'] as string;
     const rows = JSON.parse(await cluster.psql('gateway', `SELECT json_agg(json_build_object('actor', actor, 'role', role, 'method', method, 'path', path, 'target', target, 'outcome', outcome) ORDER BY id) FROM gateway_audit WHERE request_id = '${requestId}'`));
     expect(rows).toEqual([

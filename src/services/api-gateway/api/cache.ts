@@ -8,35 +8,31 @@ import type { RedisClient } from '../../kit/redis.js';
  * only gate), so one entry serves everyone. A cache that fails is skipped, never an error.
  *
  * Keys belong to a group (`alerts`, `actions`…). A change through the gateway invalidates its
- * groups: the group's generation (`aiops:gateway:cache-gen:<group>`, the time of the last change)
- * is raised, and an entry stored before it is not served, on every replica, so the page after an
- * approval or a silence shows it at once.
+ * groups: the group's generation (`aiops:gateway:cache-gen:<group>`, a counter raised by INCR) goes
+ * up, and an entry is served only while the generation it was computed under is the current one,
+ * on every replica, so the page after an approval or a silence shows it at once (an answer
+ * computed while the change happened is stored under the old generation: never served).
  */
 export interface ResponseCache {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
-  /** The time of the last change of `group` (0: none known). */
-  generation(group: string): Promise<number>;
-  /** Marks `group` changed now: its entries stored before are not served again. */
+  /** The current generation of `group` (0 before any change; undefined when it cannot be read: serve nothing). */
+  generation(group: string): Promise<number | undefined>;
+  /** Marks `group` changed: its entries computed before are not served again. */
   invalidate(group: string): Promise<void>;
-  /** The cache's clock (entries and generations are stamped with it). */
-  now(): number;
 }
 
 const PREFIX = 'aiops:gateway:cache:';
 const GENERATION = 'aiops:gateway:cache-gen:';
-/** How long a generation is kept: longer than any entry's TTL. */
-const GENERATION_TTL_MS = 3_600_000;
 const MEMORY_ENTRIES = 500;
 
 /** Reads `key` of `group` from the cache (unless the group changed since it was stored) or computes, stores and returns it. */
 export async function cached<T>(cache: ResponseCache, group: string, key: string, ttlMs: number, compute: () => Promise<T>): Promise<T> {
-  const [hit, changedAt] = await Promise.all([cache.get(`${group}:${key}`), cache.generation(group)]);
-  const entry = hit as { at?: number; value?: unknown } | undefined;
-  if (entry && typeof entry.at === 'number' && entry.at > changedAt) return entry.value as T;
-  const at = cache.now();
+  const [hit, generation] = await Promise.all([cache.get(`${group}:${key}`), cache.generation(group)]);
+  const entry = hit as { generation?: number; value?: unknown } | undefined;
+  if (generation !== undefined && entry && entry.generation === generation) return entry.value as T;
   const value = await compute();
-  await cache.set(`${group}:${key}`, { at, value }, ttlMs);
+  if (generation !== undefined) await cache.set(`${group}:${key}`, { generation, value }, ttlMs);
   return value;
 }
 
@@ -44,7 +40,6 @@ export async function cached<T>(cache: ResponseCache, group: string, key: string
 export function createResponseCache(redis: RedisClient | undefined, log: Logger, now: () => number = Date.now): ResponseCache {
   if (redis) {
     return {
-      now,
       async get(key) {
         try {
           const bytes = await redis.get(PREFIX + key);
@@ -64,15 +59,15 @@ export function createResponseCache(redis: RedisClient | undefined, log: Logger,
       async generation(group) {
         try {
           const bytes = await redis.get(GENERATION + group);
-          return bytes === null ? 0 : Number(bytes.toString('utf8')) || 0;
+          return bytes === null ? 0 : Number(bytes.toString('utf8'));
         } catch {
-          // Unknown: treat every entry as stale rather than serve one from before a change.
-          return Number.MAX_SAFE_INTEGER;
+          // Unknown: serve nothing rather than an entry from before a change.
+          return undefined;
         }
       },
       async invalidate(group) {
         try {
-          await redis.set(GENERATION + group, String(now()), { pxMs: GENERATION_TTL_MS });
+          await redis.command(['INCR', GENERATION + group], GENERATION + group);
         } catch (err) {
           log.warn({ err, group }, 'response cache: invalidation failed (entries may be served until their TTL)');
         }
@@ -82,12 +77,11 @@ export function createResponseCache(redis: RedisClient | undefined, log: Logger,
   const entries = new Map<string, { value: unknown; until: number }>();
   const generations = new Map<string, number>();
   return {
-    now,
     async generation(group) {
       return generations.get(group) ?? 0;
     },
     async invalidate(group) {
-      generations.set(group, now());
+      generations.set(group, (generations.get(group) ?? 0) + 1);
     },
     async get(key) {
       const entry = entries.get(key);
