@@ -192,8 +192,6 @@ function ensureFile(file: string, contents: string): void {
   }
 }
 
-
-
 /** SHA-256 of a file, or undefined when it cannot be read. */
 function fileHash(path: string): string | undefined {
   try {

@@ -7,15 +7,15 @@
 export const PROMQL_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * `value` as a double-quoted PromQL string literal (Go escapes: `\\`, `\"`, `\n`, `\uXXXX` for
+ * `value` as a double-quoted PromQL string literal (Go escapes: `\\`, `\"`, `\n`, `\u` and four hex digits for
  * control characters). Throws on a lone UTF-16 surrogate, which no Go string can hold.
  */
 export function promqlString(value: string): string {
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
     throw new Error('a PromQL string cannot hold a lone UTF-16 surrogate');
   }
-  // JSON's string escapes are a subset of Go's (\" \\ \/ \b \f \n \r \t \uXXXX); JSON.stringify
-  // only emits \uXXXX for control characters, never for a surrogate pair.
+  // JSON's string escapes are a subset of Go's (\" \\ \/ \b \f \n \r \t, \u with four hex digits); JSON.stringify
+  // only emits \u escapes for control characters, never for a surrogate pair.
   return JSON.stringify(value);
 }
 

@@ -180,7 +180,6 @@ function time(name: string, ms: number | undefined): Date | null {
   return new Date(ms);
 }
 
-
 /** Options of {@link createHistoryStore}. */
 export interface HistoryStoreOptions extends PostgresPoolOptions {
   /** Time {@link AnomalyHistoryStore.ready} waits for `SELECT 1`; default 1500 ms (kit/postgres.ts). */

@@ -253,8 +253,6 @@ function fromRow(row: ActionRow): AuditRecord {
   };
 }
 
-/** The failure counter on `registry` (the one already there when a second store shares the registry). */
-
 /** Options of {@link createAuditStore}. */
 export interface AuditStoreOptions extends PostgresPoolOptions {
   /** Time {@link AuditStore.ready} waits for `SELECT 1`; default 1500 ms (kit/postgres.ts). */
