@@ -1,9 +1,10 @@
-import { App, Yaml } from 'cdk8s';
+import { App } from 'cdk8s';
 import { PlatformChart } from '../chart.js';
 import { ConfigError } from '../lib/errors.js';
 import type { ValuesSource } from '../values/load.js';
 import type { Values } from '../values/schema/index.js';
 import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
+import { manifestYaml } from '../lib/yaml-output.js';
 import type { ServiceCode } from '../lib/service-code.js';
 import { renderProblemsError, type RenderFlags } from './render-problems.js';
 
@@ -20,7 +21,7 @@ export interface Rendered {
  * Renders the platform from validated values. Pure: no file system, no process state. Every
  * configuration problem found while building is collected and thrown at the end as one
  * ValuesError, located through `source` (the loaded values' files and flags). Objects are
- * synthesized once; string maps cdk8s would mishandle (prototype-named keys, large maps) travel
+ * synthesized once and written by lib/yaml-output.ts (cdk8s' YAML, faster); string maps cdk8s would mishandle (prototype-named keys, large maps) travel
  * around its serializer (see lib/opaque-maps.ts). `serviceCode` gives the platform services'
  * bundles (the CLI reads build/services after ensureServiceBundles(); tests hand fixed stand-ins);
  * `at` locates release and namespace problems where an environment file sets them.
@@ -41,5 +42,5 @@ export function render(values: Values, release: string, namespace: string, sourc
   if (problems.length > 0) throw fail();
   const vault = hideMaps(chart);
   const objects = restoreMaps(chart.toJson() as Record<string, unknown>[], vault);
-  return { files: { [`${release}.k8s.yaml`]: Yaml.stringify(...objects) }, objects, warnings: chart.warnings };
+  return { files: { [`${release}.k8s.yaml`]: manifestYaml(objects) }, objects, warnings: chart.warnings };
 }

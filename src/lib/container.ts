@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from './k8s.js';
 import type { ImageValues, ResourceValues } from '../values/schema/common.js';
 import type { PlatformContext } from './context.js';
 import { containerImage } from './images.js';

@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from './k8s.js';
 import type { PlatformContext } from './context.js';
 import { objectLabels, selectorLabels, type ComponentIdentity } from './labels.js';
 import { restrictedPodSecurityContext, rootAgentPodSecurityContext, type RunAs } from './security.js';

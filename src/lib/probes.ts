@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from './k8s.js';
 
 /** Timings of a probe; the defaults suit most services. */
 export interface ProbeTiming {

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from './k8s.js';
 import type { ResourceValues } from '../values/schema/common.js';
 
 /** Converts a values `resources` block into Kubernetes ResourceRequirements. */

@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from './k8s.js';
 
 /** The numeric identity a pod runs as (the upstream image's own non-root user). */
 export interface RunAs {

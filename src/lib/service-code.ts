@@ -58,9 +58,25 @@ export function rememberGzip(code: Uint8Array, gz: Uint8Array): void {
   remember(codeChecksum(code), gz);
 }
 
-/** SHA-256 of the code, hex: the `checksum/code` pod annotation that rolls the pods when the code changes. */
+/**
+ * SHA-256 of the code, hex: the `checksum/code` pod annotation that rolls the pods when the code
+ * changes. Kept per bundle object (the CLI hands the same bundles to every render of a run; bundles
+ * are never modified), since hashing 1.6 MB of code cost ≈ 3 ms of every render.
+ */
 export function codeChecksum(code: Uint8Array): string {
-  return createHash('sha256').update(code).digest('hex');
+  let checksum = CHECKSUMS.get(code);
+  if (checksum === undefined) CHECKSUMS.set(code, (checksum = createHash('sha256').update(code).digest('hex')));
+  return checksum;
+}
+
+const CHECKSUMS = new WeakMap<Uint8Array, string>();
+const BASE64 = new WeakMap<Uint8Array, string>();
+
+/** {@link deterministicGzip} of the code as base64, a ConfigMap's `binaryData` value (kept per bundle object, like the checksum). */
+export function gzipBase64(code: Uint8Array): string {
+  let text = BASE64.get(code);
+  if (text === undefined) BASE64.set(code, (text = Buffer.from(deterministicGzip(code)).toString('base64')));
+  return text;
 }
 
 /** Sizes of a bundle in bytes: as built, gzipped, and as the base64 text a ConfigMap's binaryData holds. */

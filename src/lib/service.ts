@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from './k8s.js';
 import type { Construct } from 'constructs';
 import type { PlatformContext } from './context.js';
 import { selectorLabels, type ComponentIdentity } from './labels.js';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from './k8s.js';
 import type { Construct } from 'constructs';
 import type { PersistenceValues } from '../values/schema/common.js';
 import type { PlatformContext } from './context.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../src/lib/k8s.js';
 import { describe, expect, it } from 'vitest';
 import { PostgreSql } from '../../src/components/data/postgresql.js';
 import { queryStatsSql } from '../../src/components/data/postgresql-scripts.js';

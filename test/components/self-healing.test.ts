@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../src/lib/k8s.js';
 import { describe, expect, it } from 'vitest';
 import { SelfHealing, type SelfHealingConnection, type SelfHealingProps } from '../../src/components/aiops/self-healing.js';
 import { RULE_LABEL, type JobTemplate } from '../../src/components/aiops/self-healing-rules.js';

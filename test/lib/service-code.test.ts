@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { codeChecksum, codeSizes, deterministicGzip, rememberGzip } from '../../src/lib/service-code.js';
+import { codeChecksum, codeSizes, deterministicGzip, gzipBase64, rememberGzip } from '../../src/lib/service-code.js';
 
 describe('the code ConfigMap packing', () => {
   const code = Buffer.from('"use strict";\n'.repeat(2000) + 'console.log("ü");\n');
@@ -35,5 +35,16 @@ describe('the code ConfigMap packing', () => {
     expect(sizes.raw).toBe(code.length);
     expect(sizes.gzip).toBe(deterministicGzip(code).length);
     expect(sizes.base64).toBe(Buffer.from(deterministicGzip(code)).toString('base64').length);
+  });
+
+  it('keeps checksum and base64 per bundle object: the same text for the same object, the right text for a new one', () => {
+    const bundle = Buffer.from('let a = 1;\n'.repeat(500));
+    const text = gzipBase64(bundle);
+    expect(text).toBe(Buffer.from(deterministicGzip(bundle)).toString('base64'));
+    expect(gzipBase64(bundle)).toBe(text);
+    expect(codeChecksum(bundle)).toBe(codeChecksum(Buffer.from(bundle)));
+    const changed = Buffer.from('let a = 2;\n'.repeat(500));
+    expect(gzipBase64(changed)).not.toBe(text);
+    expect(gunzipSync(Buffer.from(gzipBase64(changed), 'base64'))).toEqual(changed);
   });
 });

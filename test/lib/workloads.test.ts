@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from '../../src/lib/k8s.js';
 import { describe, expect, it } from 'vitest';
 import { podTemplate } from '../../src/lib/pod.js';
 import { baseContainer } from '../../src/lib/container.js';

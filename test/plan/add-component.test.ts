@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../src/lib/k8s.js';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { platformEdge, platformNetworkPolicies } from '../../src/chart-edge.js';

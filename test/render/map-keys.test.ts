@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../src/lib/k8s.js';
 import { describe, expect, it } from 'vitest';
 import { convertJson } from '../../src/lib/opaque-maps.js';
 import { find, parseManifests, podSpecOf, renderYaml } from '../support/render.js';

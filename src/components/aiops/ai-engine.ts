@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { checksum } from '../../lib/config-files.js';

@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from '../../lib/k8s.js';
 import { SERVICE_ACCOUNT_CA } from '../../core/service-account.js';
 import type { Rule } from '../../lib/rbac.js';
 

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { createAutoscaler, type AutoscalingValues } from '../../lib/autoscaling.js';
@@ -11,7 +11,7 @@ import { metadata } from '../../lib/metadata.js';
 import { objectName } from '../../lib/names.js';
 import { fieldEnv, podTemplate, scrapeAnnotations, type SchedulingValues } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
-import { codeChecksum, deterministicGzip } from '../../lib/service-code.js';
+import { codeChecksum, gzipBase64 } from '../../lib/service-code.js';
 import { createService } from '../../lib/service.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { createDeployment } from '../../lib/workloads.js';
@@ -169,7 +169,7 @@ export class PlatformService extends Construct {
       codeConfigMap = objectName(ctx, props.component, 'code');
       new k8s.KubeConfigMap(this, 'code', {
         metadata: metadata(ctx, codeConfigMap, identity, { version }),
-        binaryData: { [CODE_KEY]: Buffer.from(deterministicGzip(code)).toString('base64') },
+        binaryData: { [CODE_KEY]: gzipBase64(code) },
       });
     }
 

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { SELECTOR_LABEL_KEYS } from '../../core/label-keys.js';
 import type { SelfHealingAction } from '../../core/self-healing-actions.js';
 import { parseRulesFile, RULE_LABEL, type CreateJobRule, type RulesFile, type ScaleTargetEntry, type SelfHealingRule } from '../../core/self-healing-rules.js';

@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from '../../lib/k8s.js';
 import { SERVICE_ENV as ENV } from '../../core/service-env.js';
 import { secretEnv } from '../../lib/pod.js';
 import type { PostgreSqlConnection } from '../data/postgresql.js';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import { metadata } from '../../lib/metadata.js';

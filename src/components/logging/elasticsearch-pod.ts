@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from '../../lib/k8s.js';
 import { baseContainer } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import type { Values } from '../../values/schema/index.js';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import { checksum } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';

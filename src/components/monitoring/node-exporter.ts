@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import { baseContainer } from '../../lib/container.js';
 import { fieldEnv, podTemplate } from '../../lib/pod.js';

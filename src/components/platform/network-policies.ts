@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import type { PlatformContext } from '../../lib/context.js';
 import type { ComponentIdentity } from '../../lib/labels.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../../imports/externalsecret-external-secrets.io.js';
 import type { PlatformContext } from '../../lib/context.js';

@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-27';
+import type { k8s } from '../../lib/k8s.js';
 import { baseContainer, type ContainerValues } from '../../lib/container.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { httpAction, probes } from '../../lib/probes.js';
