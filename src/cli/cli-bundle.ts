@@ -6,8 +6,9 @@ import * as esbuild from 'esbuild';
 
 /**
  * The bundled CLI: src/main.ts and everything it imports (node_modules included, esbuild excepted)
- * in one ES module, `build/cli/main.mjs` (git-ignored), which scripts/synth.mjs runs on plain
- * `node` (`npm run synth`, `npx cdk8s synth`): no TypeScript loader at start-up. Next to it,
+ * in one CommonJS file, `build/cli/main.cjs` (git-ignored), which scripts/synth.mjs runs on plain
+ * `node` (`npm run synth`, `npx cdk8s synth`) through scripts/cli-loader.mjs, with a V8 code
+ * cache: no TypeScript loader at start-up. Next to it,
  * `manifest.json` records every file the bundle was built from (each with its size, modification
  * time and SHA-256, taken from the very bytes esbuild bundled), the esbuild version, the options
  * and the bundle's own size and time. scripts/synth.mjs reads that manifest on every run, decides
@@ -28,7 +29,7 @@ import * as esbuild from 'esbuild';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = 'src/main.ts';
 /** The bundle, relative to the repository root. */
-export const CLI_BUNDLE = 'build/cli/main.mjs';
+export const CLI_BUNDLE = 'build/cli/main.cjs';
 /** Its manifest, relative to the repository root. */
 export const CLI_MANIFEST = 'build/cli/manifest.json';
 /**
@@ -39,25 +40,26 @@ export const CLI_MANIFEST = 'build/cli/manifest.json';
 const EXTRA_INPUTS = ['tsconfig.json', 'package.json', 'src/cli/cli-bundle.ts', 'node_modules/esbuild/package.json'];
 
 /**
- * The build options, recorded in the manifest. ESM: the sources use `import.meta.url`, which a
- * CommonJS bundle leaves empty; the banner gives the bundled CommonJS packages (cdk8s, yaml) a
- * real `require` for Node's built-in modules, which esbuild's ESM output cannot provide itself.
- * esbuild stays external: its JS API spawns its own native binary found from its package folder
- * (src/cli/service-bundles.ts and this builder use it at run time). `keepNames`: esbuild renames
- * top-level classes and functions that share a name across modules (`Yaml2`); keeping their
- * `.name` means no message or output can tell the bundle from the sources. Not minified:
- * whitespace minification (3.9 → 2.7 MB) made no measurable difference to the start-up, and
- * stack traces keep reading like the sources.
+ * The build options, recorded in the manifest. CommonJS, so that scripts/cli-loader.mjs can compile
+ * it as a `vm.Script` with a code cache (Node.js 20 keeps no code cache for ES modules). The sources
+ * use `import.meta.url`, which a CommonJS bundle would leave empty: it is defined as the bundle's
+ * own file URL, made in the banner from `__filename`. esbuild stays external: its JS API spawns its
+ * own native binary found from its package folder (src/cli/service-bundles.ts and this builder use
+ * it at run time). `keepNames`: esbuild renames top-level classes and functions that share a name
+ * across modules (`Yaml2`); keeping their `.name` means no message or output can tell the bundle
+ * from the sources. Not minified: whitespace minification (3.9 → 2.7 MB) made no measurable
+ * difference to the start-up, and stack traces keep reading like the sources.
  */
 export const CLI_BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   external: ['esbuild'],
   keepNames: true,
   legalComments: 'none',
-  banner: { js: "import { createRequire as __cliCreateRequire } from 'node:module';\nconst require = __cliCreateRequire(import.meta.url);" },
+  define: { 'import.meta.url': '__cliBundleUrl' },
+  banner: { js: "var __cliBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 } as const satisfies esbuild.BuildOptions;
 
 /** One file the bundle was built from. */
@@ -99,7 +101,7 @@ export class CliBundleError extends Error {
 }
 
 /**
- * Builds `build/cli/main.mjs` and its manifest (each written atomically, the bundle first) in
+ * Builds `build/cli/main.cjs` and its manifest (each written atomically, the bundle first) in
  * `root` (default: this checkout). Deterministic: the same sources give the same bytes, with
  * paths relative to the root. Every input is read by this builder itself (an esbuild plugin), so
  * its recorded hash is the hash of what was bundled even when a file is saved during the build;

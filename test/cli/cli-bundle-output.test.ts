@@ -5,12 +5,11 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { CLI_BUNDLE } from '../../src/cli/cli-bundle.js';
 import { cli } from '../support/cli.js';
 import { renderCases } from '../support/renders.js';
 
 /**
- * The bundled CLI (build/cli/main.mjs on plain node) against the sources (src/main.ts, in this
+ * The bundled CLI (build/cli/main.cjs on plain node, loaded by scripts/cli-loader.mjs) against the sources (src/main.ts, in this
  * process): every golden case renders the same output files, byte for byte, with the same exit
  * code and messages, and the bundle packs the real platform services' bundles of build/services/.
  */
@@ -33,7 +32,8 @@ const filesOf = (folder: string): Record<string, Buffer> =>
 function runBundle(argvs: readonly (readonly string[])[]): Outcome[] {
   const driver = `
     import { readFileSync } from 'node:fs';
-    const { run } = await import(${JSON.stringify(join(REPO, CLI_BUNDLE))});
+    const { loadCli } = await import(${JSON.stringify(join(REPO, 'scripts/cli-loader.mjs'))});
+    const { run } = loadCli(${JSON.stringify(REPO)}).exports;
     const outcomes = JSON.parse(readFileSync(0, 'utf8')).map((argv) => {
       let stdout = '', stderr = '';
       const code = run(argv, {}, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });

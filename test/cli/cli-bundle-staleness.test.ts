@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,12 +21,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const out = join(root, 'out');
 const manifest = (): CliManifest => JSON.parse(readFileSync(join(root, CLI_MANIFEST), 'utf8')) as CliManifest;
 /** One synth run of the copy: its exit code, the rebuild reason it printed (undefined: none), and the render. */
-function synth() {
-  const child = spawnSync(process.execPath, [join(root, 'scripts/synth.mjs'), '--output', out], { cwd: root, encoding: 'utf8' });
-  const rebuilt = /^synth: rebuilt build\/cli\/main\.mjs \((.*)\) in \d+ ms$/m.exec(child.stderr)?.[1];
-  const yaml = child.status === 0 ? readFileSync(join(out, 'aiops-platform.k8s.yaml'), 'utf8') : '';
-  return { code: child.status, stderr: child.stderr, rebuilt, yaml };
+function synth(args: readonly string[] = [], env: Record<string, string> = {}) {
+  const child = spawnSync(process.execPath, [join(root, 'scripts/synth.mjs'), '--output', out, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, AIOPS_SYNTH_TIMING: '1', ...env } });
+  const rebuilt = /^synth: rebuilt build\/cli\/main\.cjs \((.*)\) in \d+ ms$/m.exec(child.stderr)?.[1];
+  const cache = /^synth: load [\d.]+ ms \(code cache (\w+)\), run [\d.]+ ms(, code cache written)?$/m.exec(child.stderr);
+  const yaml = child.status === 0 && !args.includes('--help') ? readFileSync(join(out, 'aiops-platform.k8s.yaml'), 'utf8') : '';
+  return { code: child.status, stderr: child.stderr, rebuilt, cache: cache?.[1], cacheWritten: cache?.[2] !== undefined, yaml };
 }
+/** The code caches beside the bundle. */
+const caches = () => readdirSync(join(root, 'build/cli')).filter((name) => name.endsWith('.cache'));
 /** Changes a file's contents and puts its modification time back (as a copy that keeps times would). */
 function editKeepingTime(file: string, edit: (text: string) => string): void {
   const { atime, mtime } = statSync(file);
@@ -59,13 +62,37 @@ describe('the synth launcher (a temporary copy of the sources)', () => {
     expect(synth().rebuilt).toBeUndefined();
   });
 
+  it('keeps a V8 code cache per bundle: written by a render, then used; refused by V8 when damaged (same output), rewritten', () => {
+    for (const name of caches()) rmSync(join(root, 'build/cli', name));
+    const help = synth(['--help']);
+    expect(help).toMatchObject({ code: 0, cache: 'none', cacheWritten: false });
+    expect(caches()).toEqual([]);
+    const first = synth();
+    expect(first).toMatchObject({ code: 0, cache: 'none', cacheWritten: true });
+    // Named by the bundle's SHA-256 (V8 checks only the source's length), Node.js version and architecture.
+    expect(caches()).toEqual([`main.${manifest().output.sha256.slice(0, 16)}.${process.version}-${process.arch}.cache`]);
+    const second = synth();
+    expect(second).toMatchObject({ code: 0, cache: 'used', cacheWritten: false, yaml: first.yaml });
+    const cacheFile = join(root, 'build/cli', caches()[0]!);
+    const damaged = Buffer.from(readFileSync(cacheFile).map((byte, i) => (i < 64 ? byte ^ 0xff : byte)));
+    writeFileSync(cacheFile, damaged);
+    expect(synth()).toMatchObject({ code: 0, cache: 'refused', cacheWritten: true, yaml: first.yaml });
+    expect(readFileSync(cacheFile).equals(damaged)).toBe(false);
+    expect(synth([], { AIOPS_SYNTH_CODE_CACHE: '0' })).toMatchObject({ code: 0, cache: 'off', cacheWritten: false, yaml: first.yaml });
+  });
+
   it('rebuilds when a source changes with its size and modification time kept, and renders the change', () => {
     editKeepingTime(images, (text) => text.replace("APP_VERSION = '0.1.0'", "APP_VERSION = '0.1.9'"));
+    const before = caches();
     const run = synth();
     expect(run.rebuilt).toBe('src/values/schema/images.ts changed');
     expect(run.yaml).toContain('app.kubernetes.io/version: 0.1.9');
     expect(run.yaml).not.toContain('app.kubernetes.io/version: 0.1.0');
-    expect(synth().rebuilt).toBeUndefined();
+    // The old bundle's code cache is not used for the new one, and is replaced.
+    expect(run).toMatchObject({ cache: 'none', cacheWritten: true });
+    expect(caches()).toHaveLength(1);
+    expect(caches()).not.toEqual(before);
+    expect(synth()).toMatchObject({ rebuilt: undefined, cache: 'used' });
   });
 
   it('rebuilds when the builder, a package file under node_modules or the bundle differ from the manifest', () => {
@@ -78,9 +105,9 @@ describe('the synth launcher (a temporary copy of the sources)', () => {
     writeFileSync(join(root, CLI_MANIFEST), JSON.stringify(m));
     expect(synth().rebuilt).toBe(`${cdk8s} changed`);
     appendFileSync(join(root, CLI_BUNDLE), '\n');
-    expect(synth().rebuilt).toBe('build/cli/main.mjs is not the one built');
+    expect(synth().rebuilt).toBe('build/cli/main.cjs is not the one built');
     rmSync(join(root, CLI_BUNDLE));
-    expect(synth().rebuilt).toBe('build/cli/main.mjs is not the one built');
+    expect(synth().rebuilt).toBe('build/cli/main.cjs is not the one built');
     expect(synth().rebuilt).toBeUndefined();
   });
 
