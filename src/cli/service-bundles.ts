@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -11,7 +11,9 @@ import { codeChecksum, codeSizes, deterministicGzip, rememberGzip } from '../lib
  * official Node.js image. Next to each bundle, `<name>.manifest.json` records what it was built
  * from: every input esbuild read (its metafile) with its SHA-256, tsconfig.json, the esbuild
  * version and the build options. A bundle is rebuilt when it is missing, or its manifest says it
- * is stale: an input's hash differs (hashes, not modification times: a git checkout resets those),
+ * is stale: an input's hash differs (hashes, not modification times: a git checkout resets those;
+ * under node_modules/, where only npm writes and it writes new files, size and modification time,
+ * as scripts/synth.mjs checks the CLI bundle's: ≈ 250 files per service not read on every synth),
  * an input is gone, the esbuild version or the options changed, or the bundle is not the one the
  * manifest recorded. `npm ci` (the prepare script), `npm run build:services` and every render of
  * `npm run synth` go through {@link ensureServiceBundles}, so a render never uses a stale bundle.
@@ -68,7 +70,7 @@ export interface BundleManifest {
   readonly entry: string;
   readonly esbuild: string;
   readonly options: typeof BUNDLE_OPTIONS;
-  /** Every input (relative path, forward slashes) → its SHA-256, hex. */
+  /** Every input (relative path, forward slashes) → its {@link inputSignature}. */
   readonly inputs: Readonly<Record<string, string>>;
   /** SHA-256 of the bundle written next to it. */
   readonly output: string;
@@ -107,15 +109,36 @@ export function ensureServiceBundles(options: EnsureOptions = {}): ServiceBundle
   const root = options.root ?? REPO_ROOT;
   const entries = serviceEntries(root);
   if (entries.length > 0) ensureFile(join(root, OUT_DIR, 'package.json'), PACKAGE_MARKER);
+  // The services share most of their inputs (src/core/, the packages): each is looked at once.
+  const signatures = new Map<string, string | undefined>();
+  const signature = (input: string) => {
+    if (!signatures.has(input)) signatures.set(input, inputSignature(root, input));
+    return signatures.get(input);
+  };
   return entries.map((name) => {
     const file = join(root, OUT_DIR, `${name}.js`);
     const manifestFile = join(root, OUT_DIR, `${name}.manifest.json`);
     if (!options.force) {
-      const code = freshBundle(root, file, manifestFile);
+      const code = freshBundle(file, manifestFile, signature);
       if (code) return keepGzip(root, name, { name, file, code, rebuilt: false });
     }
     return keepGzip(root, name, { name, file, code: buildBundle(root, name, file, manifestFile), rebuilt: true });
   });
+}
+
+/**
+ * What a manifest records of an input, and what is compared: the SHA-256 of the repository's own
+ * files; `size:<bytes>,mtime:<ms>` of a file under node_modules/; undefined when it cannot be read.
+ */
+export function inputSignature(root: string, input: string): string | undefined {
+  const path = join(root, input);
+  if (!input.split('/').includes('node_modules')) return fileHash(path);
+  try {
+    const { size, mtimeMs } = statSync(path);
+    return `size:${size},mtime:${mtimeMs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -139,7 +162,7 @@ function keepGzip(root: string, name: string, bundle: ServiceBundle): ServiceBun
 }
 
 /** The bundle when it exists and its manifest says it is fresh; undefined otherwise. */
-function freshBundle(root: string, file: string, manifestFile: string): Buffer | undefined {
+function freshBundle(file: string, manifestFile: string, signature: (input: string) => string | undefined): Buffer | undefined {
   let manifest: BundleManifest;
   let code: Buffer;
   try {
@@ -151,8 +174,8 @@ function freshBundle(root: string, file: string, manifestFile: string): Buffer |
   if (manifest.esbuild !== esbuild.version) return undefined;
   if (JSON.stringify(manifest.options) !== JSON.stringify(BUNDLE_OPTIONS)) return undefined;
   if (manifest.output !== sha256(code)) return undefined;
-  for (const [input, hash] of Object.entries(manifest.inputs ?? {})) {
-    if (fileHash(join(root, input)) !== hash) return undefined;
+  for (const [input, recorded] of Object.entries(manifest.inputs ?? {})) {
+    if (signature(input) !== recorded) return undefined;
   }
   return code;
 }
@@ -169,7 +192,7 @@ function buildBundle(root: string, name: string, file: string, manifestFile: str
   const code = Buffer.from(result.outputFiles[0]!.contents);
   const inputs: Record<string, string> = {};
   for (const input of [...Object.keys(result.metafile.inputs), ...EXTRA_INPUTS].sort()) {
-    inputs[input] = fileHash(join(root, input)) ?? 'missing';
+    inputs[input] = inputSignature(root, input) ?? 'missing';
   }
   const manifest: BundleManifest = { entry, esbuild: esbuild.version, options: BUNDLE_OPTIONS, inputs, output: sha256(code) };
   // A bundle that cannot be written (a read-only checkout) is still used: the next run builds it again.

@@ -41,7 +41,13 @@ describe('service bundles (a temporary copy of the sources)', () => {
     expect(m.options).toMatchObject({ format: 'cjs', platform: 'node', target: 'node20' });
     expect(m.esbuild).toMatch(/^\d+\.\d+\.\d+$/);
     expect(Object.keys(m.inputs)).toEqual(expect.arrayContaining([`src/services/${service}/main.ts`, 'src/services/kit/run.ts', 'tsconfig.json']));
-    expect(Object.values(m.inputs).every((hash) => /^[0-9a-f]{64}$/.test(hash))).toBe(true);
+    // Own files by SHA-256; the packages' files (node_modules/, written only by npm) by size and time.
+    const own = Object.entries(m.inputs).filter(([input]) => !input.includes('node_modules/'));
+    const packages = Object.entries(m.inputs).filter(([input]) => input.includes('node_modules/'));
+    expect(own.length).toBeGreaterThan(0);
+    expect(packages.length).toBeGreaterThan(0);
+    expect(own.every(([, hash]) => /^[0-9a-f]{64}$/.test(hash))).toBe(true);
+    expect(packages.every(([, signature]) => /^size:\d+,mtime:[\d.]+$/.test(signature))).toBe(true);
     // Relative paths only: the bundle does not depend on where the checkout is.
     expect(readFileSync(bundleFile, 'utf8')).not.toContain(root);
     expect(readFileSync(join(root, 'build/services/package.json'), 'utf8')).toBe('{"type":"commonjs"}\n');
@@ -77,6 +83,12 @@ describe('service bundles (a temporary copy of the sources)', () => {
     tamper((m) => Object.assign(m, { options: { ...m.options, minifyIdentifiers: true } }));
     expect(rebuilt()).toEqual([service]);
     tamper((m) => Object.assign(m, { inputs: { ...m.inputs, 'src/services/gone.ts': 'a'.repeat(64) } }));
+    expect(rebuilt()).toEqual([service]);
+    // A package file with another size or time (node_modules/ is linked to the real one here: the manifest is changed instead).
+    tamper((m) => {
+      const input = Object.keys(m.inputs).find((name) => name.includes('node_modules/'))!;
+      Object.assign(m, { inputs: { ...m.inputs, [input]: m.inputs[input]!.replace(/mtime:[\d.]+/, 'mtime:1') } });
+    });
     expect(rebuilt()).toEqual([service]);
     appendFileSync(bundleFile, '\n');
     expect(rebuilt()).toEqual([service]);
