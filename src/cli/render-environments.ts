@@ -6,13 +6,16 @@ import { splitEnvironmentFile } from './environment-file.js';
 import type { EnvironmentInput } from './environment-folder.js';
 import { render, type Rendered } from './render.js';
 
-/** One environment rendered. */
+/**
+ * One environment rendered: its files and warnings, and how many objects (the objects themselves
+ * are not kept: a hundred environments held ≈ 3 MiB of them each until the write).
+ */
 export interface EnvironmentRender {
   readonly name: string;
   readonly release: string;
   readonly namespace: string;
   readonly development: boolean;
-  readonly rendered: Rendered;
+  readonly rendered: Pick<Rendered, 'files' | 'warnings'> & { readonly objectCount: number };
 }
 
 /** What every environment shares: the `-f` files, the value flags, and the flags' release and namespace (the defaults). */
@@ -48,8 +51,8 @@ export function renderEnvironments(environments: readonly EnvironmentInput[], sh
     try {
       const { values, source } = loadValues({ files: [...shared.files, { name: file.name, text: split.valuesText }], sets: shared.sets, issues: [...flagIssues, ...split.issues] });
       const at = { releaseAt: split.release?.location, namespaceAt: split.namespace?.location };
-      const rendered = render(values, release, namespace, source, serviceCode(), at);
-      renders.push({ name, release, namespace, development: values.global.development, rendered });
+      const { files, warnings, objects } = render(values, release, namespace, source, serviceCode(), at);
+      renders.push({ name, release, namespace, development: values.global.development, rendered: { files, warnings, objectCount: objects.length } });
     } catch (error) {
       if (!(error instanceof ValuesError)) throw error;
       for (const issue of error.issues) problems.push(issue.location.startsWith(`${file.name}:`) || issue.location === file.name ? { issue } : { issue, environment: name });

@@ -32,7 +32,7 @@ export function environmentsSummary(rows: readonly EnvironmentRender[], o: { out
       row.release,
       row.namespace,
       row.development ? 'development' : 'production',
-      String(row.rendered.objects.length),
+      String(row.rendered.objectCount),
       `${kib(row).toFixed(1)} KiB`,
       String(row.rendered.warnings.length),
     ]),
@@ -40,7 +40,7 @@ export function environmentsSummary(rows: readonly EnvironmentRender[], o: { out
   const right = new Set([4, 5, 6]);
   const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
   const lines = table.map((cells) => cells.map((cell, column) => (right.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
-  const objects = rows.reduce((n, row) => n + row.rendered.objects.length, 0);
+  const objects = rows.reduce((n, row) => n + row.rendered.objectCount, 0);
   const warnings = rows.reduce((n, row) => n + row.rendered.warnings.length, 0);
   return [
     `Rendered ${rows.length} environment${rows.length === 1 ? '' : 's'} into ${o.output}/:`,

@@ -57,7 +57,16 @@ export function convertJson<T, R>(value: T, convert: (value: T) => R): R {
 }
 
 function hide(value: unknown, vault: MapVault): unknown {
-  if (Array.isArray(value)) return value.map((item) => hide(item, vault));
+  if (Array.isArray(value)) {
+    // Copied only when an item changes (most objects have no risky map: nothing is allocated).
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const hidden = hide(value[i], vault);
+      if (hidden !== value[i] && !copy) copy = value.slice(0, i);
+      copy?.push(hidden);
+    }
+    return copy ?? value;
+  }
   if (!isPlainObject(value)) return value;
   const keys = Object.keys(value);
   if (keys.length > 0 && keys.every((k) => typeof value[k] === 'string') && isRisky(keys)) {
@@ -65,14 +74,22 @@ function hide(value: unknown, vault: MapVault): unknown {
     vault.set(id, value as Record<string, string>);
     return { [MARK]: id };
   }
-  let changed = false;
-  const copy: Record<string, unknown> = {};
-  for (const key of keys) {
+  let copy: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const hidden = hide(value[key], vault);
-    changed ||= hidden !== value[key];
-    Object.defineProperty(copy, key, { value: hidden, enumerable: true, writable: true, configurable: true });
+    if (hidden !== value[key] && !copy) {
+      copy = {};
+      for (const before of keys.slice(0, i)) define(copy, before, value[before]);
+    }
+    if (copy) define(copy, key, hidden);
   }
-  return changed ? copy : value;
+  return copy ?? value;
+}
+
+/** Sets an own enumerable property, whatever its name (`__proto__` included). */
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function restore(value: unknown, vault: MapVault): unknown {
