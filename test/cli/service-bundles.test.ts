@@ -5,7 +5,8 @@ import { codeChecksum, deterministicGzip } from '../../src/lib/service-code.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE_OPTIONS, BundleError, ensureServiceBundles, serviceEntries, type BundleManifest } from '../../src/cli/service-bundles.js';
+import * as esbuild from 'esbuild';
+import { BUNDLE_OPTIONS, BundleError, ensureServiceBundles, esbuildVersion, serviceEntries, type BundleManifest } from '../../src/cli/service-bundles.js';
 
 /**
  * The staleness check of the platform services' bundles, on a temporary copy of the repository's
@@ -40,6 +41,9 @@ describe('service bundles (a temporary copy of the sources)', () => {
     expect(m.options).toEqual(BUNDLE_OPTIONS);
     expect(m.options).toMatchObject({ format: 'cjs', platform: 'node', target: 'node20' });
     expect(m.esbuild).toMatch(/^\d+\.\d+\.\d+$/);
+    // The freshness check reads the version from esbuild's package.json, without loading esbuild.
+    expect(esbuildVersion()).toBe(esbuild.version);
+    expect(m.esbuild).toBe(esbuild.version);
     expect(Object.keys(m.inputs)).toEqual(expect.arrayContaining([`src/services/${service}/main.ts`, 'src/services/kit/run.ts', 'tsconfig.json']));
     // Own files by SHA-256; the packages' files (node_modules/, written only by npm) by size and time.
     const own = Object.entries(m.inputs).filter(([input]) => !input.includes('node_modules/'));
