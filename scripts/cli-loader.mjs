@@ -7,11 +7,13 @@
 // parsing and those compilations: measured here ≈ 60 ms less to load and ≈ 40 ms less for the
 // first render. It is written after a successful render when there was none (or V8 refused it),
 // next to the bundle, named by the bundle's SHA-256 (from its manifest, which the staleness check
-// has just matched to the bundle: V8 itself checks only the source's length), Node.js version and
-// architecture; older caches are removed. V8 refuses a cache of another V8 version or other flags
+// has just matched to the bundle: V8 itself checks only the source's length), the Node.js version,
+// the architecture and the node flags (`process.execArgv`, which V8 also checks); caches of other
+// bundles are removed. V8 refuses a cache of another V8 version or other flags
 // (`cachedDataRejected`); the bundle is then compiled from source, as without a cache, and a new
 // cache replaces it. A cache that cannot be written (a read-only checkout) only loses the saving.
 // AIOPS_SYNTH_CODE_CACHE=0 loads without it.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,7 +22,7 @@ import vm from 'node:vm';
 /** The bundle and its manifest, relative to the repository root (src/cli/cli-bundle.ts writes both). */
 export const BUNDLE = 'build/cli/main.cjs';
 export const MANIFEST = 'build/cli/manifest.json';
-const CACHE_PATTERN = /^main\.[0-9a-f]{16}\.v[\d.]+-[a-z0-9]+\.cache$/;
+const CACHE_PATTERN = /^main\.([0-9a-f]{16})\.v[\d.]+-[a-z0-9]+(?:-[0-9a-f]{8})?\.cache$/;
 
 /**
  * Loads the bundle in this process and returns its exports (`run`) and `finish(exitCode, argv)`,
@@ -63,21 +65,26 @@ function cachePath(root) {
   try {
     const { output } = JSON.parse(readFileSync(join(root, MANIFEST), 'utf8'));
     if (typeof output?.sha256 !== 'string') return undefined;
-    return join(root, 'build/cli', `main.${output.sha256.slice(0, 16)}.${process.version}-${process.arch}.cache`);
+    // V8 refuses a cache made under other flags: a run with other node flags keeps its own.
+    const flags = process.execArgv.length > 0 ? `-${createHash('sha256').update(process.execArgv.join('\0')).digest('hex').slice(0, 8)}` : '';
+    return join(root, 'build/cli', `main.${output.sha256.slice(0, 16)}.${process.version}-${process.arch}${flags}.cache`);
   } catch {
     return undefined;
   }
 }
 
-/** Writes the cache atomically and removes the other caches of the folder; false when it cannot be written. */
+/** Writes the cache atomically and removes the caches of other bundles; false when it cannot be written. */
 function writeCache(cacheFile, data) {
   const temporary = `${cacheFile}.tmp-${process.pid}`;
   try {
     mkdirSync(dirname(cacheFile), { recursive: true });
     writeFileSync(temporary, data);
     renameSync(temporary, cacheFile);
-    const own = cacheFile.slice(dirname(cacheFile).length + 1);
-    for (const name of readdirSync(dirname(cacheFile))) if (name !== own && CACHE_PATTERN.test(name)) rmSync(join(dirname(cacheFile), name), { force: true });
+    const bundle = CACHE_PATTERN.exec(cacheFile.slice(dirname(cacheFile).length + 1))?.[1];
+    for (const name of readdirSync(dirname(cacheFile))) {
+      const of = CACHE_PATTERN.exec(name)?.[1];
+      if (of !== undefined && of !== bundle) rmSync(join(dirname(cacheFile), name), { force: true });
+    }
     return true;
   } catch (error) {
     if (error?.code === undefined) throw error;

@@ -55,19 +55,40 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
     return 0;
   }
   if (options.environments !== undefined) return synthEnvironments(options, options.environments, out);
+  const phases = new Phases(env.AIOPS_SYNTH_TIMING === '1');
   const inputs = readInputs(options.valuesFiles, options.sets);
   const { values, source } = loadValues({ files: inputs.files, sets: inputs.sets, issues: [...options.problems, ...inputs.issues] });
+  phases.end('values');
   // The platform services' code: bundles rebuilt here when their sources changed, never stale.
   const bundles = new Map(ensureServiceBundles().map((bundle) => [bundle.name, bundle.code]));
+  phases.end('service bundles');
   const rendered = render(values, options.release, options.namespace, source, (service) => bundles.get(service));
+  phases.end('render');
   for (const warning of rendered.warnings) out.stderr(`warning: ${warning}\n`);
   if (options.strict && rendered.warnings.length > 0) {
     out.stderr(`error: ${rendered.warnings.length} warning(s) and --strict: nothing written\n`);
     return 2;
   }
   writeOutputFolder(options.output, rendered.files, inputs.ids);
+  phases.end('write');
   out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n`);
+  phases.report(out);
   return 0;
+}
+
+/** With AIOPS_SYNTH_TIMING=1, the time of each phase of a render, printed on stderr (`npm run bench` reads it). */
+class Phases {
+  private readonly times: string[] = [];
+  private last = performance.now();
+  constructor(private readonly enabled: boolean) {}
+  end(name: string): void {
+    const now = performance.now();
+    this.times.push(`${name} ${(now - this.last).toFixed(1)} ms`);
+    this.last = now;
+  }
+  report(out: Output): void {
+    if (this.enabled) out.stderr(`synth: ${this.times.join(', ')}\n`);
+  }
 }
 
 /**

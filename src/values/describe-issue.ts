@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatPath, involvedPaths, type ValuesIssue } from './issues.js';
 import type { Locate } from './locate.js';
 import { didYouMean, keysAt } from './suggest.js';

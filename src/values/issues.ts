@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A problem found in the values, with where it came from. */
 export interface ValuesIssue {

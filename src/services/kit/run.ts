@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { commonConfigSchema, ConfigError, KIT_ENV, loadConfig, type CommonConfig, type EnvSchema } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';

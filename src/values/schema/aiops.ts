@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_ENGINE_SERIES,
   DEFAULT_FORECAST_HORIZON,

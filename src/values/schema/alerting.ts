@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addCrossFieldIssue } from '../issues.js';
 import { existingSecret, persistence } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Why `ingress.basicAuth` is refused, and what replaces it. */
 const REMOVED =

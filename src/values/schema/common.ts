@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseQuantity } from '../../core/quantity.js';
 import { defaultText, resourcesText, type ResourceDefaults } from './describe.js';
 import { annotationMap, extraLabelMap, labelMap, labelValueProblem, qualifiedNameProblem } from './metadata.js';

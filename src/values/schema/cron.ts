@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Cron schedules as a Kubernetes CronJob accepts them: the API server parses `spec.schedule` with

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addCrossFieldIssue } from '../issues.js';
 import { existingSecret, persistence, resources } from './common.js';
 import { cronSchedule } from './cron.js';

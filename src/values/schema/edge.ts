@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Profile } from './profile.js';
 import { IMAGES } from './images.js';
 import { annotationMap } from './metadata.js';

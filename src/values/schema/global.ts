@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Profile } from './profile.js';
 import { imageRegistry, storageClassName } from './common.js';
 import { extraLabelMap } from './metadata.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { aiEngineSchema, apiGatewaySchema, selfHealingSchema } from './aiops.js';
 import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { removedBasicAuthSchema } from './basic-auth.js';
 import { annotationMap } from './metadata.js';
 import { hostname, objectName } from './primitives.js';

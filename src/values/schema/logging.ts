@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { existingSecret } from './common.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { password } from './text.js';

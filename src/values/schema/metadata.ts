@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHART_LABEL_KEYS } from '../../core/label-keys.js';
 import { isDnsSubdomain } from './primitives.js';
 

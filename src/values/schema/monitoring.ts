@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addCrossFieldIssue } from '../issues.js';
 import { parseQuantity } from '../../core/quantity.js';
 import { existingSecret, persistence, schedulingFields, type PersistenceValues } from './common.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationMs, MAX_DURATION_MS } from '../../core/duration.js';
 import { isQuantitySyntax, MAX_QUANTITY, parseQuantity, suggestQuantity } from '../../core/quantity.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Profile } from './profile.js';
 import { labelMap } from './metadata.js';
 import { singleLine } from './text.js';

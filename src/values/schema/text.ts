@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Text values that land in a line of a config file (grafana.ini, alertmanager.yml, redis.conf,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { existingSecret, image, resources, schedulingFields, type ImageDefaults } from './common.js';
 import { CREDENTIAL_DEFAULT, defaultText, type ResourceDefaults } from './describe.js';
 import type { Profile } from './profile.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { commonConfigSchema, KIT_ENV, envBoolean, envEnum, envInt, envPort, envString, envUrl, loadConfig } from '../../../src/services/kit/config.js';
 import { SERVICE_ENV } from '../../../src/core/service-env.js';
 import { problems } from './config-problems.js';
