@@ -184,7 +184,8 @@ function freshBundle(file: string, manifestFile: string, signature: (input: stri
   }
   if (manifest.esbuild !== esbuildVersion()) return undefined;
   if (JSON.stringify(manifest.options) !== JSON.stringify(BUNDLE_OPTIONS)) return undefined;
-  if (manifest.output !== sha256(code)) return undefined;
+  // codeChecksum: the same SHA-256, kept for this buffer, which the render's checksum annotation reads again.
+  if (manifest.output !== codeChecksum(code)) return undefined;
   for (const [input, recorded] of Object.entries(manifest.inputs ?? {})) {
     if (signature(input) !== recorded) return undefined;
   }
@@ -205,7 +206,7 @@ function buildBundle(root: string, name: string, file: string, manifestFile: str
   for (const input of [...Object.keys(result.metafile.inputs), ...EXTRA_INPUTS].sort()) {
     inputs[input] = inputSignature(root, input) ?? 'missing';
   }
-  const manifest: BundleManifest = { entry, esbuild: esbuildApi().version, options: BUNDLE_OPTIONS, inputs, output: sha256(code) };
+  const manifest: BundleManifest = { entry, esbuild: esbuildApi().version, options: BUNDLE_OPTIONS, inputs, output: codeChecksum(code) };
   // A bundle that cannot be written (a read-only checkout) is still used: the next run builds it again.
   try {
     writeAtomically(file, code);

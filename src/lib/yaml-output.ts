@@ -140,8 +140,12 @@ class Writer {
   }
 }
 
+/** Long text of base64 characters only (the services' code): none of the checks below can find anything in it but a type tag. */
+const BASE64_TEXT = /^[A-Za-z0-9+/]+={0,2}$/;
+
 /** A one-line string as a key or value: plain when that reads back as the same string, else quoted. */
 function singleLine(text: string): string {
+  if (text.length > 1024 && BASE64_TEXT.test(text)) return NON_STRING_TESTS.some((test) => test.test(text)) ? JSON.stringify(text) : text;
   // `<<` is YAML 1.1's merge key: the package writes it as one.
   if (text === '<<' || escaped(text) || hasDocumentMarker(text)) throw RARE;
   if (!NOT_PLAIN.test(text) && !NON_STRING_TESTS.some((test) => test.test(text))) return text;

@@ -106,6 +106,15 @@ describe('manifestYaml: byte for byte what cdk8s writes', () => {
     }
   });
 
+  it('writes long base64 text (the services\' code) like the package, quoted where it reads as a number', () => {
+    const code = Buffer.from('x'.repeat(3000)).toString('base64');
+    for (const text of [code, `${code}=`, '1'.repeat(2000), `${'1'.repeat(2000)}e5`, 'A'.repeat(1500)]) {
+      const document = { binaryData: { 'main.js.gz': text } };
+      expect(ownDocumentYaml(document)).toBe(packageYaml(document));
+    }
+    expect(ownDocumentYaml({ k: '1'.repeat(2000) })).toBe(`k: "${'1'.repeat(2000)}"\n`);
+  });
+
   it('joins documents like cdk8s (`---` between, an undefined document is a blank line)', () => {
     const documents = [{ a: 1 }, undefined, { b: ['x'] }];
     expect(manifestYaml(documents)).toBe(Yaml.stringify(...documents));
