@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { configYaml } from './yaml-output.js';
 
-/** Serializes a typed config object as a YAML file (deterministic: key order as built, no line folding). */
+/** Serializes a typed config object as a YAML file (deterministic: key order as built, no line folding; the yaml package's output, see lib/yaml-output.ts). */
 export function yamlFile(config: unknown): string {
-  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
+  return configYaml(config);
 }
 
 /** A value of a `key value` config file (redis.conf, postgresql.conf style). */

@@ -1,33 +1,54 @@
 import YAML from 'yaml';
 
 /**
- * The rendered manifests' YAML, byte for byte what cdk8s' `Yaml.stringify(...docs)` writes (the
- * `yaml` package, YAML 1.1 schema, no line folding), about ten times faster: it was half of a warm
- * render. Only plain JSON data is written here (maps, lists, strings, finite numbers, booleans,
- * null), in the block style the `yaml` package picks for it: a string is plain unless it would read
- * back as something else or breaks a plain scalar's rules, then quoted (single quotes when it holds
- * a `"` and no `'`, JSON's double quotes otherwise); a multi-line value is a literal block. A
- * document with anything rarer (control characters, the merge key `<<`, a key that is empty, multi-line or over 1,024
- * characters, a document marker at a line start, whitespace after a value's last line break, the same
- * object twice, a value that is not JSON) is handed to the `yaml` package whole, so the output is
- * the package's in every case; test/lib/yaml-output.test.ts compares both on generated documents.
+ * YAML text of plain data, byte for byte what the `yaml` package writes with two option sets, about
+ * ten times faster (the package's stringify was half of a warm render):
+ * - {@link manifestYaml}: the rendered manifests, as cdk8s' `Yaml.stringify(...docs)` writes them
+ *   (YAML 1.1 schema, no line folding, an object met twice written as an alias);
+ * - {@link configYaml}: config files (YAML 1.2 core schema, no line folding, an object met twice
+ *   written again, keys whose value is undefined left out).
+ * Only plain JSON data is written here (maps, lists, strings, finite numbers, booleans, null), in
+ * the block style the package picks for it: a string is plain unless it would read back as
+ * something else under the schema or breaks a plain scalar's rules, then quoted (single quotes when
+ * it holds a `"` and no `'`, JSON's double quotes otherwise); a multi-line value is a literal block.
+ * A document with anything rarer (control characters, the merge key `<<`, a key that is empty,
+ * multi-line or over 1,024 characters, a document marker at a line start, whitespace after a
+ * value's last line break, an alias, a value that is not JSON) is handed to the package whole, so
+ * the output is the package's in every case; test/lib/yaml-output.test.ts compares both on
+ * generated documents.
  */
 export function manifestYaml(documents: readonly unknown[]): string {
-  return documents.map((document) => (document === undefined ? '\n' : documentYaml(document))).join('---\n');
+  return documents.map((document) => (document === undefined ? '\n' : (ownDocumentYaml(document, 'manifest') ?? YAML.stringify(document, MANIFEST.options)))).join('---\n');
 }
 
-/** cdk8s' options for the `yaml` package (lib/yaml.js, `Yaml.stringify`). */
-const PACKAGE_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
-
-/** One document: ours when every value is in the common set, else the package's. */
-function documentYaml(document: unknown): string {
-  return ownDocumentYaml(document) ?? YAML.stringify(document, PACKAGE_OPTIONS);
+/** A config file's YAML: `yaml`'s `stringify(config, { lineWidth: 0, aliasDuplicateObjects: false })`. */
+export function configYaml(config: unknown): string {
+  return ownDocumentYaml(config, 'config') ?? YAML.stringify(config, CONFIG.options);
 }
+
+/** The schema's tags that would read a plain scalar as something other than a string (bool, int, float, null…), taken from the package's own schema. */
+function nonStringTests(version: '1.1' | '1.2'): RegExp[] {
+  const schema = new YAML.Document(null, { version }).schema;
+  const tags = [...schema.tags, ...(schema.compat ?? [])] as { default?: unknown; tag: string; test?: RegExp }[];
+  return tags.filter((tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test).map((tag) => tag.test!);
+}
+
+/** What differs between the two outputs. */
+interface Dialect {
+  /** The package's options this dialect reproduces. */
+  readonly options: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions;
+  readonly nonString: readonly RegExp[];
+  /** The package writes an object met twice as an alias (left to it), else writes it again. */
+  readonly aliases: boolean;
+}
+
+const MANIFEST: Dialect = { options: { keepUndefined: true, lineWidth: 0, version: '1.1' }, nonString: nonStringTests('1.1'), aliases: true };
+const CONFIG: Dialect = { options: { lineWidth: 0, aliasDuplicateObjects: false }, nonString: nonStringTests('1.2'), aliases: false };
 
 /** One document written here, or undefined when it holds something left to the `yaml` package (exported for the comparison test). */
-export function ownDocumentYaml(document: unknown): string | undefined {
+export function ownDocumentYaml(document: unknown, dialect: 'manifest' | 'config' = 'manifest'): string | undefined {
   try {
-    return `${new Writer().root(document)}\n`;
+    return `${new Writer(dialect === 'manifest' ? MANIFEST : CONFIG).root(document)}\n`;
   } catch (error) {
     if (error !== RARE) throw error;
     return undefined;
@@ -36,13 +57,6 @@ export function ownDocumentYaml(document: unknown): string | undefined {
 
 /** Thrown (and caught above) when a document holds something this writer leaves to the package. */
 const RARE = Symbol('rare');
-
-/** The YAML 1.1 tags that would read a plain scalar as something other than a string (bool, int, float, null, timestamp, merge…), taken from the package's own schema. */
-const NON_STRING_TESTS: RegExp[] = (() => {
-  const schema = new YAML.Document(null, { version: '1.1' }).schema;
-  const tags = [...schema.tags, ...(schema.compat ?? [])] as { default?: unknown; tag: string; test?: RegExp }[];
-  return tags.filter((tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test).map((tag) => tag.test!);
-})();
 
 /** Control characters: the package writes them only double-quoted with escapes, as lone surrogates. */
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
@@ -61,8 +75,9 @@ const INNER_BREAKS = /(^|(?<!\n))\n+(?!\n|$)/g;
 const STEP = '  ';
 
 class Writer {
-  /** Objects already written in this document: the package writes a second visit as an alias. */
+  /** Objects already written in this document (with aliases) or being written (without: a cycle). */
   private readonly seen = new Set<object>();
+  constructor(private readonly dialect: Dialect) {}
   /** The document's text in pieces, joined once at the end (joining per level copied the text once per nesting level). */
   private readonly out: string[] = [];
 
@@ -77,6 +92,11 @@ class Writer {
   private collection(value: unknown[] | Record<string, unknown>, indent: string): void {
     if (this.seen.has(value)) throw RARE;
     this.seen.add(value);
+    this.items(value, indent);
+    if (!this.dialect.aliases) this.seen.delete(value);
+  }
+
+  private items(value: unknown[] | Record<string, unknown>, indent: string): void {
     const out = this.out;
     const separator = `\n${indent}`;
     if (Array.isArray(value)) {
@@ -90,7 +110,7 @@ class Writer {
       }
       return;
     }
-    const keys = Object.keys(value);
+    const keys = this.keysOf(value);
     if (keys.length === 0) return void out.push('{}');
     for (let i = 0; i < keys.length; i++) {
       if (i > 0) out.push(separator);
@@ -98,17 +118,23 @@ class Writer {
     }
   }
 
+  /** A map's keys as the package writes them: all, or (config files) those with a value. */
+  private keysOf(value: Record<string, unknown>): string[] {
+    const keys = Object.keys(value);
+    return this.dialect.options.keepUndefined ? keys : keys.filter((key) => value[key] !== undefined);
+  }
+
   /** `key: value` in a map whose lines start at `indent`. */
   private pair(key: string, value: unknown, indent: string): void {
     if (key === '' || key.length > 1024 || key.includes('\n')) throw RARE;
     const inner = indent + STEP;
-    if ((isList(value) && value.length > 0) || (isMap(value) && Object.keys(value).length > 0)) {
+    if ((isList(value) && value.length > 0) || (isMap(value) && this.keysOf(value).length > 0)) {
       // A block collection starts on the next line; a list keeps its dashes indented under the key.
-      this.out.push(singleLine(key), ':\n', inner);
+      this.out.push(this.singleLine(key), ':\n', inner);
       this.collection(value, inner);
       return;
     }
-    this.out.push(singleLine(key), ': ');
+    this.out.push(this.singleLine(key), ': ');
     this.node(value, inner, false);
   }
 
@@ -116,7 +142,7 @@ class Writer {
   private node(value: unknown, indent: string, inList: boolean): void {
     if (isList(value) || isMap(value)) {
       // Only a list item starts a non-empty collection on its own line (pair() writes a key's).
-      if (!inList && (Array.isArray(value) ? value.length > 0 : Object.keys(value).length > 0)) throw RARE;
+      if (!inList && (Array.isArray(value) ? value.length > 0 : this.keysOf(value).length > 0)) throw RARE;
       this.collection(value, indent);
       return;
     }
@@ -127,7 +153,7 @@ class Writer {
   private scalar(value: unknown, indent: string): string {
     switch (typeof value) {
       case 'string':
-        return value.includes('\n') ? literalBlock(value, indent) : singleLine(value);
+        return value.includes('\n') ? literalBlock(value, indent) : this.singleLine(value);
       case 'number':
         if (!Number.isFinite(value)) throw RARE;
         return Object.is(value, -0) ? '-0' : JSON.stringify(value);
@@ -138,20 +164,26 @@ class Writer {
         throw RARE;
     }
   }
+
+  /** A one-line string as a key or value: plain when that reads back as the same string, else quoted. */
+  private singleLine(text: string): string {
+    const nonString = this.dialect.nonString;
+    if (text.length > 1024 && !NOT_BASE64.test(text)) return nonString.some((test) => test.test(text)) ? JSON.stringify(text) : text;
+    // `<<` is YAML 1.1's merge key: the package writes it as one.
+    if (text === '<<' || escaped(text) || hasDocumentMarker(text)) throw RARE;
+    if (!NOT_PLAIN.test(text) && !nonString.some((test) => test.test(text))) return text;
+    if (text.includes('"') && !text.includes("'")) return `'${text}'`;
+    return JSON.stringify(text);
+  }
 }
 
-/** Long text of base64 characters only (the services' code): none of the checks below can find anything in it but a type tag. */
-const BASE64_TEXT = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** A one-line string as a key or value: plain when that reads back as the same string, else quoted. */
-function singleLine(text: string): string {
-  if (text.length > 1024 && BASE64_TEXT.test(text)) return NON_STRING_TESTS.some((test) => test.test(text)) ? JSON.stringify(text) : text;
-  // `<<` is YAML 1.1's merge key: the package writes it as one.
-  if (text === '<<' || escaped(text) || hasDocumentMarker(text)) throw RARE;
-  if (!NOT_PLAIN.test(text) && !NON_STRING_TESTS.some((test) => test.test(text))) return text;
-  if (text.includes('"') && !text.includes("'")) return `'${text}'`;
-  return JSON.stringify(text);
-}
+/**
+ * A character outside base64's alphabet. Long text without one (the services' code) holds no
+ * control character, indicator, line break or document marker: of the checks below only the type
+ * tags can match. (Testing for an outside character is one plain scan; `^[…]+$` kept a
+ * backtracking position per character: ≈ 3 ms per production render.)
+ */
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
 
 /**
  * A multi-line string as a literal block (`|`), its lines at `indent`: the header's chomping keeps

@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { manifestYaml, ownDocumentYaml } from '../../src/lib/yaml-output.js';
+import { configYaml, manifestYaml, ownDocumentYaml } from '../../src/lib/yaml-output.js';
 
 /** cdk8s' own writer: the reference every document must match byte for byte. */
 const packageYaml = (document: unknown) => Yaml.stringify(document);
@@ -113,6 +113,35 @@ describe('manifestYaml: byte for byte what cdk8s writes', () => {
       expect(ownDocumentYaml(document)).toBe(packageYaml(document));
     }
     expect(ownDocumentYaml({ k: '1'.repeat(2000) })).toBe(`k: "${'1'.repeat(2000)}"\n`);
+  });
+
+  it('writes config files like the package (YAML 1.2 core schema, objects met twice written again, undefined keys left out) on 20,000 generated documents', () => {
+    const packageConfig = (document: unknown) => YAML.stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+    const r = random(1202);
+    let own = 0;
+    const total = 20_000;
+    for (let i = 0; i < total; i++) {
+      const document = randomMap(r, 4);
+      // Shared objects and undefined values, which the config dialect writes (or leaves out) itself.
+      const shared = randomMap(r, 1);
+      Object.assign(document, { first: shared, second: { again: shared }, gone: undefined, nested: { gone: undefined, kept: 'yes' } });
+      const expected = packageConfig(document);
+      const written = ownDocumentYaml(document, 'config');
+      if (written !== undefined) {
+        own++;
+        if (written !== expected) expect({ document, written }).toEqual({ document, written: expected });
+      }
+      expect(configYaml(document)).toBe(expected);
+    }
+    // Each document holds three random maps here, so fewer avoid every rare piece: still thousands compared.
+    expect(own).toBeGreaterThan(total * 0.15);
+    // The schemas differ: `yes` and `on` are strings in YAML 1.2 (plain), booleans in 1.1 (quoted).
+    expect(ownDocumentYaml({ a: 'yes', b: 'on', c: 'true' }, 'config')).toBe('a: yes\nb: on\nc: "true"\n');
+    expect(ownDocumentYaml({ a: 'yes', b: 'on', c: 'true' }, 'manifest')).toBe('a: "yes"\nb: "on"\nc: "true"\n');
+    // A cycle is left to the package.
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = { back: cyclic };
+    expect(ownDocumentYaml(cyclic, 'config')).toBeUndefined();
   });
 
   it('joins documents like cdk8s (`---` between, an undefined document is a blank line)', () => {
