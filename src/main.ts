@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args.js';
 import { readEnvironmentFolder } from './cli/environment-folder.js';
 import { readInputs, reason } from './cli/input-files.js';
-import { writeOutputFolder } from './cli/output-folder.js';
+import { stageOutputFolder, writeOutputFolder, type OutputStaging } from './cli/output-folder.js';
 import { render } from './cli/render.js';
 import { renderEnvironments } from './cli/render-environments.js';
 import { BundleError, ensureServiceBundles } from './cli/service-bundles.js';
@@ -93,8 +93,9 @@ class Phases {
 
 /**
  * `--environments`: reads the folder's environment files and the shared inputs, loads and renders
- * every environment (the service bundles made fresh once), and only when all succeeded (and, under
- * `--strict`, none warned) writes `<output>/<name>/` for all of them with one folder swap.
+ * every environment (the service bundles made fresh once), staging each one's files as it renders,
+ * and only when all succeeded (and, under `--strict`, none warned) swaps `<output>/<name>/` in for
+ * all of them at once.
  */
 function synthEnvironments(options: CliOptions, folder: string, out: Output): number {
   const started = performance.now();
@@ -109,27 +110,48 @@ function synthEnvironments(options: CliOptions, folder: string, out: Output): nu
     return bundles;
   };
   if (found.environments.length === 0) throw new ValuesError([...options.problems, ...shared.issues, ...found.issues]);
+  // Each environment's files are staged as soon as it rendered (a run keeps no render in memory)
+  // and swapped in only when every environment rendered (and, under --strict, none warned).
+  let staging: OutputStaging | undefined;
+  let stagingError: UsageError | undefined;
+  const stage = (name: string, files: Record<string, string>) => {
+    if (stagingError) return;
+    try {
+      staging ??= stageOutputFolder(options.output, [...shared.ids, ...found.environments.map((e) => e.file.id)]);
+      for (const [file, text] of Object.entries(files)) staging.write(`${name}/${file}`, text);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      staging = undefined;
+      stagingError = error;
+    }
+  };
   let renders;
   try {
     renders = renderEnvironments(
       found.environments,
       { files: shared.files, sets: shared.sets, issues: [...options.problems, ...shared.issues], release: options.release, namespace: options.namespace },
       serviceCode,
+      stage,
     );
   } catch (error) {
+    staging?.discard();
     // The folder's problems (a file that is not an environment) come first, with every environment's.
     if (error instanceof ValuesError && found.issues.length > 0) throw new ValuesError([...found.issues, ...error.issues]);
     throw error;
   }
-  if (found.issues.length > 0) throw new ValuesError(found.issues);
+  if (found.issues.length > 0 || stagingError) {
+    staging?.discard();
+    if (found.issues.length > 0) throw new ValuesError(found.issues);
+    throw stagingError!;
+  }
   const warnings = renders.flatMap((r) => r.rendered.warnings.map((warning) => `${r.name}: ${warning}`));
   for (const warning of warnings) out.stderr(`warning: ${warning}\n`);
   if (options.strict && warnings.length > 0) {
+    staging?.discard();
     out.stderr(`error: ${warnings.length} warning(s) and --strict: nothing written\n`);
     return 2;
   }
-  const files = Object.fromEntries(renders.flatMap((r) => Object.entries(r.rendered.files).map(([name, text]) => [`${r.name}/${name}`, text])));
-  writeOutputFolder(options.output, files, [...shared.ids, ...found.environments.map((e) => e.file.id)]);
+  staging!.commit();
   out.stdout(`${environmentsSummary(renders, { output: options.output, seconds: (performance.now() - started) / 1000 })}\n`);
   return 0;
 }

@@ -24,7 +24,7 @@ export function summary(rendered: Rendered, o: { release: string; namespace: str
  * with the totals and the run's time in seconds (the only figure that varies between runs).
  */
 export function environmentsSummary(rows: readonly EnvironmentRender[], o: { output: string; seconds: number }): string {
-  const kib = (row: EnvironmentRender) => Object.values(row.rendered.files).reduce((n, text) => n + Buffer.byteLength(text), 0) / 1024;
+  const kib = (row: EnvironmentRender) => row.rendered.bytes / 1024;
   const table = [
     ['ENVIRONMENT', 'RELEASE', 'NAMESPACE', 'PROFILE', 'OBJECTS', 'SIZE', 'WARNINGS'],
     ...rows.map((row) => [
