@@ -161,10 +161,15 @@ function sequence(r: Reader, depth: number): void {
  * JavaScript; returns it unchanged, or throws saying where and why it is not.
  */
 export function portableRegex(pattern: string): string {
+  if (PORTABLE.has(pattern)) return pattern;
   if (pattern === '') throw new Error('regular expression is empty');
   const r = new Reader(pattern);
   alternation(r, 0);
   if (r.at !== pattern.length) r.fail('an unmatched )');
   new RegExp(pattern);
+  PORTABLE.add(pattern);
   return pattern;
 }
+
+/** Patterns already found portable: the log-level table's are checked on every render otherwise. */
+const PORTABLE = new Set<string>();

@@ -18,7 +18,22 @@ import YAML from 'yaml';
  * generated documents.
  */
 export function manifestYaml(documents: readonly unknown[]): string {
-  return documents.map((document) => (document === undefined ? '\n' : (ownDocumentYaml(document, 'manifest') ?? YAML.stringify(document, MANIFEST.options)))).join('---\n');
+  // One list of pieces for all documents, joined once (a join per document copied the text twice).
+  const out: string[] = [];
+  documents.forEach((document, i) => {
+    if (i > 0) out.push('---\n');
+    if (document === undefined) return void out.push('\n');
+    const mark = out.length;
+    try {
+      new Writer(MANIFEST, out).root(document);
+      out.push('\n');
+    } catch (error) {
+      if (error !== RARE) throw error;
+      out.length = mark;
+      out.push(YAML.stringify(document, MANIFEST.options));
+    }
+  });
+  return out.join('');
 }
 
 /** A config file's YAML: `yaml`'s `stringify(config, { lineWidth: 0, aliasDuplicateObjects: false })`. */
@@ -48,7 +63,9 @@ const CONFIG: Dialect = { options: { lineWidth: 0, aliasDuplicateObjects: false 
 /** One document written here, or undefined when it holds something left to the `yaml` package (exported for the comparison test). */
 export function ownDocumentYaml(document: unknown, dialect: 'manifest' | 'config' = 'manifest'): string | undefined {
   try {
-    return `${new Writer(dialect === 'manifest' ? MANIFEST : CONFIG).root(document)}\n`;
+    const out: string[] = [];
+    new Writer(dialect === 'manifest' ? MANIFEST : CONFIG, out).root(document);
+    return `${out.join('')}\n`;
   } catch (error) {
     if (error !== RARE) throw error;
     return undefined;
@@ -77,15 +94,20 @@ const STEP = '  ';
 class Writer {
   /** Objects already written in this document (with aliases) or being written (without: a cycle). */
   private readonly seen = new Set<object>();
-  constructor(private readonly dialect: Dialect) {}
-  /** The document's text in pieces, joined once at the end (joining per level copied the text once per nesting level). */
-  private readonly out: string[] = [];
+
+  /**
+   * @param out where the document's text goes, in pieces joined once by the caller (joining per
+   * level copied the text once per nesting level)
+   */
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly out: string[],
+  ) {}
 
   /** A document's top level: a map or a list (a lone scalar is left to the package). */
-  root(value: unknown): string {
+  root(value: unknown): void {
     if (!isList(value) && !isMap(value)) throw RARE;
     this.collection(value, '');
-    return this.out.join('');
   }
 
   /** A block collection whose lines after the first start at `indent` (the first's is the caller's); `[]` or `{}` when empty. */
