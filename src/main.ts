@@ -9,6 +9,7 @@ import { render } from './cli/render.js';
 import { renderEnvironments } from './cli/render-environments.js';
 import { BundleError, ensureServiceBundles } from './cli/service-bundles.js';
 import { ConfigError } from './lib/errors.js';
+import { footprint, footprintTable } from './cli/footprint.js';
 import { environmentsSummary, summary } from './cli/summary.js';
 import type { ServiceCode } from './lib/service-code.js';
 import { ValuesError } from './values/issues.js';
@@ -71,7 +72,9 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
   }
   writeOutputFolder(options.output, rendered.files, inputs.ids);
   phases.end('write');
-  out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n`);
+  const resources = footprint(rendered.objects);
+  if (options.report === 'json') out.stdout(`${JSON.stringify({ release: options.release, namespace: options.namespace, ...resources }, null, 2)}\n`);
+  else out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n\n${footprintTable(resources)}\n`);
   phases.report(out);
   return 0;
 }
@@ -152,7 +155,10 @@ function synthEnvironments(options: CliOptions, folder: string, out: Output): nu
     return 2;
   }
   staging!.commit();
-  out.stdout(`${environmentsSummary(renders, { output: options.output, seconds: (performance.now() - started) / 1000 })}\n`);
+  if (options.report === 'json') {
+    const report = Object.fromEntries(renders.map((r) => [r.name, { release: r.release, namespace: r.namespace, ...r.rendered.footprint }]));
+    out.stdout(`${JSON.stringify({ environments: report }, null, 2)}\n`);
+  } else out.stdout(`${environmentsSummary(renders, { output: options.output, seconds: (performance.now() - started) / 1000 })}\n`);
   return 0;
 }
 

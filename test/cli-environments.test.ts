@@ -65,7 +65,7 @@ describe('--environments renders every environment of a folder (issue 13 #4)', (
     expect(readFileSync(join(out, 'staging', 'aiops-platform.k8s.yaml'), 'utf8')).not.toContain('name: aiops-platform-redis\n');
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`Rendered 3 environments into ${out}/:`);
-    expect(lines[1]).toMatch(/^ {2}ENVIRONMENT +RELEASE +NAMESPACE +PROFILE +OBJECTS +SIZE +WARNINGS$/);
+    expect(lines[1]).toMatch(/^ {2}ENVIRONMENT +RELEASE +NAMESPACE +PROFILE +OBJECTS +SIZE +WARNINGS +CPU REQ +MEM REQ +STORAGE$/);
     expect(lines.slice(2, 5).map((line) => line.trim().split(/ {2,}/).slice(0, 4))).toEqual([
       ['dev/', 'aiops-platform', 'aiops-platform', 'development'],
       ['prod/', 'shop', 'shop-prod', 'production'],

@@ -23,6 +23,8 @@ export interface CliOptions {
   readonly environments?: string | undefined;
   /** Warnings become errors (default false). */
   readonly strict: boolean;
+  /** How the render's footprint is printed: a table after the summary, or JSON alone on stdout for CI (default table). */
+  readonly report: 'table' | 'json';
   readonly help: boolean;
   /** Write the values JSON Schema to this file instead of rendering. */
   readonly writeSchema?: string | undefined;
@@ -62,6 +64,10 @@ Options:
                           namespace: shop-prod
                           global: {development: false}
       --strict          treat warnings as errors
+      --report table|json
+                        the footprint (each workload's pods, CPU and memory requests and
+                        limits, storage, and the totals): a table after the summary
+                        (default), or JSON alone on stdout, for CI
       --write-schema F  write the values JSON Schema to F and exit
       --write-values-doc F
                         write the Markdown values reference to F and exit (with
@@ -72,7 +78,7 @@ Exit codes: 0 rendered, 1 unexpected error, 2 invalid values, usage or an output
 written (the output folder is then untouched).`;
 
 /** Options that take one value: given twice is a mistake, not "the last one wins". */
-const SINGLE = ['release', 'namespace', 'output', 'environments', 'write-schema', 'write-values-doc'] as const;
+const SINGLE = ['release', 'namespace', 'output', 'environments', 'report', 'write-schema', 'write-values-doc'] as const;
 /** Namespaces Kubernetes itself uses: the chart would relabel them (Pod Security) or mix with system objects. */
 const RESERVED_NAMESPACES = /^(default|kube-.*)$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -97,6 +103,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         output: { type: 'string', default: env.CDK8S_OUTDIR || 'dist' },
         environments: { type: 'string' },
         strict: { type: 'boolean', default: false },
+        report: { type: 'string', default: 'table' },
         'write-schema': { type: 'string' },
         'write-values-doc': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -114,6 +121,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     }
   }
   const v = parsed.values;
+  if (v.report !== 'table' && v.report !== 'json') throw new UsageError(`--report ${JSON.stringify(v.report)}: expected table or json`);
   // Bad names are reported with the values' problems (one run shows all), not thrown here.
   const problems = [
     ...nameProblem(releaseProblem(v.release), `--release ${JSON.stringify(v.release)}`),
@@ -132,6 +140,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     output: v.output,
     environments: v.environments,
     strict: v.strict,
+    report: v.report,
     help: v.help,
     writeSchema: v['write-schema'],
     writeValuesDoc: v['write-values-doc'],

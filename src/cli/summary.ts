@@ -19,14 +19,16 @@ export function summary(rendered: Rendered, o: { release: string; namespace: str
   ].join('\n');
 }
 
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)}Gi`;
+
 /**
- * The `--environments` summary: one table (a row per environment, in name order), then one line
+ * The `--environments` summary: one table (a row per environment, in name order, with its footprint totals: CPU and memory requests, storage), then one line
  * with the totals and the run's time in seconds (the only figure that varies between runs).
  */
 export function environmentsSummary(rows: readonly EnvironmentRender[], o: { output: string; seconds: number }): string {
   const kib = (row: EnvironmentRender) => row.rendered.bytes / 1024;
   const table = [
-    ['ENVIRONMENT', 'RELEASE', 'NAMESPACE', 'PROFILE', 'OBJECTS', 'SIZE', 'WARNINGS'],
+    ['ENVIRONMENT', 'RELEASE', 'NAMESPACE', 'PROFILE', 'OBJECTS', 'SIZE', 'WARNINGS', 'CPU REQ', 'MEM REQ', 'STORAGE'],
     ...rows.map((row) => [
       `${row.name}/`,
       row.release,
@@ -35,9 +37,12 @@ export function environmentsSummary(rows: readonly EnvironmentRender[], o: { out
       String(row.rendered.objectCount),
       `${kib(row).toFixed(1)} KiB`,
       String(row.rendered.warnings.length),
+      String(row.rendered.footprint.totals.requests.cpu),
+      gib(row.rendered.footprint.totals.requests.memory),
+      gib(row.rendered.footprint.totals.storage),
     ]),
   ];
-  const right = new Set([4, 5, 6]);
+  const right = new Set([4, 5, 6, 7, 8, 9]);
   const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
   const lines = table.map((cells) => cells.map((cell, column) => (right.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
   const objects = rows.reduce((n, row) => n + row.rendered.objectCount, 0);

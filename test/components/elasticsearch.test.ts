@@ -127,16 +127,18 @@ describe('Elasticsearch', () => {
     expect(elasticsearchHeapMi(slice('elasticsearch: {resources: {requests: {cpu: 1, memory: 384Mi}, limits: {memory: 384Mi}}}'))).toBe(256);
     expect(elasticsearchHeapMi(slice('elasticsearch: {resources: {requests: {cpu: 1, memory: 3Gi}, limits: {cpu: 2}}}'))).toBe(1536);
     expect(elasticsearchHeapMi(slice('elasticsearch: {heapSize: 3Gi, resources: {requests: {cpu: 1, memory: 8Gi}, limits: {memory: 8Gi}}}'))).toBe(3072);
-    expect(elasticsearchJavaOpts(slice(''))).toMatch(/^-Xms1024m -Xmx1024m /);
+    // The development default, 1536Mi: half of it.
+    expect(elasticsearchJavaOpts(slice(''))).toMatch(/^-Xms768m -Xmx768m /);
     expect(env(defaults, 'ES_JAVA_OPTS', 'elasticsearch').value).toBe(elasticsearchJavaOpts(slice('')));
     expect(env(render(`elasticsearch: ${JSON.stringify(memory('64Gi'))}`), 'ES_JAVA_OPTS', 'elasticsearch').value).toMatch(/^-Xms31744m -Xmx31744m /);
     expect(env(production, 'ES_JAVA_OPTS', 'elasticsearch').value).toMatch(/^-Xms2048m -Xmx2048m /);
   });
 
   it('rejects a heapSize not below the memory limit, a bare-number heap and passwords shorter than 6 characters', () => {
-    expect(issuePaths('elasticsearch: {heapSize: 2Gi}').join('\n')).toMatch(/^elasticsearch\.heapSize: heapSize 2Gi is not below the memory limit 2Gi/);
+    expect(issuePaths('elasticsearch: {heapSize: 1536Mi}').join('\n')).toMatch(/^elasticsearch\.heapSize: heapSize 1536Mi is not below the memory limit 1536Mi/);
     expect(issuePaths('elasticsearch: {heapSize: 2048}').join('\n')).toMatch(/elasticsearch\.heapSize: .*below 256Mi \(a bare number counts bytes\)/);
     expect(issuePaths('elasticsearch: {heapSize: 1Gi}')).toEqual([]);
+    expect(issuePaths('elasticsearch: {heapSize: 2Gi}').join('\n')).toMatch(/^elasticsearch\.heapSize: heapSize 2Gi is not below the memory limit 1536Mi/);
     expect(issuePaths('elasticsearch: {auth: {kibanaPassword: abc}}').join('\n')).toMatch(/elasticsearch\.auth\.kibanaPassword: .*at least 6 characters/);
   });
 

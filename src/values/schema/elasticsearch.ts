@@ -118,7 +118,7 @@ export const elasticsearchSchema = (p: Profile) => {
       ...workloadFields(p, {
         name: 'Elasticsearch',
         image: IMAGES.elasticsearch,
-        resources: { development: sized('500m', '2Gi', '2Gi'), production: sized('1', '4Gi', '4Gi') },
+        resources: { development: sized('500m', '1536Mi', '1536Mi'), production: sized('1', '4Gi', '4Gi') },
       }),
       ...replicaField(p, 1, 3, '1 forms a single-node cluster'),
       /** Without a limit, the default is half the memory request; at most 31Gi keeps compressed object pointers. */

@@ -15,7 +15,7 @@ export const logstashSchema = (p: Profile) =>
       ...workloadFields(p, {
         name: 'Logstash',
         image: IMAGES.logstash,
-        resources: { development: sized('250m', '1Gi', '1Gi'), production: sized('1', '2Gi', '2Gi') },
+        resources: { development: sized('250m', '768Mi', '768Mi'), production: sized('1', '2Gi', '2Gi') },
       }),
       ...replicaField(p, 1, 2, 'with autoscaling on, the autoscaler\'s default lower bound'),
       heapSize: quantityOrNumber
