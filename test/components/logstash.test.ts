@@ -136,11 +136,12 @@ describe('Logstash', () => {
   });
 
   it('gives the JVM half the memory limit, or heapSize', () => {
-    expect(env(defaults, 'LS_JAVA_OPTS').value).toBe('-Xms512m -Xmx512m');
+    // The development default is 768Mi: half of it.
+    expect(env(defaults, 'LS_JAVA_OPTS').value).toBe('-Xms384m -Xmx384m');
     expect(env(production, 'LS_JAVA_OPTS').value).toBe('-Xms1024m -Xmx1024m');
-    expect(env(render('logstash: {heapSize: 768Mi}'), 'LS_JAVA_OPTS').value).toBe('-Xms768m -Xmx768m');
+    expect(env(render('logstash: {heapSize: 512Mi}'), 'LS_JAVA_OPTS').value).toBe('-Xms512m -Xmx512m');
     expect(env(render('logstash: {resources: {requests: {cpu: 1, memory: 3Gi}}}'), 'LS_JAVA_OPTS').value).toBe('-Xms1536m -Xmx1536m');
-    expect(() => render('logstash: {heapSize: 1Gi}')).toThrow(/heapSize 1Gi is not below the memory limit 1Gi/);
+    expect(() => render('logstash: {heapSize: 768Mi}')).toThrow(/heapSize 768Mi is not below the memory limit 768Mi/);
   });
 
   it('writes logstash.yml with the API on all interfaces, escapes on, no reload, memory queue, no legacy monitoring', () => {
