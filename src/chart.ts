@@ -5,6 +5,7 @@ import { ApiGateway } from './components/aiops/api-gateway.js';
 import { SelfHealing } from './components/aiops/self-healing.js';
 import type { SelfHealingJobs } from './components/aiops/self-healing-rules.js';
 import { PostgreSql } from './components/data/postgresql.js';
+import { PostgreSqlBackup } from './components/data/postgresql-backup.js';
 import { PostgreSqlMaintenance } from './components/data/postgresql-maintenance.js';
 import { Redis } from './components/data/redis.js';
 import { Elasticsearch } from './components/logging/elasticsearch.js';
@@ -85,6 +86,9 @@ export class PlatformChart extends Chart {
       postgresql && plan.postgresqlMaintenance
         ? new PostgreSqlMaintenance(this, 'postgresql-maintenance', { ctx, values: v.postgresql, plan: plan.postgresqlMaintenance, connection: postgresql })
         : undefined;
+    if (postgresql && plan.postgresqlBackup) {
+      new PostgreSqlBackup(this, 'postgresql-backup', { ctx, values: v.backup, plan: plan.postgresqlBackup, connection: postgresql, image: v.postgresql.image, scheduling: v.postgresql });
+    }
     const redis = plan.redis ? new Redis(this, 'redis', { ctx, values: v.redis, plan: plan.redis }).connection : undefined;
 
     // Logging.

@@ -9,6 +9,7 @@ import type { ComponentIdentity } from '../lib/labels.js';
 export const CATALOG = {
   postgresql: { id: { name: 'postgresql', component: 'database' }, port: 5432, exporterPort: 9187 },
   postgresqlMaintenance: { id: { name: 'postgresql', component: 'maintenance' }, role: 'maintenance' },
+  postgresqlBackup: { id: { name: 'postgresql', component: 'backup' }, role: 'backup' },
   redis: { id: { name: 'redis', component: 'cache' }, port: 6379, busPort: 16379, exporterPort: 9121 },
   redisClusterInit: { id: { name: 'redis', component: 'cluster-init' }, role: 'cluster-init' },
   elasticsearch: { id: { name: 'elasticsearch', component: 'log-store' }, port: 9200, transportPort: 9300, exporterPort: 9114 },

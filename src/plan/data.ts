@@ -6,7 +6,7 @@ import type { ComponentPlan, ServedPlan } from './component.js';
 import { podsOf, tcp, use, type Endpoint } from './network.js';
 import { servedComponent, workloadPlan } from './served.js';
 
-const { postgresql: PG, postgresqlMaintenance: PGM, redis: REDIS, redisClusterInit: INIT } = CATALOG;
+const { postgresql: PG, postgresqlMaintenance: PGM, postgresqlBackup: PGB, redis: REDIS, redisClusterInit: INIT } = CATALOG;
 
 /** PostgreSQL: StatefulSet and Service `<release>-postgresql`. */
 export interface PostgreSqlPlan extends ServedPlan {
@@ -38,6 +38,11 @@ export function postgresqlPlan(ctx: PlatformContext, v: Values['postgresql']): P
 /** The maintenance CronJob (and the executor's on-demand Job of the same template). */
 export function postgresqlMaintenancePlan(ctx: PlatformContext, postgresql: PostgreSqlPlan): ComponentPlan {
   return workloadPlan(ctx, PGM.id, { role: PGM.role, maxName: CRONJOB_NAME_MAX, uses: use(postgresql.endpoint, 'the maintenance CronJob runs VACUUM/ANALYZE') });
+}
+
+/** The backup CronJob (`backup.enabled`): pg_dump over the Service. */
+export function postgresqlBackupPlan(ctx: PlatformContext, postgresql: PostgreSqlPlan): ComponentPlan {
+  return workloadPlan(ctx, PGB.id, { role: PGB.role, maxName: CRONJOB_NAME_MAX, uses: use(postgresql.endpoint, 'the backup CronJob runs pg_dump') });
 }
 
 export function redisPlan(ctx: PlatformContext, v: Values['redis']): RedisPlan {

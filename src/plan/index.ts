@@ -3,7 +3,7 @@ import type { Values } from '../values/schema/index.js';
 import { aiEnginePlan, aiEngineServed, apiGatewayPlan, selfHealingPlan, type AiEngineConnections, type ApiGatewayConnections, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
 import type { Connected } from './connections.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
-import { postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
+import { postgresqlBackupPlan, postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
 import { grafanaBehindGateway, grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
 import { loggingPlan, type ElasticsearchPlan, type LoggingPlan, type LogstashPlan } from './logging.js';
 import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, prometheusServed, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
@@ -22,6 +22,7 @@ export interface PlannedComponents {
   readonly nodeExporter: ComponentPlan | undefined;
   readonly postgresql: PostgreSqlPlan | undefined;
   readonly postgresqlMaintenance: ComponentPlan | undefined;
+  readonly postgresqlBackup: ComponentPlan | undefined;
   readonly redis: RedisPlan | undefined;
   readonly redisClusterInit: ComponentPlan | undefined;
   readonly elasticsearch: ElasticsearchPlan | undefined;
@@ -36,8 +37,8 @@ export interface PlannedComponents {
   readonly traefik: TraefikPlan | undefined;
 }
 
-/** Values slices that switch something other than one component on (`enabled` keys that are not components). */
-type NotComponents = 'ingress' | 'networkPolicy' | 'podSecurityPolicy';
+/** Values slices that switch something other than one component on (`enabled` keys that are not components; `backup` switches each store's backup job, planned per store). */
+type NotComponents = 'ingress' | 'networkPolicy' | 'podSecurityPolicy' | 'backup';
 /** The values slices with an `enabled` key. */
 type EnabledSlices = { [K in keyof Values]: Values[K] extends { enabled: boolean } ? K : never }[keyof Values];
 /** Components with a values slice but no plan entry: must be none (a compile error names the forgotten one). */
@@ -127,6 +128,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
     nodeExporter: v.nodeExporter.enabled ? nodeExporterPlan(ctx) : undefined,
     postgresql,
     postgresqlMaintenance: postgresql && v.postgresql.maintenance.enabled ? postgresqlMaintenancePlan(ctx, postgresql) : undefined,
+    postgresqlBackup: postgresql && v.backup.enabled ? postgresqlBackupPlan(ctx, postgresql) : undefined,
     redis,
     redisClusterInit: redis && redisClusterInitPlan(ctx, redis),
     elasticsearch,

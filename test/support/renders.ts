@@ -16,6 +16,7 @@ export const WHOLE_GOLDENS = ['defaults', 'production', 'seed-my-values', 'redis
 const BASE_OF: Record<string, string> = {
   'seed-production-security': 'seed-my-values',
   'cilium-3-node-elasticsearch': 'redis-cluster-production',
+  backups: 'redis-cluster-production',
 };
 
 const withBase = (c: RenderCase): RenderCase => (WHOLE_GOLDENS.includes(c.name) ? c : { ...c, base: BASE_OF[c.name] ?? 'defaults' });
@@ -33,6 +34,8 @@ export function renderCases(): RenderCase[] {
     inline('external-secrets', 'secrets: {external: true, provider: vault, vaultPath: secret/aiops}\n'),
     inline('cilium-3-node-elasticsearch', 'global: {development: false}\nelasticsearch: {replicas: 3}\nnetworkPolicy: {flavor: cilium}\n'),
     inline('exporters-off', 'postgresql: {exporter: {enabled: false}}\nredis: {exporter: {enabled: false}}\n'),
+    // Production (NetworkPolicies on) with the same Redis as its base, plus the backups.
+    inline('backups', 'global: {development: false}\nredis:\n  cluster: {enabled: true, nodes: 8}\n  auth: {password: p}\nbackup: {enabled: true, keep: 14}\n'),
   ];
   return cases.map(withBase);
 }

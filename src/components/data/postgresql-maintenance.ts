@@ -4,12 +4,11 @@ import { baseContainer } from '../../lib/container.js';
 import { metadata } from '../../lib/metadata.js';
 import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CRONJOB_NAME_MAX } from '../../lib/names.js';
-import { secretEnv } from '../../lib/pod.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
-import type { PostgreSqlConnection } from './postgresql.js';
+import { superuserClientEnv, type PostgreSqlConnection } from './postgresql.js';
 import {
   MAINTENANCE_SQL_DIR,
   MAINTENANCE_SQL_FILE,
@@ -58,13 +57,7 @@ export class PostgreSqlMaintenance extends Construct {
       ...baseContainer(ctx, 'maintenance', { image: values.image, resources: values.maintenance.resources }),
       command: maintenancePsqlCommand(connection.username),
       env: [
-        { name: 'PGHOST', value: connection.host },
-        { name: 'PGPORT', value: String(connection.port) },
-        { name: 'PGDATABASE', value: connection.database },
-        { name: 'PGUSER', value: 'postgres' },
-        secretEnv('PGPASSWORD', connection.secretName, connection.superuserPasswordKey),
-        { name: 'PGAPPNAME', value: name },
-        { name: 'PGCONNECT_TIMEOUT', value: '10' },
+        ...superuserClientEnv(connection, name),
       ],
       volumeMounts: [{ name: 'sql', mountPath: MAINTENANCE_SQL_DIR, readOnly: true }],
     };

@@ -101,3 +101,37 @@ export function maintenancePsqlCommand(appUser: string): string[] {
     `--file=${MAINTENANCE_SQL_DIR}/${MAINTENANCE_SQL_FILE}`,
   ];
 }
+
+/** Where the backup Job mounts the backup volume, and the folder of PostgreSQL's backups on it. */
+export const BACKUP_MOUNT = '/backup';
+export const POSTGRESQL_BACKUP_DIR = `${BACKUP_MOUNT}/postgresql`;
+export const BACKUP_SCRIPT_FILE = 'backup.sh';
+
+/**
+ * The backup Job's script: `pg_dump` of the application database (custom format: `pg_restore`
+ * restores it, selectively if need be) and `pg_dumpall --globals-only` (the roles, with their
+ * password hashes, so a new server can be restored into), each written under a temporary name and
+ * renamed only when complete, as `<UTC time>.dump` and `<UTC time>.globals.sql` in
+ * `$BACKUP_DIR`; then all but the newest `$KEEP` backups are removed. Files are readable by the
+ * owner only. The connection comes from the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD,
+ * PGDATABASE), nothing from values is written into the script.
+ */
+export function postgresqlBackupScript(): string {
+  return shellScript('Backs up the application database and the roles, then keeps the newest $KEEP backups.', [
+    'umask 077',
+    'mkdir -p "$BACKUP_DIR"',
+    'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
+    'partial="$BACKUP_DIR/.partial-$stamp"',
+    'trap \'rm -f "$partial.dump" "$partial.globals.sql"\' EXIT',
+    'pg_dump --no-password --format=custom --file="$partial.dump" --dbname="$PGDATABASE"',
+    'pg_dumpall --no-password --globals-only --file="$partial.globals.sql"',
+    'mv "$partial.globals.sql" "$BACKUP_DIR/$stamp.globals.sql"',
+    'mv "$partial.dump" "$BACKUP_DIR/$stamp.dump"',
+    'echo "backup $stamp.dump: $(wc -c < "$BACKUP_DIR/$stamp.dump") bytes"',
+    '# Names sort by time: keep the newest $KEEP.',
+    'ls -1 "$BACKUP_DIR" | grep -E \'^[0-9]{8}T[0-9]{6}Z\\.dump$\' | sort -r | tail -n +"$((KEEP + 1))" | while read -r old; do',
+    '  rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/${old%.dump}.globals.sql"',
+    '  echo "removed $old"',
+    'done',
+  ]);
+}

@@ -36,6 +36,23 @@ export interface PostgreSqlConnection {
   readonly superuserPasswordKey: string;
 }
 
+/**
+ * The libpq environment of a client Job that connects as the `postgres` superuser over the
+ * Service (maintenance, backup): host, port, the application database, the password from the
+ * Secret, `applicationName` in pg_stat_activity, a 10 s connect timeout.
+ */
+export function superuserClientEnv(connection: PostgreSqlConnection, applicationName: string): k8s.EnvVar[] {
+  return [
+    { name: 'PGHOST', value: connection.host },
+    { name: 'PGPORT', value: String(connection.port) },
+    { name: 'PGDATABASE', value: connection.database },
+    { name: 'PGUSER', value: 'postgres' },
+    secretEnv('PGPASSWORD', connection.secretName, connection.superuserPasswordKey),
+    { name: 'PGAPPNAME', value: applicationName },
+    { name: 'PGCONNECT_TIMEOUT', value: '10' },
+  ];
+}
+
 const { id: ID, port: PORT, exporterPort: EXPORTER_PORT } = CATALOG.postgresql;
 /** uid/gid of the `postgres` user in the official image. */
 const POSTGRES_UID = 999;

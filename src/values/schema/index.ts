@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { aiEngineSchema, apiGatewaySchema, selfHealingSchema } from './aiops.js';
+import { backupSchema } from './backup.js';
 import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';
 import { globalSchema } from './global.js';
@@ -45,6 +46,7 @@ export function buildValuesSchema(p: Profile) {
       networkPolicy: networkPolicySchema(p),
       podSecurityPolicy: podSecurityPolicySchema(),
       secrets: secretsSchema(),
+      backup: backupSchema(p),
     })
     .prefault({})
     // Root rules: each runs when the slices it reads are valid, whatever the others.
