@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args.js';
 import { readEnvironmentFolder } from './cli/environment-folder.js';
 import { readInputs, reason } from './cli/input-files.js';
-import { stageOutputFolder, writeOutputFolder, type OutputStaging } from './cli/output-folder.js';
+import { HELM_FOLDER, stageOutputFolder, writeOutputFolder, type OutputStaging } from './cli/output-folder.js';
+import { estimateReleaseSecretBytes, helmChart, SECRET_LIMIT_BYTES } from './cli/helm-chart.js';
+import type { Rendered } from './cli/render.js';
+import type { Values } from './values/schema/index.js';
+import { APP_VERSION } from './values/schema/images.js';
+import { withoutCredentials } from './values/redact.js';
 import { render } from './cli/render.js';
 import { renderEnvironments } from './cli/render-environments.js';
 import { BundleError, ensureServiceBundles } from './cli/service-bundles.js';
@@ -70,13 +75,41 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
     out.stderr(`error: ${rendered.warnings.length} warning(s) and --strict: nothing written\n`);
     return 2;
   }
-  writeOutputFolder(options.output, rendered.files, inputs.ids);
+  const files = options.format === 'helm' ? helmFiles(rendered, values, options) : rendered.files;
+  writeOutputFolder(options.output, files, inputs.ids);
   phases.end('write');
   const resources = footprint(rendered.objects);
   if (options.report === 'json') out.stdout(`${JSON.stringify({ release: options.release, namespace: options.namespace, ...resources }, null, 2)}\n`);
-  else out.stdout(`${summary(rendered, { ...options, development: values.global.development })}\n\n${footprintTable(resources)}\n`);
+  else out.stdout(`${summary(rendered, { ...options, development: values.global.development, written: files })}\n\n${footprintTable(resources)}\n`);
   phases.report(out);
   return 0;
+}
+
+/**
+ * `--format helm`: the render as a Helm chart in `<output>/helm/` (cli/helm-chart.ts), its
+ * values.yaml without credentials. Refused (exit 2, nothing written) when Helm could not store the
+ * release: Helm keeps each release in a Secret (the chart and the manifest, gzipped), and a
+ * Secret holds at most 1 MiB; the platform services' bundled code (≈ 570 KB of base64, counted
+ * twice) is what passes it, so the message names the images that replace it.
+ */
+function helmFiles(rendered: Rendered, values: Values, options: CliOptions): Record<string, string> {
+  const chart = helmChart({
+    objects: rendered.objects,
+    release: options.release,
+    namespace: options.namespace,
+    chartVersion: options.chartVersion,
+    appVersion: APP_VERSION,
+    values: withoutCredentials(values),
+  });
+  const bytes = estimateReleaseSecretBytes(chart, { release: options.release, namespace: options.namespace });
+  if (bytes > SECRET_LIMIT_BYTES) {
+    const code = rendered.objects.filter((o) => o.kind === 'ConfigMap' && String((o.metadata as { name: string }).name).endsWith('-code')).map((o) => (o.metadata as { name: string }).name);
+    throw new UsageError(
+      `--format helm: Helm would store this release in a Secret of ≈ ${Math.ceil(bytes / 1024)} KiB, over the 1 MiB a Secret may hold` +
+        (code.length > 0 ? `; the platform services' bundled code (${code.join(', ')}) is most of it: run them from images (aiEngine.image, apiGateway.image, selfHealing.image; README, "Platform service images"), or apply the manifests without Helm` : ''),
+    );
+  }
+  return Object.fromEntries(Object.entries(chart).map(([name, text]) => [`${HELM_FOLDER}/${name}`, text]));
 }
 
 /** With AIOPS_SYNTH_TIMING=1, the time of each phase of a render, printed on stderr (`npm run bench` reads it). */

@@ -25,6 +25,10 @@ export interface CliOptions {
   readonly strict: boolean;
   /** How the render's footprint is printed: a table after the summary, or JSON alone on stdout for CI (default table). */
   readonly report: 'table' | 'json';
+  /** What is written: the manifests (`<release>.k8s.yaml`), or a Helm chart in `<output>/helm/` (default manifests). */
+  readonly format: 'manifests' | 'helm';
+  /** Chart.yaml `version` with `--format helm` (default 0.1.0; SemVer 2, as Helm requires). */
+  readonly chartVersion: string;
   readonly help: boolean;
   /** Write the values JSON Schema to this file instead of rendering. */
   readonly writeSchema?: string | undefined;
@@ -64,6 +68,10 @@ Options:
                           namespace: shop-prod
                           global: {development: false}
       --strict          treat warnings as errors
+      --format manifests|helm
+                        write the manifests (default), or a Helm chart in <output>/helm/
+                        (helm install/upgrade/rollback/list work on it; see the README)
+      --chart-version V the chart's version with --format helm (default 0.1.0, SemVer)
       --report table|json
                         the footprint (each workload's pods, CPU and memory requests and
                         limits, storage, and the totals): a table after the summary
@@ -78,11 +86,13 @@ Exit codes: 0 rendered, 1 unexpected error, 2 invalid values, usage or an output
 written (the output folder is then untouched).`;
 
 /** Options that take one value: given twice is a mistake, not "the last one wins". */
-const SINGLE = ['release', 'namespace', 'output', 'environments', 'report', 'write-schema', 'write-values-doc'] as const;
+const SINGLE = ['release', 'namespace', 'output', 'environments', 'report', 'format', 'chart-version', 'write-schema', 'write-values-doc'] as const;
 /** Namespaces Kubernetes itself uses: the chart would relabel them (Pod Security) or mix with system objects. */
 const RESERVED_NAMESPACES = /^(default|kube-.*)$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** SemVer 2.0.0 (semver.org's expression, build metadata included), as Helm checks Chart.yaml's version. */
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /** Parses argv (without node and script); throws {@link UsageError} on mistakes. */
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
@@ -104,6 +114,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         environments: { type: 'string' },
         strict: { type: 'boolean', default: false },
         report: { type: 'string', default: 'table' },
+        format: { type: 'string', default: 'manifests' },
+        'chart-version': { type: 'string' },
         'write-schema': { type: 'string' },
         'write-values-doc': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -122,6 +134,10 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   }
   const v = parsed.values;
   if (v.report !== 'table' && v.report !== 'json') throw new UsageError(`--report ${JSON.stringify(v.report)}: expected table or json`);
+  if (v.format !== 'manifests' && v.format !== 'helm') throw new UsageError(`--format ${JSON.stringify(v.format)}: expected manifests or helm`);
+  if (v['chart-version'] !== undefined && v.format !== 'helm') throw new UsageError('--chart-version goes with --format helm');
+  if (v['chart-version'] !== undefined && !SEMVER.test(v['chart-version'])) throw new UsageError(`--chart-version ${JSON.stringify(v['chart-version'])}: expected a SemVer 2 version such as 1.4.0 (Helm requires one)`);
+  if (v.format === 'helm' && v.environments !== undefined) throw new UsageError('--format helm renders one release: it does not go with --environments');
   // Bad names are reported with the values' problems (one run shows all), not thrown here.
   const problems = [
     ...nameProblem(releaseProblem(v.release), `--release ${JSON.stringify(v.release)}`),
@@ -141,6 +157,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     environments: v.environments,
     strict: v.strict,
     report: v.report,
+    format: v.format,
+    chartVersion: v['chart-version'] ?? '0.1.0',
     help: v.help,
     writeSchema: v['write-schema'],
     writeValuesDoc: v['write-values-doc'],

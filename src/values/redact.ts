@@ -124,3 +124,18 @@ export function redactIssues(issues: readonly ValuesIssue[], credentials: readon
     return { ...issue, location: redact(redactFlag(issue.location)), message: redact(message) };
   });
 }
+
+/** What a credential is written as where values are kept for the record (a Helm chart's values.yaml). */
+export const HIDDEN = '(hidden: see the Secrets)';
+
+/**
+ * A copy of a values tree with every credential (as {@link credentialsIn} finds them: values at
+ * credential keys, URLs with user information) replaced by {@link HIDDEN}; empty strings stay empty.
+ */
+export function withoutCredentials(data: unknown, path: PropertyKey[] = []): unknown {
+  if (Array.isArray(data)) return data.map((item, i) => withoutCredentials(item, [...path, i]));
+  if (typeof data === 'object' && data !== null) return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, withoutCredentials(v, [...path, k])]));
+  if (typeof data === 'string' && data !== '' && (isCredentialPath(path) || URL_WITH_USERINFO.test(data))) return HIDDEN;
+  if (typeof data === 'number' && isCredentialPath(path)) return HIDDEN;
+  return data;
+}
