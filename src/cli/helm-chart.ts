@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { Yaml } from 'cdk8s';
+import { manifestYaml } from '../lib/yaml-output.js';
 import YAML from 'yaml';
 
 /** The chart's name in Chart.yaml (object names come from the release, not from this). */
@@ -31,8 +31,8 @@ export interface HelmChartInput {
   readonly values: unknown;
 }
 
-/** One document as the render writes it: cdk8s' `Yaml.stringify` (YAML 1.1 words quoted, no line folding). */
-const yamlText = (document: unknown): string => Yaml.stringify(document);
+/** One document as the render writes it (lib/yaml-output.ts: cdk8s' YAML, YAML 1.1 words quoted, no line folding). */
+const yamlText = (document: unknown): string => manifestYaml([document]);
 
 /**
  * Builds a Helm chart (relative path → contents) that installs exactly the rendered objects:
