@@ -6,6 +6,7 @@ import { readEnvironmentFolder } from './cli/environment-folder.js';
 import { readInputs, reason } from './cli/input-files.js';
 import { HELM_FOLDER, stageOutputFolder, writeOutputFolder, type OutputStaging } from './cli/output-folder.js';
 import { estimateReleaseSecretBytes, helmChart, SECRET_LIMIT_BYTES } from './cli/helm-chart.js';
+import { isServiceCodeConfigMap } from './components/aiops/platform-service.js';
 import type { Rendered } from './cli/render.js';
 import type { Values } from './values/schema/index.js';
 import { APP_VERSION } from './values/schema/images.js';
@@ -103,7 +104,7 @@ function helmFiles(rendered: Rendered, values: Values, options: CliOptions): Rec
   });
   const bytes = estimateReleaseSecretBytes(chart, { release: options.release, namespace: options.namespace });
   if (bytes > SECRET_LIMIT_BYTES) {
-    const code = rendered.objects.filter((o) => o.kind === 'ConfigMap' && String((o.metadata as { name: string }).name).endsWith('-code')).map((o) => (o.metadata as { name: string }).name);
+    const code = rendered.objects.filter(isServiceCodeConfigMap).map((o) => (o.metadata as { name: string }).name);
     throw new UsageError(
       `--format helm: Helm would store this release in a Secret of ≈ ${Math.ceil(bytes / 1024)} KiB, over the 1 MiB a Secret may hold` +
         (code.length > 0 ? `; the platform services' bundled code (${code.join(', ')}) is most of it: run them from images (aiEngine.image, apiGateway.image, selfHealing.image; README, "Platform service images"), or apply the manifests without Helm` : ''),

@@ -17,8 +17,6 @@ export const HELM_KUBE_VERSION = '>=1.25.0-0';
 export interface HelmChartInput {
   /** Every rendered object, in output order: one template each. */
   readonly objects: readonly Record<string, unknown>[];
-  /** The render's output files (name → YAML): accepted so a render can be passed as it is, not read (the templates are written from `objects`). */
-  readonly files?: Record<string, string>;
   /** The release the objects were rendered for: `helm install|upgrade` under another name fails (NOTES.txt). */
   readonly release: string;
   /** The namespace the objects were rendered for: installing into another one fails the same way (default: not checked). */

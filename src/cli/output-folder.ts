@@ -35,12 +35,8 @@ const headerOf = (name: string) => (name.endsWith('.txt') ? GENERATED_TEMPLATE_H
  */
 export function writeOutputFolder(folder: string, files: Record<string, string>, inputIds: readonly string[]): string {
   const staging = stageOutputFolder(folder, inputIds);
-  try {
-    for (const [name, text] of Object.entries(files)) staging.write(name, text);
-  } catch (error) {
-    staging.discard();
-    throw error;
-  }
+  // A write or commit that fails removes the staging folder itself.
+  for (const [name, text] of Object.entries(files)) staging.write(name, text);
   return staging.commit();
 }
 

@@ -3,16 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 
 /**
  * A recording fake Kubernetes API server on 127.0.0.1 for clients that discover kinds
- * (@kubernetes/client-node's KubernetesObjectApi, kubectl): legacy discovery (`/api`, `/apis`, one
- * APIResourceList per group version, built from the kinds it is given), GET of one object, lists
- * by label selector (one namespace, all namespaces, cluster-scoped), server-side apply PATCHes
- * (the object stored as sent, with a uid and resource version) and DELETE. Objects are seeded with
- * {@link KubeFakeApi.seed}; `beforeGet` lets a test change one before it is read (a rollout that
- * progresses). No field merging, no admission.
+ * (@kubernetes/client-node's KubernetesObjectApi): legacy discovery (`/api`, `/apis`, one
+ * APIResourceList per group version, built from the kinds it is given) and GET of one object.
+ * Objects are seeded with {@link KubeFakeApi.seed}; `beforeGet` lets a test change one before it
+ * is read (a rollout that progresses). Any other request is answered 405.
  */
 
 /** A kind the fake serves. */
@@ -50,14 +47,12 @@ export function pluralOf(kind: string): string {
 /** The kinds of rendered objects as the fake serves them (cluster-scoped: the objects without a namespace). */
 export function servedKinds(objects: readonly Record<string, unknown>[]): ServedKind[] {
   const kinds = new Map<string, ServedKind>();
-  const add = (apiVersion: string, kind: string, namespaced: boolean) => {
+  for (const object of objects) {
+    const apiVersion = String(object.apiVersion);
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    kinds.set(`${apiVersion}/${kind}`, { group: group!, version: version!, kind, namespaced });
-  };
-  for (const object of objects) add(String(object.apiVersion), String(object.kind), (object.metadata as { namespace?: string }).namespace !== undefined);
-  add('v1', 'Secret', true);
-  add('v1', 'ConfigMap', true);
-  add('v1', 'Namespace', false);
+    const kind = String(object.kind);
+    kinds.set(`${apiVersion}/${kind}`, { group: group!, version: version!, kind, namespaced: (object.metadata as { namespace?: string }).namespace !== undefined });
+  }
   return [...kinds.values()];
 }
 
@@ -65,26 +60,21 @@ export function servedKinds(objects: readonly Record<string, unknown>[]): Served
 export async function startKubeFakeApi(kinds: readonly ServedKind[]): Promise<KubeFakeApi> {
   const calls: string[] = [];
   const store = new Map<string, KubeObject>();
-  let resourceVersion = 1;
   let getHook: ((object: KubeObject) => void) | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'aiops-kubectl-api-'));
+  const dir = mkdtempSync(join(tmpdir(), 'aiops-kube-fake-api-'));
   const byPlural = new Map(kinds.map((k) => [`${k.group}/${k.version}/${pluralOf(k.kind)}`, k]));
   const key = (k: ServedKind, namespace: string | undefined, name: string) => `${k.group}/${k.kind}/${namespace ?? ''}/${name}`;
 
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      calls.push(`${request.method} ${request.url}`);
-      try {
-        handle(request, response, Buffer.concat(chunks).toString('utf8'));
-      } catch (error) {
-        send(response, 500, status(500, 'InternalError', String(error)));
-      }
-    });
+    calls.push(`${request.method} ${request.url}`);
+    try {
+      handle(request, response);
+    } catch (error) {
+      send(response, 500, status(500, 'InternalError', String(error)));
+    }
   });
 
-  function handle(request: IncomingMessage, response: ServerResponse, body: string): void {
+  function handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://fake');
     const path = url.pathname;
     if (path === '/version') return send(response, 200, { major: '1', minor: '35', gitVersion: 'v1.35.0', platform: 'linux/amd64' });
@@ -103,7 +93,7 @@ export async function startKubeFakeApi(kinds: readonly ServedKind[]): Promise<Ku
       const version = discovery[1] ?? discovery[3]!;
       const resources = kinds
         .filter((k) => k.group === group && k.version === version)
-        .map((k) => ({ name: pluralOf(k.kind), singularName: k.kind.toLowerCase(), namespaced: k.namespaced, kind: k.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
+        .map((k) => ({ name: pluralOf(k.kind), singularName: k.kind.toLowerCase(), namespaced: k.namespaced, kind: k.kind, verbs: ['get'] }));
       if (resources.length === 0) return send(response, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
       return send(response, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources });
     }
@@ -112,33 +102,11 @@ export async function startKubeFakeApi(kinds: readonly ServedKind[]): Promise<Ku
     if (!resource || !served) return send(response, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const namespace = resource[4];
     const name = resource[6];
-    if (name === undefined) {
-      if (request.method !== 'GET') return send(response, 405, status(405, 'MethodNotAllowed', 'only lists here'));
-      const selector = url.searchParams.get('labelSelector') ?? '';
-      const items = [...store.values()].filter((o) => o.kind === served.kind && groupOf(o.apiVersion) === served.group && (namespace === undefined || o.metadata.namespace === namespace) && matches(o.metadata.labels ?? {}, selector));
-      return send(response, 200, { kind: `${served.kind}List`, apiVersion: served.group ? `${served.group}/${served.version}` : served.version, metadata: { resourceVersion: String(resourceVersion) }, items });
-    }
-    const id = key(served, namespace, name);
-    const existing = store.get(id);
-    switch (request.method) {
-      case 'GET':
-        if (existing) getHook?.(existing);
-        return existing ? send(response, 200, existing) : send(response, 404, status(404, 'NotFound', `${pluralOf(served.kind)} "${name}" not found`));
-      case 'DELETE':
-        if (!existing) return send(response, 404, status(404, 'NotFound', `${pluralOf(served.kind)} "${name}" not found`));
-        store.delete(id);
-        return send(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind: pluralOf(served.kind) } });
-      case 'PATCH': {
-        if (!String(request.headers['content-type']).startsWith('application/apply-patch')) return send(response, 415, status(415, 'UnsupportedMediaType', 'server-side apply only'));
-        const applied = parse(body) as KubeObject;
-        if (applied.metadata?.name !== name || (applied.metadata.namespace ?? namespace) !== namespace) return send(response, 400, status(400, 'BadRequest', 'name or namespace differ from the path'));
-        const stored: KubeObject = { ...applied, metadata: { ...applied.metadata, ...(namespace ? { namespace } : {}), uid: existing?.metadata.uid ?? `uid-${resourceVersion}`, resourceVersion: String(++resourceVersion) } };
-        store.set(id, stored);
-        return send(response, existing ? 200 : 201, stored);
-      }
-      default:
-        return send(response, 405, status(405, 'MethodNotAllowed', `${request.method} is not served`));
-    }
+    if (request.method !== 'GET' || name === undefined) return send(response, 405, status(405, 'MethodNotAllowed', 'only GET of one object is served'));
+    const existing = store.get(key(served, namespace, name));
+    if (!existing) return send(response, 404, status(404, 'NotFound', `${pluralOf(served.kind)} "${name}" not found`));
+    getHook?.(existing);
+    return send(response, 200, existing);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -179,17 +147,6 @@ export async function startKubeFakeApi(kinds: readonly ServedKind[]): Promise<Ku
         rmSync(dir, { recursive: true, force: true });
       }),
   };
-}
-
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
-
-/** `a=b,c` label selectors (equality and existence), as kubectl's pruning sends them. */
-function matches(labels: Record<string, string>, selector: string): boolean {
-  if (selector === '') return true;
-  return selector.split(',').every((term) => {
-    const [k, v] = term.split('=');
-    return v === undefined ? k! in labels : labels[k!] === v;
-  });
 }
 
 function status(code: number, reason: string, message: string) {

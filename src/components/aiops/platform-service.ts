@@ -80,6 +80,11 @@ const APP_DIR = '/app';
 const MAIN = 'main.js';
 /** The gzipped bundle: key of the code ConfigMap's binaryData, mounted in the unpack init container under CODE_DIR. */
 const CODE_KEY = 'main.js.gz';
+
+/** Whether a rendered object is a platform service's code ConfigMap (its bundle under {@link CODE_KEY} in binaryData). */
+export function isServiceCodeConfigMap(object: Record<string, unknown>): boolean {
+  return object.kind === 'ConfigMap' && (object.binaryData as Record<string, unknown> | undefined)?.[CODE_KEY] !== undefined;
+}
 const CODE_DIR = '/code';
 /**
  * The unpack init container's program: gunzip the ConfigMap's bundle into the /app emptyDir
