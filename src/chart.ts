@@ -101,7 +101,7 @@ export class PlatformChart extends Chart {
 
     // Monitoring.
     if (plan.nodeExporter) new NodeExporter(this, 'node-exporter', { ctx, values: v.nodeExporter, plan: plan.nodeExporter });
-    if (plan.kubeStateMetrics) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics, plan: plan.kubeStateMetrics });
+    if (plan.kubeStateMetrics) new KubeStateMetrics(this, 'kube-state-metrics', { ctx, values: v.kubeStateMetrics, plan: plan.kubeStateMetrics, agentsNamespace: plan.agentsNamespace });
     // The self-healing executor first: Alertmanager sends it webhooks with its token.
     const jobs: SelfHealingJobs = {
       ...(setup ? { cleanDisk: { namePrefix: setup.diskCleanup.namePrefix, spec: setup.diskCleanup.jobSpec } } : {}),

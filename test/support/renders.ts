@@ -33,6 +33,8 @@ export function renderCases(): RenderCase[] {
     inline('no-persistence', 'postgresql: {persistence: {enabled: false}}\nredis: {persistence: {enabled: false}, auth: {enabled: false}}\n'),
     inline('external-secrets', 'secrets: {external: true, provider: vault, vaultPath: secret/aiops}\n'),
     inline('cilium-3-node-elasticsearch', 'global: {development: false}\nelasticsearch: {replicas: 3}\nnetworkPolicy: {flavor: cilium}\n'),
+    // No node agents: their namespace is not rendered, so nothing may be put in it.
+    inline('no-node-agents', 'nodeExporter: {enabled: false}\nfilebeat: {enabled: false}\n'),
     inline('exporters-off', 'postgresql: {exporter: {enabled: false}}\nredis: {exporter: {enabled: false}}\n'),
     // Production (NetworkPolicies on) with the same Redis as its base, plus the backups.
     inline('backups', 'global: {development: false}\nredis:\n  cluster: {enabled: true, nodes: 8}\n  auth: {password: p}\nbackup: {enabled: true, keep: 14}\n'),

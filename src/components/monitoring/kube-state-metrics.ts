@@ -12,7 +12,10 @@ import { kubeStateMetricsPlan } from '../../plan/monitoring.js';
 import type { Values } from '../../values/schema/index.js';
 
 /** Props of {@link KubeStateMetrics}. */
-export type KubeStateMetricsProps = ComponentProps<Values['kubeStateMetrics'], ServedPlan>;
+export interface KubeStateMetricsProps extends ComponentProps<Values['kubeStateMetrics'], ServedPlan> {
+  /** The node agents' namespace is rendered (default true): its objects are watched too, with a Role there. */
+  readonly agentsNamespace?: boolean;
+}
 
 
 type Collector = Values['kubeStateMetrics']['collectors'][number];
@@ -79,6 +82,8 @@ export class KubeStateMetrics extends Construct {
     this.name = (props.plan ?? kubeStateMetricsPlan(ctx)).name;
     const version = values.image.tag;
     const collectors = [...new Set(values.collectors)].sort();
+    // Without node agents their namespace is not rendered: a Role in it would fail to apply.
+    const namespaces = props.agentsNamespace === false ? [ctx.namespace] : [ctx.namespace, ctx.agentsNamespace];
 
     const namespaced = readRules(collectors.filter((c) => !COLLECTOR_API[c].clusterScoped));
     const serviceAccountName = createServiceAccount(this, ctx, {
@@ -86,7 +91,7 @@ export class KubeStateMetrics extends Construct {
       id: ID,
       clusterRules: readRules(collectors.filter((c) => COLLECTOR_API[c].clusterScoped)),
       namespaceRules: namespaced,
-      otherNamespaceRules: { [ctx.agentsNamespace]: namespaced },
+      otherNamespaceRules: Object.fromEntries(namespaces.slice(1).map((namespace) => [namespace, namespaced])),
     });
 
     const container: k8s.Container = {
@@ -95,7 +100,7 @@ export class KubeStateMetrics extends Construct {
         `--port=${METRICS_PORT}`,
         `--telemetry-port=${TELEMETRY_PORT}`,
         `--resources=${collectors.join(',')}`,
-        `--namespaces=${ctx.namespace},${ctx.agentsNamespace}`,
+        `--namespaces=${namespaces.join(',')}`,
       ],
       ports: [
         { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
