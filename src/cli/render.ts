@@ -7,13 +7,20 @@ import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
 import { manifestYaml } from '../lib/yaml-output.js';
 import type { ServiceCode } from '../lib/service-code.js';
 import { renderProblemsError, type RenderFlags } from './render-problems.js';
+import { applysetFiles } from './applyset.js';
+import { APPLYSET_FOLDER } from './output-layout.js';
 
 /** The result of one render. */
 export interface Rendered {
-  /** Output file name → YAML contents. */
+  /** Output file name → YAML contents: the manifests, and the ApplySet's bootstrap files in `applyset/` (cli/applyset.ts). */
   readonly files: Record<string, string>;
   /** Every object, in output order. */
   readonly objects: Record<string, unknown>[];
+  /**
+   * The connection test objects (Helm test hooks), in output order: written apart, to
+   * `tests/<release>-tests.k8s.yaml`, so that `kubectl apply -f <output>/` (not recursive) leaves them out.
+   */
+  readonly testObjects: Record<string, unknown>[];
   readonly warnings: string[];
 }
 
@@ -42,5 +49,13 @@ export function render(values: Values, release: string, namespace: string, sourc
   if (problems.length > 0) throw fail();
   const vault = hideMaps(chart);
   const objects = restoreMaps(chart.toJson() as Record<string, unknown>[], vault);
-  return { files: { [`${release}.k8s.yaml`]: manifestYaml(objects) }, objects, warnings: chart.warnings };
+  const testObjects = chart.tests ? restoreMaps(chart.tests.toJson() as Record<string, unknown>[], vault) : [];
+  const tests = testObjects.length > 0 ? { [testsFileName(release)]: manifestYaml(testObjects) } : {};
+  const applyset = Object.entries(applysetFiles(release)).map(([name, text]) => [`${APPLYSET_FOLDER}/${name}`, text]);
+  return { files: { [`${release}.k8s.yaml`]: manifestYaml(objects), ...Object.fromEntries(applyset), ...tests }, objects, testObjects, warnings: chart.warnings };
+}
+
+/** The file of the connection tests, in a subfolder: `tests/<release>-tests.k8s.yaml`. */
+export function testsFileName(release: string): string {
+  return `tests/${release}-tests.k8s.yaml`;
 }

