@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENERATED_HEADER } from '../src/cli/output-folder.js';
-import { cli, treeState } from './support/cli.js';
+import { cli, filesIn, renderFiles, treeState } from './support/cli.js';
 
 let dir: string;
 let envs: string;
@@ -53,7 +53,7 @@ describe('--environments renders every environment of a folder (issue 13 #4)', (
     expect(readdirSync(out).sort()).toEqual(['dev', 'prod', 'staging']);
     const expected = { prod: ['shop', 'shop-prod'], staging: ['aiops-platform', 'shop-staging'], dev: ['aiops-platform', 'aiops-platform'] };
     for (const [name, [release, namespace]] of Object.entries(expected)) {
-      expect(readdirSync(join(out, name))).toEqual([`${release}.k8s.yaml`]);
+      expect(filesIn(join(out, name))).toEqual(renderFiles(release));
       const alone = join(dir, `alone-${name}`);
       const values = file(`${name}-values.yaml`, ENVIRONMENTS[name as keyof typeof ENVIRONMENTS].values.replace(/^(redis.*)}\n$/, '$1\n'));
       expect(cli('-f', shared, '-f', values, '--set', 'kibana.replicas=2', '--release', release!, '--namespace', namespace!, '--output', alone).code).toBe(0);
@@ -86,7 +86,7 @@ describe('--environments renders every environment of a folder (issue 13 #4)', (
     expect(cli('--environments', envs, '--output', out).code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['prod', 'staging']);
     expect(cli('--output', out).code).toBe(0);
-    expect(readdirSync(out)).toEqual(['aiops-platform.k8s.yaml']);
+    expect(filesIn(out)).toEqual(renderFiles());
   });
 
   it('reports every problem of every environment at once, at the environment file and line', () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reason } from '../src/cli/input-files.js';
 import { GENERATED_HEADER } from '../src/cli/output-folder.js';
-import { cli, treeState } from './support/cli.js';
+import { cli, filesIn, renderFiles, treeState } from './support/cli.js';
 
 let dir: string;
 let out: string;
@@ -82,13 +82,13 @@ describe('--output refuses folders holding what this tool did not write (issue 8
     const result = cli('--output', out);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(readdirSync(out)).toEqual(['aiops-platform.k8s.yaml']);
+    expect(filesIn(out)).toEqual(renderFiles());
     expect(readFileSync(join(out, 'aiops-platform.k8s.yaml'), 'utf8').startsWith(GENERATED_HEADER)).toBe(true);
   });
 
   it('creates a missing folder and its parents, and writes into an empty one', () => {
     expect(cli('--output', join(dir, 'a', 'b', 'dist')).code).toBe(0);
-    expect(readdirSync(join(dir, 'a', 'b', 'dist'))).toEqual(['aiops-platform.k8s.yaml']);
+    expect(filesIn(join(dir, 'a', 'b', 'dist'))).toEqual(renderFiles());
     expect(cli('--output', out).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['a', 'dist']);
   });
@@ -102,7 +102,7 @@ describe('--output through a symbolic link (issue 8 #18)', () => {
     symlinkSync(real, join(dir, 'link'));
     const result = cli('--output', join(dir, 'link'));
     expect(result.code).toBe(0);
-    expect(readdirSync(real)).toEqual(['aiops-platform.k8s.yaml']);
+    expect(filesIn(real)).toEqual(renderFiles());
     expect(spawnSync('readlink', [join(dir, 'link')]).stdout.toString().trim()).toBe(real);
     expect(readdirSync(dir).sort()).toEqual(['dist', 'link', 'real']);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENERATED_HEADER } from '../src/cli/output-folder.js';
-import { cli, treeState } from './support/cli.js';
+import { cli, filesIn, renderFiles, treeState } from './support/cli.js';
 
 let dir: string;
 let out: string;
@@ -27,7 +27,7 @@ describe('synth command', () => {
   it('renders the defaults into the output folder and prints a summary', () => {
     const result = cli('--output', out);
     expect(result.code).toBe(0);
-    expect(readdirSync(out)).toEqual(['aiops-platform.k8s.yaml']);
+    expect(filesIn(out)).toEqual(renderFiles());
     expect(result.stdout).toMatch(/Rendered \d+ objects for release aiops-platform in namespace aiops-platform \(development profile\)/);
     expect(result.stdout).toMatch(/StatefulSet \d+/);
     expect(result.stdout).toContain(`${out}/aiops-platform.k8s.yaml`);
@@ -60,7 +60,8 @@ describe('synth command', () => {
     expect(first.startsWith(GENERATED_HEADER)).toBe(true);
     expect(first.slice(GENERATED_HEADER.length)).toMatch(/^apiVersion: v1\nkind: Namespace\n/);
     expect(cli('--output', out, '--set', 'redis.enabled=false').code).toBe(0);
-    expect(readdirSync(out)).toEqual(['aiops-platform.k8s.yaml']);
+    expect(filesIn(out)).toEqual(renderFiles());
+    for (const name of filesIn(out)) expect(readFileSync(join(out, name), 'utf8').startsWith(GENERATED_HEADER), name).toBe(true);
   });
 
   it('--set-string keeps numeric-looking values strings; --set types them', () => {

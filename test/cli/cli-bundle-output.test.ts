@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { cli } from '../support/cli.js';
+import { cli, filesIn } from '../support/cli.js';
 import { renderCases } from '../support/renders.js';
 
 /**
@@ -25,8 +25,7 @@ interface Outcome {
 }
 
 /** Every file of a folder by name → contents. */
-const filesOf = (folder: string): Record<string, Buffer> =>
-  Object.fromEntries(readdirSync(folder).sort().map((name) => [name, readFileSync(join(folder, name))]));
+const filesOf = (folder: string): Record<string, Buffer> => Object.fromEntries(filesIn(folder).map((name) => [name, readFileSync(join(folder, name))]));
 
 /** Runs the bundle in one plain-node process for every command line, as scripts/synth.mjs does; the outcomes in order. */
 function runBundle(argvs: readonly (readonly string[])[]): Outcome[] {

@@ -10,6 +10,17 @@ export function cli(...argv: string[]): { code: number; stdout: string; stderr: 
   return { code, stdout, stderr };
 }
 
+/** Every file under `folder`, as sorted relative paths (`applyset/x.k8s.yaml`). */
+export function filesIn(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesIn(join(folder, entry.name)).map((name) => `${entry.name}/${name}`) : [entry.name]))
+    .sort();
+}
+
+/** The files one render of `release` writes (manifests, the ApplySet's bootstrap files, the connection tests). */
+export const renderFiles = (release = 'aiops-platform'): string[] =>
+  [`${release}.k8s.yaml`, `applyset/${release}-applyset.k8s.yaml`, 'applyset/applyset-crd.k8s.yaml', `tests/${release}-tests.k8s.yaml`].sort();
+
 /**
  * A snapshot of a folder tree: every entry with its type, modification time and contents (links
  * by target), so that "untouched" means byte- and mtime-identical with no entry added or removed.
