@@ -9,7 +9,7 @@ import { APPLYSET_FOLDER } from '../../src/cli/output-layout.js';
 import { pruneCommands } from '../../src/cli/prune-scripts.js';
 import { cli } from '../support/cli.js';
 import { kubectlBinary } from '../support/helm.js';
-import { servedKinds, startKubectlApi, type KubectlApi } from '../support/kubectl-api.js';
+import { servedKinds, startKubeFakeApi, type KubeFakeApi } from '../support/kube-fake-api.js';
 
 /**
  * Pruning (README, "Pruning"): the exact commands the summary prints and the README shows, run with
@@ -21,7 +21,7 @@ import { servedKinds, startKubectlApi, type KubectlApi } from '../support/kubect
 const dir = mkdtempSync(join(tmpdir(), 'aiops-prune-'));
 const out = join(dir, 'dist');
 const RELEASE = 'aiops-platform';
-let api: KubectlApi;
+let api: KubeFakeApi;
 let kubeconfig: string;
 
 type Object = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
@@ -64,7 +64,7 @@ beforeAll(async () => {
     { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', namespaced: false },
     { group: 'aiops-platform.io', version: 'v1', kind: 'ApplySet', namespaced: false },
   );
-  api = await startKubectlApi(kinds);
+  api = await startKubeFakeApi(kinds);
   kubeconfig = api.kubeconfig('default');
 }, 60_000);
 
