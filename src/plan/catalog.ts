@@ -15,6 +15,8 @@ export const CATALOG = {
   elasticsearch: { id: { name: 'elasticsearch', component: 'log-store' }, port: 9200, transportPort: 9300, exporterPort: 9114 },
   transportCa: { id: { name: 'elasticsearch', component: 'transport-ca' }, role: 'transport-ca' },
   elasticsearchSetup: { id: { name: 'elasticsearch', component: 'setup' }, role: 'setup' },
+  /** The snapshot CronJob (`backup.elasticsearch`); `snapshotsRole`: the fs repository's volume `<release>-elasticsearch-snapshots`. */
+  elasticsearchBackup: { id: { name: 'elasticsearch', component: 'backup' }, role: 'backup', snapshotsRole: 'snapshots' },
   /** `apiPort`: the monitoring API (node info at `/`). */
   logstash: { id: { name: 'logstash', component: 'log-pipeline' }, beatsPort: 5044, apiPort: 9600 },
   /** `httpPort`: the HTTP monitoring endpoint (beat info at `/`), for the probes. */

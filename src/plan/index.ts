@@ -28,6 +28,7 @@ export interface PlannedComponents {
   readonly elasticsearch: ElasticsearchPlan | undefined;
   readonly transportCa: ComponentPlan | undefined;
   readonly elasticsearchSetup: ComponentPlan | undefined;
+  readonly elasticsearchBackup: ComponentPlan | undefined;
   readonly logstash: LogstashPlan | undefined;
   readonly filebeat: LoggingPlan['filebeat'];
   readonly kibana: LoggingPlan['kibana'];
@@ -134,6 +135,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
     elasticsearch,
     transportCa: logging.transportCa,
     elasticsearchSetup: logging.elasticsearchSetup,
+    elasticsearchBackup: logging.elasticsearchBackup,
     logstash: logging.logstash,
     filebeat: logging.filebeat,
     kibana: logging.kibana,
