@@ -20,6 +20,7 @@ import { Grafana } from './components/monitoring/grafana.js';
 import { KubeStateMetrics } from './components/monitoring/kube-state-metrics.js';
 import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
+import { PrometheusBackup } from './components/monitoring/prometheus-backup.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
 import { createPlatformContext } from './lib/context.js';
 import type { ConfigError } from './lib/errors.js';
@@ -139,6 +140,9 @@ export class PlatformChart extends Chart {
           kubeStateMetrics: Boolean(plan.kubeStateMetrics),
         }).connection
       : undefined;
+    if (prometheus?.snapshots && plan.prometheusBackup) {
+      new PrometheusBackup(this, 'prometheus-backup', { ctx, values: v.backup, plan: plan.prometheusBackup, source: prometheus.snapshots, image: v.prometheus.image, scheduling: v.prometheus });
+    }
     for (const warning of plan.warnings.grafana) ctx.warn(warning);
     if (plan.grafana) {
       new Grafana(this, 'grafana', {

@@ -25,6 +25,8 @@ export const CATALOG = {
   nodeExporter: { id: { name: 'node-exporter', component: 'metrics' } },
   kubeStateMetrics: { id: { name: 'kube-state-metrics', component: 'metrics' }, port: 8080, telemetryPort: 8081 },
   prometheus: { id: { name: 'prometheus', component: 'monitoring' }, port: 9090 },
+  /** The TSDB snapshot CronJob (`backup.prometheus`) and its volume `<release>-prometheus-backup`. */
+  prometheusBackup: { id: { name: 'prometheus', component: 'backup' }, role: 'backup' },
   /** `meshPort`: gossip between the peers (memberlist: TCP and UDP). */
   alertmanager: { id: { name: 'alertmanager', component: 'alerting' }, port: 9093, meshPort: 9094 },
   grafana: { id: { name: 'grafana', component: 'dashboards' }, port: 3000 },

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { aiEngineSchema, apiGatewaySchema, selfHealingSchema } from './aiops.js';
-import { backupSchema } from './backup.js';
+import { backupSchema, refinePrometheusSnapshotVolume } from './backup.js';
 import { refineElasticsearchSnapshotVolume } from './backup-elasticsearch.js';
 import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';
@@ -55,6 +55,7 @@ export function buildValuesSchema(p: Profile) {
     .superRefine(refineElasticsearchSysctl, whenValid(['elasticsearch'], ['podSecurityPolicy']))
     .superRefine(refineDiskCleanupTarget, whenValid(['elasticsearch'], ['alerting']))
     .superRefine(refineElasticsearchSnapshotVolume, whenValid(['elasticsearch'], ['backup']))
+    .superRefine(refinePrometheusSnapshotVolume, whenValid(['prometheus'], ['backup']))
     .superRefine(refineIngressPaths, whenValid(['ingress'], ...ROUTED_SLICES.map((slice) => [slice, 'enabled'])))
     .superRefine(refineReceiverUrls, whenValid(['global'], ['secrets'], ['alertmanager']));
 }
