@@ -22,6 +22,7 @@ import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
 import { PrometheusBackup } from './components/monitoring/prometheus-backup.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
+import { ConnectionTests } from './components/tests/connection-tests.js';
 import { createPlatformContext } from './lib/context.js';
 import type { ConfigError } from './lib/errors.js';
 import type { ServiceCode } from './lib/service-code.js';
@@ -57,6 +58,11 @@ export interface PlatformChartProps {
 export class PlatformChart extends Chart {
   /** Warnings collected while building, in order. */
   readonly warnings: string[] = [];
+  /**
+   * The connection tests (Helm test hooks, `tests/` for kubectl users): a chart of their own inside
+   * this one, so that `toJson()` of this chart leaves them out; undefined when nothing is checked.
+   */
+  readonly tests: ConnectionTests | undefined;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -172,5 +178,15 @@ export class PlatformChart extends Chart {
     // Edge (Traefik, the gateway's login Middlewares, the Ingresses), then the NetworkPolicies of every connection of the plan.
     platformEdge(this, ctx, v, plan);
     platformNetworkPolicies(this, ctx, v, plan);
+
+    // Connection tests of every rendered service, allowed by the NetworkPolicies through their plan entry.
+    this.tests = plan.connectionTests
+      ? new ConnectionTests(this, 'connection-tests', {
+          ctx,
+          plan: plan.connectionTests,
+          images: { redis: v.redis.image, postgresql: v.postgresql.image },
+          ...handedConnections(plan.connectionTests.connections, { redis, postgresql, elasticsearch }),
+        })
+      : undefined;
   }
 }

@@ -95,7 +95,8 @@ function synth(argv: readonly string[], env: Readonly<Record<string, string | un
  */
 function helmFiles(rendered: Rendered, values: Values, options: CliOptions): Record<string, string> {
   const chart = helmChart({
-    objects: rendered.objects,
+    // The connection tests too: their `helm.sh/hook: test` annotations make them `helm test`'s Pods, never installed.
+    objects: [...rendered.objects, ...rendered.testObjects],
     release: options.release,
     namespace: options.namespace,
     chartVersion: options.chartVersion,

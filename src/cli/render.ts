@@ -8,7 +8,7 @@ import { manifestYaml } from '../lib/yaml-output.js';
 import type { ServiceCode } from '../lib/service-code.js';
 import { renderProblemsError, type RenderFlags } from './render-problems.js';
 import { applysetFiles } from './applyset.js';
-import { APPLYSET_FOLDER } from './output-layout.js';
+import { APPLYSET_FOLDER, TESTS_FOLDER } from './output-layout.js';
 
 /** The result of one render. */
 export interface Rendered {
@@ -55,7 +55,7 @@ export function render(values: Values, release: string, namespace: string, sourc
   return { files: { [`${release}.k8s.yaml`]: manifestYaml(objects), ...Object.fromEntries(applyset), ...tests }, objects, testObjects, warnings: chart.warnings };
 }
 
-/** The file of the connection tests, in a subfolder: `tests/<release>-tests.k8s.yaml`. */
+/** The file of the connection tests, in their subfolder: `tests/<release>-tests.k8s.yaml`. */
 export function testsFileName(release: string): string {
-  return `tests/${release}-tests.k8s.yaml`;
+  return `${TESTS_FOLDER}/${release}-tests.k8s.yaml`;
 }

@@ -41,6 +41,11 @@ export const CATALOG = {
   apiGateway: { id: { name: 'api-gateway', component: 'gateway' } },
   selfHealing: { id: { name: 'self-healing', component: 'remediation' }, webhookPath: '/api/v1/alerts' },
   traefik: { id: { name: 'traefik', component: 'ingress-controller' }, ports: { web: 8000, websecure: 8443, metrics: 9100, traefik: 8080 } },
+  /**
+   * The connection tests (`helm test`, `dist/tests/`): one Pod per checked service,
+   * `<release>-test-<service>`, all with these selector labels (one NetworkPolicy, `<release>-test`).
+   */
+  connectionTests: { id: { name: 'test', component: 'connection-test' } },
 } as const satisfies Record<string, { readonly id?: ComponentIdentity; readonly [key: string]: unknown }>;
 
 /** A component of the catalog. */

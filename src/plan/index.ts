@@ -2,6 +2,7 @@ import { createPlatformContext, type PlatformContext } from '../lib/context.js';
 import type { Values } from '../values/schema/index.js';
 import { aiEnginePlan, aiEngineServed, apiGatewayPlan, selfHealingPlan, type AiEngineConnections, type ApiGatewayConnections, type PlatformServicePlan, type SelfHealingPlan } from './aiops.js';
 import type { Connected } from './connections.js';
+import { connectionTestsPlan, type ConnectionTestsPlan } from './connection-tests.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { postgresqlBackupPlan, postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
 import { grafanaBehindGateway, grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
@@ -37,6 +38,8 @@ export interface PlannedComponents {
   readonly apiGateway: (PlatformServicePlan & Connected<ApiGatewayConnections>) | undefined;
   readonly selfHealing: SelfHealingPlan | undefined;
   readonly traefik: TraefikPlan | undefined;
+  /** The connection tests of the rendered services (`helm test`, `dist/tests/`); undefined when nothing is checked. */
+  readonly connectionTests: ConnectionTestsPlan | undefined;
 }
 
 /** Values slices that switch something other than one component on (`enabled` keys that are not components; `backup` switches each store's backup job, planned per store). */
@@ -145,6 +148,19 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
     apiGateway,
     selfHealing,
     traefik,
+    connectionTests: connectionTestsPlan(ctx, {
+      prometheus,
+      alertmanager,
+      grafana,
+      elasticsearch,
+      kibana: logging.kibana,
+      redis,
+      postgresql,
+      traefik,
+      aiEngine,
+      apiGateway,
+      selfHealing,
+    }),
   };
   return completePlan(v, components, logging.warnings);
 }

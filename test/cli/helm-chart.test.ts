@@ -13,9 +13,11 @@ const NAMESPACE = 'aiops-platform';
 const folders: string[] = [];
 afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** The chart of a render, as the CLI builds it. */
-const chartOf = (rendered: Pick<TestRender, 'objects'>, values: unknown = { global: { development: true } }): Record<string, string> =>
-  helmChart({ objects: rendered.objects, release: RELEASE, namespace: NAMESPACE, appVersion: '0.1.0', values });
+/** The chart of a render, as the CLI builds it: the objects, then the connection tests (Helm test hooks). */
+const chartOf = (rendered: Pick<TestRender, 'objects'> & Partial<Pick<TestRender, 'testObjects'>>, values: unknown = { global: { development: true } }): Record<string, string> =>
+  helmChart({ objects: allObjects(rendered), release: RELEASE, namespace: NAMESPACE, appVersion: '0.1.0', values });
+/** The objects of a render and its connection tests, as the chart holds them. */
+const allObjects = (rendered: Pick<TestRender, 'objects'> & Partial<Pick<TestRender, 'testObjects'>>) => [...rendered.objects, ...(rendered.testObjects ?? [])];
 
 /** Writes the chart to a temporary folder (removed after the file's tests). */
 function folderOf(chart: Record<string, string>): string {
@@ -117,11 +119,25 @@ describe('helm chart of a render, through the real helm 4', () => {
       expect(run.code).toBe(0);
     });
 
-    it(`helm template gives back every object of the ${profile} render unchanged`, () => {
+    it(`helm template gives back every object of the ${profile} render unchanged, its connection tests included`, () => {
       const rendered = profile === 'default' ? defaults : production;
-      expectSameObjects(helmTemplate(folderOf(chartOf(rendered))), rendered.objects);
+      expect(rendered.testObjects.length).toBeGreaterThan(5);
+      expectSameObjects(helmTemplate(folderOf(chartOf(rendered))), allObjects(rendered));
     });
   }
+
+  it('holds the connection tests as Helm test hooks: in the release hooks for `helm test`, never in the installed manifest', () => {
+    const run = runHelm(['install', RELEASE, folderOf(chartOf(production)), '-n', NAMESPACE, '--dry-run=client', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    const release = JSON.parse(run.stdout) as { manifest: string; hooks: { name: string; kind: string; events: string[]; delete_policies?: string[] }[] };
+    const tests = production.testObjects.map((o: any) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(release.hooks.filter((h) => h.events.includes('test')).map((h) => `${h.kind}/${h.name}`).sort()).toEqual(tests);
+    for (const hook of release.hooks) expect(hook.delete_policies, hook.name).toEqual(['before-hook-creation', 'hook-succeeded']);
+    expect(release.manifest).not.toContain('aiops-platform-test-');
+    const skipped = runHelm(['template', RELEASE, folderOf(chartOf(production)), '-n', NAMESPACE, '--skip-tests']);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(skipped.stdout).not.toContain('helm.sh/hook');
+  });
 
   it('values carrying template syntax come back unchanged (pod annotations of Grafana)', () => {
     const hostile = {
@@ -136,7 +152,7 @@ describe('helm chart of a render, through the real helm 4', () => {
     const grafana = workload('Deployment', 'aiops-platform-grafana');
     expect(grafana.object(rendered).spec.template.metadata.annotations).toMatchObject(hostile);
     const printed = helmTemplate(folderOf(chartOf(rendered)));
-    expectSameObjects(printed, rendered.objects);
+    expectSameObjects(printed, allObjects(rendered));
     expect(grafana.object({ objects: printed }).spec.template.metadata.annotations).toMatchObject(hostile);
   });
 

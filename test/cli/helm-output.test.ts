@@ -45,8 +45,14 @@ describe('--format helm', () => {
     expect(template.code, template.stderr).toBe(0);
     const objects = parseAllDocuments(template.stdout).map((d) => d.toJS()).filter(Boolean);
     const manifests = cli('--output', join(dir, 'manifests'), ...IMAGES, '--set', 'postgresql.auth.password=pg-s3cret-pw');
-    const rendered = parseAllDocuments(readFileSync(join(dir, 'manifests', 'aiops-platform.k8s.yaml'), 'utf8')).map((d) => d.toJS());
     expect(manifests.code).toBe(0);
+    // The manifests and the connection tests (tests/): the chart holds both, the tests as Helm test hooks.
+    const rendered = ['aiops-platform.k8s.yaml', 'tests/aiops-platform-tests.k8s.yaml'].flatMap((file) =>
+      parseAllDocuments(readFileSync(join(dir, 'manifests', file), 'utf8')).map((d) => d.toJS()),
+    );
+    const hooks = objects.filter((o: any) => o.metadata.annotations?.['helm.sh/hook'] === 'test').map((o: any) => o.metadata.name);
+    expect(hooks).toContain('aiops-platform-test-postgresql');
+    expect(hooks.every((name: string) => name.startsWith('aiops-platform-test-'))).toBe(true);
     const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(objects.map(key).sort()).toEqual(rendered.map(key).sort());
     const byKey = new Map(rendered.map((o: any) => [key(o), o]));

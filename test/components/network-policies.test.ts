@@ -12,12 +12,16 @@ import { allows, selects, type Endpoint, type NamespaceLabels } from '../support
 
 registerCrdValidators(); // the render has custom resources (the basic-auth Middleware)
 import { ADDRESSES, KUBE_DNS, renderedConnections } from '../support/render-connections.js';
-import { find, ofKind, parseManifests, podSpecOf } from '../support/render.js';
+import { find, ofKind, parseManifests } from '../support/render.js';
 import { STAND_IN_CODE } from '../support/service-code.js';
 
 const NS = 'aiops-platform';
 const AGENTS = 'aiops-platform-node-agents';
-const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
+/** The pod template of a workload (a bare Pod, a connection test, is its own). */
+const templateOf = (w: any) => (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.kind === 'Pod' ? w : w.spec.template);
+/** The NetworkPolicy of a workload: its own name; the connection test Pods share `<release>-test`. */
+const policyNameOf = (w: any) => (w.kind === 'Pod' && w.metadata.labels['app.kubernetes.io/component'] === 'connection-test' ? `${NS}-test` : w.metadata.name);
 const inline = (text: string): Fixture => ({ name: 'inline.yaml', text });
 const named = (dir: string, name: string) => fixtures(dir).filter((f) => f.name === name);
 
@@ -32,7 +36,7 @@ function renderChart(files: Fixture[]) {
   const namespaces: NamespaceLabels = Object.fromEntries(ofKind(objects, 'Namespace').map((n) => [n.metadata.name, n.metadata.labels]));
   const pod = (kind: string, name: string): Endpoint => {
     const w = find(objects, kind, `${NS}-${name}`);
-    return { namespace: w.metadata.namespace, labels: (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template).metadata.labels };
+    return { namespace: w.metadata.namespace, labels: templateOf(w).metadata.labels };
   };
   const allowed = (from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP') => allows(policies, namespaces, from, to, port, protocol);
   return { objects, edges, policies, namespaces, pod, allowed, warnings: chart.warnings };
@@ -82,13 +86,13 @@ describe('NetworkPolicies: production render', () => {
   });
 
   it('has one policy per pod-network workload, named after it and selecting only its pods, isolating both ways', () => {
-    const workloads = objects.filter((o) => WORKLOADS.includes(o.kind) && !podSpecOf(o).hostNetwork);
-    const templateLabels = (w: any) => (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template).metadata.labels;
+    const workloads = objects.filter((o) => WORKLOADS.includes(o.kind) && !templateOf(o).spec.hostNetwork);
+    const templateLabels = (w: any) => templateOf(w).metadata.labels;
     const own = policies.filter((p) => p.metadata.name !== `${NS}-default-deny`);
-    expect(own.map((p) => p.metadata.name).sort()).toEqual([...new Set(workloads.map((w) => w.metadata.name))].sort());
+    expect(own.map((p) => p.metadata.name).sort()).toEqual([...new Set(workloads.map(policyNameOf))].sort());
     for (const policy of own) {
       const selected = workloads.filter((w) => w.metadata.namespace === policy.metadata.namespace && selects(policy.spec.podSelector, templateLabels(w)));
-      expect(selected.map((w) => w.metadata.name), policy.metadata.name).toEqual(selected.map(() => policy.metadata.name));
+      expect(selected.map(policyNameOf), policy.metadata.name).toEqual(selected.map(() => policy.metadata.name));
       expect(selected.length, policy.metadata.name).toBeGreaterThan(0);
       expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     }
@@ -152,6 +156,55 @@ describe.each([
     expect(allowed({ namespace: 'default', labels: pod('Deployment', 'api-gateway').labels }, pod('StatefulSet', 'postgresql'), 5432)).toBe(false);
     expect(allowed({ namespace: NS, labels: { app: 'debug' } }, KUBE_DNS, 53, 'UDP')).toBe(false);
   });
+});
+
+describe.each([
+  ['production', production],
+  ['production with Redis cluster and receivers', wide],
+] as const)('NetworkPolicies: the connection test Pods (%s)', (_name, r) => {
+  const testPods = r.objects.filter((o) => o.kind === 'Pod' && o.metadata.labels['app.kubernetes.io/component'] === 'connection-test');
+  const fromTest = (c: { why: string }) => /^Pod\/aiops-platform-test-/.test(c.why);
+  const targets = renderedConnections(r.objects).filter((c) => fromTest(c) && !/: DNS$/.test(c.why));
+  /** Every pod port of the render's workloads (containers' ports), as an endpoint. */
+  const podPorts = r.objects
+    .filter((o) => WORKLOADS.includes(o.kind) && o.kind !== 'Pod' && !templateOf(o).spec.hostNetwork)
+    .flatMap((w) => templateOf(w).spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => ({ w, to: { namespace: w.metadata.namespace, labels: templateOf(w).metadata.labels } as Endpoint, port: p.containerPort as number }))));
+
+  it('one selected by the NetworkPolicy <release>-test per checked service', () => {
+    expect(testPods.map((p) => p.metadata.name).sort()).toEqual(
+      ['ai-engine', 'alertmanager', 'api-gateway', 'elasticsearch', 'grafana', 'kibana', 'postgresql', 'prometheus', 'redis', 'self-healing', 'traefik'].map((n) => `${NS}-test-${n}`),
+    );
+    const policy = find(r.policies, 'NetworkPolicy', `${NS}-test`);
+    for (const pod of testPods) expect(selects(policy.spec.podSelector, pod.metadata.labels), pod.metadata.name).toBe(true);
+  });
+
+  it('each may reach its target (and DNS), on the port its real clients use', () => {
+    for (const pod of testPods) {
+      const own = targets.filter((c) => c.why.startsWith(`Pod/${pod.metadata.name}:`));
+      expect(own.length, pod.metadata.name).toBeGreaterThan(0);
+      for (const c of own) expect(r.allowed(c.from, c.to, c.port, c.protocol), c.why).toBe(true);
+      const me = { namespace: NS, labels: pod.metadata.labels };
+      expect(r.allowed(me, KUBE_DNS, 53, 'UDP')).toBe(true);
+    }
+  });
+
+  it('and nothing else: no other pod port, not the API server, not the world', () => {
+    const me: Endpoint = { namespace: NS, labels: testPods[0].metadata.labels };
+    const isTarget = (to: Endpoint, port: number) => targets.some((c) => c.port === port && JSON.stringify(c.to.labels) === JSON.stringify(to.labels));
+    const unexpected = podPorts.filter((p) => r.allowed(me, p.to, p.port) !== isTarget(p.to, p.port)).map((p) => `${p.w.metadata.name}:${p.port}`);
+    expect(unexpected).toEqual([]);
+    // Some pod ports are not targets (exporters, Elasticsearch transport, Traefik's web port): the check above can fail.
+    expect(podPorts.filter((p) => !isTarget(p.to, p.port)).length).toBeGreaterThan(5);
+    expect(r.allowed(me, pod('StatefulSet', 'elasticsearch'), 9300)).toBe(false);
+    expect(r.allowed(me, { ip: ADDRESSES.apiServer }, 443)).toBe(false);
+    expect(r.allowed(me, { ip: ADDRESSES.world }, 443)).toBe(false);
+    // Nobody reaches the test Pods.
+    expect(r.allowed(pod('Deployment', 'api-gateway'), me, 8080)).toBe(false);
+  });
+
+  function pod(kind: string, name: string): Endpoint {
+    return r.pod(kind, name);
+  }
 });
 
 describe('NetworkPolicies: completeness for other shapes of the platform', () => {

@@ -107,7 +107,10 @@ describe('platformPlan: decided before any construct', () => {
 function plannedAndRendered(text: string) {
   const values = valuesOf(text);
   const planned = plannedComponents(platformPlan(values, NS, NS)).map((c) => c.name);
-  const rendered = render(values, NS, NS, undefined, STAND_IN_CODE).objects.filter((o: any) => WORKLOADS.includes(o.kind)).map((o: any) => o.metadata.name as string);
+  const r = render(values, NS, NS, undefined, STAND_IN_CODE);
+  // The connection test Pods are one plan entry, `<release>-<app.kubernetes.io/name>` (`aiops-platform-test`).
+  const tests = r.testObjects.filter((o: any) => o.kind === 'Pod').map((o: any) => `${o.metadata.labels['app.kubernetes.io/instance']}-${o.metadata.labels['app.kubernetes.io/name']}`);
+  const rendered = [...r.objects.filter((o: any) => WORKLOADS.includes(o.kind)).map((o: any) => o.metadata.name as string), ...tests];
   return { planned: [...new Set(planned)].sort(), rendered: [...new Set(rendered)].sort() };
 }
 

@@ -4,7 +4,10 @@ import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { parseManifests, podSpecOf, renderValues } from '../support/render.js';
 import { renderCases } from '../support/renders.js';
 
-const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+/** Objects with pods: the workloads, and the bare Pods of the connection tests (in tests/, part of every render's text). */
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
+/** The pod template of a workload (a bare Pod is its own). */
+const templateOf = (w: any) => (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.kind === 'Pod' ? w : w.spec.template);
 const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -123,7 +126,7 @@ describe.each(each)('render %s', (_name, objects) => {
   });
 
   it('selects pods whose template labels match every selector', () => {
-    const workloads = (objects as any[]).filter((o) => WORKLOADS.includes(o.kind) && o.kind !== 'CronJob' && o.kind !== 'Job');
+    const workloads = (objects as any[]).filter((o) => WORKLOADS.includes(o.kind) && o.kind !== 'CronJob' && o.kind !== 'Job' && o.kind !== 'Pod');
     for (const w of workloads) {
       expect(includes(w.spec.template.metadata.labels, w.spec.selector.matchLabels), w.metadata.name).toBe(true);
       expect(w.spec.selector.matchLabels['app.kubernetes.io/version']).toBeUndefined();
@@ -139,7 +142,7 @@ describe.each(each)('render %s', (_name, objects) => {
   it('selects the pods of a workload with every NetworkPolicy but the namespace-wide default-deny', () => {
     const templates = (objects as any[])
       .filter((o) => WORKLOADS.includes(o.kind) && !podSpecOf(o).hostNetwork)
-      .map((w) => ({ namespace: w.metadata.namespace, labels: (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template).metadata.labels }));
+      .map((w) => ({ namespace: w.metadata.namespace, labels: templateOf(w).metadata.labels }));
     for (const np of (objects as any[]).filter((o) => o.kind === 'NetworkPolicy')) {
       const selector = np.spec.podSelector.matchLabels ?? {};
       if (Object.keys(selector).length === 0) continue;

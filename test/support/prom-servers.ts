@@ -104,8 +104,9 @@ export function startPrometheus(o: { config: string; rules?: string; routePrefix
   );
 }
 
-/** Alertmanager with `config` (alertmanager.yml text) and extra files beside it (e.g. a token file), no clustering. */
-export function startAlertmanager(o: { config: string; files?: Record<string, string> }): Promise<TestServer> {
+/** Alertmanager with `config` (alertmanager.yml text) and extra files beside it (e.g. a token file), no clustering; under `routePrefix` if given. */
+export function startAlertmanager(o: { config: string; files?: Record<string, string>; routePrefix?: string }): Promise<TestServer> {
+  const prefix = o.routePrefix ?? '';
   return startServer(
     'alertmanager',
     ALERTMANAGER_BINARY,
@@ -115,8 +116,9 @@ export function startAlertmanager(o: { config: string; files?: Record<string, st
       `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=',
       '--log.level=warn',
+      ...(prefix ? [`--web.route-prefix=${prefix}`] : []),
     ],
-    '',
+    prefix,
     { 'alertmanager.yml': o.config, ...o.files },
   );
 }

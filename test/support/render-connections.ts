@@ -39,7 +39,9 @@ interface Pod {
   readonly spec: any;
 }
 
-const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+/** Kinds with pods; a bare Pod (the connection tests) is its own template. */
+const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
+const templateOf = (w: any) => (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.kind === 'Pod' ? w : w.spec.template);
 const HOST = /(?:(https?):\/\/)?((?:[a-z0-9-]+\.)+svc(?:\.cluster\.local)?)(?::(\d+))?/g;
 const endpointOf = (pod: Pod): Endpoint => (pod.spec.hostNetwork ? { ip: ADDRESSES.node } : { namespace: pod.namespace, labels: pod.labels });
 const selectsPod = (selector: Record<string, string>, pod: Pod) => Object.entries(selector).every(([k, v]) => pod.labels[k] === v);
@@ -66,8 +68,9 @@ function rewrittenAddress(relabels: readonly any[], meta: Record<string, string>
 export function renderedConnections(objects: readonly any[]): Connection[] {
   const pods = objects
     .filter((o) => WORKLOADS.includes(o.kind))
-    .map((w) => podOf(`${w.kind}/${w.metadata.name}`, w.metadata.namespace, w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template));
-  const servers = pods.filter((p) => !/^(Cron)?Job\//.test(p.source));
+    .map((w) => podOf(`${w.kind}/${w.metadata.name}`, w.metadata.namespace, templateOf(w)));
+  // Jobs and bare Pods serve nothing: no Service or scrape reaches them.
+  const servers = pods.filter((p) => !/^((Cron)?Job|Pod)\//.test(p.source));
   const out: Connection[] = [];
   const add = (from: Pod, to: Endpoint, port: number, protocol: 'TCP' | 'UDP', why: string) => {
     if (!from.spec.hostNetwork) out.push({ from: endpointOf(from), to, port, protocol, why: `${from.source}: ${why}` });

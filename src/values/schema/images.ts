@@ -6,7 +6,7 @@ export const APP_VERSION = '0.1.0';
 /**
  * Pinned upstream images, one place for all of them. Official images only (no Bitnami: its
  * versioned tags moved to a legacy catalog in 2025). Every entry is overridable through values,
- * but `node`: the runtime of the platform services whose code the chart bundles (the AI engine,
+ * but `node` and `curl`: `node` is the runtime of the platform services whose code the chart bundles (the AI engine,
  * the API gateway, the self-healing executor), pinned with that code; `<service>.image` replaces
  * both with a user-built image.
  */
@@ -28,4 +28,10 @@ export const IMAGES = {
   postgresExporter: { registry: 'quay.io', repository: 'prometheuscommunity/postgres-exporter', tag: 'v0.17.1' },
   /** Node.js 22 LTS ("Jod") on Debian bookworm, slim: the bundles target node20, so they also run on the Node.js 20 of the tests. */
   node: { registry: 'docker.io', repository: 'library/node', tag: '22.23.4-bookworm-slim' },
+  /**
+   * curl's official image (Alpine, uid 100), the HTTP client of the connection tests (`helm test`,
+   * `dist/tests/`): a test pod of its own, never a workload of the platform. Like `node`, not a values
+   * key: `global.imageRegistry` mirrors it with the others.
+   */
+  curl: { registry: 'docker.io', repository: 'curlimages/curl', tag: '8.15.0' },
 } satisfies Record<string, ImageDefaults>;
