@@ -44,8 +44,9 @@ export function namesOf(objects: readonly Record<string, unknown>[], kind: strin
   return ofKind(objects, kind).map((o) => o.metadata.name);
 }
 
-/** The pod spec of a workload object (Deployment, StatefulSet, DaemonSet, Job, CronJob). */
+/** The pod spec of a workload object (Deployment, StatefulSet, DaemonSet, Job, CronJob; a bare Pod: its own spec). */
 export function podSpecOf(workload: any): any {
+  if (workload.kind === 'Pod') return workload.spec;
   return workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template.spec : workload.spec.template.spec;
 }
 
