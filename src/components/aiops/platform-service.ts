@@ -97,6 +97,8 @@ const UNPACK_SCRIPT = [
 ].join('; ');
 /** The unpack init container: node starts in about 40 MB and gunzips a few hundred kilobytes. */
 const UNPACK_RESOURCES: ResourceValues = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } };
+/** The readiness path of every platform service (under its base path): its probe, and the connection tests' check. */
+export const READY_PATH = '/healthz/ready';
 /** The official Node.js image the bundled code runs on (`global.imageRegistry` applies). */
 const NODE_IMAGE: ImageValues = { ...IMAGES.node, pullPolicy: 'IfNotPresent' };
 
@@ -157,7 +159,7 @@ export class PlatformService extends Construct {
         { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
       ],
       env: serviceEnv(props),
-      ...probes(http('/healthz/ready'), {
+      ...probes(http(READY_PATH), {
         livenessAction: http('/healthz/live'),
         startupAction: http('/healthz/live'),
         startupSeconds: props.startupSeconds ?? 120,

@@ -8,7 +8,7 @@ import { CATALOG } from '../../plan/catalog.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
-import { superuserClientEnv, type PostgreSqlConnection } from './postgresql.js';
+import { POSTGRES_UID, superuserClientEnv, type PostgreSqlConnection } from './postgresql.js';
 import {
   MAINTENANCE_SQL_DIR,
   MAINTENANCE_SQL_FILE,
@@ -25,8 +25,6 @@ export interface PostgreSqlMaintenanceProps extends ComponentProps<Values['postg
 
 /** Distinct from the server's identity, so the PostgreSQL Services never select the maintenance pods. */
 const ID = CATALOG.postgresqlMaintenance.id;
-/** uid/gid of the `postgres` user in the official image, whose psql the Job runs. */
-const POSTGRES_UID = 999;
 
 /**
  * Scheduled PostgreSQL maintenance: the CronJob `<release>-postgresql-maintenance` runs psql of the

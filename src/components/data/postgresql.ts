@@ -54,8 +54,8 @@ export function superuserClientEnv(connection: PostgreSqlConnection, application
 }
 
 const { id: ID, port: PORT, exporterPort: EXPORTER_PORT } = CATALOG.postgresql;
-/** uid/gid of the `postgres` user in the official image. */
-const POSTGRES_UID = 999;
+/** uid/gid of the `postgres` user in the official image (its clients' Jobs run as it too). */
+export const POSTGRES_UID = 999;
 const DATA_DIR = '/var/lib/postgresql/data';
 
 /**

@@ -14,9 +14,9 @@ import { connectionTestName, type ConnectionTestsPlan } from '../../plan/connect
 import { SERVICE_ENV } from '../../core/service-env.js';
 import type { ImageValues } from '../../values/schema/common.js';
 import { IMAGES } from '../../values/schema/images.js';
-import { underBasePath } from '../aiops/platform-service.js';
+import { READY_PATH, underBasePath } from '../aiops/platform-service.js';
 import { postgresEnv } from '../aiops/service-env.js';
-import type { PostgreSqlConnection } from '../data/postgresql.js';
+import { POSTGRES_UID, type PostgreSqlConnection } from '../data/postgresql.js';
 import type { RedisConnection } from '../data/redis.js';
 import { REDIS_UID } from '../data/redis-config.js';
 import type { ElasticsearchConnection } from '../logging/connection.js';
@@ -43,10 +43,6 @@ export const HELM_TEST_HOOK = {
 } as const;
 
 const { id: ID } = CATALOG.connectionTests;
-/** The readiness path of the platform services' probes, under their base path. */
-const SERVICE_READY_PATH = '/healthz/ready';
-/** uid/gid of the `postgres` user in the official image (the user the PostgreSQL StatefulSet runs as). */
-const POSTGRES_UID = 999;
 /** curlimages/curl runs as `curl_user` (uid 100, group 101). */
 const CURL_USER: RunAs = { user: 100, group: 101 };
 const CURL_IMAGE: ImageValues = { ...IMAGES.curl, pullPolicy: 'IfNotPresent' };
@@ -133,7 +129,7 @@ export class ConnectionTests extends Chart {
         [t.aiEngine, 'AI engine'] as const,
         [t.apiGateway, 'API gateway'] as const,
         [t.selfHealing, 'self-healing executor'] as const,
-      ].flatMap(([s, service]) => (s ? [http(s, service, serviceUrl(ctx, s.serviceName, s.port, underBasePath(s.basePath, SERVICE_READY_PATH)))] : [])),
+      ].flatMap(([s, service]) => (s ? [http(s, service, serviceUrl(ctx, s.serviceName, s.port, underBasePath(s.basePath, READY_PATH)))] : [])),
     ];
 
     if (t.traefik) {
