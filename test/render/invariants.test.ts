@@ -5,7 +5,7 @@ import { parseManifests, podSpecOf, renderValues } from '../support/render.js';
 import { renderCases } from '../support/renders.js';
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
-const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass'];
+const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'PriorityClass'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 registerCrdValidators();

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { render, type Rendered } from '../../src/cli/render.js';
+import { APPLYSET_FOLDER } from '../../src/cli/output-layout.js';
 import { loadValues } from '../../src/values/load.js';
 import type { Fixture } from './fixtures.js';
 import { STAND_IN_CODE } from './service-code.js';
@@ -13,7 +14,12 @@ export interface TestRender extends Rendered {
 export function renderValues(files: readonly Fixture[] = [], sets: readonly string[] = [], release = 'aiops-platform', namespace = 'aiops-platform'): TestRender {
   const { values } = loadValues({ files, sets });
   const rendered = render(values, release, namespace, undefined, STAND_IN_CODE);
-  const yaml = Object.values(rendered.files).join('');
+  // The files a cluster runs (the manifests, then the connection tests) as one YAML stream, one document per object;
+  // not the ApplySet's bootstrap files (applyset/: its parent's kind exists only once its CRD is applied; test/cli/prune.test.ts).
+  const yaml = Object.entries(rendered.files)
+    .filter(([name]) => !name.startsWith(`${APPLYSET_FOLDER}/`))
+    .map(([, text]) => text)
+    .join('---\n');
   return { ...rendered, yaml };
 }
 
@@ -44,8 +50,9 @@ export function namesOf(objects: readonly Record<string, unknown>[], kind: strin
   return ofKind(objects, kind).map((o) => o.metadata.name);
 }
 
-/** The pod spec of a workload object (Deployment, StatefulSet, DaemonSet, Job, CronJob). */
+/** The pod spec of a workload object (Deployment, StatefulSet, DaemonSet, Job, CronJob; a bare Pod: its own spec). */
 export function podSpecOf(workload: any): any {
+  if (workload.kind === 'Pod') return workload.spec;
   return workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template.spec : workload.spec.template.spec;
 }
 
