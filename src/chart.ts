@@ -9,6 +9,7 @@ import { PostgreSqlBackup } from './components/data/postgresql-backup.js';
 import { PostgreSqlMaintenance } from './components/data/postgresql-maintenance.js';
 import { Redis } from './components/data/redis.js';
 import { Elasticsearch } from './components/logging/elasticsearch.js';
+import { ElasticsearchBackup } from './components/logging/elasticsearch-backup.js';
 import { ElasticsearchSetup } from './components/logging/elasticsearch-setup.js';
 import { Filebeat } from './components/logging/filebeat.js';
 import { Kibana } from './components/logging/kibana.js';
@@ -19,6 +20,7 @@ import { Grafana } from './components/monitoring/grafana.js';
 import { KubeStateMetrics } from './components/monitoring/kube-state-metrics.js';
 import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
+import { PrometheusBackup } from './components/monitoring/prometheus-backup.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
 import { PriorityClasses } from './components/platform/priority-classes.js';
 import { createPlatformContext } from './lib/context.js';
@@ -96,6 +98,9 @@ export class PlatformChart extends Chart {
     // Logging.
     const elasticsearch = plan.elasticsearch ? new Elasticsearch(this, 'elasticsearch', { ctx, values: v.elasticsearch, plan: plan.elasticsearch }).connection : undefined;
     const setup = elasticsearch ? new ElasticsearchSetup(this, 'elasticsearch-setup', { ctx, values: v.elasticsearch, plan: plan.elasticsearchSetup, connection: elasticsearch }) : undefined;
+    if (elasticsearch && plan.elasticsearchBackup) {
+      new ElasticsearchBackup(this, 'elasticsearch-backup', { ctx, values: v.backup, plan: plan.elasticsearchBackup, connection: elasticsearch, image: v.elasticsearch.image, scheduling: v.elasticsearch });
+    }
     const logstash = elasticsearch && plan.logstash ? new Logstash(this, 'logstash', { ctx, values: v.logstash, plan: plan.logstash, elasticsearch }).connection : undefined;
     if (logstash && plan.filebeat) new Filebeat(this, 'filebeat', { ctx, values: v.filebeat, plan: plan.filebeat, logstash: { host: logstash.host, port: logstash.beatsPort } });
     if (elasticsearch && plan.kibana) new Kibana(this, 'kibana', { ctx, values: v.kibana, plan: plan.kibana, elasticsearch });
@@ -137,6 +142,9 @@ export class PlatformChart extends Chart {
           kubeStateMetrics: Boolean(plan.kubeStateMetrics),
         }).connection
       : undefined;
+    if (prometheus?.snapshots && plan.prometheusBackup) {
+      new PrometheusBackup(this, 'prometheus-backup', { ctx, values: v.backup, plan: plan.prometheusBackup, source: prometheus.snapshots, image: v.prometheus.image, scheduling: v.prometheus });
+    }
     for (const warning of plan.warnings.grafana) ctx.warn(warning);
     if (plan.grafana) {
       new Grafana(this, 'grafana', {

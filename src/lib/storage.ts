@@ -12,11 +12,15 @@ export function storageClassName(ctx: PlatformContext, persistence: PersistenceV
   return name === '-' ? '' : name;
 }
 
-/** The spec of a ReadWriteOnce claim of a component's persistence (size and storage class). */
-export function claimSpec(ctx: PlatformContext, persistence: PersistenceValues): k8s.PersistentVolumeClaimSpec {
+/** The spec of a claim (default ReadWriteOnce) of a component's persistence (size and storage class). */
+export function claimSpec(
+  ctx: PlatformContext,
+  persistence: PersistenceValues,
+  accessMode: 'ReadWriteOnce' | 'ReadWriteMany' = 'ReadWriteOnce',
+): k8s.PersistentVolumeClaimSpec {
   const storageClass = storageClassName(ctx, persistence);
   return {
-    accessModes: ['ReadWriteOnce'],
+    accessModes: [accessMode],
     ...(storageClass !== undefined ? { storageClassName: storageClass } : {}),
     resources: { requests: { storage: k8s.Quantity.fromString(persistence.size) } },
   };

@@ -15,6 +15,8 @@ export const CATALOG = {
   elasticsearch: { id: { name: 'elasticsearch', component: 'log-store' }, port: 9200, transportPort: 9300, exporterPort: 9114 },
   transportCa: { id: { name: 'elasticsearch', component: 'transport-ca' }, role: 'transport-ca' },
   elasticsearchSetup: { id: { name: 'elasticsearch', component: 'setup' }, role: 'setup' },
+  /** The snapshot CronJob (`backup.elasticsearch`); `snapshotsRole`: the fs repository's volume `<release>-elasticsearch-snapshots`. */
+  elasticsearchBackup: { id: { name: 'elasticsearch', component: 'backup' }, role: 'backup', snapshotsRole: 'snapshots' },
   /** `apiPort`: the monitoring API (node info at `/`). */
   logstash: { id: { name: 'logstash', component: 'log-pipeline' }, beatsPort: 5044, apiPort: 9600 },
   /** `httpPort`: the HTTP monitoring endpoint (beat info at `/`), for the probes. */
@@ -23,6 +25,8 @@ export const CATALOG = {
   nodeExporter: { id: { name: 'node-exporter', component: 'metrics' } },
   kubeStateMetrics: { id: { name: 'kube-state-metrics', component: 'metrics' }, port: 8080, telemetryPort: 8081 },
   prometheus: { id: { name: 'prometheus', component: 'monitoring' }, port: 9090 },
+  /** The TSDB snapshot CronJob (`backup.prometheus`) and its volume `<release>-prometheus-backup`. */
+  prometheusBackup: { id: { name: 'prometheus', component: 'backup' }, role: 'backup' },
   /** `meshPort`: gossip between the peers (memberlist: TCP and UDP). */
   alertmanager: { id: { name: 'alertmanager', component: 'alerting' }, port: 9093, meshPort: 9094 },
   grafana: { id: { name: 'grafana', component: 'dashboards' }, port: 3000 },

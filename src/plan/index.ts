@@ -6,7 +6,7 @@ import type { ComponentPlan, ServedPlan } from './component.js';
 import { postgresqlBackupPlan, postgresqlMaintenancePlan, postgresqlPlan, redisClusterInitPlan, redisPlan, type PostgreSqlPlan, type RedisPlan } from './data.js';
 import { grafanaBehindGateway, grafanaMetricsServed, ingressPlan, traefikPlan, withRoutes, type IngressPlan, type TraefikPlan } from './ingress.js';
 import { loggingPlan, type ElasticsearchPlan, type LoggingPlan, type LogstashPlan } from './logging.js';
-import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusPlan, prometheusServed, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
+import { alertmanagerPlan, grafanaPlan, kubeStateMetricsPlan, nodeExporterPlan, prometheusBackupPlan, prometheusPlan, prometheusServed, withScrapes, type GrafanaPlan, type PrefixedPlan, type PrometheusPlan } from './monitoring.js';
 
 export type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
 
@@ -17,6 +17,7 @@ export type { ComponentPlan, PlannedRoute, ServedPlan } from './component.js';
 export interface PlannedComponents {
   readonly grafana: GrafanaPlan | undefined;
   readonly prometheus: PrometheusPlan | undefined;
+  readonly prometheusBackup: ComponentPlan | undefined;
   readonly alertmanager: (PrefixedPlan & Connected<{ selfHealing: ServedPlan | undefined }>) | undefined;
   readonly kubeStateMetrics: ServedPlan | undefined;
   readonly nodeExporter: ComponentPlan | undefined;
@@ -28,6 +29,7 @@ export interface PlannedComponents {
   readonly elasticsearch: ElasticsearchPlan | undefined;
   readonly transportCa: ComponentPlan | undefined;
   readonly elasticsearchSetup: ComponentPlan | undefined;
+  readonly elasticsearchBackup: ComponentPlan | undefined;
   readonly logstash: LogstashPlan | undefined;
   readonly filebeat: LoggingPlan['filebeat'];
   readonly kibana: LoggingPlan['kibana'];
@@ -123,6 +125,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
   const components: PlannedComponents = {
     grafana,
     prometheus,
+    prometheusBackup: prometheus && prometheusBackupPlan(ctx, prometheus),
     alertmanager,
     kubeStateMetrics,
     nodeExporter: v.nodeExporter.enabled ? nodeExporterPlan(ctx) : undefined,
@@ -134,6 +137,7 @@ export function planPlatform(ctx: PlatformContext, v: Values): PlatformPlan {
     elasticsearch,
     transportCa: logging.transportCa,
     elasticsearchSetup: logging.elasticsearchSetup,
+    elasticsearchBackup: logging.elasticsearchBackup,
     logstash: logging.logstash,
     filebeat: logging.filebeat,
     kibana: logging.kibana,

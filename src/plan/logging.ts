@@ -5,10 +5,11 @@ import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, RouteLogin, ServedPlan } from './component.js';
 import { connect, type Connected } from './connections.js';
-import { apiServer, podsOf, tcp, use, type Endpoint } from './network.js';
+import { apiServer, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
+import { parseEndpoint } from '../values/schema/backup-elasticsearch.js';
 import { servedComponent, workloadPlan } from './served.js';
 
-const { elasticsearch: ES, transportCa: CA, elasticsearchSetup: SETUP, logstash: LS, filebeat: FB, kibana: KB } = CATALOG;
+const { elasticsearch: ES, transportCa: CA, elasticsearchSetup: SETUP, elasticsearchBackup: BACKUP, logstash: LS, filebeat: FB, kibana: KB } = CATALOG;
 
 /** Elasticsearch: StatefulSet and Service `<release>-elasticsearch`. */
 export interface ElasticsearchPlan extends ServedPlan {
@@ -22,6 +23,22 @@ export interface ElasticsearchPlan extends ServedPlan {
   readonly transportTls: boolean;
   /** elasticsearch_exporter sidecar (`elasticsearch.exporter.enabled`). */
   readonly exporter: Endpoint | undefined;
+  /** The snapshot repository (`backup.enabled` and `backup.elasticsearch.enabled`), undefined without backups. */
+  readonly snapshots: SnapshotRepository | undefined;
+}
+
+/**
+ * The snapshot repository of Elasticsearch: its values (`backup.elasticsearch`), the name prefix of
+ * the snapshots the CronJob takes (`<release>`), and for `fs` the claim every node mounts.
+ */
+export interface SnapshotRepository {
+  readonly values: Values['backup']['elasticsearch'];
+  /** Snapshots are `<prefix>-<UTC yyyy.mm.dd-HHMMSS>`; the CronJob's retention only counts and deletes names of that form. */
+  readonly snapshotPrefix: string;
+  /** The fs repository's PersistentVolumeClaim, `<release>-elasticsearch-snapshots`. */
+  readonly claimName: string;
+  /** The name of the repository-s3 client whose settings (elasticsearch.yml) and keys (keystore) the repository uses. */
+  readonly s3Client: string;
 }
 
 /** Logstash: Deployment and Service `<release>-logstash`. */
@@ -35,16 +52,37 @@ export interface LoggingPlan {
   readonly elasticsearch: ElasticsearchPlan | undefined;
   readonly transportCa: ComponentPlan | undefined;
   readonly elasticsearchSetup: ComponentPlan | undefined;
+  /** The snapshot CronJob (`backup.elasticsearch`). */
+  readonly elasticsearchBackup: ComponentPlan | undefined;
   readonly logstash: LogstashPlan | undefined;
   readonly filebeat: (ComponentPlan & Connected<{ logstash: ServedPlan }>) | undefined;
   readonly kibana: (ServedPlan & Connected<{ elasticsearch: ServedPlan }>) | undefined;
   readonly warnings: readonly string[];
 }
 
-export function elasticsearchPlan(ctx: PlatformContext, v: Values['elasticsearch']): ElasticsearchPlan {
+/** The snapshot repository when `backup` turns Elasticsearch snapshots on. */
+export function snapshotRepository(ctx: PlatformContext, backup: Values['backup'] | undefined): SnapshotRepository | undefined {
+  if (!backup?.enabled || !backup.elasticsearch.enabled) return undefined;
+  return { values: backup.elasticsearch, snapshotPrefix: ctx.release, claimName: podsOf(ctx, ES.id, BACKUP.snapshotsRole).name, s3Client: 'backup' };
+}
+
+/**
+ * The nodes' connection to the s3 repository's endpoint. NetworkPolicies match addresses, never
+ * host names: the egress allows the endpoint's port to any address.
+ */
+function snapshotEgress(repository: SnapshotRepository | undefined): Use[] {
+  if (repository?.values.type !== 's3') return [];
+  const { endpoint, protocol } = repository.values.s3;
+  const parsed = endpoint === '' ? undefined : parseEndpoint(endpoint);
+  const port = (typeof parsed === 'object' ? parsed.port : undefined) ?? (protocol === 'https' ? 443 : 80);
+  return use({ peer: WORLD, ports: tcp(port) }, 'Elasticsearch nodes write and read snapshots in the s3 repository');
+}
+
+export function elasticsearchPlan(ctx: PlatformContext, v: Values['elasticsearch'], backup?: Values['backup']): ElasticsearchPlan {
   const served = servedComponent(ctx, ES.id, ES.port, { maxName: STATEFULSET_NAME_MAX });
   const { pods } = served;
   const transportTls = v.auth.enabled && v.replicas > 1;
+  const snapshots = snapshotRepository(ctx, backup);
   return {
     ...served,
     headless: podsOf(ctx, ES.id, 'headless').name,
@@ -52,13 +90,17 @@ export function elasticsearchPlan(ctx: PlatformContext, v: Values['elasticsearch
     authEnabled: v.auth.enabled,
     transportTls,
     exporter: v.exporter.enabled ? { peer: pods, ports: tcp(ES.exporterPort) } : undefined,
-    uses: v.replicas > 1 ? use({ peer: pods, ports: tcp(ES.transportPort) }, 'Elasticsearch nodes: discovery, cluster state, shard replication') : [],
+    snapshots,
+    uses: [
+      ...(v.replicas > 1 ? use({ peer: pods, ports: tcp(ES.transportPort) }, 'Elasticsearch nodes: discovery, cluster state, shard replication') : []),
+      ...snapshotEgress(snapshots),
+    ],
   };
 }
 
 export function loggingPlan(ctx: PlatformContext, v: Values): LoggingPlan {
   const warnings: string[] = [];
-  const es = v.elasticsearch.enabled ? elasticsearchPlan(ctx, v.elasticsearch) : undefined;
+  const es = v.elasticsearch.enabled ? elasticsearchPlan(ctx, v.elasticsearch, v.backup) : undefined;
   const logstashOn = v.logstash.enabled && Boolean(es);
   const filebeatOn = v.filebeat.enabled && logstashOn;
   if (v.logstash.enabled && !logstashOn) warnings.push('logstash.enabled but elasticsearch.enabled is false: Logstash is not rendered (it has nowhere to send logs)');
@@ -70,6 +112,9 @@ export function loggingPlan(ctx: PlatformContext, v: Values): LoggingPlan {
     transportCa: es?.transportTls ? workloadPlan(ctx, CA.id, { role: CA.role, uses: [apiServer('the transport-CA Job reads and creates its Secret')] }) : undefined,
     elasticsearchSetup: es
       ? workloadPlan(ctx, SETUP.id, { role: SETUP.role, maxName: CRONJOB_NAME_MAX, uses: use(es.endpoint, 'the setup Job and CronJob apply ILM, the index template and the users') })
+      : undefined,
+    elasticsearchBackup: es?.snapshots
+      ? workloadPlan(ctx, BACKUP.id, { role: BACKUP.role, maxName: CRONJOB_NAME_MAX, uses: use(es.endpoint, 'the backup CronJob takes, lists and deletes snapshots') })
       : undefined,
     logstash,
     filebeat: logstash && filebeatOn ? filebeatPlan(ctx, logstash) : undefined,

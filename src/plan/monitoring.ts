@@ -1,14 +1,14 @@
 import type { PlatformContext } from '../lib/context.js';
-import { serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
+import { CRONJOB_NAME_MAX, serviceUrl, STATEFULSET_NAME_MAX } from '../lib/names.js';
 import type { Values } from '../values/schema/index.js';
 import { ROUTE_PREFIXES } from '../values/schema/ingress-routes.js';
 import { CATALOG } from './catalog.js';
 import type { ComponentPlan, ServedPlan } from './component.js';
 import { connect, type Connected } from './connections.js';
 import { apiServer, KUBELET_PORT, NODES, podsOf, tcp, use, WORLD, type Endpoint, type Use } from './network.js';
-import { servedComponent } from './served.js';
+import { servedComponent, workloadPlan } from './served.js';
 
-const { prometheus: PROM, alertmanager: AM, grafana: GF, kubeStateMetrics: KSM, nodeExporter: NE } = CATALOG;
+const { prometheusBackup: PROM_BACKUP, prometheus: PROM, alertmanager: AM, grafana: GF, kubeStateMetrics: KSM, nodeExporter: NE } = CATALOG;
 
 /** A server with a path prefix (Prometheus, Alertmanager). */
 export interface PrefixedPlan extends ServedPlan {
@@ -20,8 +20,11 @@ export interface PrefixedPlan extends ServedPlan {
   readonly url: string;
 }
 
-/** Prometheus: what it sends alerts to. */
-export type PrometheusPlan = PrefixedPlan & Connected<{ alertmanager: ServedPlan | undefined }>;
+/**
+ * Prometheus: what it sends alerts to, and whether its admin API is on (`adminApi`: only for the
+ * TSDB snapshots of `backup.prometheus`; see {@link prometheusBackupPlan} for who can reach it).
+ */
+export type PrometheusPlan = PrefixedPlan & Connected<{ alertmanager: ServedPlan | undefined }> & { readonly adminApi: boolean };
 
 /** How Grafana is reached through the Ingress (see {@link grafanaPlan}). */
 export interface GrafanaEdge {
@@ -92,7 +95,28 @@ export function prometheusPlan(ctx: PlatformContext, v: Values, alertmanager: Se
     ...t.exporters.flatMap((e) => use(e, 'kubernetes-pods job: exporter sidecar')),
     ...use(t.traefikMetrics, 'kubernetes-pods job: Traefik metrics entry point'),
   ];
-  return { ...prefixedPlan(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled), connections: c.connections };
+  const adminApi = v.backup.enabled && v.backup.prometheus.enabled;
+  return { ...prefixedPlan(ctx, PROM, ROUTE_PREFIXES.prometheus, uses, v.ingress.enabled), connections: c.connections, adminApi };
+}
+
+/**
+ * The TSDB snapshot CronJob (`backup.prometheus`), whose pods the NetworkPolicies let reach
+ * Prometheus' port to call the admin API. That port is one for the whole HTTP API, so the
+ * NetworkPolicies cannot keep Prometheus' other clients from its admin API: through the Ingress
+ * the gateway refuses `/prometheus/api/v1/admin/` to everyone (its ForwardAuth, routes/auth.ts);
+ * in the cluster, Grafana's datasource proxy refuses every POST, PUT and DELETE to a Prometheus
+ * datasource, the AI engine, the API gateway and the self-healing executor send only their fixed
+ * queries; Prometheus itself (the prometheus job scrapes /metrics) and Traefik (whose only route is
+ * the ForwardAuth-guarded one) do not call it; anything else that can open the port (any pod when
+ * NetworkPolicies are off, or a compromised client) can, and the admin API takes no credentials.
+ */
+export function prometheusBackupPlan(ctx: PlatformContext, prometheus: PrometheusPlan): ComponentPlan | undefined {
+  if (!prometheus.adminApi) return undefined;
+  return workloadPlan(ctx, PROM_BACKUP.id, {
+    role: PROM_BACKUP.role,
+    maxName: CRONJOB_NAME_MAX,
+    uses: use(prometheus.endpoint, 'the backup CronJob asks replica 0 for a TSDB snapshot (admin API)'),
+  });
 }
 
 /** Prometheus also scrapes `targets`, components planned after it (they use it: Grafana, the platform services). */

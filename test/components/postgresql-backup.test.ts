@@ -21,7 +21,9 @@ describe('PostgreSqlBackup (backup.enabled)', () => {
     const claim = find(defaults.objects, 'PersistentVolumeClaim', NAME);
     expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
     expect(pod(defaults).volumes).toContainEqual({ name: 'backup', persistentVolumeClaim: { claimName: NAME } });
-    expect(find(renderYaml('global: {development: false}\nbackup: {enabled: true}\n').objects, 'PersistentVolumeClaim', NAME).spec.resources.requests.storage).toBe('100Gi');
+    // Production's three Elasticsearch nodes need a ReadWriteMany snapshot volume (or s3), chosen explicitly.
+    const production = 'global: {development: false}\nbackup: {enabled: true, elasticsearch: {fs: {accessMode: ReadWriteMany}}}\n';
+    expect(find(renderYaml(production).objects, 'PersistentVolumeClaim', NAME).spec.resources.requests.storage).toBe('100Gi');
     const tuned = enabled(', schedule: "0 */6 * * *", keep: 30, persistence: {size: 5Gi, storageClass: fast}');
     expect(cronJob(tuned).spec.schedule).toBe('0 */6 * * *');
     expect(env(tuned, 'KEEP').value).toBe('30');

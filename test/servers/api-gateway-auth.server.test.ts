@@ -354,7 +354,7 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
     expect((await get('/api/v1/auth/me', { authorization: 'Bearer aiops_xyz', cookie: `aiops_session=${otto.id}` })).status).toBe(401);
   });
 
-  it('GET /auth/verify: 302 to the login page for a browser\u2019s GET (same-site next only), 401 for APIs, 200 with the four headers, 403 below the path\u2019s role, audited writes', async () => {
+  it('GET /auth/verify: 302 to the login page for a browser\u2019s GET (same-site next only), 401 for APIs, 200 with the four headers, 403 below the path\u2019s role, audited writes, 403 to everyone for Prometheus\u2019 admin API', async () => {
     const fwd = (method: string, uri: string, extra: Record<string, string> = {}) => ({ 'x-forwarded-method': method, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'aiops.example', 'x-forwarded-uri': uri, ...extra });
     const html = { accept: 'text/html,application/xhtml+xml' };
     const browser = await get('/auth/verify', fwd('GET', '/grafana/d/abc?orgId=1', html));
@@ -386,6 +386,15 @@ describe.runIf(haveRedis && havePostgres)('the API gateway on real Redis and Pos
     // Viewers query Prometheus with POST; Grafana decides its own writes.
     expect((await get('/auth/verify', fwd('POST', '/prometheus/api/v1/query', { cookie: `aiops_session=${viv.id}` }))).status).toBe(200);
     expect((await get('/auth/verify', fwd('POST', '/grafana/api/dashboards/db', { cookie: `aiops_session=${viv.id}` }))).headers['x-webauth-role']).toBe('Viewer');
+
+    // Prometheus' admin API (on for the backup CronJob) is closed to the Ingress: an admin, a viewer, anyone, however encoded.
+    for (const [method, uri] of [['POST', '/prometheus/api/v1/admin/tsdb/snapshot'], ['PUT', '/prometheus/api/v1/admin/tsdb/delete_series?match[]=up'], ['POST', '/prometheus/api/v1/%61dmin/tsdb/snapshot'], ['GET', '/prometheus//api/v1/admin/']] as const) {
+      const anyone: Record<string, string>[] = [{ cookie: `aiops_session=${admin.id}` }, { cookie: `aiops_session=${viv.id}` }, {}];
+      for (const who of anyone) {
+        const closed = await get('/auth/verify', fwd(method, uri, who));
+        expect([closed.status, closed.headers['x-auth-user']], `${method} ${uri}`).toEqual([403, undefined]);
+      }
+    }
 
     // An API key works at the door too.
     const key = JSON.parse((await post('/api/v1/api-keys', { name: 'verify key' }, as(oscar))).body).key;

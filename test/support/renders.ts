@@ -36,8 +36,13 @@ export function renderCases(): RenderCase[] {
     // No node agents: their namespace is not rendered, so nothing may be put in it.
     inline('no-node-agents', 'nodeExporter: {enabled: false}\nfilebeat: {enabled: false}\n'),
     inline('exporters-off', 'postgresql: {exporter: {enabled: false}}\nredis: {exporter: {enabled: false}}\n'),
-    // Production (NetworkPolicies on) with the same Redis as its base, plus the backups.
-    inline('backups', 'global: {development: false}\nredis:\n  cluster: {enabled: true, nodes: 8}\n  auth: {password: p}\nbackup: {enabled: true, keep: 14}\n'),
+    // Production (NetworkPolicies on) with the same Redis as its base, plus the backups (Elasticsearch's three nodes snapshot to an S3-compatible service; Prometheus' TSDB snapshots).
+    inline(
+      'backups',
+      'global: {development: false}\nredis:\n  cluster: {enabled: true, nodes: 8}\n  auth: {password: p}\nbackup:\n  enabled: true\n  keep: 14\n' +
+        '  elasticsearch: {type: s3, s3: {bucket: aiops-backups, endpoint: "minio.backup.svc.cluster.local:9000", protocol: http, pathStyleAccess: true, existingSecret: aiops-backup-s3}}\n' +
+        '  prometheus: {enabled: true}\n',
+    ),
   ];
   return cases.map(withBase);
 }

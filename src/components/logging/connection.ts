@@ -1,3 +1,5 @@
+import type { SnapshotRepository } from '../../plan/logging.js';
+
 /**
  * How the logging components reach Elasticsearch: the contract between the Elasticsearch
  * construct (which provides it) and Logstash, Kibana, Grafana and the setup Job (which use it).
@@ -37,6 +39,11 @@ export interface ElasticsearchConnection {
   };
   /** Prefix of the log indices Logstash writes (`<prefix>-YYYY.MM.dd`); ILM policy and index template match `<prefix>-*`. */
   readonly indexPrefix: string;
+  /**
+   * The snapshot repository the setup Job registers and the backup CronJob uses (undefined without
+   * backups); with security on, the Secret also holds {@link SNAPSHOT_MANAGER}'s password.
+   */
+  readonly snapshots?: SnapshotRepository | undefined;
 }
 
 /** The Secret keys and users of {@link ElasticsearchConnection}, in one place. */
@@ -50,6 +57,15 @@ export const ELASTICSEARCH_CREDENTIALS = {
   },
   users: { kibana: 'kibana_system', logstash: 'logstash_writer', logsReader: 'logs_reader', metricsReader: 'metrics_reader' },
 } as const;
+
+/**
+ * The user the snapshot CronJob signs in as (security on, snapshots on): a role of its own with
+ * `create_snapshot` (create, list, inspect) and the one action that deletes snapshots; its
+ * password is this key of the Elasticsearch credentials Secret (derived from the elastic one
+ * unless an existing Secret holds it). Only there when snapshots are, so existing Secrets without
+ * backups need no new key.
+ */
+export const SNAPSHOT_MANAGER = { user: 'snapshot_manager', key: 'snapshot-manager-password' } as const;
 
 /** Prefix of the platform's log indices. */
 export const LOG_INDEX_PREFIX = 'aiops-logs';

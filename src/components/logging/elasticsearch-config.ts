@@ -1,6 +1,7 @@
 import { jvmHeapMi, jvmHeapOptions } from '../../lib/jvm.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { Values } from '../../values/schema/index.js';
+import type { SnapshotRepository } from '../../plan/logging.js';
 import { ELASTICSEARCH_MIN_HEAP_MI } from '../../values/schema/elasticsearch.js';
 
 /** Home of Elasticsearch in the official image. */
@@ -13,6 +14,8 @@ export const ES_CERTS_SUBDIR = 'certs';
 export const ES_HTTP_PORT = CATALOG.elasticsearch.port;
 /** Transport port between nodes (named transport). */
 export const ES_TRANSPORT_PORT = CATALOG.elasticsearch.transportPort;
+/** Where every node mounts the fs snapshot repository's volume (`path.repo`). */
+export const ES_SNAPSHOTS_DIR = `${ES_HOME}/snapshots`;
 /** Environment variables the config refers to (`${NODE_NAME}`, `${POD_IP}`), set from the downward API. */
 export const NODE_NAME_ENV = 'NODE_NAME';
 export const POD_IP_ENV = 'POD_IP';
@@ -41,6 +44,10 @@ export interface ElasticsearchYml {
   'xpack.security.transport.ssl.key'?: string;
   'xpack.security.transport.ssl.certificate'?: string;
   'xpack.security.transport.ssl.certificate_authorities'?: string[];
+  /** The fs snapshot repository's location ({@link ES_SNAPSHOTS_DIR}). */
+  'path.repo'?: string[];
+  /** The s3 repository's client (endpoint, protocol, path_style_access, region); its keys are in the keystore. */
+  [s3ClientSetting: `s3.client.${string}`]: string | boolean;
 }
 
 /** What elasticsearch.yml depends on besides values. */
@@ -53,6 +60,8 @@ export interface ElasticsearchYmlOptions {
   readonly seedHost: string;
   /** TLS on the transport layer (security on and more than one node). */
   readonly transportTls: boolean;
+  /** The snapshot repository (default none). */
+  readonly snapshots?: SnapshotRepository | undefined;
 }
 
 /**
@@ -88,7 +97,42 @@ export function elasticsearchYml(values: Values['elasticsearch'], o: Elasticsear
           'xpack.security.transport.ssl.certificate_authorities': [certs('ca.crt')],
         }
       : {}),
+    ...snapshotSettings(o.snapshots),
   };
+}
+
+/**
+ * The node settings of the snapshot repository: `path.repo` for fs; for s3 the client's endpoint,
+ * protocol, path-style access and region (its access and secret keys go into the keystore, see
+ * keystoreSettings). Every value was checked by the schema for what S3 accepts, which leaves no
+ * `${…}` for Elasticsearch to expand.
+ */
+function snapshotSettings(repository: SnapshotRepository | undefined): Partial<ElasticsearchYml> {
+  if (!repository) return {};
+  if (repository.values.type === 'fs') return { 'path.repo': [ES_SNAPSHOTS_DIR] };
+  const s3 = repository.values.s3;
+  const client = `s3.client.${repository.s3Client}` as const;
+  return {
+    ...(s3.endpoint ? { [`${client}.endpoint`]: s3.endpoint } : {}),
+    [`${client}.protocol`]: s3.protocol,
+    [`${client}.path_style_access`]: s3.pathStyleAccess,
+    ...(s3.region ? { [`${client}.region`]: s3.region } : {}),
+  };
+}
+
+/** A secure setting the start script adds to the keystore from an environment variable (set from a Secret). */
+export interface KeystoreSetting {
+  readonly setting: string;
+  readonly env: string;
+}
+
+/** The s3 client's access and secret keys, from the Secret `s3.existingSecret` through these variables. */
+export function keystoreSettings(repository: SnapshotRepository | undefined): KeystoreSetting[] {
+  if (repository?.values.type !== 's3') return [];
+  return [
+    { setting: `s3.client.${repository.s3Client}.access_key`, env: 'S3_ACCESS_KEY' },
+    { setting: `s3.client.${repository.s3Client}.secret_key`, env: 'S3_SECRET_KEY' },
+  ];
 }
 
 /**

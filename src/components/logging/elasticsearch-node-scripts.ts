@@ -1,5 +1,5 @@
 import { shellQuote, shellScript } from '../../lib/shell-scripts.js';
-import { ELASTIC_PASSWORD_ENV, ES_CONFIG_DIR, ES_HOME, ES_HTTP_PORT } from './elasticsearch-config.js';
+import { ELASTIC_PASSWORD_ENV, ES_CONFIG_DIR, ES_HOME, ES_HTTP_PORT, type KeystoreSetting } from './elasticsearch-config.js';
 
 /** Where the Elasticsearch container mounts its scripts (from the ConfigMap, read-only). */
 export const ES_SCRIPTS_DIR = `${ES_HOME}/aiops-scripts`;
@@ -36,7 +36,7 @@ export const CLUSTER_FORMED_MARKER = `${ES_HOME}/data/.aiops-cluster-formed`;
  * data path was first used: a node that crashed before the cluster first formed keeps the setting,
  * so a cluster whose pods all restarted before forming still bootstraps.
  */
-export function startScript(initialMasterNodes: readonly string[]): string {
+export function startScript(initialMasterNodes: readonly string[], keystore: readonly KeystoreSetting[] = []): string {
   const start = `exec ${IMAGE_ENTRYPOINT} eswrapper`;
   const bootstrap =
     initialMasterNodes.length > 1
@@ -53,8 +53,31 @@ export function startScript(initialMasterNodes: readonly string[]): string {
   const what = initialMasterNodes.length > 1 ? '; the initial master nodes for the first bootstrap only' : ' (single-node discovery)';
   return shellScript(`Starts Elasticsearch through the image entrypoint${what}.`, [
     `rm -f ${shellQuote(READY_MARKER)}`,
+    ...keystoreLines(keystore),
     ...bootstrap,
   ]);
+}
+
+/**
+ * Adds secure settings to the keystore from environment variables (set from a Secret), then unsets
+ * them, so the Elasticsearch process does not carry them. The config directory (and with it the
+ * keystore) is a fresh copy of the image's at every pod start, and each start adds the current
+ * values (`--force` replaces), so a changed Secret takes effect with the next restart of the
+ * nodes (`kubectl rollout restart statefulset/<release>-elasticsearch`). The values go through
+ * stdin, never a command line; the image's entrypoint adds the bootstrap password to the same keystore.
+ */
+function keystoreLines(keystore: readonly KeystoreSetting[]): string[] {
+  if (keystore.length === 0) return [];
+  const tool = shellQuote(`${ES_HOME}/bin/elasticsearch-keystore`);
+  return [
+    `[ -f ${shellQuote(`${ES_CONFIG_DIR}/elasticsearch.keystore`)} ] || ${tool} create`,
+    ...keystore.flatMap(({ setting, env }) => [
+      `[ -n "\${${env}:-}" ] || { echo ${shellQuote(`${env} is empty: the Secret must hold the value of the secure setting ${setting}`)} >&2; exit 1; }`,
+      `printf '%s' "$${env}" | ${tool} add --stdin --force ${shellQuote(setting)}`,
+      `unset ${env}`,
+    ]),
+    `echo ${shellQuote(`keystore: ${keystore.map((k) => k.setting).join(', ')} added`)}`,
+  ];
 }
 
 /** What {@link readinessScript} depends on. */

@@ -1,5 +1,7 @@
 import { LOG_LEVEL_PATH } from '../../core/log-level.js';
-import type { ElasticsearchConnection } from './connection.js';
+import type { SnapshotRepository } from '../../plan/logging.js';
+import { SNAPSHOT_MANAGER, type ElasticsearchConnection } from './connection.js';
+import { ES_SNAPSHOTS_DIR } from './elasticsearch-config.js';
 
 /** Name of the ILM policy and of the composable index template of the platform's log indices. */
 const LOG_POLICY_NAME = 'aiops-logs';
@@ -17,6 +19,16 @@ export const SETUP_WORK_DIR = '/run/elasticsearch-setup';
 export const SETUP_PASSWORD_ENV = {
   elastic: 'ELASTIC_PASSWORD', kibanaSystem: 'KIBANA_SYSTEM_PASSWORD', logstashWriter: 'LOGSTASH_WRITER_PASSWORD', logsReader: 'LOGS_READER_PASSWORD', metricsReader: 'METRICS_READER_PASSWORD',
 } as const satisfies Record<keyof ElasticsearchConnection['keys'], string>;
+/** Environment variable of the snapshot_manager password (snapshots and security on only). */
+export const SNAPSHOT_MANAGER_PASSWORD_ENV = 'SNAPSHOT_MANAGER_PASSWORD';
+
+/**
+ * Cluster privileges of the snapshot CronJob's user: `create_snapshot` (create snapshots in the
+ * registered repositories, list and inspect them) and the one action that deletes a snapshot,
+ * which no named privilege short of `manage` grants. No index privilege: a snapshot reads the
+ * shards as a cluster action.
+ */
+const SNAPSHOT_CLUSTER_PRIVILEGES = ['create_snapshot', 'cluster:admin/snapshot/delete'] as const;
 
 /** The cluster actions Grafana's Elasticsearch datasource calls: health check and cluster info (Elasticsearch accepts action names as cluster privileges). */
 const GRAFANA_CLUSTER_ACTIONS = ['cluster:monitor/health', 'cluster:monitor/main'] as const;
@@ -44,6 +56,11 @@ interface IndexTemplateBody {
   _meta: Meta;
 }
 
+/** `PUT _snapshot/<name>`: the repository, verified on every node when registered. */
+type RepositoryBody =
+  | { type: 'fs'; settings: { location: string; compress: boolean } }
+  | { type: 's3'; settings: { bucket: string; client: string; base_path?: string; compress: boolean } };
+
 /** `PUT _security/role/<name>`. */
 interface RoleBody { cluster: string[]; indices: { names: string[]; privileges: string[] }[]; metadata: Meta }
 /** `PUT _security/user/<name>` without its password, which the script adds from the Secret at run time. */
@@ -55,7 +72,7 @@ export interface SetupRequest {
   readonly path: string;
   /** The body's file in the ConfigMap. */
   readonly file: string;
-  readonly body: IlmPolicyBody | IndexTemplateBody | RoleBody | UserBodyWithoutPassword | Record<string, never>;
+  readonly body: IlmPolicyBody | IndexTemplateBody | RoleBody | UserBodyWithoutPassword | RepositoryBody | Record<string, never>;
   readonly passwordEnv?: string;
 }
 
@@ -110,7 +127,8 @@ export function setupRequests(o: SetupOptions): SetupRequest[] {
     { method: 'PUT', path: `/_ilm/policy/${LOG_POLICY_NAME}`, file: 'ilm-policy.json', body: ilmPolicy },
     { method: 'PUT', path: `/_index_template/${LOG_POLICY_NAME}`, file: 'index-template.json', body: indexTemplate },
   ];
-  if (!o.connection.authEnabled) return requests;
+  const snapshots = o.connection.snapshots ? snapshotRequests(o.connection.snapshots, o.connection.authEnabled, meta) : [];
+  if (!o.connection.authEnabled) return [...requests, ...snapshots];
   // Least privilege for Logstash's elasticsearch output with manage_template and ILM off: `monitor`
   // for its version and license checks (GET /, GET /_license); `create_index` for the first event of
   // each day; `create` to index (bulk) without update or delete; `auto_configure` for dynamic
@@ -143,5 +161,30 @@ export function setupRequests(o: SetupOptions): SetupRequest[] {
     { method: 'PUT', path: `/_security/user/${logsReader}`, file: 'logs-reader-user.json', body: reader, passwordEnv: SETUP_PASSWORD_ENV.logsReader },
     { method: 'PUT', path: `/_security/role/${logstash}`, file: 'logstash-writer-role.json', body: role },
     { method: 'PUT', path: `/_security/user/${logstash}`, file: 'logstash-writer-user.json', body: user, passwordEnv: SETUP_PASSWORD_ENV.logstashWriter },
+    ...snapshots,
+  ];
+}
+
+/** The body that registers the snapshot repository. */
+export function repositoryBody(repository: SnapshotRepository): RepositoryBody {
+  const v = repository.values;
+  if (v.type === 'fs') return { type: 'fs', settings: { location: ES_SNAPSHOTS_DIR, compress: true } };
+  return { type: 's3', settings: { bucket: v.s3.bucket, client: repository.s3Client, ...(v.s3.basePath ? { base_path: v.s3.basePath } : {}), compress: true } };
+}
+
+/**
+ * Last, so a repository that cannot be verified (an unreachable bucket) fails the setup only after
+ * the log users exist: the repository (PUT is idempotent: it replaces the settings), then with
+ * security on the snapshot_manager role and user.
+ */
+function snapshotRequests(repository: SnapshotRepository, auth: boolean, meta: Meta): SetupRequest[] {
+  const register: SetupRequest = { method: 'PUT', path: `/_snapshot/${repository.values.repository}`, file: 'snapshot-repository.json', body: repositoryBody(repository) };
+  if (!auth) return [register];
+  const role: RoleBody = { cluster: [...SNAPSHOT_CLUSTER_PRIVILEGES], indices: [], metadata: meta };
+  const user: UserBodyWithoutPassword = { roles: [SNAPSHOT_MANAGER.user], full_name: 'Snapshot CronJob of the platform backups', enabled: true, metadata: meta };
+  return [
+    register,
+    { method: 'PUT', path: `/_security/role/${SNAPSHOT_MANAGER.user}`, file: 'snapshot-manager-role.json', body: role },
+    { method: 'PUT', path: `/_security/user/${SNAPSHOT_MANAGER.user}`, file: 'snapshot-manager-user.json', body: user, passwordEnv: SNAPSHOT_MANAGER_PASSWORD_ENV },
   ];
 }

@@ -45,7 +45,7 @@ function setupScript(requests: readonly SetupRequest[], auth: boolean): string {
           String.raw`  [ "$(printf '%s' "$2" | LC_ALL=C tr -d '\001-\037\177')" = "$2" ] ||`,
           '    fail "$1 contains a control character (line break, tab...), which cannot be sent: choose another password"',
           '}',
-          ...Object.values(SETUP_PASSWORD_ENV).map((env) => `check_password ${env} "$${env}"`),
+          ...passwordEnvs(requests).map((env) => `check_password ${env} "$${env}"`),
           `trap 'rm -f "$work/curl.conf" "$work/body.json"' EXIT`,
           `printf 'user = "elastic:%s"\\n' "$(quoted "$${SETUP_PASSWORD_ENV.elastic}")" > "$work/curl.conf"`,
         ]
@@ -82,6 +82,12 @@ function setupScript(requests: readonly SetupRequest[], auth: boolean): string {
     ),
     'echo "Elasticsearch setup complete"',
   ]);
+}
+
+/** The password variables the setup reads: every user's of {@link SETUP_PASSWORD_ENV}, then any other a request adds (the snapshot user's). */
+function passwordEnvs(requests: readonly SetupRequest[]): string[] {
+  const all: string[] = Object.values(SETUP_PASSWORD_ENV);
+  return [...new Set([...all, ...requests.flatMap((r) => (r.passwordEnv ? [r.passwordEnv] : []))])];
 }
 
 /** What the cleanup deletes, and how much. */

@@ -12,7 +12,8 @@ import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
 import type { ElasticsearchConnection } from './connection.js';
-import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_WORK_DIR } from './elasticsearch-setup-config.js';
+import { SNAPSHOT_MANAGER } from './connection.js';
+import { SETUP_CONFIG_DIR, SETUP_PASSWORD_ENV, SETUP_WORK_DIR, SNAPSHOT_MANAGER_PASSWORD_ENV } from './elasticsearch-setup-config.js';
 import { DISK_CLEANUP_SCRIPT, diskCleanupScript, SETUP_SCRIPT, setupFiles } from './elasticsearch-setup-scripts.js';
 
 /** A Job the self-healing executor creates on demand: its spec and the prefix of the generated names. */
@@ -74,9 +75,12 @@ export class ElasticsearchSetup extends Construct {
     });
 
     const passwordEnv = secretName
-      ? (Object.keys(SETUP_PASSWORD_ENV) as (keyof typeof SETUP_PASSWORD_ENV)[]).map((key) =>
-          secretEnv(SETUP_PASSWORD_ENV[key], secretName, connection.keys[key]),
-        )
+      ? [
+          ...(Object.keys(SETUP_PASSWORD_ENV) as (keyof typeof SETUP_PASSWORD_ENV)[]).map((key) =>
+            secretEnv(SETUP_PASSWORD_ENV[key], secretName, connection.keys[key]),
+          ),
+          ...(connection.snapshots ? [secretEnv(SNAPSHOT_MANAGER_PASSWORD_ENV, secretName, SNAPSHOT_MANAGER.key)] : []),
+        ]
       : [];
     const container: k8s.Container = {
       ...baseContainer(ctx, 'setup', { image: values.image, resources: values.setup.resources }),

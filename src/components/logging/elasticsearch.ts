@@ -10,14 +10,14 @@ import { execAction, probes, tcpAction } from '../../lib/probes.js';
 import type { RunAs } from '../../lib/security.js';
 import { createService } from '../../lib/service.js';
 import { createStatefulSet } from '../../lib/statefulset.js';
-import { emptyDirVolume } from '../../lib/storage.js';
+import { claimSpec, emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { ComponentProps } from '../../plan/component.js';
 import { elasticsearchPlan, type ElasticsearchPlan } from '../../plan/logging.js';
 import type { Values } from '../../values/schema/index.js';
 import { CredentialSecret, derivedPassword } from '../shared/credential-secret.js';
 import { exporterSidecar } from '../shared/exporter-sidecar.js';
-import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, type ElasticsearchConnection } from './connection.js';
+import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, SNAPSHOT_MANAGER, type ElasticsearchConnection } from './connection.js';
 import * as cfg from './elasticsearch-config.js';
 import { configCopyScript, ES_SCRIPTS_DIR, READINESS_SCRIPT, readinessScript, START_SCRIPT, startScript } from './elasticsearch-node-scripts.js';
 import { sysctlInitContainer, warnAboutTopology } from './elasticsearch-pod.js';
@@ -50,7 +50,11 @@ const CONFIG_STAGING = '/mnt/config';
  * image's in an emptyDir (Elasticsearch writes its keystore there), elasticsearch.yml comes from the
  * ConfigMap. mmap is off unless the privileged sysctl init container is enabled. The
  * elasticsearch_exporter sidecar (9114) signs in as `metrics_reader` (monitor privileges only),
- * which the setup Job creates.
+ * which the setup Job creates. With snapshots (`backup.elasticsearch`): for `fs`, the claim
+ * `<release>-elasticsearch-snapshots` mounted at `path.repo` on every node (ReadWriteMany for more
+ * than one node, which the values refuse otherwise); for `s3`, the client's settings in
+ * elasticsearch.yml and its keys, from the Secret named in values, added to the keystore by the
+ * start script (a changed Secret applies at the nodes' next restart).
  */
 export class Elasticsearch extends Construct {
   readonly connection: ElasticsearchConnection;
@@ -59,7 +63,7 @@ export class Elasticsearch extends Construct {
     super(scope, id);
     const { ctx, values } = props;
     const plan = props.plan ?? elasticsearchPlan(ctx, values);
-    const { name, headless, transportTls } = plan;
+    const { name, headless, transportTls, snapshots } = plan;
     const version = values.image.tag;
     const auth = plan.authEnabled;
     const nodeNames = Array.from({ length: values.replicas }, (_, i) => `${name}-${i}`);
@@ -93,15 +97,19 @@ export class Elasticsearch extends Construct {
               value: values.auth.logstashPassword || derivedPassword(values.auth.password, 'logstash_writer'),
               valuesPath: values.auth.logstashPassword ? 'elasticsearch.auth.logstashPassword' : 'elasticsearch.auth.password',
             },
+            ...(snapshots
+              ? [{ key: SNAPSHOT_MANAGER.key, value: derivedPassword(values.auth.password, SNAPSHOT_MANAGER.user), valuesPath: 'elasticsearch.auth.password' }]
+              : []),
           ],
         }).secretName
       : undefined;
     const caSecret = transportTls ? new TransportCaJob(this, 'transport-ca', { ctx, values, runAs: RUN_AS }).secretName : undefined;
 
-    const yml = cfg.elasticsearchYml(values, { clusterName: ctx.release, nodes: values.replicas, seedHost: serviceHost(ctx, headless), transportTls });
+    const yml = cfg.elasticsearchYml(values, { clusterName: ctx.release, nodes: values.replicas, seedHost: serviceHost(ctx, headless), transportTls, snapshots });
+    const keystore = cfg.keystoreSettings(snapshots);
     const config = {
       'elasticsearch.yml': yamlFile(yml),
-      [START_SCRIPT]: startScript(nodeNames),
+      [START_SCRIPT]: startScript(nodeNames, keystore),
       // A single node can never assign replicas: yellow is its best first health.
       [READINESS_SCRIPT]: readinessScript({ auth, firstStatus: values.replicas === 1 ? 'yellow' : 'green' }),
     };
@@ -110,6 +118,19 @@ export class Elasticsearch extends Construct {
     const image = (container: string): k8s.Container => baseContainer(ctx, container, values);
     const podEnv = [fieldEnv(cfg.NODE_NAME_ENV, 'metadata.name'), fieldEnv(cfg.POD_IP_ENV, 'status.podIP')];
     const passwordEnv = (env: string) => (secretName ? [secretEnv(env, secretName, KEYS.elastic)] : []);
+    // The s3 repository's keys, which the start script moves into the keystore.
+    const s3 = snapshots?.values.s3;
+    const keystoreEnv = s3?.existingSecret
+      ? keystore.map(({ env }, i) => secretEnv(env, s3.existingSecret!, i === 0 ? s3.accessKeyKey : s3.secretKeyKey))
+      : [];
+    const fsRepository = snapshots?.values.type === 'fs' ? snapshots : undefined;
+    if (fsRepository) {
+      const { size, storageClass, accessMode } = fsRepository.values.fs;
+      new k8s.KubePersistentVolumeClaim(this, 'snapshots', {
+        metadata: metadata(ctx, fsRepository.claimName, ID, { version }),
+        spec: claimSpec(ctx, { enabled: true, size, storageClass }, accessMode),
+      });
+    }
 
     const tls = caSecret
       ? transportCertsPod(image('transport-certs'), podEnv, caSecret, { headlessHost: serviceHost(ctx, headless), clientHost: serviceHost(ctx, name) })
@@ -128,7 +149,7 @@ export class Elasticsearch extends Construct {
         { name: 'http', containerPort: cfg.ES_HTTP_PORT, protocol: 'TCP' },
         { name: 'transport', containerPort: cfg.ES_TRANSPORT_PORT, protocol: 'TCP' },
       ],
-      env: [...podEnv, { name: 'ES_JAVA_OPTS', value: cfg.elasticsearchJavaOpts(values) }, ...passwordEnv(cfg.ELASTIC_PASSWORD_ENV)],
+      env: [...podEnv, { name: 'ES_JAVA_OPTS', value: cfg.elasticsearchJavaOpts(values) }, ...passwordEnv(cfg.ELASTIC_PASSWORD_ENV), ...keystoreEnv],
       // Readiness waits for the cluster's health once per start, then asks the node itself
       // (authenticated when security is on); liveness and startup only need the HTTP port open,
       // so a red cluster or an unavailable security index never makes Kubernetes restart healthy nodes.
@@ -141,6 +162,7 @@ export class Elasticsearch extends Construct {
         ...(tls ? [{ name: TRANSPORT_CERTS_VOLUME, mountPath: `${cfg.ES_CONFIG_DIR}/${cfg.ES_CERTS_SUBDIR}`, readOnly: true }] : []),
         { name: 'tmp', mountPath: '/tmp' },
         { name: 'logs', mountPath: `${cfg.ES_HOME}/logs` },
+        ...(fsRepository ? [{ name: 'snapshots', mountPath: cfg.ES_SNAPSHOTS_DIR }] : []),
       ],
     };
 
@@ -178,6 +200,7 @@ export class Elasticsearch extends Construct {
         emptyDirVolume('tmp', { sizeLimit: '1Gi' }),
         emptyDirVolume('logs', { sizeLimit: '256Mi' }),
         ...(values.persistence.enabled ? [] : [emptyDirVolume('data')]),
+        ...(fsRepository ? [{ name: 'snapshots', persistentVolumeClaim: { claimName: fsRepository.claimName } }] : []),
       ],
       annotations: { 'checksum/config': checksum(config), ...(plan.exporter ? scrapeAnnotations(EXPORTER_PORT) : {}) },
       // One node needs no spreading; production requires one node per host, development prefers it.
@@ -219,6 +242,7 @@ export class Elasticsearch extends Construct {
       keys: KEYS,
       users: ELASTICSEARCH_CREDENTIALS.users,
       indexPrefix: LOG_INDEX_PREFIX,
+      snapshots,
     };
   }
 }

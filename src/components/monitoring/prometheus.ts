@@ -4,7 +4,7 @@ import { checksum, yamlFile } from '../../lib/config-files.js';
 import { baseContainer } from '../../lib/container.js';
 import { createDisruptionBudget } from '../../lib/disruption.js';
 import { metadata } from '../../lib/metadata.js';
-import { externalUrl } from '../../lib/names.js';
+import { externalUrl, podHost } from '../../lib/names.js';
 import { podTemplate } from '../../lib/pod.js';
 import { httpAction, probes } from '../../lib/probes.js';
 import type { OptionalSourcesScraped } from '../../core/ai-engine-series.js';
@@ -27,7 +27,7 @@ import {
 } from './prometheus-config.js';
 
 /** Props of {@link Prometheus}. */
-export interface PrometheusProps extends ComponentProps<Values['prometheus'], PrefixedPlan> {
+export interface PrometheusProps extends ComponentProps<Values['prometheus'], PrefixedPlan & { readonly adminApi?: boolean }> {
   /** Alert rule files, file name (`*.yml`) → YAML text: mounted under `rules/` next to prometheus.yml and listed in rule_files. */
   readonly ruleFiles: Readonly<Record<string, string>>;
   /** The Alertmanager that gets the alerts and is scraped (default none: Alertmanager disabled, no alerting block). */
@@ -50,6 +50,21 @@ export interface PrometheusConnection {
   readonly url: string;
   /** The optional sources of metrics it scrapes: cAdvisor with `prometheus.kubelet.enabled`. */
   readonly scrapes: OptionalSourcesScraped;
+  /** Where the TSDB snapshots are taken (admin API on, `backup.prometheus`), else undefined. */
+  readonly snapshots?: PrometheusSnapshotSource | undefined;
+}
+
+/** Replica 0 of Prometheus, whose admin API takes the snapshots into its data volume. */
+export interface PrometheusSnapshotSource {
+  /** Replica 0's own URL with the route prefix (through the headless Service), e.g. `http://aiops-platform-prometheus-0.aiops-platform-prometheus-headless.<ns>.svc.cluster.local:9090/prometheus`. */
+  readonly url: string;
+  /** Its pod name (`<name>-0`), for the backup pod's affinity. */
+  readonly podName: string;
+  /** Its data volume's claim (`data-<name>-0`) and where Prometheus mounts it (the snapshots are in `<dataDir>/snapshots`). */
+  readonly claimName: string;
+  readonly dataDir: string;
+  /** uid (and gid, fsGroup) Prometheus writes its files as. */
+  readonly uid: number;
 }
 
 const PORT = CATALOG.prometheus.port;
@@ -95,7 +110,7 @@ export class Prometheus extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
     const { ctx, values } = props;
-    const plan = props.plan ?? prefixedPlan(ctx, CATALOG.prometheus, PROMETHEUS_PATH_PREFIX);
+    const plan: PrefixedPlan & { readonly adminApi?: boolean } = props.plan ?? prefixedPlan(ctx, CATALOG.prometheus, PROMETHEUS_PATH_PREFIX);
     const { name, headless } = plan;
     const version = values.image.tag;
 
@@ -136,6 +151,8 @@ export class Prometheus extends Construct {
         `--web.route-prefix=${PROMETHEUS_PATH_PREFIX}`,
         `--web.external-url=${externalUrl(ctx, PROMETHEUS_PATH_PREFIX, { service: name, port: PORT })}`,
         `--log.level=${ctx.global.logLevel}`,
+        // The TSDB snapshots of backup.prometheus only (see prometheusBackupPlan for who can reach it).
+        ...(plan.adminApi ? ['--web.enable-admin-api'] : []),
       ],
       ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
       // /-/ready fails until the TSDB is open (WAL replayed); /-/healthy only says the process serves.
@@ -188,6 +205,11 @@ export class Prometheus extends Construct {
     createService(this, 'service', ctx, { name, id: ID, ports });
     if (values.replicas > 1) createDisruptionBudget(this, ctx, name, ID);
 
-    this.connection = { serviceName: name, port: PORT, pathPrefix: plan.pathPrefix, url: plan.url, scrapes: { cadvisor: values.kubelet.enabled } };
+    // The claim the volumeClaimTemplate `data` makes for replica 0.
+    const snapshots: PrometheusSnapshotSource | undefined =
+      plan.adminApi && values.persistence.enabled
+        ? { url: `http://${podHost(ctx, name, 0, headless)}:${PORT}${plan.pathPrefix}`, podName: `${name}-0`, claimName: `data-${name}-0`, dataDir: DATA_DIR, uid: PROMETHEUS_UID }
+        : undefined;
+    this.connection = { serviceName: name, port: PORT, pathPrefix: plan.pathPrefix, url: plan.url, scrapes: { cadvisor: values.kubelet.enabled }, snapshots };
   }
 }

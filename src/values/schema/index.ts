@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { aiEngineSchema, apiGatewaySchema, selfHealingSchema } from './aiops.js';
-import { backupSchema } from './backup.js';
+import { backupSchema, refinePrometheusSnapshotVolume } from './backup.js';
+import { refineElasticsearchSnapshotVolume } from './backup-elasticsearch.js';
 import { postgresqlSchema, redisSchema } from './data.js';
 import { traefikSchema } from './edge.js';
 import { globalSchema } from './global.js';
@@ -53,6 +54,8 @@ export function buildValuesSchema(p: Profile) {
     .superRefine(refineResponseTimeBuckets, whenValid(['alerting'], ['traefik']))
     .superRefine(refineElasticsearchSysctl, whenValid(['elasticsearch'], ['podSecurityPolicy']))
     .superRefine(refineDiskCleanupTarget, whenValid(['elasticsearch'], ['alerting']))
+    .superRefine(refineElasticsearchSnapshotVolume, whenValid(['elasticsearch'], ['backup']))
+    .superRefine(refinePrometheusSnapshotVolume, whenValid(['prometheus'], ['backup']))
     .superRefine(refineIngressPaths, whenValid(['ingress'], ...ROUTED_SLICES.map((slice) => [slice, 'enabled'])))
     .superRefine(refineReceiverUrls, whenValid(['global'], ['secrets'], ['alertmanager']));
 }

@@ -1,6 +1,6 @@
 /** Roles, permissions, Grafana's roles and the requirements of forwarded requests (identity/roles.ts). */
 import { describe, expect, it } from 'vitest';
-import { atLeast, can, forwardedRequirement, GRAFANA_ROLES, isRole, lowerRole, PERMISSIONS, ROLES } from '../../../src/services/api-gateway/identity/roles.js';
+import { atLeast, can, forwardedRequirement, GRAFANA_ROLES, isRole, lowerRole, normalizedPath, PERMISSIONS, refusedForwardedPath, ROLES } from '../../../src/services/api-gateway/identity/roles.js';
 
 describe('roles', () => {
   it('are ordered viewer < operator < admin', () => {
@@ -29,6 +29,40 @@ describe('roles', () => {
 
   it('maps to Grafana Viewer, Editor, Admin', () => {
     expect(GRAFANA_ROLES).toEqual({ viewer: 'Viewer', operator: 'Editor', admin: 'Admin' });
+  });
+});
+
+describe("paths closed to the Ingress (Prometheus' admin API, on for the backup CronJob only)", () => {
+  it.each([
+    '/prometheus/api/v1/admin/tsdb/snapshot',
+    '/prometheus/api/v1/admin/tsdb/delete_series',
+    '/prometheus/api/v1/admin/tsdb/clean_tombstones',
+    '/prometheus/api/v1/admin',
+    '/prometheus/api/v1/admin/',
+    '/prometheus//api/v1/admin/tsdb/snapshot',
+    '/prometheus/api/v1/./admin/tsdb/snapshot',
+    '/prometheus/api/v1/query/../admin/tsdb/snapshot',
+    '/prometheus/api/v1/%61dmin/tsdb/snapshot',
+    '/prometheus/api/v1/admin%2Ftsdb%2Fsnapshot',
+    '/prometheus/api/v1/%2561dmin/tsdb/snapshot',
+    '/prometheus\\api\\v1\\admin\\tsdb\\snapshot',
+    '/Prometheus/API/v1/Admin/tsdb/snapshot',
+    '/grafana/../prometheus/api/v1/admin/tsdb/snapshot',
+  ])('refuses %s to everyone', (path) => {
+    expect(refusedForwardedPath(path)).toMatch(/^Prometheus' admin API is not served through the Ingress/);
+  });
+
+  it.each(['/prometheus/api/v1/query', '/prometheus/api/v1/administrator', '/prometheus/graph', '/grafana/api/v1/admin/tsdb/snapshot', '/api/v1/admin/users', '/prometheus/api/v2/admin'])(
+    'lets %s through to the role checks',
+    (path) => {
+      expect(refusedForwardedPath(path)).toBeUndefined();
+    },
+  );
+
+  it('normalizes as a decoding server reads the path', () => {
+    expect(normalizedPath('/a//b/./c/../d%2Fe')).toBe('/a/b/d/e');
+    expect(normalizedPath('/../../x')).toBe('/x');
+    expect(normalizedPath('/A/b/')).toBe('/a/b/');
   });
 });
 

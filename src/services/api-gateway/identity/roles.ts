@@ -108,6 +108,42 @@ export const FORWARDED_PATH_RULES: readonly ForwardedPathRule[] = [
   { prefix: '/ai', unsafe: 'admin', audit: true },
 ];
 
+/**
+ * Paths no one reaches through the Ingress, whatever their role: Prometheus' admin API (TSDB
+ * snapshots, delete_series, clean_tombstones), which is on only for the backup CronJob
+ * (`backup.prometheus`) and takes no credentials of its own.
+ */
+export const REFUSED_FORWARDED_PREFIXES: readonly { readonly prefix: string; readonly why: string }[] = [
+  { prefix: '/prometheus/api/v1/admin', why: "Prometheus' admin API is not served through the Ingress (only the backup CronJob calls it, in the cluster)" },
+];
+
+/**
+ * `path` as a server that decodes and cleans it may read it: percent-escapes decoded until none is
+ * left (so a double encoding is seen through), `\` read as `/`, `//` as `/`, dot segments
+ * resolved, in lower case (Prometheus' router redirects a path of the wrong case to the right one).
+ */
+export function normalizedPath(path: string): string {
+  let decoded = path;
+  for (let i = 0; i < 5; i++) {
+    const next = decoded.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === decoded) break;
+    decoded = next;
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.replace(/\\/g, '/').split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}${/\/\.{0,2}$/.test(decoded) && segments.length > 0 ? '/' : ''}`.toLowerCase();
+}
+
+/** Why the forwarded `path` is refused to everyone ({@link REFUSED_FORWARDED_PREFIXES}), else undefined. */
+export function refusedForwardedPath(path: string): string | undefined {
+  const clean = normalizedPath(path);
+  return REFUSED_FORWARDED_PREFIXES.find((r) => clean === r.prefix || clean.startsWith(`${r.prefix}/`))?.why;
+}
+
 /** A path a proxy or server may read differently from us (dot segments, encoded slashes or dots, backslashes, `//`). */
 function ambiguousPath(path: string): boolean {
   return /(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\|\/\//i.test(path);

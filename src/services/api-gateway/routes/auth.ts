@@ -1,6 +1,7 @@
 /**
  * Sign-in and the single login of the platform:
- * - `GET /auth/verify`: Traefik's ForwardAuth. 200 with `X-Auth-User`, `X-Auth-Role`,
+ * - `GET /auth/verify`: Traefik's ForwardAuth. 403 to everyone for a path of
+ *   REFUSED_FORWARDED_PREFIXES (Prometheus' admin API), however encoded. Else 200 with `X-Auth-User`, `X-Auth-Role`,
  *   `X-WEBAUTH-USER`, `X-WEBAUTH-ROLE` (Grafana's role) when the forwarded request
  *   (`X-Forwarded-Method`, `X-Forwarded-Uri`) carries a valid credential with the role its path
  *   needs (roles.ts' forwardedRequirement; an audited one gets its `forwarded` row first); without
@@ -28,7 +29,7 @@ import { crossSiteRequest } from '../identity/csrf.js';
 import { failed, FORWARDED, logRefusal } from '../identity/guard.js';
 import { burnPasswordTime, hashPassword, passwordProblem, verifyPassword, PASSWORD_MAX_LENGTH } from '../identity/passwords.js';
 import { acceptsHtml, forwardedRequest, safeNext, sourceAddress } from '../identity/request.js';
-import { atLeast, forwardedRequirement, GRAFANA_ROLES, isUnsafe, ROLES, type Role } from '../identity/roles.js';
+import { atLeast, forwardedRequirement, GRAFANA_ROLES, isUnsafe, refusedForwardedPath, ROLES, type Role } from '../identity/roles.js';
 import type { NewSession } from '../identity/sessions.js';
 import { usernameProblem, type LoginUser } from '../identity/store.js';
 import { readInput, type Input } from '../input.js';
@@ -69,6 +70,14 @@ const answersWithRedirect = (ctx: RequestContext, input: Input) => input.kind ==
 async function verify(ctx: RequestContext, deps: GatewayDeps): Promise<void> {
   const { req, res } = ctx;
   const forwarded = forwardedRequest(req);
+  // Refused to everyone, signed in or not: nothing about the credentials is needed to say no.
+  const closed = refusedForwardedPath(forwarded.path);
+  if (closed) {
+    deps.metrics.verify.inc({ result: 'forbidden' });
+    ctx.log.warn({ method: forwarded.method, target: forwarded.uri }, 'refused a request to a path closed to the Ingress');
+    sendJson(res, 403, { error: closed, requestId: ctx.requestId }, NO_STORE);
+    return;
+  }
   let principal: Principal | undefined;
   try {
     const resolved = await deps.credentials.resolve(req);

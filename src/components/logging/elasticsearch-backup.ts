@@ -1,0 +1,103 @@
+import { k8s } from '../../lib/k8s.js';
+import { Construct } from 'constructs';
+import { baseContainer } from '../../lib/container.js';
+import { ConfigError } from '../../lib/errors.js';
+import { metadata } from '../../lib/metadata.js';
+import { CRONJOB_NAME_MAX } from '../../lib/names.js';
+import { secretEnv, type SchedulingValues } from '../../lib/pod.js';
+import { emptyDirVolume } from '../../lib/storage.js';
+import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
+import { CATALOG } from '../../plan/catalog.js';
+import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
+import { workloadPlan } from '../../plan/served.js';
+import type { Values } from '../../values/schema/index.js';
+import { SNAPSHOT_MANAGER, type ElasticsearchConnection } from './connection.js';
+import { SNAPSHOT_SCRIPT, snapshotScript } from './elasticsearch-backup-scripts.js';
+import { SNAPSHOT_MANAGER_PASSWORD_ENV } from './elasticsearch-setup-config.js';
+
+/** Props of {@link ElasticsearchBackup}: the `backup` slice (schedule, keep, resources). */
+export interface ElasticsearchBackupProps extends ComponentProps<Values['backup'], ComponentPlan> {
+  /** Elasticsearch, with its snapshot repository and credentials Secret. */
+  readonly connection: ElasticsearchConnection;
+  /** The server's image, whose curl the script uses. */
+  readonly image: Values['elasticsearch']['image'];
+  /** Where the Job's pods may run: the server's node selector, tolerations, affinity, pod labels and annotations. */
+  readonly scheduling: SchedulingValues;
+}
+
+/** Distinct from the server's identity, so the Elasticsearch Services never select the backup pods. */
+const ID = CATALOG.elasticsearchBackup.id;
+/** uid of the `elasticsearch` user of the official image. */
+const ELASTICSEARCH_UID = 1000;
+const SCRIPT_DIR = '/etc/elasticsearch-backup';
+const WORK_DIR = '/run/elasticsearch-backup';
+
+/**
+ * Elasticsearch snapshots (`backup.enabled`, `backup.elasticsearch.enabled`): the CronJob
+ * `<release>-elasticsearch-backup` runs {@link snapshotScript} on `backup.schedule`, as the
+ * least-privileged `snapshot_manager` user when security is on, into the repository the setup Job
+ * registers (the Elasticsearch nodes write the snapshot, to their shared fs volume or to S3; this
+ * pod only calls the API, so it needs no volume and reaches only Elasticsearch).
+ *
+ * A CronJob rather than an SLM policy: the schedule is `backup.schedule` as Kubernetes reads it,
+ * the same for every store (SLM's cron has a seconds field and other day-of-week numbers, and runs
+ * in UTC whatever the CronJob's time zone), `kubectl create job --from=cronjob/<name>` takes one
+ * now as for PostgreSQL, the retention runs right after each snapshot and keeps exactly
+ * `backup.keep` (SLM's runs on a cluster-wide schedule of its own), and a failed run is a failed Job
+ * that `kube_job_status_failed` reports like every other.
+ */
+export class ElasticsearchBackup extends Construct {
+  /** Name of the CronJob and its ConfigMap. */
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: ElasticsearchBackupProps) {
+    super(scope, id);
+    const { ctx, values, connection, image, scheduling } = props;
+    const { name } = props.plan ?? workloadPlan(ctx, ID, { role: CATALOG.elasticsearchBackup.role, maxName: CRONJOB_NAME_MAX });
+    const repository = connection.snapshots;
+    if (!repository) throw new ConfigError('the Elasticsearch backup needs the snapshot repository (backup.elasticsearch), but the connection has none');
+    const secretName = connection.authEnabled ? connection.secretName : undefined;
+    if (connection.authEnabled && !secretName) {
+      throw new ConfigError('the Elasticsearch backup needs the credentials Secret when security is on, but the connection names none');
+    }
+    const version = image.tag;
+    this.name = name;
+
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(ctx, name, ID, { version }),
+      data: { [SNAPSHOT_SCRIPT]: snapshotScript({ auth: secretName ? { user: SNAPSHOT_MANAGER.user, passwordEnv: SNAPSHOT_MANAGER_PASSWORD_ENV } : undefined }) },
+    });
+
+    const container: k8s.Container = {
+      ...baseContainer(ctx, 'snapshot', { image, resources: values.resources }),
+      command: ['sh', `${SCRIPT_DIR}/${SNAPSHOT_SCRIPT}`],
+      env: [
+        { name: 'ES_URL', value: connection.url },
+        { name: 'REPOSITORY', value: repository.values.repository },
+        { name: 'SNAPSHOT_PREFIX', value: repository.snapshotPrefix },
+        { name: 'KEEP', value: String(values.keep) },
+        { name: 'WORK_DIR', value: WORK_DIR },
+        ...(secretName ? [secretEnv(SNAPSHOT_MANAGER_PASSWORD_ENV, secretName, SNAPSHOT_MANAGER.key)] : []),
+      ],
+      volumeMounts: [
+        { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
+        { name: 'work', mountPath: WORK_DIR },
+      ],
+    };
+    const template = jobPodTemplate(ctx, {
+      id: ID,
+      version,
+      scheduling,
+      runAs: { user: ELASTICSEARCH_UID },
+      containers: [container],
+      volumes: [
+        { name: 'script', configMap: { name, defaultMode: 0o444 } },
+        emptyDirVolume('work', { memory: true, sizeLimit: '16Mi' }),
+      ],
+    });
+    // Two more attempts; a snapshot still running after six hours is given up (Elasticsearch goes
+    // on with it, and the next run's retention removes it if it ends failed).
+    const jobSpec: k8s.JobSpec = { backoffLimit: 2, activeDeadlineSeconds: 6 * 3600, template };
+    createCronJob(this, ctx, { name, id: ID, version, schedule: values.schedule, jobSpec });
+  }
+}
