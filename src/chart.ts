@@ -22,6 +22,7 @@ import { NodeExporter } from './components/monitoring/node-exporter.js';
 import { Prometheus } from './components/monitoring/prometheus.js';
 import { PrometheusBackup } from './components/monitoring/prometheus-backup.js';
 import { PlatformNamespace } from './components/platform/namespace.js';
+import { PriorityClasses } from './components/platform/priority-classes.js';
 import { ConnectionTests } from './components/tests/connection-tests.js';
 import { createPlatformContext } from './lib/context.js';
 import type { ConfigError } from './lib/errors.js';
@@ -87,6 +88,7 @@ export class PlatformChart extends Chart {
         description: 'Node agents that need host access (node-exporter, Filebeat): the documented exception to the restricted Pod Security Standard.',
       });
     }
+    new PriorityClasses(this, 'priority-classes', ctx);
 
     // Data stores.
     const postgresql = plan.postgresql ? new PostgreSql(this, 'postgresql', { ctx, values: v.postgresql, plan: plan.postgresql }).connection : undefined;

@@ -5,6 +5,7 @@ import type { ValuesSource } from '../values/load.js';
 import type { Values } from '../values/schema/index.js';
 import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
 import { manifestYaml } from '../lib/yaml-output.js';
+import { annotateExemptions } from '../core/audit-exemptions.js';
 import type { ServiceCode } from '../lib/service-code.js';
 import { renderProblemsError, type RenderFlags } from './render-problems.js';
 import { applysetFiles } from './applyset.js';
@@ -48,7 +49,8 @@ export function render(values: Values, release: string, namespace: string, sourc
   }
   if (problems.length > 0) throw fail();
   const vault = hideMaps(chart);
-  const objects = restoreMaps(chart.toJson() as Record<string, unknown>[], vault);
+  // Every deliberate deviation from the auditors' checks, marked on the object with its reason (core/audit-exemptions.ts).
+  const objects = annotateExemptions(restoreMaps(chart.toJson() as Record<string, unknown>[], vault));
   const testObjects = chart.tests ? restoreMaps(chart.tests.toJson() as Record<string, unknown>[], vault) : [];
   const tests = testObjects.length > 0 ? { [testsFileName(release)]: manifestYaml(testObjects) } : {};
   const applyset = Object.entries(applysetFiles(release)).map(([name, text]) => [`${APPLYSET_FOLDER}/${name}`, text]);

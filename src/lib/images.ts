@@ -8,7 +8,11 @@ function imageRef(ctx: PlatformContext, image: ImageValues): string {
   return image.digest ? `${base}@${image.digest}` : base;
 }
 
-/** Image fields of a container: reference and pull policy. */
+/**
+ * Image fields of a container: reference and pull policy. Unless values choose, a tag (which its
+ * publisher may push again, e.g. a rebuild on a patched base image) is pulled Always, so that every
+ * node runs the same image; a digest cannot change, so IfNotPresent.
+ */
 export function containerImage(ctx: PlatformContext, image: ImageValues): { image: string; imagePullPolicy: string } {
-  return { image: imageRef(ctx, image), imagePullPolicy: image.pullPolicy };
+  return { image: imageRef(ctx, image), imagePullPolicy: image.pullPolicy ?? (image.digest ? 'IfNotPresent' : 'Always') };
 }

@@ -2,6 +2,8 @@ import type { k8s } from './k8s.js';
 import type { PlatformContext } from './context.js';
 import { objectLabels, selectorLabels, type ComponentIdentity } from './labels.js';
 import { restrictedPodSecurityContext, rootAgentPodSecurityContext, type RunAs } from './security.js';
+import { priorityClassNames, spreadConstraints, type PriorityTier } from './scheduling-policy.js';
+import type { TopologySpreadOverride } from '../values/schema/scheduling-policy.js';
 
 /** The placement and metadata keys every component's values carry. */
 export interface SchedulingValues {
@@ -10,6 +12,8 @@ export interface SchedulingValues {
   affinity?: Record<string, unknown> | undefined;
   podAnnotations: Record<string, string>;
   podLabels: Record<string, string>;
+  /** This component's changes to `global.topologySpread` (default none). */
+  topologySpread?: TopologySpreadOverride;
 }
 
 /**
@@ -48,6 +52,13 @@ export interface PodTemplateOptions {
   readonly restartPolicy?: string;
   /** Host namespaces shared with the node (default none); see {@link HostAccess}. */
   readonly host?: HostAccess;
+  /** PriorityClass tier of the pods (default standard); see {@link PriorityTier}. */
+  readonly priority?: PriorityTier;
+  /**
+   * The most pods the workload may run (its replicas, or its autoscaler's maximum; default 1):
+   * above one, the pods spread over zones and nodes (lib/scheduling-policy.ts).
+   */
+  readonly maxReplicas?: number;
 }
 
 /** Builds a pod template: labels, restricted security context, placement, pull secrets. */
@@ -67,6 +78,8 @@ export function podTemplate(ctx: PlatformContext, o: PodTemplateOptions): k8s.Po
     ...(Object.keys(o.scheduling.nodeSelector).length > 0 ? { nodeSelector: o.scheduling.nodeSelector } : {}),
     ...(o.scheduling.tolerations.length > 0 ? { tolerations: o.scheduling.tolerations } : {}),
     ...affinityOf(ctx, o),
+    ...spreadOf(ctx, o),
+    ...priorityOf(ctx, o),
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
   };
@@ -77,6 +90,16 @@ export function podTemplate(ctx: PlatformContext, o: PodTemplateOptions): k8s.Po
     },
     spec,
   };
+}
+
+function spreadOf(ctx: PlatformContext, o: PodTemplateOptions): { topologySpreadConstraints?: k8s.TopologySpreadConstraint[] } {
+  const constraints = spreadConstraints(ctx, o.id, o.maxReplicas ?? 1, o.scheduling.topologySpread);
+  return constraints.length > 0 ? { topologySpreadConstraints: constraints } : {};
+}
+
+function priorityOf(ctx: PlatformContext, o: PodTemplateOptions): { priorityClassName?: string } {
+  const names = priorityClassNames(ctx);
+  return names ? { priorityClassName: names[o.priority ?? 'standard'] } : {};
 }
 
 function affinityOf(ctx: PlatformContext, o: PodTemplateOptions): { affinity?: k8s.Affinity } {

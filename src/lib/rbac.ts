@@ -29,7 +29,15 @@ export interface AccessOptions {
    * replaces a ClusterRole (least privilege).
    */
   readonly otherNamespaceRules?: Readonly<Record<string, readonly Rule[]>>;
+  /**
+   * The Kubernetes API calls the component makes, one line: why its pods get a token at all
+   * (pods without an account get none). Rendered as the account's {@link API_CALLS_ANNOTATION}.
+   */
+  readonly apiCalls: string;
 }
+
+/** The annotation of a ServiceAccount that says which API calls its token is for. */
+export const API_CALLS_ANNOTATION = 'aiops-platform.io/kubernetes-api-calls';
 
 const toK8s = (rules: readonly Rule[]): k8s.PolicyRule[] =>
   rules.map((r) => ({
@@ -47,7 +55,11 @@ const toK8s = (rules: readonly Rule[]): k8s.PolicyRule[] =>
 export function createServiceAccount(scope: Construct, ctx: PlatformContext, o: AccessOptions): string {
   const namespace = o.namespace ?? ctx.namespace;
   const meta = { ...metadata(ctx, o.name, o.id), namespace };
-  new k8s.KubeServiceAccount(scope, 'service-account', { metadata: meta, automountServiceAccountToken: false });
+  // The account never mounts its token by itself: the pods that need one ask for it (lib/pod.ts).
+  new k8s.KubeServiceAccount(scope, 'service-account', {
+    metadata: { ...meta, annotations: { [API_CALLS_ANNOTATION]: o.apiCalls } },
+    automountServiceAccountToken: false,
+  });
   const subject = { kind: 'ServiceAccount', name: o.name, namespace };
   if (o.clusterRules && o.clusterRules.length > 0) {
     new k8s.KubeClusterRole(scope, 'cluster-role', { metadata: clusterMetadata(ctx, o.name, o.id), rules: toK8s(o.clusterRules) });

@@ -156,7 +156,7 @@ describe('ElasticsearchSetup', () => {
     const { objects, files } = render(`elasticsearch: { auth: { password: ${password} } }`);
     expect(JSON.stringify(objects)).not.toContain(password);
     for (const [file, text] of Object.entries(files)) if (file.endsWith('.json')) expect(JSON.parse(text), file).not.toHaveProperty('password');
-    expect(files['kibana-system-password.json']).toBe('{}');
+    expect(files['kibana-system-user.json']).toBe('{}');
   });
 
   it('has no credentials, no password env and no security requests with security off', () => {

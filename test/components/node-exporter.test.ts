@@ -52,7 +52,7 @@ describe('NodeExporter', () => {
     expect(container(defaults).securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(pod(defaults).automountServiceAccountToken).toBe(false);
     expect(pod(defaults).serviceAccountName).toBeUndefined();
-    expect(pod(defaults).priorityClassName).toBeUndefined();
+    expect(pod(defaults).priorityClassName).toBe('aiops-platform-standard');
   });
 
   it('points procfs, sysfs, rootfs and udev at the host mounts', () => {

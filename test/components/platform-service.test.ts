@@ -275,7 +275,7 @@ describe('PlatformService with its bundled code (no image in values)', () => {
   });
 
   it('runs node /app/main.js on the pinned official Node.js image, restricted, as uid 10001', () => {
-    expect(container(bundled)).toMatchObject({ image: NODE_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['node', '/app/main.js'] });
+    expect(container(bundled)).toMatchObject({ image: NODE_IMAGE, imagePullPolicy: 'Always', command: ['node', '/app/main.js'] });
     expect(IMAGES.node.tag).toMatch(/^22\.\d+\.\d+-bookworm-slim$/);
     expect(container(bundled).securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(pod(bundled).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001 });
@@ -328,7 +328,7 @@ describe('PlatformService on a user-built image (<slice>.image set)', () => {
     const { values } = loadValues({ files: [], sets: [] });
     expect(values.selfHealing.image).toBeUndefined();
     const own = loadValues({ files: [{ name: 'v.yaml', text: 'selfHealing: {image: {repository: team/self-healing, tag: 1.0.0}}' }], sets: [] }).values;
-    expect(own.selfHealing.image).toEqual({ registry: '', repository: 'team/self-healing', tag: '1.0.0', pullPolicy: 'IfNotPresent' });
+    expect(own.selfHealing.image).toEqual({ registry: '', repository: 'team/self-healing', tag: '1.0.0' });
     expect(issuesOf('selfHealing: {image: {repository: team/self-healing}}').map((i) => i.path)).toEqual(['selfHealing.image.tag']);
     expect(issuesOf('selfHealing: {image: {repository: team/self-healing, tag: latest}}').map((i) => i.message)).toEqual([
       expect.stringContaining('"latest" tag is not allowed'),

@@ -82,7 +82,12 @@ export class AiEngine extends Construct {
     const name = objectName(ctx, AI_ENGINE_ID.name);
     const config = { [SERIES_FILE]: aiEngineSeriesFile(ctx, values.series, props.prometheus?.scrapes).text };
     new k8s.KubeConfigMap(this, 'series', { metadata: metadata(ctx, name, AI_ENGINE_ID, { version: platformServiceVersion(values) }), data: config });
-    const serviceAccountName = createServiceAccount(this, ctx, { name, id: AI_ENGINE_ID, namespaceRules: leaseRules(name) });
+    const serviceAccountName = createServiceAccount(this, ctx, {
+      name,
+      id: AI_ENGINE_ID,
+      namespaceRules: leaseRules(name),
+      apiCalls: 'holds the Lease that elects the one replica that detects and alerts',
+    });
 
     this.connection = new PlatformService(this, 'service', {
       ctx,

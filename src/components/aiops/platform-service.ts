@@ -20,6 +20,7 @@ import { platformServicePlan } from '../../plan/aiops.js';
 import type { ImageValues, ResourceValues } from '../../values/schema/common.js';
 import { APP_VERSION, IMAGES } from '../../values/schema/images.js';
 import { MANAGED_ENV, type ManagedEnvSlice } from '../../values/schema/managed-env.js';
+import type { PriorityTier } from '../../lib/scheduling-policy.js';
 
 /** The values every platform service slice has (`aiEngine`, `apiGateway`, `selfHealing`). */
 export interface PlatformServiceValues extends SchedulingValues {
@@ -60,6 +61,8 @@ export interface PlatformServiceProps {
   readonly startupSeconds?: number;
   /** Rollout: `Recreate` for a service that must never run twice at once (default RollingUpdate). */
   readonly strategy?: 'RollingUpdate' | 'Recreate';
+  /** PriorityClass tier of its pods (default standard). */
+  readonly priority?: PriorityTier;
 }
 
 /** How other components reach a platform service. */
@@ -100,7 +103,7 @@ const UNPACK_RESOURCES: ResourceValues = { requests: { cpu: '50m', memory: '64Mi
 /** The readiness path of every platform service (under its base path): its probe, and the connection tests' check. */
 export const READY_PATH = '/healthz/ready';
 /** The official Node.js image the bundled code runs on (`global.imageRegistry` applies). */
-const NODE_IMAGE: ImageValues = { ...IMAGES.node, pullPolicy: 'IfNotPresent' };
+const NODE_IMAGE: ImageValues = IMAGES.node;
 
 /**
  * The version label of a platform service's objects: the tag of its user-built image, else the
@@ -181,6 +184,8 @@ export class PlatformService extends Construct {
     }
 
     const template = podTemplate(ctx, {
+      priority: props.priority,
+      maxReplicas: plan.hpaManaged ? values.autoscaling.maxReplicas : values.replicas,
       id: identity,
       version,
       scheduling: values,

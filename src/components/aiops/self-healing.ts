@@ -142,7 +142,12 @@ export class SelfHealing extends Construct {
     const config = { [RULES_FILE]: jsonFile(rules) };
     new k8s.KubeConfigMap(this, 'rules', { metadata: metadata(ctx, name, ID, { version: platformServiceVersion(values) }), data: config });
 
-    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules: selfHealingRbac(rules, name) });
+    const serviceAccountName = createServiceAccount(this, ctx, {
+      name,
+      id: ID,
+      namespaceRules: selfHealingRbac(rules, name),
+      apiCalls: 'its actions (evicts pods, scales the named workloads and autoscalers, creates Jobs), the Events recording them, and the Lease that elects the acting replica',
+    });
     const tokenSecret = new CredentialSecret(this, 'webhook-token', {
       ctx,
       name,
@@ -153,6 +158,8 @@ export class SelfHealing extends Construct {
     }).secretName;
 
     const service = new PlatformService(this, 'service', {
+      // Evicted last: it is what repairs the others under pressure.
+      priority: 'critical',
       ctx,
       values,
       valuesPath: 'selfHealing',

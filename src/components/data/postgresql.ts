@@ -134,6 +134,7 @@ export class PostgreSql extends Construct {
     }
 
     const template = podTemplate(ctx, {
+      priority: 'critical',
       id: ID,
       version,
       scheduling: values,

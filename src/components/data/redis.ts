@@ -137,6 +137,8 @@ export class Redis extends Construct {
       : [];
 
     const template = podTemplate(ctx, {
+      priority: 'critical',
+      maxReplicas: values.cluster.enabled ? values.cluster.nodes : 1,
       id: ID,
       version,
       scheduling: values,

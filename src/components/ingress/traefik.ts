@@ -126,7 +126,13 @@ export class Traefik extends Construct {
     });
 
     const namespaceRules = props.crdProvider ? [...NAMESPACE_RULES, ...CRD_NAMESPACE_RULES] : NAMESPACE_RULES;
-    const serviceAccountName = createServiceAccount(this, ctx, { name, id: ID, namespaceRules, clusterRules: CLUSTER_RULES });
+    const serviceAccountName = createServiceAccount(this, ctx, {
+      name,
+      id: ID,
+      namespaceRules,
+      clusterRules: CLUSTER_RULES,
+      apiCalls: 'watches the IngressClasses, Ingresses, Services, EndpointSlices, TLS Secrets and nodes it routes by (and its traefik.io kinds), and writes the Ingresses\' load-balancer status',
+    });
 
     const args = traefikArgs(
       traefikStaticConfig({
@@ -149,6 +155,7 @@ export class Traefik extends Construct {
     };
 
     const template = podTemplate(ctx, {
+      maxReplicas: values.replicas,
       id: ID,
       version,
       scheduling: values,

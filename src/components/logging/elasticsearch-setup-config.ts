@@ -156,7 +156,7 @@ export function setupRequests(o: SetupOptions): SetupRequest[] {
     ...requests,
     { method: 'PUT', path: `/_security/role/${metricsReader}`, file: 'metrics-reader-role.json', body: metricsRole },
     { method: 'PUT', path: `/_security/user/${metricsReader}`, file: 'metrics-reader-user.json', body: metrics, passwordEnv: SETUP_PASSWORD_ENV.metricsReader },
-    { method: 'POST', path: `/_security/user/${kibana}/_password`, file: 'kibana-system-password.json', body: {}, passwordEnv: SETUP_PASSWORD_ENV.kibanaSystem },
+    { method: 'POST', path: `/_security/user/${kibana}/_password`, file: 'kibana-system-user.json', body: {}, passwordEnv: SETUP_PASSWORD_ENV.kibanaSystem },
     { method: 'PUT', path: `/_security/role/${logsReader}`, file: 'logs-reader-role.json', body: readerRole },
     { method: 'PUT', path: `/_security/user/${logsReader}`, file: 'logs-reader-user.json', body: reader, passwordEnv: SETUP_PASSWORD_ENV.logsReader },
     { method: 'PUT', path: `/_security/role/${logstash}`, file: 'logstash-writer-role.json', body: role },

@@ -48,6 +48,7 @@ export class TransportCaJob extends Construct {
     const serviceAccountName = createServiceAccount(this, ctx, {
       name,
       id: ID,
+      apiCalls: 'creates the Secret of the transport CA and node certificate once, and reads it back to see whether it exists',
       namespaceRules: [
         { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [name] },

@@ -184,6 +184,8 @@ export class Elasticsearch extends Construct {
     }
 
     const template = podTemplate(ctx, {
+      priority: 'critical',
+      maxReplicas: values.replicas,
       id: ID,
       version,
       scheduling: values,

@@ -80,7 +80,13 @@ export class Filebeat extends Construct {
     const version = values.image.tag;
     const dataDir = `${HOME}/data`;
 
-    const serviceAccountName = createServiceAccount(this, ctx, { name: this.name, id: ID, namespace, clusterRules: RULES });
+    const serviceAccountName = createServiceAccount(this, ctx, {
+      name: this.name,
+      id: ID,
+      namespace,
+      clusterRules: RULES,
+      apiCalls: 'reads the pods, namespaces and nodes whose metadata it adds to each log line',
+    });
 
     const config = {
       'filebeat.yml': filebeatYml({

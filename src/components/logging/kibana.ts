@@ -127,6 +127,7 @@ export class Kibana extends Construct {
     };
 
     const template = podTemplate(ctx, {
+      maxReplicas: values.replicas,
       id: ID,
       version,
       scheduling: values,

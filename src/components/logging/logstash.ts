@@ -107,6 +107,7 @@ export class Logstash extends Construct {
     };
 
     const template = podTemplate(ctx, {
+      maxReplicas: values.autoscaling.enabled ? values.autoscaling.maxReplicas : values.replicas,
       id: ID,
       version,
       scheduling: values,

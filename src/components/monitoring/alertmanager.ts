@@ -126,6 +126,8 @@ export class Alertmanager extends Construct {
     };
 
     const template = podTemplate(ctx, {
+      priority: 'critical',
+      maxReplicas: values.replicas,
       id: ID,
       version,
       scheduling: values,

@@ -140,6 +140,7 @@ export class Grafana extends Construct {
     };
 
     const template = podTemplate(ctx, {
+      maxReplicas: values.replicas,
       id: ID,
       version,
       scheduling: values,

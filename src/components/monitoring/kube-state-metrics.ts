@@ -89,6 +89,7 @@ export class KubeStateMetrics extends Construct {
     const serviceAccountName = createServiceAccount(this, ctx, {
       name: this.name,
       id: ID,
+      apiCalls: 'lists and watches the objects it turns into metrics (its collectors), in the platform namespaces',
       clusterRules: readRules(collectors.filter((c) => COLLECTOR_API[c].clusterScoped)),
       namespaceRules: namespaced,
       otherNamespaceRules: Object.fromEntries(namespaces.slice(1).map((namespace) => [namespace, namespaced])),

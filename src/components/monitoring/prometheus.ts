@@ -134,6 +134,7 @@ export class Prometheus extends Construct {
     const serviceAccountName = createServiceAccount(this, ctx, {
       name,
       id: ID,
+      apiCalls: 'Kubernetes service discovery: lists and watches the pods (and EndpointSlices) it scrapes; with prometheus.kubelet, the nodes and their cAdvisor metrics through the API server proxy',
       namespaceRules: props.alertmanager ? ENDPOINTSLICE_ROLE : [PODS],
       otherNamespaceRules: props.nodeExporter ? { [ctx.agentsNamespace]: [PODS] } : {},
       clusterRules: values.kubelet.enabled ? KUBELET_RULES : [],
@@ -169,6 +170,8 @@ export class Prometheus extends Construct {
 
     const items = [{ key: 'prometheus.yml', path: 'prometheus.yml' }, ...ruleNames.map((file) => ({ key: file, path: `${RULES_DIR}/${file}` }))];
     const template = podTemplate(ctx, {
+      priority: 'critical',
+      maxReplicas: values.replicas,
       id: ID,
       version,
       scheduling: values,

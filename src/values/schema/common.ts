@@ -3,6 +3,7 @@ import { parseQuantity } from '../../core/quantity.js';
 import { defaultText, resourcesText, type ResourceDefaults } from './describe.js';
 import { annotationMap, extraLabelMap, labelMap, labelValueProblem, qualifiedNameProblem } from './metadata.js';
 import { isDnsSubdomain, objectName, pullPolicy, quantityOrNumber } from './primitives.js';
+import { topologySpreadOverride } from './scheduling-policy.js';
 import type { Profile } from './profile.js';
 
 /** A container image reference; `global.imageRegistry` replaces `registry` for mirrored registries. */
@@ -39,7 +40,12 @@ const digest = () =>
     .regex(/^sha256:[a-f0-9]{64}$/)
     .optional()
     .describe('Image digest (sha256:…) appended after the tag, to pin the exact image (default: none).');
-const imagePullPolicy = () => pullPolicy.default('IfNotPresent').describe('Kubernetes imagePullPolicy of the container (default IfNotPresent).');
+const imagePullPolicy = () =>
+  pullPolicy
+    .optional()
+    .describe(
+      'Kubernetes imagePullPolicy of the container (default: Always for an image pinned by tag, which its publisher may push again; IfNotPresent for one pinned by digest, which cannot change).',
+    );
 
 /** `image.{registry,repository,tag,digest,pullPolicy}` with the component's pinned default; `whose` names the container. */
 export const image = (whose: string, d: ImageDefaults) =>
@@ -253,6 +259,7 @@ export const schedulingFields = {
     .describe('Kubernetes affinity of the pods, passed through (default: none; production: the chart\'s pod anti-affinity).'),
   podAnnotations: annotationMap.default({}).describe('Extra annotations on the pods (default {}).'),
   podLabels: extraLabelMap.default({}).describe('Extra labels on the pods (default {}).'),
+  topologySpread: topologySpreadOverride,
 };
 
 /** A reference to a Secret the user created; the chart then renders no Secret of its own. */

@@ -3,6 +3,7 @@ import type { Profile } from './profile.js';
 import { imageRegistry, storageClassName } from './common.js';
 import { extraLabelMap } from './metadata.js';
 import { dnsSubdomain, objectName } from './primitives.js';
+import { priorityClassesSchema, topologySpreadSchema } from './scheduling-policy.js';
 
 const pullSecret = z
   .union([objectName, z.strictObject({ name: objectName.describe('Name of the image pull Secret.') })])
@@ -40,6 +41,8 @@ export const globalSchema = (p: Profile) =>
       commonLabels: extraLabelMap
         .default({})
         .describe('Extra labels on every object (default {}).'),
+      priorityClasses: priorityClassesSchema,
+      topologySpread: topologySpreadSchema,
     })
     .prefault({})
     .describe('Settings shared by every component.');
