@@ -34,7 +34,7 @@ describe('golden diffs', () => {
     expect(diff).toBe(
       [
         '# Against base.k8s.yaml: 1 added, 1 removed, 1 changed; every other object as there, in the same order.',
-        '# file: aiops-platform.k8s.yaml',
+        '# files: aiops-platform.k8s.yaml',
         '## removed: Secret /gone',
         '## added: Service /new (object 2 of 3)',
         '  apiVersion: v1',

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { renderStream } from './render.js';
 
 /** One YAML document of a render, exactly as written, keyed by kind, namespace and name. */
 export interface Document {
@@ -121,22 +122,15 @@ export function applyDiff(before: string, diff: string): string {
   return [...out, ...lines.slice(at)].join('\n');
 }
 
-/** The one output file of a render (golden diffs compare renders written to one file). */
-function onlyFile(files: Record<string, string>): [string, string] {
-  const entries = Object.entries(files);
-  if (entries.length !== 1) throw new Error(`golden diffs compare one output file; the render wrote ${entries.map(([n]) => n).join(', ')}`);
-  return entries[0]!;
-}
-
 /**
  * What a render changes against its base render, as a readable text that still pins every byte:
- * the output file, each removed object's key, each added object in full with its place, each
+ * the output files (one stream, as test/support/render.ts joins them), each removed object's key, each added object in full with its place, each
  * changed object as a unified diff of its YAML, and the order of the objects when it is not the
  * base's. {@link applyRenderDiff} rebuilds the render from the base and this text.
  */
 export function renderDiff(base: { name: string; files: Record<string, string> }, target: { files: Record<string, string> }): string {
-  const baseDocs = documents(onlyFile(base.files)[1]);
-  const [file, yaml] = onlyFile(target.files);
+  const baseDocs = documents(renderStream(base.files).yaml);
+  const { names, yaml } = renderStream(target.files);
   const docs = documents(yaml);
   const before = new Map(baseDocs.map((d) => [d.key, d.text]));
   const after = new Map(docs.map((d) => [d.key, d.text]));
@@ -147,7 +141,7 @@ export function renderDiff(base: { name: string; files: Record<string, string> }
   const sameOrder = kept(docs, before).join('\n') === kept(baseDocs, after).join('\n');
   const out = [
     `# Against ${base.name}.k8s.yaml: ${added.length} added, ${removed.length} removed, ${changed.length} changed; every other object as there${sameOrder ? ', in the same order' : ''}.`,
-    `# file: ${file}`,
+    `# files: ${names.join(', ')}`,
     ...(sameOrder ? [] : ['# order:', ...docs.map((d) => `#   ${d.key}`)]),
   ];
   for (const d of removed) out.push(`## removed: ${d.key}`);

@@ -14,13 +14,17 @@ export interface TestRender extends Rendered {
 export function renderValues(files: readonly Fixture[] = [], sets: readonly string[] = [], release = 'aiops-platform', namespace = 'aiops-platform'): TestRender {
   const { values } = loadValues({ files, sets });
   const rendered = render(values, release, namespace, undefined, STAND_IN_CODE);
-  // The files a cluster runs (the manifests, then the connection tests) as one YAML stream, one document per object;
-  // not the ApplySet's bootstrap files (applyset/: its parent's kind exists only once its CRD is applied; test/cli/prune.test.ts).
-  const yaml = Object.entries(rendered.files)
-    .filter(([name]) => !name.startsWith(`${APPLYSET_FOLDER}/`))
-    .map(([, text]) => text)
-    .join('---\n');
-  return { ...rendered, yaml };
+  return { ...rendered, yaml: renderStream(rendered.files).yaml };
+}
+
+/**
+ * The files a cluster runs (the manifests, then the connection tests) as one YAML stream, one
+ * document per object, and their names; not the ApplySet's bootstrap files (applyset/: its
+ * parent's kind exists only once its CRD is applied; test/cli/prune.test.ts covers them).
+ */
+export function renderStream(files: Rendered['files']): { names: string[]; yaml: string } {
+  const kept = Object.entries(files).filter(([name]) => !name.startsWith(`${APPLYSET_FOLDER}/`));
+  return { names: kept.map(([name]) => name), yaml: kept.map(([, text]) => text).join('---\n') };
 }
 
 /** Renders a values YAML text given inline. */
