@@ -50,8 +50,8 @@ describe('PrometheusBackup (backup.prometheus)', () => {
     });
     expect(pod.volumes).toEqual([
       { name: 'script', configMap: { name: NAME, defaultMode: 0o444 } },
-      { name: 'data', persistentVolumeClaim: { claimName: 'data-aiops-platform-prometheus-0' } },
       { name: 'backup', persistentVolumeClaim: { claimName: NAME } },
+      { name: 'data', persistentVolumeClaim: { claimName: 'data-aiops-platform-prometheus-0' } },
     ]);
     // The claim the StatefulSet makes for replica 0: its volumeClaimTemplate `data`.
     expect(server.object(on).spec.volumeClaimTemplates[0].metadata.name).toBe('data');

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXEMPTIONS, exemptAnnotation, reasonAnnotation } from '../../src/core/audit-exemptions.js';
 import { API_CALLS_ANNOTATION } from '../../src/lib/rbac.js';
@@ -168,5 +170,14 @@ describe('values of priority and spread', () => {
     expect(podSpecOf(kibana).containers[0].imagePullPolicy).toBe('IfNotPresent');
     expect(kibana.metadata.annotations?.[exemptAnnotation('pullPolicyNotAlways')]).toBeUndefined();
     expect(podSpecOf(find(objects, 'StatefulSet', 'aiops-platform-postgresql')).containers[0].imagePullPolicy).toBe('Always');
+  });
+});
+
+describe('the README', () => {
+  it('prints the table of exemptions as the code has it, row for row', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Scheduling, API tokens and audit exemptions'), readme.indexOf('\n## Components'));
+    const rows = section.split('\n').filter((line) => /^\| `[A-Za-z]+` \|/.test(line));
+    expect(rows).toEqual(EXEMPTIONS.map((e) => `| \`${e.check}\` | ${e.where} | ${e.reason} |`));
   });
 });

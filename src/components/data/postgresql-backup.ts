@@ -1,16 +1,12 @@
-import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
-import { baseContainer } from '../../lib/container.js';
-import { metadata } from '../../lib/metadata.js';
 import { CRONJOB_NAME_MAX } from '../../lib/names.js';
 import type { SchedulingValues } from '../../lib/pod.js';
-import { claimSpec } from '../../lib/storage.js';
-import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
-import { superuserClientEnv, type PostgreSqlConnection } from './postgresql.js';
+import { createBackupCronJob } from '../shared/backup-cronjob.js';
+import { POSTGRES_UID, superuserClientEnv, type PostgreSqlConnection } from './postgresql.js';
 import { BACKUP_MOUNT, BACKUP_SCRIPT_FILE, POSTGRESQL_BACKUP_DIR, postgresqlBackupScript } from './postgresql-scripts.js';
 
 /** Props of {@link PostgreSqlBackup}: the `backup` slice, and the PostgreSQL image the dump tools come from. */
@@ -25,8 +21,6 @@ export interface PostgreSqlBackupProps extends ComponentProps<Values['backup'], 
 
 /** Distinct from the server's identity, so the PostgreSQL Services never select the backup pods. */
 const ID = CATALOG.postgresqlBackup.id;
-/** uid/gid of the `postgres` user in the official image, whose pg_dump the Job runs. */
-const POSTGRES_UID = 999;
 const SCRIPT_DIR = '/etc/postgresql-backup';
 
 /**
@@ -43,45 +37,17 @@ export class PostgreSqlBackup extends Construct {
     super(scope, id);
     const { ctx, values, connection, image, scheduling } = props;
     const { name } = props.plan ?? workloadPlan(ctx, ID, { role: CATALOG.postgresqlBackup.role, maxName: CRONJOB_NAME_MAX });
-    const version = image.tag;
     this.name = name;
-
-    new k8s.KubePersistentVolumeClaim(this, 'volume', {
-      metadata: metadata(ctx, name, ID, { version }),
-      spec: claimSpec(ctx, values.persistence),
-    });
-    // The script lives in the ConfigMap: every run reads the current one.
-    new k8s.KubeConfigMap(this, 'config', {
-      metadata: metadata(ctx, name, ID, { version }),
-      data: { [BACKUP_SCRIPT_FILE]: postgresqlBackupScript() },
-    });
-
-    const container: k8s.Container = {
-      ...baseContainer(ctx, 'backup', { image, resources: values.resources }),
-      command: ['sh', `${SCRIPT_DIR}/${BACKUP_SCRIPT_FILE}`],
-      env: [
-        ...superuserClientEnv(connection, name),
-        { name: 'BACKUP_DIR', value: POSTGRESQL_BACKUP_DIR },
-        { name: 'KEEP', value: String(values.keep) },
-      ],
-      volumeMounts: [
-        { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
-        { name: 'backup', mountPath: BACKUP_MOUNT },
-      ],
-    };
-    const template = jobPodTemplate(ctx, {
+    createBackupCronJob(this, ctx, {
+      name,
       id: ID,
-      version,
+      values,
+      image,
       scheduling,
       runAs: { user: POSTGRES_UID },
-      containers: [container],
-      volumes: [
-        { name: 'script', configMap: { name, defaultMode: 0o444 } },
-        { name: 'backup', persistentVolumeClaim: { claimName: name } },
-      ],
+      script: { file: BACKUP_SCRIPT_FILE, text: postgresqlBackupScript(), dir: SCRIPT_DIR },
+      env: [...superuserClientEnv(connection, name), { name: 'BACKUP_DIR', value: POSTGRESQL_BACKUP_DIR }, { name: 'KEEP', value: String(values.keep) }],
+      claim: { persistence: values.persistence, mountPath: BACKUP_MOUNT },
     });
-    // Two more attempts; a dump that runs for six hours is stopped (and its partial files removed).
-    const jobSpec: k8s.JobSpec = { backoffLimit: 2, activeDeadlineSeconds: 6 * 3600, template };
-    createCronJob(this, ctx, { name, id: ID, version, schedule: values.schedule, jobSpec });
   }
 }

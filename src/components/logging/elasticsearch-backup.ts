@@ -1,16 +1,13 @@
-import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
-import { baseContainer } from '../../lib/container.js';
 import { ConfigError } from '../../lib/errors.js';
-import { metadata } from '../../lib/metadata.js';
 import { CRONJOB_NAME_MAX } from '../../lib/names.js';
 import { secretEnv, type SchedulingValues } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
-import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
+import { createBackupCronJob } from '../shared/backup-cronjob.js';
 import { SNAPSHOT_MANAGER, type ElasticsearchConnection } from './connection.js';
 import { SNAPSHOT_SCRIPT, snapshotScript } from './elasticsearch-backup-scripts.js';
 import { SNAPSHOT_MANAGER_PASSWORD_ENV } from './elasticsearch-setup-config.js';
@@ -60,17 +57,19 @@ export class ElasticsearchBackup extends Construct {
     if (connection.authEnabled && !secretName) {
       throw new ConfigError('the Elasticsearch backup needs the credentials Secret when security is on, but the connection names none');
     }
-    const version = image.tag;
     this.name = name;
-
-    new k8s.KubeConfigMap(this, 'config', {
-      metadata: metadata(ctx, name, ID, { version }),
-      data: { [SNAPSHOT_SCRIPT]: snapshotScript({ auth: secretName ? { user: SNAPSHOT_MANAGER.user, passwordEnv: SNAPSHOT_MANAGER_PASSWORD_ENV } : undefined }) },
-    });
-
-    const container: k8s.Container = {
-      ...baseContainer(ctx, 'snapshot', { image, resources: values.resources }),
-      command: ['sh', `${SCRIPT_DIR}/${SNAPSHOT_SCRIPT}`],
+    createBackupCronJob(this, ctx, {
+      name,
+      id: ID,
+      values,
+      image,
+      scheduling,
+      runAs: { user: ELASTICSEARCH_UID },
+      script: {
+        file: SNAPSHOT_SCRIPT,
+        text: snapshotScript({ auth: secretName ? { user: SNAPSHOT_MANAGER.user, passwordEnv: SNAPSHOT_MANAGER_PASSWORD_ENV } : undefined }),
+        dir: SCRIPT_DIR,
+      },
       env: [
         { name: 'ES_URL', value: connection.url },
         { name: 'REPOSITORY', value: repository.values.repository },
@@ -79,25 +78,7 @@ export class ElasticsearchBackup extends Construct {
         { name: 'WORK_DIR', value: WORK_DIR },
         ...(secretName ? [secretEnv(SNAPSHOT_MANAGER_PASSWORD_ENV, secretName, SNAPSHOT_MANAGER.key)] : []),
       ],
-      volumeMounts: [
-        { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
-        { name: 'work', mountPath: WORK_DIR },
-      ],
-    };
-    const template = jobPodTemplate(ctx, {
-      id: ID,
-      version,
-      scheduling,
-      runAs: { user: ELASTICSEARCH_UID },
-      containers: [container],
-      volumes: [
-        { name: 'script', configMap: { name, defaultMode: 0o444 } },
-        emptyDirVolume('work', { memory: true, sizeLimit: '16Mi' }),
-      ],
+      volumes: [{ volume: emptyDirVolume('work', { memory: true, sizeLimit: '16Mi' }), mount: { mountPath: WORK_DIR } }],
     });
-    // Two more attempts; a snapshot still running after six hours is given up (Elasticsearch goes
-    // on with it, and the next run's retention removes it if it ends failed).
-    const jobSpec: k8s.JobSpec = { backoffLimit: 2, activeDeadlineSeconds: 6 * 3600, template };
-    createCronJob(this, ctx, { name, id: ID, version, schedule: values.schedule, jobSpec });
   }
 }

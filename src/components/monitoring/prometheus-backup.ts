@@ -1,15 +1,12 @@
 import { k8s } from '../../lib/k8s.js';
 import { Construct } from 'constructs';
-import { baseContainer } from '../../lib/container.js';
-import { metadata } from '../../lib/metadata.js';
 import { CRONJOB_NAME_MAX } from '../../lib/names.js';
 import type { SchedulingValues } from '../../lib/pod.js';
-import { claimSpec } from '../../lib/storage.js';
-import { createCronJob, jobPodTemplate } from '../../lib/workloads.js';
 import { CATALOG } from '../../plan/catalog.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
+import { createBackupCronJob } from '../shared/backup-cronjob.js';
 import type { PrometheusSnapshotSource } from './prometheus.js';
 import { PROMETHEUS_BACKUP_SCRIPT, prometheusBackupScript } from './prometheus-backup-scripts.js';
 
@@ -54,53 +51,29 @@ export class PrometheusBackup extends Construct {
     super(scope, id);
     const { ctx, values, source, image, scheduling } = props;
     const { name } = props.plan ?? workloadPlan(ctx, ID, { role: CATALOG.prometheusBackup.role, maxName: CRONJOB_NAME_MAX });
-    const version = image.tag;
     this.name = name;
-
     const { size, storageClass } = values.prometheus;
-    new k8s.KubePersistentVolumeClaim(this, 'volume', {
-      metadata: metadata(ctx, name, ID, { version }),
-      spec: claimSpec(ctx, { enabled: true, size, storageClass }),
-    });
-    new k8s.KubeConfigMap(this, 'config', {
-      metadata: metadata(ctx, name, ID, { version }),
-      data: { [PROMETHEUS_BACKUP_SCRIPT]: prometheusBackupScript() },
-    });
-
-    const container: k8s.Container = {
-      ...baseContainer(ctx, 'backup', { image, resources: values.resources }),
-      command: ['sh', `${SCRIPT_DIR}/${PROMETHEUS_BACKUP_SCRIPT}`],
+    const onReplicaZero: k8s.Affinity = {
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { [POD_NAME_LABEL]: source.podName } }, topologyKey: 'kubernetes.io/hostname' }],
+      },
+    };
+    createBackupCronJob(this, ctx, {
+      name,
+      id: ID,
+      values,
+      image,
+      scheduling: { ...scheduling, affinity: onReplicaZero as Record<string, unknown> },
+      runAs: { user: source.uid },
+      script: { file: PROMETHEUS_BACKUP_SCRIPT, text: prometheusBackupScript(), dir: SCRIPT_DIR },
       env: [
         { name: 'PROMETHEUS_URL', value: source.url },
         { name: 'DATA_DIR', value: source.dataDir },
         { name: 'BACKUP_DIR', value: BACKUP_DIR },
         { name: 'KEEP', value: String(values.keep) },
       ],
-      volumeMounts: [
-        { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
-        { name: 'data', mountPath: source.dataDir },
-        { name: 'backup', mountPath: BACKUP_MOUNT },
-      ],
-    };
-    const onReplicaZero: k8s.Affinity = {
-      podAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { [POD_NAME_LABEL]: source.podName } }, topologyKey: 'kubernetes.io/hostname' }],
-      },
-    };
-    const template = jobPodTemplate(ctx, {
-      id: ID,
-      version,
-      scheduling: { ...scheduling, affinity: onReplicaZero as Record<string, unknown> },
-      runAs: { user: source.uid },
-      containers: [container],
-      volumes: [
-        { name: 'script', configMap: { name, defaultMode: 0o444 } },
-        { name: 'data', persistentVolumeClaim: { claimName: source.claimName } },
-        { name: 'backup', persistentVolumeClaim: { claimName: name } },
-      ],
+      claim: { persistence: { enabled: true, size, storageClass }, mountPath: BACKUP_MOUNT },
+      volumes: [{ volume: { name: 'data', persistentVolumeClaim: { claimName: source.claimName } }, mount: { mountPath: source.dataDir } }],
     });
-    // Two more attempts; a copy still running after six hours is stopped (the next run removes its partial copy).
-    const jobSpec: k8s.JobSpec = { backoffLimit: 2, activeDeadlineSeconds: 6 * 3600, template };
-    createCronJob(this, ctx, { name, id: ID, version, schedule: values.schedule, jobSpec });
   }
 }
