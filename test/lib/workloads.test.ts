@@ -60,7 +60,7 @@ describe('containers and Jobs', () => {
     expect(r.built).toMatchObject({
       name: 'redis',
       image: expect.stringMatching(/^mirror\.example\/.*redis:/),
-      imagePullPolicy: 'IfNotPresent',
+      imagePullPolicy: 'Always',
       resources: { requests: { cpu: { value: '100m' }, memory: { value: '64Mi' } }, limits: { memory: { value: '64Mi' } } },
       securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     });

@@ -148,6 +148,10 @@ describe('values of priority and spread', () => {
     expect(messages('global: {priorityClasses: {standard: {name: "Bad Name; rm -rf /"}}}\n')).toEqual([expect.stringMatching(/^global\.priorityClasses\.standard\.name: /)]);
     expect(messages('global: {topologySpread: {zone: {whenUnsatisfiable: Sometimes}}}\n')).toEqual([expect.stringMatching(/^global\.topologySpread\.zone\.whenUnsatisfiable: /)]);
     expect(messages('kibana: {topologySpread: {zone: {maxSkew: 0}}}\n')).toEqual([expect.stringMatching(/^kibana\.topologySpread\.zone\.maxSkew: /)]);
+    // One pod, or one per node: nothing to spread, so the key is not there to be silently ignored.
+    for (const slice of ['nodeExporter', 'filebeat', 'kubeStateMetrics', 'postgresql']) {
+      expect(messages(`${slice}: {topologySpread: {zone: {enabled: false}}}\n`)).toEqual([expect.stringMatching(new RegExp(`^${slice}\\.topologySpread: unknown key "topologySpread"`))]);
+    }
   });
 
   it('tunes the spread globally and per component, key by key', () => {

@@ -5,14 +5,14 @@ import { cronSchedule } from './cron.js';
 import { CREDENTIAL_DEFAULT } from './describe.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
-import { passwordAuth, sidecarExporter, sized, workloadFields } from './workload.js';
+import { passwordAuth, sidecarExporter, singlePodWorkloadFields, sized, workloadFields } from './workload.js';
 
 /** `postgresql.*` */
 export const postgresqlSchema = (p: Profile) => {
   const volume = persistence(p, 'the PostgreSQL data', '8Gi', '20Gi');
   return z
     .strictObject({
-      ...workloadFields(p, {
+      ...singlePodWorkloadFields(p, {
         name: 'PostgreSQL',
         image: IMAGES.postgresql,
         resources: { development: sized('100m', '256Mi', '512Mi'), production: sized('1', '2Gi', '4Gi') },

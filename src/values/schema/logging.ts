@@ -5,7 +5,7 @@ import { password } from './text.js';
 import { IMAGES } from './images.js';
 import type { Profile } from './profile.js';
 import { quantityOrNumber } from './primitives.js';
-import { cpuAutoscaling, replicaField, sized, withMinReplicas, workloadFields } from './workload.js';
+import { cpuAutoscaling, replicaField, singlePodWorkloadFields, sized, withMinReplicas, workloadFields } from './workload.js';
 import { refineHeapSize } from './elasticsearch.js';
 
 /** `logstash.*`: the beats → Elasticsearch pipeline. */
@@ -38,7 +38,7 @@ export const logstashSchema = (p: Profile) =>
 export const filebeatSchema = (p: Profile) =>
   z
     .strictObject(
-      workloadFields(p, {
+      singlePodWorkloadFields(p, {
         name: 'Filebeat',
         image: IMAGES.filebeat,
         resources: { development: sized('50m', '100Mi', '200Mi'), production: sized('100m', '200Mi', '400Mi') },

@@ -8,7 +8,7 @@ import type { Profile } from './profile.js';
 import { labelMap } from './metadata.js';
 import { port, positiveDuration, quantityOrNumber } from './primitives.js';
 import { singleLine } from './text.js';
-import { replicaField, sized, workloadFields } from './workload.js';
+import { replicaField, singlePodWorkloadFields, sized, workloadFields } from './workload.js';
 
 /** `prometheus.*` */
 export const prometheusSchema = (p: Profile) => {
@@ -133,7 +133,7 @@ export const grafanaSchema = (p: Profile) => {
 export const nodeExporterSchema = (p: Profile) =>
   z
     .strictObject({
-      ...workloadFields(p, {
+      ...singlePodWorkloadFields(p, {
         name: 'node-exporter',
         image: IMAGES.nodeExporter,
         resources: { development: sized('10m', '32Mi', '64Mi'), production: sized('50m', '64Mi', '256Mi') },
@@ -184,7 +184,7 @@ const KUBE_STATE_METRICS_COLLECTORS = [
 export const kubeStateMetricsSchema = (p: Profile) =>
   z
     .strictObject({
-      ...workloadFields(p, {
+      ...singlePodWorkloadFields(p, {
         name: 'kube-state-metrics',
         image: IMAGES.kubeStateMetrics,
         resources: { development: sized('10m', '64Mi', '128Mi'), production: sized('50m', '128Mi', '256Mi') },

@@ -83,8 +83,8 @@ const spreadRule = (what: string) =>
 /** `global.topologySpread.*`: the defaults of every workload. */
 export const topologySpreadSchema = z
   .strictObject({
-    zone: spreadRule('zones (topology.kubernetes.io/zone)'),
-    hostname: spreadRule('nodes (kubernetes.io/hostname)'),
+    zone: spreadRule('zones (topology.kubernetes.io/zone)').describe('The spread over zones (topology.kubernetes.io/zone): one zone lost takes at most its share of the pods.'),
+    hostname: spreadRule('nodes (kubernetes.io/hostname)').describe('The spread over nodes (kubernetes.io/hostname), beside the pod anti-affinity of the production profile.'),
   })
   .prefault({})
   .describe('topologySpreadConstraints of every workload that runs more than one pod: one zone or node lost takes at most its share. Nothing is rendered for single replicas.');
@@ -100,7 +100,10 @@ const spreadOverride = (what: string) =>
 
 /** `<component>.topologySpread`: this component's changes to `global.topologySpread`. */
 export const topologySpreadOverride = z
-  .strictObject({ zone: spreadOverride('zones'), hostname: spreadOverride('nodes') })
+  .strictObject({
+    zone: spreadOverride('zones').describe('Changes to global.topologySpread.zone (default: none).'),
+    hostname: spreadOverride('nodes').describe('Changes to global.topologySpread.hostname (default: none).'),
+  })
   .optional()
   .describe('This component\'s changes to global.topologySpread, key by key (default: none, the global settings).');
 

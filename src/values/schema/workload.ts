@@ -24,6 +24,15 @@ export const workloadFieldsWithImage = <I extends z.ZodType>(p: Profile, d: Omit
   ...schedulingFields,
 });
 
+/**
+ * {@link workloadFields} of a component that never runs more than one pod, or one per node (a
+ * DaemonSet): no `topologySpread`, which would have nothing to spread.
+ */
+export const singlePodWorkloadFields = (p: Profile, d: WorkloadDefaults) => {
+  const { topologySpread: _none, ...fields } = workloadFields(p, d);
+  return fields;
+};
+
 /** `replicas` with a development and a production default; `note` says what more pods mean for this component. */
 export const replicaField = (p: Profile, development: number, production: number, note?: string) => ({
   replicas: replicas(p.pick(development, production)).describe(
