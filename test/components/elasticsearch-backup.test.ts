@@ -8,9 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { problemsOf } from '../support/values-issues.js';
 import { parse } from 'yaml';
-import { loadValues } from '../../src/values/load.js';
-import { ValuesError } from '../../src/values/issues.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { basicAuth, startFakeElasticsearch, type FakeAnswer, type RecordedRequest } from '../support/fake-elasticsearch.js';
 import { onPath, output, runProcess, toolsPresent } from '../support/process.js';
@@ -29,15 +28,7 @@ const S3 = ', elasticsearch: {type: s3, s3: {bucket: aiops-snapshots, endpoint: 
 const files = (r: TestRender, name: string): Record<string, string> => find(r.objects, 'ConfigMap', name).data;
 const elasticsearchYml = (r: TestRender) => parse(files(r, ES)['elasticsearch.yml']);
 
-function problems(text: string): string[] {
-  try {
-    loadValues({ files: [{ name: 'values.yaml', text }], sets: [] });
-    return [];
-  } catch (e) {
-    if (e instanceof ValuesError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-}
+const problems = problemsOf;
 
 describe('Elasticsearch snapshots: render', () => {
   const fs = render();

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { problemsOf } from '../support/values-issues.js';
 import { ElasticsearchSetup } from '../../src/components/logging/elasticsearch-setup.js';
 import { loadValues } from '../../src/values/load.js';
-import { ValuesError } from '../../src/values/issues.js';
 import { sampleElasticsearch } from '../support/connections.js';
 import { renderConstruct } from '../support/construct.js';
 import { basicAuth, startFakeElasticsearch, type FakeAnswer, type RecordedRequest } from '../support/fake-elasticsearch.js';
@@ -73,15 +73,7 @@ describe('disk alerts and the executor', () => {
 });
 
 describe('elasticsearch.diskCleanup values', () => {
-  const problems = (text: string): string[] => {
-    try {
-      loadValues({ files: [{ name: 'values.yaml', text }], sets: [] });
-      return [];
-    } catch (e) {
-      if (e instanceof ValuesError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-      throw e;
-    }
-  };
+  const problems = problemsOf;
 
   it('defaults to 80 % and 5 indices per run, taken into the script', () => {
     const { files } = renderCleanup('elasticsearch: {diskCleanup: {targetPercent: 70, maxIndicesPerRun: 2}}');

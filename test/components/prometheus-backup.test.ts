@@ -4,8 +4,7 @@
  * the real Debian Prometheus in test/servers/prometheus-backup.server.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { loadValues } from '../../src/values/load.js';
-import { ValuesError } from '../../src/values/issues.js';
+import { problemsOf } from '../support/values-issues.js';
 import { assertValidK8sObjects } from '../support/k8s-validate.js';
 import { envValues, find, ofKind, RESTRICTED_CONTAINER, renderYaml, workload } from '../support/render.js';
 
@@ -15,15 +14,7 @@ const backup = workload('CronJob', NAME);
 const server = workload('StatefulSet', PROM);
 const ON = 'backup: {enabled: true, prometheus: {enabled: true}}\n';
 
-function problems(text: string): string[] {
-  try {
-    loadValues({ files: [{ name: 'values.yaml', text }], sets: [] });
-    return [];
-  } catch (e) {
-    if (e instanceof ValuesError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-}
+const problems = problemsOf;
 
 describe('PrometheusBackup (backup.prometheus)', () => {
   const on = renderYaml(ON);

@@ -19,3 +19,14 @@ export function issuesThrownBy(attempt: () => unknown, what = 'the values'): Val
 export function issuesOf(text: string, sets: readonly string[] = []): ValuesIssue[] {
   return issuesThrownBy(() => loadValues({ files: [{ name: 'values.yaml', text }], sets }), `the values:\n${text}`);
 }
+
+/** The problems of a values file `values.yaml` with `text`, as `<path>: <message>` lines; none when it loads. */
+export function problemsOf(text: string): string[] {
+  try {
+    loadValues({ files: [{ name: 'values.yaml', text }], sets: [] });
+    return [];
+  } catch (error) {
+    if (error instanceof ValuesError) return error.issues.map((i) => `${i.path}: ${i.message}`);
+    throw error;
+  }
+}
