@@ -59,11 +59,6 @@ export interface PlatformChartProps {
 export class PlatformChart extends Chart {
   /** Warnings collected while building, in order. */
   readonly warnings: string[] = [];
-  /**
-   * The connection tests (Helm test hooks, `tests/` for kubectl users): a chart of their own inside
-   * this one, so that `toJson()` of this chart leaves them out; undefined when nothing is checked.
-   */
-  readonly tests: ConnectionTests | undefined;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -182,13 +177,13 @@ export class PlatformChart extends Chart {
     platformNetworkPolicies(this, ctx, v, plan);
 
     // Connection tests of every rendered service, allowed by the NetworkPolicies through their plan entry.
-    this.tests = plan.connectionTests
-      ? new ConnectionTests(this, 'connection-tests', {
-          ctx,
-          plan: plan.connectionTests,
-          images: { redis: v.redis.image, postgresql: v.postgresql.image },
-          ...handedConnections(plan.connectionTests.connections, { redis, postgresql, elasticsearch }),
-        })
-      : undefined;
+    if (plan.connectionTests) {
+      new ConnectionTests(this, 'connection-tests', {
+        ctx,
+        plan: plan.connectionTests,
+        images: { redis: v.redis.image, postgresql: v.postgresql.image },
+        ...handedConnections(plan.connectionTests.connections, { redis, postgresql, elasticsearch }),
+      });
+    }
   }
 }

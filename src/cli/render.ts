@@ -6,6 +6,7 @@ import type { Values } from '../values/schema/index.js';
 import { hideMaps, restoreMaps } from '../lib/opaque-maps.js';
 import { manifestYaml } from '../lib/yaml-output.js';
 import { annotateExemptions } from '../core/audit-exemptions.js';
+import { isConnectionTestObject } from '../components/tests/connection-tests.js';
 import type { ServiceCode } from '../lib/service-code.js';
 import { renderProblemsError, type RenderFlags } from './render-problems.js';
 import { applysetFiles } from './applyset.js';
@@ -49,9 +50,11 @@ export function render(values: Values, release: string, namespace: string, sourc
   }
   if (problems.length > 0) throw fail();
   const vault = hideMaps(chart);
-  // Every deliberate deviation from the auditors' checks, marked on the object with its reason (core/audit-exemptions.ts).
-  const objects = annotateExemptions(restoreMaps(chart.toJson() as Record<string, unknown>[], vault));
-  const testObjects = chart.tests ? restoreMaps(chart.tests.toJson() as Record<string, unknown>[], vault) : [];
+  // One synthesis (cdk8s resolves and validates the whole app on each toJson), then the connection
+  // tests put apart; every deliberate deviation from the auditors' checks marked with its reason (core/audit-exemptions.ts).
+  const all = restoreMaps(chart.toJson() as Record<string, unknown>[], vault);
+  const objects = annotateExemptions(all.filter((o) => !isConnectionTestObject(o)));
+  const testObjects = all.filter(isConnectionTestObject);
   const tests = testObjects.length > 0 ? { [testsFileName(release)]: manifestYaml(testObjects) } : {};
   const applyset = Object.entries(applysetFiles(release)).map(([name, text]) => [`${APPLYSET_FOLDER}/${name}`, text]);
   return { files: { [`${release}.k8s.yaml`]: manifestYaml(objects), ...Object.fromEntries(applyset), ...tests }, objects, testObjects, warnings: chart.warnings };

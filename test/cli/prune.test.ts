@@ -76,6 +76,12 @@ afterAll(async () => {
 describe('pruning with the release ApplySet', () => {
   const commands = pruneCommands(RELEASE, out, APPLYSET_FOLDER);
 
+  it('documents in the README exactly the commands tested here (for dist/ and the default release)', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const documented = pruneCommands(RELEASE, 'dist', APPLYSET_FOLDER);
+    for (const command of [...documented.bootstrap, documented.apply]) expect(readme).toContain(`\n${command}`);
+  });
+
   it('prints the pruned apply in the summary', () => {
     const result = cli('--output', out);
     expect(result.stdout).toContain(`  KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset=applysets.aiops-platform.io/${RELEASE} -f ${out}/\n`);

@@ -1,5 +1,4 @@
-import { Chart } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { containerImage } from '../../lib/images.js';
 import type { PlatformContext } from '../../lib/context.js';
 import { k8s } from '../../lib/k8s.js';
@@ -42,6 +41,11 @@ export const HELM_TEST_HOOK = {
   'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
 } as const;
 
+/** An object of the connection tests: it carries the Helm test hook (no other object of the render does). */
+export function isConnectionTestObject(object: Record<string, unknown>): boolean {
+  return (object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.['helm.sh/hook'] === HELM_TEST_HOOK['helm.sh/hook'];
+}
+
 const { id: ID } = CATALOG.connectionTests;
 /** curlimages/curl runs as `curl_user` (uid 100, group 101). */
 const CURL_USER: RunAs = { user: 100, group: 101 };
@@ -65,8 +69,8 @@ interface TestPod {
 }
 
 /**
- * The connection tests, a chart of their own inside the platform chart (so the platform chart's
- * objects never include them; `dist/tests/`, Helm test hooks): one Pod `<release>-test-<service>`
+ * The connection tests (`dist/tests/`, Helm test hooks; the render puts every object marked with
+ * {@link HELM_TEST_HOOK} apart, {@link isConnectionTestObject}): one Pod `<release>-test-<service>`
  * per checked service of the plan, which checks it once from inside the cluster with the
  * service's real client and the credentials its real clients use, retried briefly
  * (connection-test-scripts.ts), then exits (`restartPolicy: Never`):
@@ -84,9 +88,9 @@ interface TestPod {
  * {@link CATALOG.connectionTests}: the NetworkPolicy `<release>-test` lets them reach exactly the
  * endpoints of the plan's `uses`.
  */
-export class ConnectionTests extends Chart {
+export class ConnectionTests extends Construct {
   constructor(scope: Construct, id: string, props: ConnectionTestsProps) {
-    super(scope, id, { disableResourceNameHashes: true });
+    super(scope, id);
     const { ctx, plan } = props;
     const t = plan.connections;
     const http = (target: Pick<ComponentPlan, 'id'>, service: string, url: string, check: Omit<Extract<ConnectionCheck, { kind: 'http-get' }>, 'kind'> = {}, auth: k8s.EnvVar[] = []): TestPod => ({
