@@ -108,6 +108,15 @@ describe.each(renders.map((r) => [r.name, r.objects] as const))('render %s', (_n
     }
   });
 
+  it('pulls every image pinned by tag Always and every image pinned by digest IfNotPresent, the test Pods\' included', () => {
+    for (const o of objects.filter((x) => [...WORKLOADS, 'Pod'].includes(x.kind))) {
+      const spec = o.kind === 'Pod' ? o.spec : podSpecOf(o);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect(c.imagePullPolicy, `${o.metadata.name}/${c.name} ${c.image}`).toBe(/@sha256:/.test(c.image) ? 'IfNotPresent' : 'Always');
+      }
+    }
+  });
+
   it('names no ConfigMap key as a credential (Polaris\' sensitiveConfigmapContent)', () => {
     for (const cm of ofKind(objects, 'ConfigMap')) {
       expect(Object.keys(cm.data ?? {}).filter((k) => /password|token|bearer|secret/i.test(k)), cm.metadata.name).toEqual([]);

@@ -49,7 +49,7 @@ export function isConnectionTestObject(object: Record<string, unknown>): boolean
 const { id: ID } = CATALOG.connectionTests;
 /** curlimages/curl runs as `curl_user` (uid 100, group 101). */
 const CURL_USER: RunAs = { user: 100, group: 101 };
-const CURL_IMAGE: ImageValues = { ...IMAGES.curl, pullPolicy: 'IfNotPresent' };
+const CURL_IMAGE: ImageValues = IMAGES.curl;
 /** One client call: small and short-lived. */
 const RESOURCES = resourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } });
 /** A test Pod is stopped after this long, whatever its script does (the script itself ends within 40 s). */
