@@ -1,4 +1,5 @@
 import { LABEL_KEY } from '../core/label-keys.js';
+import { WORKLOAD_KINDS, workloadPodSpec } from '../core/rendered-workloads.js';
 import { parseQuantity } from '../core/quantity.js';
 
 /**
@@ -38,7 +39,6 @@ export interface Footprint {
 }
 
 type Json = Record<string, unknown>;
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
 /** The footprint of rendered objects. */
 export function footprint(objects: readonly Json[]): Footprint {
@@ -55,7 +55,7 @@ export function footprint(objects: readonly Json[]): Footprint {
     }
     if (!WORKLOAD_KINDS.has(kind)) continue;
     const spec = (object.spec ?? {}) as Json;
-    const podSpec = podSpecOf(kind, spec);
+    const podSpec = workloadPodSpec<Json>(object) ?? {};
     const replicas = kind === 'Deployment' || kind === 'StatefulSet' ? (typeof spec.replicas === 'number' ? spec.replicas : (minReplicas.get(`${kind}/${name}`) ?? 1)) : 1;
     const pod = podResources(podSpec);
     const claims = kind === 'StatefulSet' ? ((spec.volumeClaimTemplates ?? []) as Json[]).reduce((sum, claim) => sum + claimSize(claim), 0) : 0;
@@ -94,10 +94,6 @@ function hpaMinimums(objects: readonly Json[]): Map<string, number> {
   return minimums;
 }
 
-function podSpecOf(kind: string, spec: Json): Json {
-  const template = kind === 'CronJob' ? ((spec.jobTemplate as Json).spec as Json).template : spec.template;
-  return ((template as Json).spec ?? {}) as Json;
-}
 
 interface Resources {
   requests: { cpu: number; memory: number };

@@ -1,3 +1,5 @@
+import { workloadPodSpec } from './rendered-workloads.js';
+
 /**
  * The platform's deliberate deviations from the checks of Fairwinds Polaris (an audit many
  * platform teams run in CI), in one table: each check the render knowingly fails, where it fails
@@ -38,8 +40,6 @@ export interface Exemption {
   /** True for an object that fails the check (as Polaris evaluates it) for this reason. */
   readonly applies: (subject: Subject) => boolean;
 }
-
-const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
 /** The table (order: the README's). */
 export const EXEMPTIONS: readonly Exemption[] = [
@@ -113,9 +113,9 @@ export const reasonAnnotation = (check: string): string => `aiops-platform.io/${
 export function annotateExemptions<T extends Record<string, unknown>>(objects: T[]): T[] {
   const all = objects as unknown as KubeObject[];
   for (const object of all) {
-    const pod = podSpecOf(object);
+    const pod = workloadPodSpec<PodSpec>(object);
     const subject = { object, pod, all };
-    const failed = EXEMPTIONS.filter((e) => WORKLOADS.has(String(object.kind)) && e.applies(subject));
+    const failed = pod ? EXEMPTIONS.filter((e) => e.applies(subject)) : [];
     if (failed.length === 0) continue;
     const metadata = (object.metadata ??= {});
     const annotations: Record<string, string> = { ...metadata.annotations };
@@ -126,11 +126,6 @@ export function annotateExemptions<T extends Record<string, unknown>>(objects: T
     metadata.annotations = annotations;
   }
   return objects;
-}
-
-function podSpecOf(object: KubeObject): PodSpec | undefined {
-  const spec = object.spec as { template?: { spec?: PodSpec }; jobTemplate?: { spec?: { template?: { spec?: PodSpec } } } } | undefined;
-  return object.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
 }
 
 const isDigestPinned = (image: string | undefined): boolean => /@sha256:[0-9a-f]{64}$/.test(image ?? '');

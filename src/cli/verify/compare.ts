@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { workloadPodSpec } from '../../core/rendered-workloads.js';
 
 /** A rendered or live Kubernetes object, as JSON. */
 export type KubeJson = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown };
@@ -10,8 +11,6 @@ export interface Drift {
   readonly rendered: unknown;
   readonly live: unknown;
 }
-
-const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 
 /**
  * The drift that matters between a rendered object and the live one: for workloads each
@@ -25,9 +24,9 @@ export function driftOf(rendered: KubeJson, live: KubeJson, scaledByHpa: boolean
     if (!isDeepStrictEqual(normalize(a), normalize(b))) drift.push({ field, rendered: a, live: b });
   };
   if (rendered.kind === 'NetworkPolicy' || rendered.kind === 'CiliumNetworkPolicy') differ('spec', rendered.spec, live.spec);
-  const renderedPod = podSpec(rendered);
+  const renderedPod = workloadPodSpec(rendered);
   if (renderedPod) {
-    const livePod = podSpec(live) ?? {};
+    const livePod = workloadPodSpec(live) ?? {};
     for (const list of ['initContainers', 'containers'] as const) {
       const liveByName = new Map(((livePod[list] ?? []) as Container[]).map((c) => [c.name, c]));
       for (const container of (renderedPod[list] ?? []) as Container[]) {
@@ -50,13 +49,6 @@ export function driftOf(rendered: KubeJson, live: KubeJson, scaledByHpa: boolean
 }
 
 type Container = { name: string; image?: string; resources?: unknown };
-
-function podSpec(object: KubeJson): Record<string, unknown> | undefined {
-  const spec = object.spec as Record<string, any> | undefined;
-  if (!spec) return undefined;
-  if (object.kind === 'CronJob') return spec.jobTemplate?.spec?.template?.spec;
-  return POD_TEMPLATE_KINDS.has(object.kind) ? spec.template?.spec : undefined;
-}
 
 /**
  * The API server returns quantities canonicalised (`1Gi` stays, `1024Mi` becomes `1Gi`, `0.5`

@@ -4,6 +4,7 @@ import { CRONJOB_NAME_MAX } from '../../lib/names.js';
 import { secretEnv, type SchedulingValues } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { ELASTICSEARCH_UID } from './elasticsearch-pod.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
@@ -24,8 +25,6 @@ export interface ElasticsearchBackupProps extends ComponentProps<Values['backup'
 
 /** Distinct from the server's identity, so the Elasticsearch Services never select the backup pods. */
 const ID = CATALOG.elasticsearchBackup.id;
-/** uid of the `elasticsearch` user of the official image. */
-const ELASTICSEARCH_UID = 1000;
 const SCRIPT_DIR = '/etc/elasticsearch-backup';
 const WORK_DIR = '/run/elasticsearch-backup';
 

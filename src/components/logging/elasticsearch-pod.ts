@@ -6,6 +6,9 @@ import { MAX_MAP_COUNT, maxMapCountScript } from './elasticsearch-node-scripts.j
 
 // Pod pieces of the Elasticsearch nodes besides the server container, and the warnings about them.
 
+/** uid of the image's `elasticsearch` user: the nodes, and the Jobs that run the image's curl, run as it. */
+export const ELASTICSEARCH_UID = 1000;
+
 /** The privileged init container (root) that runs {@link maxMapCountScript}: outside the restricted standard, hence opt-in. */
 export function sysctlInitContainer(ctx: PlatformContext, values: Values['elasticsearch']): k8s.Container {
   return {

@@ -8,6 +8,7 @@ import { CRONJOB_NAME_MAX, objectName } from '../../lib/names.js';
 import { secretEnv } from '../../lib/pod.js';
 import { emptyDirVolume } from '../../lib/storage.js';
 import { CATALOG } from '../../plan/catalog.js';
+import { ELASTICSEARCH_UID } from './elasticsearch-pod.js';
 import type { ComponentPlan, ComponentProps } from '../../plan/component.js';
 import { workloadPlan } from '../../plan/served.js';
 import type { Values } from '../../values/schema/index.js';
@@ -30,8 +31,6 @@ export interface ElasticsearchSetupProps extends ComponentProps<Values['elastics
 
 /** Distinct from the server's identity, so the Elasticsearch Services never select the setup pods. */
 const ID = CATALOG.elasticsearchSetup.id;
-/** uid of the `elasticsearch` user of the official image, whose curl the script uses. */
-const ELASTICSEARCH_UID = 1000;
 
 /**
  * Applies the log retention and the client users to Elasticsearch (see {@link setupFiles}): the Job

@@ -20,7 +20,7 @@ import { exporterSidecar } from '../shared/exporter-sidecar.js';
 import { ELASTICSEARCH_CREDENTIALS, LOG_INDEX_PREFIX, SNAPSHOT_MANAGER, type ElasticsearchConnection } from './connection.js';
 import * as cfg from './elasticsearch-config.js';
 import { configCopyScript, ES_SCRIPTS_DIR, READINESS_SCRIPT, readinessScript, START_SCRIPT, startScript } from './elasticsearch-node-scripts.js';
-import { sysctlInitContainer, warnAboutTopology } from './elasticsearch-pod.js';
+import { ELASTICSEARCH_UID, sysctlInitContainer, warnAboutTopology } from './elasticsearch-pod.js';
 import { TRANSPORT_CERTS_VOLUME, TransportCaJob, transportCertsPod } from './elasticsearch-tls.js';
 
 /** Props of {@link Elasticsearch}. */
@@ -29,7 +29,7 @@ export type ElasticsearchProps = ComponentProps<Values['elasticsearch'], Elastic
 
 const { id: ID, exporterPort: EXPORTER_PORT } = CATALOG.elasticsearch;
 /** The image's `elasticsearch` user (its files belong to 1000:0 and are world-readable, so gid 1000 suffices). */
-const RUN_AS: RunAs = { user: 1000, group: 1000, fsGroup: 1000 };
+const RUN_AS: RunAs = { user: ELASTICSEARCH_UID, group: ELASTICSEARCH_UID, fsGroup: ELASTICSEARCH_UID };
 const KEYS = ELASTICSEARCH_CREDENTIALS.keys;
 /** Liveness and startup only need the HTTP port open (300 s for a first start). */
 const PORT_PROBES = { livenessAction: tcpAction('http'), startupAction: tcpAction('http'), startupSeconds: 300 };
