@@ -43,8 +43,11 @@ describe('the AI engine service with the logs source', () => {
     const alertmanager = await startFakeAlertmanager();
     cleanups.push(() => alertmanager.close());
     // The logs clock: one minute further at each poll, up to `clock.last`.
-    const clock = { minute: 60, last: 80 };
-    const now = () => at(clock.minute < clock.last ? clock.minute++ : clock.minute);
+    const clock = { minute: 60, last: 80, readsAtLast: 0 };
+    const now = () => {
+      if (clock.minute >= clock.last) clock.readsAtLast++;
+      return at(clock.minute < clock.last ? clock.minute++ : clock.minute);
+    };
     const engine = await startEngine(
       { ELASTICSEARCH_URL: es.url, ELASTICSEARCH_USERNAME: 'logs_reader', ELASTICSEARCH_PASSWORD: 'secret-pw', ALERTMANAGER_URL: alertmanager.url },
       { logs: { now }, logsPollMs: 10, resendMs: 60_000 },
@@ -67,6 +70,9 @@ describe('the AI engine service with the logs source', () => {
     expect(metrics).toMatch(/aiops_anomalies_detected_total\{source="metrics",service="ai-engine"\} 0\n/);
 
     // The error lines of each service are a series like the metrics: listed, drawn with their band, the spiking one first.
+    // Read once the logs clock has stopped and a poll at its last minute has ended (the polls run one
+    // after another: a second read of the clock means the first finished), so two reads see the same points.
+    await until('the logs clock to stop', async () => (clock.readsAtLast >= 2 ? true : undefined));
     const { body: list } = await getJson(engine, '/ai/api/v1/series');
     expect(list.series).toEqual([{ id: 'log-error-rate', source: 'logs', description: expect.any(String), kind: 'LogErrorSpike', unit: 'lines/1m', labelSets: expect.any(Number) }]);
     const { status, body: drawn } = await getJson(engine, '/ai/api/v1/series/log-error-rate?limit=1');
